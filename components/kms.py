@@ -1,0 +1,74 @@
+"""Customer-managed KMS keys: one per concern, rotation on, a key policy scoped to this account."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+
+def encryption_key(
+    name: str,
+    *,
+    description: str,
+    parent: pulumi.Resource,
+    logs_service: bool = False,
+    service_principals: Sequence[str] = (),
+    protect: bool = False,
+) -> aws.kms.Key:
+    """A symmetric key with yearly rotation.
+
+    The account root administers the key (IAM policies then grant use). `logs_service` lets
+    CloudWatch Logs in this region use it for log groups of this account (it cannot use a key
+    through IAM alone); `service_principals` may use it for envelope encryption.
+    """
+    opts = pulumi.ResourceOptions(parent=parent)
+    identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent))
+    region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent))
+    partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=parent))
+
+    def policy(account: str, region_name: str, part: str) -> str:
+        statements = [{
+            "Sid": "AccountAdministers",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:{part}:iam::{account}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }]
+        if logs_service:
+            statements.append({
+                "Sid": "CloudWatchLogsOfThisAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region_name}.amazonaws.com"},
+                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                "Resource": "*",
+                "Condition": {"ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": f"arn:{part}:logs:{region_name}:{account}:log-group:*",
+                }},
+            })
+        if service_principals:
+            statements.append({
+                "Sid": "ServicesOfThisAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": list(service_principals)},
+                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+            })
+        return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+    key = aws.kms.Key(
+        name,
+        description=description,
+        enable_key_rotation=True,
+        rotation_period_in_days=365,
+        deletion_window_in_days=30,
+        policy=pulumi.Output.all(identity.account_id, region.region, partition.partition).apply(
+            lambda a: policy(*a)
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
+    )
+    aws.kms.Alias(f"{name}-alias", name=f"alias/{name}", target_key_id=key.key_id, opts=opts)
+    return key

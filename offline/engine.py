@@ -1,0 +1,169 @@
+"""Run the Pulumi program for a stack under the mock engine and capture what it registers.
+
+No Pulumi CLI, no credentials, no network: `pulumi.runtime.set_mocks` stands in for the engine;
+a recording monitor keeps every RegisterResource request (urn, type, name, parent,
+dependencies, provider, protect, custom, inputs as the engine sees them, secrets redacted).
+"""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from google.protobuf import json_format, struct_pb2
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from .config import StackConfig, read_stack_config
+from .mocks import NoxMocks
+
+ROOT = Path(__file__).resolve().parent.parent
+REDACTED = "[secret]"
+_SIG = rpc._special_sig_key
+_SECRET = rpc._special_secret_sig
+_RESOURCE = rpc._special_resource_sig
+_OUTPUT = rpc._special_output_value_sig
+
+
+@dataclass
+class Plan:
+    project: str
+    stack: str
+    resources: list[dict[str, Any]] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"project": self.project, "stack": self.stack, "resources": self.resources, "outputs": self.outputs}
+
+    # Helpers for tests and reports.
+    def of_type(self, token: str) -> list[dict[str, Any]]:
+        return [r for r in self.resources if r["type"] == token]
+
+    def one(self, token: str, name: str | None = None) -> dict[str, Any]:
+        found = [r for r in self.of_type(token) if name is None or r["name"] == name]
+        if len(found) != 1:
+            raise LookupError(f"expected one {token} named {name!r}, found {[r['name'] for r in found]}")
+        return found[0]
+
+    def by_urn(self, urn: str) -> dict[str, Any]:
+        return next(r for r in self.resources if r["urn"] == urn)
+
+
+def redact(value: Any) -> Any:
+    """Engine-wire value -> plain JSON, with every secret replaced by "[secret]"."""
+    if isinstance(value, dict):
+        sig = value.get(_SIG)
+        if sig == _SECRET:
+            return REDACTED
+        if sig == _OUTPUT:
+            return REDACTED if value.get("secret") else redact(value.get("value"))
+        if sig == _RESOURCE:
+            return value.get("urn")
+        return {k: redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    if value == rpc.UNKNOWN:
+        return None
+    return value
+
+
+def _secret_keys(obj: struct_pb2.Struct) -> set[str]:
+    wire = json_format.MessageToDict(obj)
+    return {k for k, v in wire.items() if isinstance(v, dict) and v.get(_SIG) == _SECRET}
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """MockMonitor that records registrations and keeps secrets secret like the real engine.
+
+    The stock mock unwraps secret inputs and ignores `additionalSecretOutputs`, so an output
+    derived from a secret would silently turn plain. Here, outputs whose input was secret, and
+    those the resource declares secret (e.g. RandomPassword.result), come back secret.
+    """
+
+    def __init__(self, mocks: pulumi.runtime.Mocks):
+        super().__init__(mocks)
+        self.records: list[dict[str, Any]] = []
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        wire = json_format.MessageToDict(request.object)
+        self.records.append({
+            "urn": response.urn,
+            "type": request.type,
+            "name": request.name,
+            "parent": request.parent or None,
+            "dependencies": sorted(set(request.dependencies)),
+            "provider": request.provider or None,
+            "protect": bool(request.protect),
+            "custom": bool(request.custom),
+            "inputs": redact(wire),
+        })
+        secret = _secret_keys(request.object) | set(request.additionalSecretOutputs)
+        if secret and response.object is not None:
+            out = json_format.MessageToDict(response.object)
+            for key in secret & set(out):
+                out[key] = {_SIG: _SECRET, "value": out[key]}
+            struct = struct_pb2.Struct()
+            json_format.ParseDict(out, struct)
+            response = type(response)(urn=response.urn, id=response.id, object=struct)
+        return response
+
+
+async def _resolve_outputs(root: pulumi.Resource | None) -> dict[str, Any]:
+    outputs = getattr(root, "outputs", None) or {}
+    resolved: dict[str, Any] = {}
+    for name, value in outputs.items():
+        out = pulumi.Output.from_input(value)
+        is_secret = await out.is_secret()
+        data = await out.future(with_unknowns=True)
+        resolved[name] = REDACTED if is_secret else redact(_plain(data))
+    return resolved
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def run(stack: str, overrides: list[str] | tuple[str, ...] = (), root: Path = ROOT,
+        config: StackConfig | None = None) -> Plan:
+    """Run `__main__.py` of `root` for `stack`. Raises the program's exception, if any."""
+    config = config or read_stack_config(root, stack, overrides)
+    region = config.values.get("aws:region", "us-east-1")
+    mocks = NoxMocks(region)
+    monitor = RecordingMonitor(mocks)
+    runtime_settings.reset_options(project=config.project, stack=stack)
+    pulumi.runtime.set_all_config(config.values, list(config.secret_keys))
+    pulumi.runtime.set_mocks(mocks, project=config.project, stack=stack, preview=False, monitor=monitor)
+    root_resource = runtime_settings.get_root_resource()
+
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    failure: list[BaseException] = []
+
+    def program() -> None:
+        try:
+            runpy.run_path(str(root / "__main__.py"), run_name="__main__")
+        except BaseException as err:  # re-raised below, after the engine settles
+            failure.append(err)
+
+    _sync_await(run_pulumi_func(program))
+    if failure:
+        raise failure[0]
+    plan = Plan(project=config.project, stack=stack, resources=monitor.records)
+    plan.outputs = _sync_await(_resolve_outputs(root_resource))
+    return plan

@@ -1,0 +1,21 @@
+"""Stack settings: read once, validated, frozen. See `schema.KEYS` for every key."""
+
+from .loader import ConfigError, build, load_settings
+from .model import (
+    COLOURS,
+    CacheSettings,
+    DatabaseSettings,
+    EdgeSettings,
+    EksSettings,
+    FleetSettings,
+    NetworkSettings,
+    ReleaseSettings,
+    StackSettings,
+    pool_size,
+)
+
+__all__ = [
+    "COLOURS", "CacheSettings", "ConfigError", "DatabaseSettings", "EdgeSettings", "EksSettings",
+    "FleetSettings", "NetworkSettings", "ReleaseSettings", "StackSettings", "build", "load_settings",
+    "pool_size",
+]

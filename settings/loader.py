@@ -1,0 +1,261 @@
+"""Read the `nox:` configuration once, validate every key and cross-field rule, freeze it.
+
+Nothing here registers a resource, so a bad value stops the program before anything is
+planned. Under `pulumi up` the error is a `pulumi.RunError`: the CLI prints the message, not
+a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+
+from .model import (
+    COLOURS,
+    MAX_CONNECTIONS,
+    MIN_POOL,
+    CacheSettings,
+    DatabaseSettings,
+    EdgeSettings,
+    EksSettings,
+    FleetSettings,
+    NetworkSettings,
+    ReleaseSettings,
+    StackSettings,
+    pool_size,
+)
+from .schema import (
+    CACHE_ENGINE_FAMILIES,
+    DB_INSTANCE_MEMORY_GIB,
+    ENVIRONMENTS,
+    KEYS,
+    KEYS_BY_NAME,
+    Key,
+)
+
+NAMESPACE = "nox"
+# Seed postgresql.conf values that must fit in the instance's memory.
+SHARED_BUFFERS_MIB = 256
+EFFECTIVE_CACHE_SIZE_MIB = 1024
+
+
+class ConfigError(pulumi.RunError):
+    """Invalid stack configuration; `problems` holds one line per offending key."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid stack configuration:\n  " + "\n  ".join(problems))
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value) if not isinstance(value, str) else repr(value)
+
+
+def _parse(key: Key, raw: Any) -> Any:
+    """Turn a config value (the CLI hands over strings; JSON for arrays) into the key's type."""
+    if key.kind is str:
+        if not isinstance(raw, str):
+            raise ValueError("a string")
+        return raw
+    if key.kind is bool:
+        if isinstance(raw, bool):
+            return raw
+        if str(raw).lower() in ("true", "false"):
+            return str(raw).lower() == "true"
+        raise ValueError("true or false")
+    if key.kind is int:
+        if isinstance(raw, bool):
+            raise ValueError("an integer")
+        try:
+            return int(str(raw).strip())
+        except ValueError:
+            raise ValueError("an integer") from None
+    value = json.loads(raw) if isinstance(raw, str) else raw
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("a list of strings")
+    return value
+
+
+def _config_keys() -> set[str]:
+    """Every key the engine handed to this program (explicitly set or from PULUMI_CONFIG)."""
+    return set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
+
+
+def read_values(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Parse and check each key in isolation; return typed values and the problems found."""
+    problems: list[str] = []
+    for name in sorted(set(raw) - set(KEYS_BY_NAME)):
+        problems.append(f"{NAMESPACE}:{name} is not a known setting (typo?); see the README's configuration table")
+    env = raw.get("environment")
+    if env not in ENVIRONMENTS:
+        problems.append(f"{NAMESPACE}:environment = {_show(env)}: must be one of {', '.join(ENVIRONMENTS)}"
+                        if env is not None else f"{NAMESPACE}:environment is required (one of {', '.join(ENVIRONMENTS)})")
+        return {}, problems
+    values: dict[str, Any] = {}
+    for key in KEYS:
+        full = f"{NAMESPACE}:{key.name}"
+        if key.name not in raw:
+            if key.required:
+                problems.append(f"{full} is required: {key.description}")
+            values[key.name] = key.default_for(env)
+            continue
+        try:
+            value = _parse(key, raw[key.name])
+        except (ValueError, json.JSONDecodeError) as err:
+            problems.append(f"{full} = {_show(raw[key.name])}: must be {err if isinstance(err, ValueError) and str(err) else 'a JSON list of strings'}")
+            continue
+        allowed = key.check(value) if key.check else None
+        if allowed:
+            problems.append(f"{full} = {_show(value)}: must be {allowed}")
+            continue
+        values[key.name] = value
+    return values, problems
+
+
+def _cross_field(v: dict[str, Any]) -> list[str]:
+    """Rules that involve more than one key. Messages name every key involved."""
+    p: list[str] = []
+    env = v["environment"]
+
+    def ordered(lo: str, mid: str | None, hi: str) -> None:
+        chain = [k for k in (lo, mid, hi) if k]
+        nums = [v[k] for k in chain]
+        if nums != sorted(nums):
+            shown = " <= ".join(f"nox:{k} ({v[k]})" for k in chain)
+            p.append(f"{shown} must hold")
+
+    ordered("asgMin", "asgDesired", "asgMax")
+    ordered("eksNodeMin", "eksNodeDesired", "eksNodeMax")
+    ordered("hpaMinReplicas", None, "hpaMaxReplicas")
+    if v["dbAllocatedStorage"] >= v["dbMaxAllocatedStorage"]:
+        p.append(f"nox:dbMaxAllocatedStorage = {v['dbMaxAllocatedStorage']}: must be greater than "
+                 f"nox:dbAllocatedStorage ({v['dbAllocatedStorage']}) for storage autoscaling")
+
+    # TLS certificate: exactly one source.
+    if bool(v["hostedZoneId"]) == bool(v["certificateArn"]):
+        p.append("nox:hostedZoneId and nox:certificateArn: set exactly one (a Route 53 zone to issue and "
+                 f"DNS-validate a certificate for {v['domain']!r}, or an existing ACM certificate ARN); "
+                 f"got hostedZoneId={v['hostedZoneId']!r}, certificateArn={v['certificateArn']!r}")
+
+    # Release: the active colour runs; a canary needs a candidate; blue/green has no split.
+    active, candidate = v["releaseActive"], ("green" if v["releaseActive"] == "blue" else "blue")
+    image_key = {c: f"image{c.capitalize()}" for c in COLOURS}
+    if not v[image_key[active]]:
+        p.append(f"nox:{image_key[active]} is empty but nox:releaseActive = '{active}': the active colour needs an image")
+    if v["releaseStrategy"] == "canary" and not v[image_key[candidate]]:
+        p.append(f"nox:{image_key[candidate]} is empty but nox:releaseStrategy = 'canary': "
+                 f"the candidate colour ({candidate}) needs an image")
+    if v["releaseStrategy"] == "bluegreen" and v["releaseCanaryWeight"] != 0:
+        p.append(f"nox:releaseCanaryWeight = {v['releaseCanaryWeight']}: must be 0 when nox:releaseStrategy = "
+                 "'bluegreen' (set releaseStrategy to canary to split traffic)")
+
+    # Database memory: the seed's shared_buffers and effective_cache_size must fit the class.
+    memory_mib = DB_INSTANCE_MEMORY_GIB[v["dbInstanceClass"]] * 1024
+    if 0.4 * memory_mib < SHARED_BUFFERS_MIB or 0.75 * memory_mib < EFFECTIVE_CACHE_SIZE_MIB:
+        p.append(f"nox:dbInstanceClass = {v['dbInstanceClass']!r} ({memory_mib // 1024} GiB): too small for the seed's "
+                 f"shared_buffers {SHARED_BUFFERS_MIB}MB (<= 40% of memory) and effective_cache_size "
+                 f"{EFFECTIVE_CACHE_SIZE_MIB}MB (<= 75%); use db.t4g.small or larger")
+
+    # Prod is never weaker than the profiles below it on protections.
+    if env == "prod":
+        floors = {
+            "deletionProtection": (lambda x: x, "true"),
+            "dbMultiAz": (lambda x: x, "true"),
+            "dbBackupRetentionDays": (lambda x: x >= 7, "at least 7"),
+            "cacheReplicasPerShard": (lambda x: x >= 1, "at least 1 (automatic failover needs a replica)"),
+            "cacheSnapshotRetentionDays": (lambda x: x >= 1, "at least 1"),
+            "asgMin": (lambda x: x >= 2, "at least 2"),
+            "hpaMinReplicas": (lambda x: x >= 2, "at least 2"),
+        }
+        for key, (ok, allowed) in floors.items():
+            if not ok(v[key]):
+                p.append(f"nox:{key} = {_show(v[key])}: must be {allowed} in prod")
+        if any(c in ("0.0.0.0/0", "::/0") for c in v["eksPublicAccessCidrs"]):
+            p.append(f"nox:eksPublicAccessCidrs = {_show(v['eksPublicAccessCidrs'])}: the EKS API may not be "
+                     "open to the whole internet in prod; list your admin CIDRs")
+
+    # Connection budget: every app instance that can run at once, with both colours live
+    # during a release, must fit its pool into max_connections.
+    key, most = (("asgMax", v["asgMax"]) if v["platform"] == "asg" else ("hpaMaxReplicas", v["hpaMaxReplicas"]))
+    instances = most * len(COLOURS)
+    if pool_size(instances) < MIN_POOL:
+        p.append(f"nox:{key} = {most}: {instances} app instances ({most} x {len(COLOURS)} colours during a release) "
+                 f"cannot each get a pool of {MIN_POOL} within max_connections {MAX_CONNECTIONS}; lower nox:{key}")
+    return p
+
+
+def build(project: str, stack: str, region: str | None, raw: Mapping[str, Any]) -> StackSettings:
+    """Validate raw `nox:` values (keys without the namespace) and build the frozen settings."""
+    v, problems = read_values(raw)
+    if not region:
+        problems.append("aws:region is required (pulumi config set aws:region <region>)")
+    if not problems:
+        problems = _cross_field(v)
+    if problems:
+        raise ConfigError(problems)
+
+    major = v["dbEngineVersion"].split(".")[0]
+    engine_version = v["cacheEngineVersion"] or max(CACHE_ENGINE_FAMILIES[v["cacheEngine"]], key=lambda s: tuple(map(int, s.split("."))))
+    if engine_version not in CACHE_ENGINE_FAMILIES[v["cacheEngine"]]:
+        raise ConfigError([f"nox:cacheEngineVersion = {engine_version!r}: must be one of "
+                           f"{', '.join(CACHE_ENGINE_FAMILIES[v['cacheEngine']])} for nox:cacheEngine = {v['cacheEngine']!r}"])
+    most = v["asgMax"] if v["platform"] == "asg" else v["hpaMaxReplicas"]
+    return StackSettings(
+        project=project,
+        stack=stack,
+        environment=v["environment"],
+        platform=v["platform"],
+        region=region or "",
+        owner=v["owner"],
+        cost_center=v["costCenter"],
+        deletion_protection=v["deletionProtection"],
+        network=NetworkSettings(
+            cidr=v["vpcCidr"], az_count=v["azCount"], nat_per_az=v["natGateways"] == "perAz",
+            interface_endpoints=v["interfaceEndpoints"], log_retention_days=v["logRetentionDays"],
+        ),
+        edge=EdgeSettings(
+            domain=v["domain"], hosted_zone_id=v["hostedZoneId"], certificate_arn=v["certificateArn"],
+            ssl_policy=v["sslPolicy"], cors_allow_origin=v["corsAllowOrigin"], idle_timeout=v["albIdleTimeout"],
+            access_log_expiration_days=v["accessLogExpirationDays"],
+            geo_block_countries=tuple(v["wafGeoBlockCountries"]),
+        ),
+        release=ReleaseSettings(
+            strategy=v["releaseStrategy"], active=v["releaseActive"],
+            images=(("blue", v["imageBlue"]), ("green", v["imageGreen"])), canary_weight=v["releaseCanaryWeight"],
+        ),
+        fleet=FleetSettings(instance_type=v["instanceType"], min_size=v["asgMin"], max_size=v["asgMax"],
+                            desired=v["asgDesired"]),
+        database=DatabaseSettings(
+            engine_version=v["dbEngineVersion"], family=f"postgres{major}", instance_class=v["dbInstanceClass"],
+            memory_gib=DB_INSTANCE_MEMORY_GIB[v["dbInstanceClass"]], allocated_storage=v["dbAllocatedStorage"],
+            max_allocated_storage=v["dbMaxAllocatedStorage"], multi_az=v["dbMultiAz"],
+            read_replica=v["dbReadReplica"], backup_retention_days=v["dbBackupRetentionDays"],
+            backup_copy_vault_arn=v["backupCopyVaultArn"], max_connections=MAX_CONNECTIONS,
+            pool_max=pool_size(most * len(COLOURS)),
+        ),
+        cache=CacheSettings(
+            engine=v["cacheEngine"], engine_version=engine_version,
+            family=CACHE_ENGINE_FAMILIES[v["cacheEngine"]][engine_version], node_type=v["cacheNodeType"],
+            shards=v["cacheShards"], replicas_per_shard=v["cacheReplicasPerShard"],
+            snapshot_retention_days=v["cacheSnapshotRetentionDays"],
+        ),
+        eks=EksSettings(
+            version=v["eksVersion"], public_access_cidrs=tuple(v["eksPublicAccessCidrs"]),
+            admin_role_arn=v["eksAdminRoleArn"], node_instance_types=tuple(v["eksNodeInstanceTypes"]),
+            node_min=v["eksNodeMin"], node_max=v["eksNodeMax"], node_desired=v["eksNodeDesired"],
+            hpa_min=v["hpaMinReplicas"], hpa_max=v["hpaMaxReplicas"],
+        ),
+    )
+
+
+def load_settings() -> StackSettings:
+    """Read the running stack's configuration (real engine or mocks) and validate it."""
+    prefix = f"{NAMESPACE}:"
+    cfg = pulumi.Config(NAMESPACE)
+    raw = {k[len(prefix):]: cfg.get(k[len(prefix):]) for k in _config_keys() if k.startswith(prefix)}
+    region = pulumi.Config("aws").get("region")
+    return build(pulumi.get_project(), pulumi.get_stack(), region, raw)

@@ -1,0 +1,154 @@
+"""Frozen, typed settings handed to the components. Built only by `settings.loader`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+COLOURS = ("blue", "green")
+
+# The seed's pg pool (`max: 20`) and postgresql.conf (`max_connections = 200`).
+SEED_POOL_MAX = 20
+MAX_CONNECTIONS = 200
+# Kept free for rdsadmin (RDS reserves 3 superuser slots), migrations, psql and monitoring.
+# Replication does not count: WAL senders have their own slots since PostgreSQL 12.
+ADMIN_CONNECTION_HEADROOM = 20
+MIN_POOL = 2
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    cidr: str
+    az_count: int
+    nat_per_az: bool
+    interface_endpoints: bool
+    log_retention_days: int
+
+
+@dataclass(frozen=True)
+class EdgeSettings:
+    domain: str
+    hosted_zone_id: str
+    certificate_arn: str
+    ssl_policy: str
+    cors_allow_origin: str
+    idle_timeout: int
+    access_log_expiration_days: int
+    geo_block_countries: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReleaseSettings:
+    strategy: str  # bluegreen | canary
+    active: str  # blue | green
+    images: tuple[tuple[str, str], ...]  # (colour, image); image "" means not deployed
+    canary_weight: int
+
+    @property
+    def candidate(self) -> str:
+        return "green" if self.active == "blue" else "blue"
+
+    def image(self, colour: str) -> str:
+        return dict(self.images)[colour]
+
+    @property
+    def deployed(self) -> tuple[str, ...]:
+        """Colours that have an image and therefore run (the active one always does)."""
+        return tuple(c for c in COLOURS if self.image(c))
+
+    @property
+    def weights(self) -> dict[str, int]:
+        """Traffic percent per colour: blue/green puts all on the active colour, canary splits."""
+        to_candidate = self.canary_weight if self.strategy == "canary" else 0
+        return {self.active: 100 - to_candidate, self.candidate: to_candidate}
+
+
+@dataclass(frozen=True)
+class FleetSettings:
+    instance_type: str
+    min_size: int
+    max_size: int
+    desired: int
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    engine_version: str
+    family: str  # postgres<major>
+    instance_class: str
+    memory_gib: int
+    allocated_storage: int
+    max_allocated_storage: int
+    multi_az: bool
+    read_replica: bool
+    backup_retention_days: int
+    backup_copy_vault_arn: str
+    max_connections: int
+    pool_max: int  # DB_POOL_MAX handed to every app instance
+
+
+@dataclass(frozen=True)
+class CacheSettings:
+    engine: str
+    engine_version: str
+    family: str
+    node_type: str
+    shards: int
+    replicas_per_shard: int
+    snapshot_retention_days: int
+
+
+@dataclass(frozen=True)
+class EksSettings:
+    version: str
+    public_access_cidrs: tuple[str, ...]
+    admin_role_arn: str
+    node_instance_types: tuple[str, ...]
+    node_min: int
+    node_max: int
+    node_desired: int
+    hpa_min: int
+    hpa_max: int
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    project: str
+    stack: str
+    environment: str
+    platform: str
+    region: str
+    owner: str
+    cost_center: str
+    deletion_protection: bool
+    network: NetworkSettings
+    edge: EdgeSettings
+    release: ReleaseSettings
+    fleet: FleetSettings
+    database: DatabaseSettings
+    cache: CacheSettings
+    eks: EksSettings
+
+    @property
+    def is_prod(self) -> bool:
+        return self.environment == "prod"
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """Provider default tags: every taggable resource carries them."""
+        return {
+            "Project": self.project,
+            "Environment": self.environment,
+            "ManagedBy": "pulumi",
+            "Owner": self.owner,
+            "CostCenter": self.cost_center,
+        }
+
+    @property
+    def name(self) -> str:
+        """Prefix of physical names: short, unique per project and stack."""
+        return f"nox-{self.stack}"
+
+
+def pool_size(app_instances: int, max_connections: int = MAX_CONNECTIONS) -> int:
+    """Per-instance pool so that every instance that can run at once fits in max_connections."""
+    return min(SEED_POOL_MAX, (max_connections - ADMIN_CONNECTION_HEADROOM) // app_instances)
