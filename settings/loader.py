@@ -74,9 +74,12 @@ def _parse(key: Key, raw: Any) -> Any:
             return int(str(raw).strip())
         except ValueError:
             raise ValueError("an integer") from None
-    value = json.loads(raw) if isinstance(raw, str) else raw
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else raw
+    except json.JSONDecodeError:
+        value = None
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError("a list of strings")
+        raise ValueError('a list of strings, e.g. ["a", "b"]')
     return value
 
 
@@ -105,8 +108,8 @@ def read_values(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
             continue
         try:
             value = _parse(key, raw[key.name])
-        except (ValueError, json.JSONDecodeError) as err:
-            problems.append(f"{full} = {_show(raw[key.name])}: must be {err if isinstance(err, ValueError) and str(err) else 'a JSON list of strings'}")
+        except ValueError as err:
+            problems.append(f"{full} = {_show(raw[key.name])}: must be {err}")
             continue
         allowed = key.check(value) if key.check else None
         if allowed:

@@ -1,0 +1,355 @@
+"""Settings: every key's rule, the cross-field rules, profiles, and Pulumi.yaml kept in step."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from offline.config import read_stack_config
+from settings import ConfigError, build
+from settings.schema import KEYS, KEYS_BY_NAME, LOG_RETENTION_DAYS, image_problem
+
+ROOT = Path(__file__).resolve().parent.parent
+IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api:v8.0.0"
+IMAGE2 = "123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api:v8.1.0"
+
+
+def stack_raw(stack: str) -> dict[str, str]:
+    """The `nox:` values of a shipped stack, as the CLI would hand them over (namespace stripped)."""
+    cfg = read_stack_config(ROOT, stack)
+    return {k.split(":", 1)[1]: v for k, v in cfg.values.items() if k.startswith("nox:")}
+
+
+def settings_for(stack: str = "dev", **overrides):
+    raw = stack_raw(stack)
+    raw.update({k: (json.dumps(v) if isinstance(v, list) else str(v).lower() if isinstance(v, bool) else str(v))
+                for k, v in overrides.items()})
+    return build("nox-infra", stack, "us-west-2", raw)
+
+
+def problems(stack: str = "dev", **overrides) -> str:
+    with pytest.raises(ConfigError) as err:
+        settings_for(stack, **overrides)
+    return str(err.value)
+
+
+# --- shipped stacks and profiles ---------------------------------------------------------
+
+def test_shipped_stacks_build_with_their_profiles():
+    dev, staging, prod = (settings_for(s) for s in ("dev", "staging", "prod"))
+    assert (dev.platform, staging.platform, prod.platform) == ("asg", "eks", "eks")
+    assert (dev.network.az_count, prod.network.az_count) == (2, 3)
+    assert (dev.network.nat_per_az, prod.network.nat_per_az) == (False, True)
+    assert (dev.network.interface_endpoints, prod.network.interface_endpoints) == (False, True)
+    assert (dev.database.backup_retention_days, staging.database.backup_retention_days,
+            prod.database.backup_retention_days) == (1, 7, 30)
+    assert (dev.database.multi_az, dev.database.read_replica) == (False, False)
+    assert (prod.database.multi_az, prod.database.read_replica, prod.deletion_protection) == (True, True, True)
+    assert prod.cache.replicas_per_shard == 2 and prod.cache.shards == 1  # the seed's M1/S1/S2
+    assert prod.cache.snapshot_retention_days == 7
+    assert prod.network.cidr == "10.0.0.0/16"
+
+
+def test_prod_carries_the_seed_numbers():
+    prod = settings_for("prod", platform="asg")
+    assert (prod.fleet.min_size, prod.fleet.max_size, prod.fleet.desired) == (2, 20, 3)
+    assert (prod.eks.hpa_min, prod.eks.hpa_max) == (3, 20)
+    assert prod.edge.idle_timeout == 3600
+    assert prod.edge.ssl_policy == "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+    assert prod.database.max_connections == 200
+
+
+def test_tags_come_from_config():
+    s = settings_for("staging", owner="team-nox", costCenter="cc-42")
+    assert s.tags == {"Project": "nox-infra", "Environment": "staging", "ManagedBy": "pulumi",
+                      "Owner": "team-nox", "CostCenter": "cc-42"}
+
+
+def test_stack_value_overrides_profile_default():
+    assert settings_for("dev", azCount=3).network.az_count == 3
+    assert settings_for("prod", natGateways="single").network.nat_per_az is False
+
+
+# --- one bad value per key -----------------------------------------------------------------
+
+BAD_VALUES = [
+    ("environment", "production", "one of dev, staging, prod"),
+    ("platform", "ecs", "one of asg, eks"),
+    ("vpcCidr", "10.0.0.1/16", "no host bits"),
+    ("vpcCidr", "10.0.0.0/24", "/16 to /20"),
+    ("vpcCidr", "8.8.0.0/16", "private"),
+    ("vpcCidr", "banana", "IPv4 CIDR"),
+    ("azCount", "1", "from 2 to 4"),
+    ("azCount", "three", "an integer"),
+    ("natGateways", "none", "single, perAz"),
+    ("interfaceEndpoints", "yes", "true or false"),
+    ("logRetentionDays", "10", "one of 1, 3, 5"),
+    ("domain", "API.Example.COM", "lower-case DNS name"),
+    ("hostedZoneId", "zone-1", "hosted zone id"),
+    ("certificateArn", "arn:aws:iam::123456789012:server-certificate/x", "ACM certificate ARN"),
+    ("sslPolicy", "ELBSecurityPolicy-2016-08", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"),
+    ("corsAllowOrigin", "http://app.example.com", "https origin"),
+    ("corsAllowOrigin", "https://app.example.com/path", "https origin"),
+    ("albIdleTimeout", "30", "from 60 to 4000"),
+    ("accessLogExpirationDays", "0", "from 1 to 3650"),
+    ("wafGeoBlockCountries", '["cn"]', "two-letter upper-case"),
+    ("wafGeoBlockCountries", "CN", "list of strings"),
+    ("releaseStrategy", "rolling", "bluegreen, canary"),
+    ("releaseActive", "red", "blue, green"),
+    ("imageBlue", "nox-api:latest", "latest is not allowed"),
+    ("imageBlue", "nox-api", "add a version tag or a sha256 digest"),
+    ("imageGreen", "Nox Api", "image reference"),
+    ("releaseCanaryWeight", "101", "from 0 to 100"),
+    ("instanceType", "large", "EC2 instance type"),
+    ("asgMax", "0", "from 1 to 100"),
+    ("dbEngineVersion", "13", "major 14, 15, 16, 17"),
+    ("dbEngineVersion", "16.x", "major 14, 15, 16, 17"),
+    ("dbInstanceClass", "db.x9.huge", "one of db.t4g.micro"),
+    ("dbAllocatedStorage", "10", "from 20 to 65536"),
+    ("dbBackupRetentionDays", "36", "from 1 to 35"),
+    ("backupCopyVaultArn", "arn:aws:s3:::bucket", "AWS Backup vault ARN"),
+    ("deletionProtection", "maybe", "true or false"),
+    ("cacheEngine", "memcached", "one of redis, valkey"),
+    ("cacheEngineVersion", "6.2", "one of 7.0, 7.1, 7.2, 8.0, 8.1"),
+    ("cacheNodeType", "r7g.large", "ElastiCache node type"),
+    ("cacheReplicasPerShard", "6", "from 0 to 5"),
+    ("eksVersion", "1.29", "one of 1.32"),
+    ("eksPublicAccessCidrs", '["1.2.3.4/8"]', "no host bits"),
+    ("eksAdminRoleArn", "arn:aws:iam::123:user/x", "IAM role ARN"),
+    ("eksNodeInstanceTypes", '["big"]', "EC2 instance types"),
+    ("hpaMaxReplicas", "101", "from 1 to 100"),
+    ("owner", "x" * 300, "tag value"),
+]
+
+
+@pytest.mark.parametrize(("key", "value", "allowed"), BAD_VALUES, ids=[f"{k}={v[:20]}" for k, v, _ in BAD_VALUES])
+def test_bad_value_names_key_value_and_what_is_allowed(key, value, allowed):
+    message = problems("dev", **{key: value})
+    line = next(line for line in message.splitlines() if f"nox:{key}" in line)
+    assert value[:20] in line or key == "owner"
+    assert allowed in line
+
+
+def test_every_key_has_a_bad_value_case_or_is_free_form():
+    tested = {k for k, _, _ in BAD_VALUES}
+    free_form = {"costCenter", "interfaceEndpoints", "dbMultiAz", "dbReadReplica"}  # booleans / same rule as owner
+    untested = {k.name for k in KEYS if k.check} - tested - free_form
+    # Keys whose rule is the same helper as a tested key (ranges) are covered by that helper's test.
+    assert untested <= {"asgMin", "asgDesired", "dbMaxAllocatedStorage", "cacheShards", "cacheSnapshotRetentionDays",
+                        "eksNodeMin", "eksNodeMax", "eksNodeDesired", "hpaMinReplicas"}
+
+
+def test_unknown_key_is_an_error_not_ignored():
+    assert "nox:azCuont is not a known setting" in problems("dev", azCuont="3")
+
+
+def test_environment_is_required():
+    raw = stack_raw("dev")
+    del raw["environment"]
+    with pytest.raises(ConfigError, match="nox:environment is required"):
+        build("nox-infra", "dev", "us-west-2", raw)
+
+
+def test_region_is_required():
+    with pytest.raises(ConfigError, match="aws:region is required"):
+        build("nox-infra", "dev", None, stack_raw("dev"))
+
+
+def test_required_key_missing_is_named():
+    raw = stack_raw("dev")
+    del raw["corsAllowOrigin"]
+    with pytest.raises(ConfigError, match="nox:corsAllowOrigin is required"):
+        build("nox-infra", "dev", "us-west-2", raw)
+
+
+def test_all_problems_reported_together():
+    message = problems("dev", azCount="9", platform="ecs")
+    assert "nox:azCount" in message and "nox:platform" in message
+
+
+# --- ranges and CIDRs, property-based --------------------------------------------------------
+
+@given(st.integers(min_value=-5, max_value=12))
+def test_az_count_range(n):
+    if 2 <= n <= 4:
+        assert settings_for("dev", azCount=n).network.az_count == n
+    else:
+        assert "nox:azCount" in problems("dev", azCount=n)
+
+
+@given(st.sampled_from(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]), st.integers(16, 20), st.data())
+def test_any_private_cidr_from_16_to_20_is_accepted(block, prefix, data):
+    parent = ipaddress.ip_network(block)
+    if prefix < parent.prefixlen:
+        return
+    subnets = 2 ** (prefix - parent.prefixlen)
+    index = data.draw(st.integers(0, subnets - 1))
+    cidr = str(list(parent.subnets(new_prefix=prefix))[index] if subnets <= 4096 else
+               ipaddress.ip_network((int(parent.network_address) + index * 2 ** (32 - prefix), prefix)))
+    assert settings_for("dev", vpcCidr=cidr).network.cidr == cidr
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(16, 20))
+def test_cidr_with_host_bits_is_rejected(address, prefix):
+    net = ipaddress.ip_network((address, prefix), strict=False)
+    if int(net.network_address) == address:
+        return
+    assert "no host bits" in problems("dev", vpcCidr=f"{ipaddress.ip_address(address)}/{prefix}")
+
+
+@given(st.integers(min_value=-10, max_value=4000))
+def test_log_retention_only_cloudwatch_values(days):
+    if days in LOG_RETENTION_DAYS:
+        assert settings_for("dev", logRetentionDays=days).network.log_retention_days == days
+    else:
+        assert "nox:logRetentionDays" in problems("dev", logRetentionDays=days)
+
+
+# --- cross-field rules ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("lo", "mid", "hi"), [("asgMin", "asgDesired", "asgMax"),
+                                                ("eksNodeMin", "eksNodeDesired", "eksNodeMax")])
+def test_min_le_desired_le_max(lo, mid, hi):
+    message = problems("staging", **{lo: 5, mid: 4, hi: 6})
+    assert f"nox:{lo} (5) <= nox:{mid} (4) <= nox:{hi} (6) must hold" in message
+    assert f"nox:{mid} (9)" in problems("staging", **{lo: 2, mid: 9, hi: 6})
+
+
+def test_hpa_min_le_max():
+    assert "nox:hpaMinReplicas (7) <= nox:hpaMaxReplicas (6)" in problems("dev", hpaMinReplicas=7, hpaMaxReplicas=6)
+
+
+def test_storage_autoscaling_needs_headroom():
+    assert "nox:dbMaxAllocatedStorage = 20" in problems("dev", dbMaxAllocatedStorage=20)
+
+
+def test_certificate_source_exactly_one():
+    assert "set exactly one" in problems("dev", hostedZoneId="")
+    arn = "arn:aws:acm:us-west-2:123456789012:certificate/0a1b2c3d-0000-4000-8000-0123456789ab"
+    assert "set exactly one" in problems("dev", certificateArn=arn)
+    assert settings_for("dev", hostedZoneId="", certificateArn=arn).edge.certificate_arn == arn
+
+
+def test_release_rules():
+    assert "nox:imageGreen is empty but nox:releaseActive = 'green'" in problems("dev", releaseActive="green")
+    assert "candidate colour (green) needs an image" in problems("dev", releaseStrategy="canary", releaseCanaryWeight=10)
+    assert "must be 0 when nox:releaseStrategy = 'bluegreen'" in problems("dev", imageGreen=IMAGE2, releaseCanaryWeight=10)
+
+
+def test_bluegreen_puts_all_traffic_on_the_active_colour():
+    s = settings_for("dev", imageGreen=IMAGE2)
+    assert s.release.weights == {"blue": 100, "green": 0}
+    assert s.release.deployed == ("blue", "green")
+    s = settings_for("dev", imageGreen=IMAGE2, releaseActive="green")
+    assert s.release.weights == {"green": 100, "blue": 0}
+    assert settings_for("dev").release.deployed == ("blue",)
+
+
+@pytest.mark.parametrize("stage", [0, 1, 5, 10, 25, 50, 100])  # the seed's CANARY_STAGES, and rollback
+def test_canary_stage_weights(stage):
+    s = settings_for("dev", imageGreen=IMAGE2, releaseStrategy="canary", releaseCanaryWeight=stage)
+    assert s.release.weights == {"blue": 100 - stage, "green": stage}
+    assert sum(s.release.weights.values()) == 100
+
+
+@pytest.mark.parametrize(("ref", "ok"), [
+    (IMAGE, True),
+    ("ghcr.io/nox/nox-api@sha256:" + "a" * 64, True),
+    ("nox-api:latest@sha256:" + "b" * 64, True),  # the digest pins it
+    ("localhost:5000/nox-api:v8", True),
+    ("nox-api:latest", False),
+    ("nox-api", False),
+    ("nox-api@sha256:abc", False),
+])
+def test_image_must_be_pinned(ref, ok):
+    assert (image_problem(ref) is None) is ok
+
+
+def test_instance_memory_must_hold_the_seed_buffers():
+    message = problems("dev", dbInstanceClass="db.t4g.micro")
+    assert "nox:dbInstanceClass = 'db.t4g.micro' (1 GiB)" in message
+    assert "effective_cache_size 1024MB" in message
+    assert settings_for("dev", dbInstanceClass="db.t4g.small").database.memory_gib == 2
+
+
+def test_postgres_family_follows_major():
+    assert settings_for("dev", dbEngineVersion="16.4").database.family == "postgres16"
+    assert settings_for("dev").database.family == "postgres17"
+
+
+def test_cache_engine_version_must_match_engine():
+    assert "for nox:cacheEngine = 'valkey'" in problems("dev", cacheEngine="valkey", cacheEngineVersion="7.1")
+    valkey = settings_for("dev", cacheEngine="valkey")
+    assert (valkey.cache.engine_version, valkey.cache.family) == ("8.1", "valkey8")
+    assert settings_for("dev").cache.family == "redis7"
+
+
+PROD_FLOORS = [
+    ("deletionProtection", False, "must be true in prod"),
+    ("dbMultiAz", False, "must be true in prod"),
+    ("dbBackupRetentionDays", 3, "must be at least 7 in prod"),
+    ("cacheReplicasPerShard", 0, "must be at least 1 (automatic failover needs a replica) in prod"),
+    ("cacheSnapshotRetentionDays", 0, "must be at least 1 in prod"),
+    ("asgMin", 1, "must be at least 2 in prod"),
+    ("hpaMinReplicas", 1, "must be at least 2 in prod"),
+]
+
+
+@pytest.mark.parametrize(("key", "value", "message"), PROD_FLOORS)
+def test_prod_is_never_weaker(key, value, message):
+    assert f"nox:{key} = {json.dumps(value)}: {message}" in problems("prod", **{key: value})
+    settings_for("dev", **{key: value})  # the same value is fine outside prod
+
+
+def test_prod_eks_api_never_open_to_the_world():
+    assert "may not be open to the whole internet" in problems("prod", eksPublicAccessCidrs=["0.0.0.0/0"])
+    assert settings_for("prod", eksPublicAccessCidrs=["203.0.113.0/24"]).eks.public_access_cidrs == ("203.0.113.0/24",)
+
+
+# --- connection budget ---------------------------------------------------------------------
+
+def test_connection_budget_per_platform():
+    # dev asg: 4 max x 2 colours = 8 instances -> min(20, 180 // 8) = 20 (the seed's pool)
+    assert settings_for("dev").database.pool_max == 20
+    # prod eks: 20 pods x 2 colours = 40 -> 180 // 40 = 4
+    assert settings_for("prod").database.pool_max == 4
+    assert settings_for("prod", platform="asg").database.pool_max == 4
+    assert settings_for("prod", hpaMaxReplicas=45).database.pool_max == 2
+
+
+def test_connection_budget_error_names_the_key():
+    message = problems("dev", asgMax=46)
+    assert "nox:asgMax = 46: 92 app instances" in message and "max_connections 200" in message
+    assert "nox:hpaMaxReplicas = 50" in problems("prod", hpaMaxReplicas=50)
+
+
+# --- Pulumi.yaml and stack files stay in step with the schema ------------------------------
+
+def test_pulumi_yaml_declares_every_global_default():
+    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    assert project["name"] == "nox-infra"
+    assert project["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}
+    declared = {}
+    for key, value in project["config"].items():
+        assert key.startswith("nox:"), key
+        # The CLI rejects type/default schemas on keys outside the project's namespace.
+        assert not (isinstance(value, dict) and set(value) & {"type", "default"}), key
+        declared[key[4:]] = value["value"] if isinstance(value, dict) else value
+    expected = {k.name: k.default for k in KEYS if not k.profile and not k.required}
+    assert declared == expected
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_stack_files_use_only_known_keys(stack):
+    config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    for key in config:
+        namespace, name = key.split(":")
+        assert namespace in ("nox", "aws")
+        assert namespace == "aws" or name in KEYS_BY_NAME
+    assert config["nox:environment"] == stack
