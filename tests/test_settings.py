@@ -353,3 +353,10 @@ def test_stack_files_use_only_known_keys(stack):
         assert namespace in ("nox", "aws")
         assert namespace == "aws" or name in KEYS_BY_NAME
     assert config["nox:environment"] == stack
+
+
+def test_readme_config_table_is_generated_from_the_schema():
+    from settings.docs import BEGIN, END, config_table
+
+    readme = (ROOT / "README.md").read_text()
+    assert readme[readme.index(BEGIN):readme.index(END) + len(END)] == config_table()
