@@ -40,6 +40,7 @@ else:
 database = Database("database", DatabaseArgs(
     settings=settings.database, name_prefix=prefix, protect=protect, vpc_id=network.vpc.id,
     data_subnet_ids=network.data_subnet_ids, app_security_group_ids=app_security_group_ids,
+    log_key=network.log_key, log_retention_days=settings.network.log_retention_days,
 ), opts)
 cache = Cache("cache", CacheArgs(
     settings=settings.cache, name_prefix=prefix, protect=protect, vpc_id=network.vpc.id,
@@ -67,7 +68,7 @@ else:
         settings=settings.fleet, release=settings.release, name_prefix=prefix, protect=protect,
         private_subnet_ids=network.private_subnet_ids, app_security_group_id=edge.app_security_group.id,
         target_group_arns=edge.target_group_arns, secrets=secrets, db_pool_max=settings.database.pool_max,
-        region=settings.region,
+        region=settings.region, tags=settings.tags,
     ), opts)
     pulumi.export("albDnsName", edge.load_balancer.dns_name)
     pulumi.export("autoScalingGroups", {c: g.name for c, g in fleet.groups.items()})

@@ -1,13 +1,45 @@
-"""STUB (replaced by the data issue): interface only."""
+"""Cache: ElastiCache (Redis OSS or Valkey) in cluster mode, the seed's M1/S1/S2 Redis cluster.
+
+The seed's `redis-cluster.conf` maps to a parameter group (`PARAMETERS`); what ElastiCache runs
+for us (bind, port, protected-mode, cluster-node-timeout, cluster-announce-*, maxmemory, logfile)
+is not settable, and `appendonly` is not available: durability comes from replicas in other AZs,
+automatic failover with Multi-AZ, and daily snapshots.
+"""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import SimpleNamespace
+from urllib.parse import quote
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
 from settings import CacheSettings
+
+from .kms import encryption_key
+
+PORT = 6379
+# AUTH tokens: 16-128 printable characters; the only specials allowed are !&#$^<>-. Letters and
+# digits alone (64 of them, ~380 bits) keep the token URL- and shell-safe.
+AUTH_TOKEN_LENGTH = 64
+SNAPSHOT_WINDOW = "05:00-06:00"  # UTC, daily
+MAINTENANCE_WINDOW = "sun:06:30-sun:07:30"  # UTC, weekly; must not overlap the snapshot window
+LOG_TYPES = ("slow-log", "engine-log")
+
+# The seed's redis-cluster.conf lines that ElastiCache lets us set. `cluster-enabled yes` is what
+# makes a parameter group cluster-mode; maxmemory is fixed by the node type (the policy is ours).
+PARAMETERS: tuple[tuple[str, str], ...] = (
+    ("cluster-enabled", "yes"),
+    ("maxmemory-policy", "allkeys-lru"),
+    ("timeout", "0"),
+    ("tcp-keepalive", "300"),
+)
+
+
+def redis_url(token: str, host: str) -> str:
+    """REDIS_URL: `rediss` (TLS) to the cluster configuration endpoint, AUTH token as the password."""
+    return f"rediss://:{quote(token, safe='')}@{host}:{PORT}"
 
 
 @dataclass(frozen=True)
@@ -21,10 +53,107 @@ class CacheArgs:
     log_key: aws.kms.Key
     log_retention_days: int
 
+    def __post_init__(self) -> None:
+        s = self.settings
+        if s.engine not in ("redis", "valkey"):
+            raise ValueError(f"cache engine {s.engine!r}: must be redis or valkey")
+        major = s.engine_version.split(".")[0]
+        if s.family != f"{s.engine}{major}":
+            raise ValueError(f"parameter-group family {s.family!r} does not match {s.engine} {s.engine_version} "
+                             f"(expected {s.engine}{major})")
+        if not self.app_security_group_ids:
+            raise ValueError("app_security_group_ids is empty: nothing could reach the cache")
+        if s.replicas_per_shard >= 1 and len(self.data_subnet_ids) < 2:
+            raise ValueError("Multi-AZ replicas need data subnets in at least two availability zones")
+
 
 class Cache(pulumi.ComponentResource):
+    """Cluster-mode Redis/Valkey: TLS required, AUTH token, encrypted at rest, logs to CloudWatch."""
+
+    replication_group: aws.elasticache.ReplicationGroup
+    security_group: aws.ec2.SecurityGroup
+    parameter_group: aws.elasticache.ParameterGroup
+    key: aws.kms.Key
+    auth_token: pulumi.Output[str]
+    url: pulumi.Output[str]
+
     def __init__(self, name: str, args: CacheArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nox:data:Cache", name, None, opts)
-        self.replication_group = SimpleNamespace(configuration_endpoint_address=pulumi.Output.from_input("stub"))
-        self.url = pulumi.Output.secret("rediss://stub")
-        self.register_outputs({})
+        s = args.settings
+        prefix = args.name_prefix
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.key = encryption_key(f"{prefix}-cache", description=f"{prefix} {s.engine} data and snapshots at rest",
+                                  parent=self, protect=args.protect)
+        subnet_group = aws.elasticache.SubnetGroup(
+            f"{name}-subnets", name=f"{prefix}-cache", description=f"{prefix} {s.engine}: data subnets",
+            subnet_ids=args.data_subnet_ids, opts=child,
+        )
+        self.security_group = aws.ec2.SecurityGroup(
+            f"{name}-sg", vpc_id=args.vpc_id, description=f"{prefix} {s.engine}: {PORT} from the app only",
+            tags={"Name": f"{prefix}-cache"}, opts=child,
+        )
+        for i, source in enumerate(args.app_security_group_ids):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-from-app-{i}", security_group_id=self.security_group.id, referenced_security_group_id=source,
+                ip_protocol="tcp", from_port=PORT, to_port=PORT,
+                description=f"{s.engine} from app security group {i}", opts=pulumi.ResourceOptions(parent=self.security_group),
+            )
+        # Named after the family: an engine change creates the new group before the old one goes.
+        self.parameter_group = aws.elasticache.ParameterGroup(
+            f"{name}-params", name=f"{prefix}-cache-{s.family}", family=s.family,
+            description=f"{prefix} {s.engine}: the seed's redis-cluster.conf where ElastiCache allows it",
+            parameters=[{"name": k, "value": v} for k, v in PARAMETERS], opts=child,
+        )
+        token = random.RandomPassword(f"{name}-auth-token", length=AUTH_TOKEN_LENGTH, special=False,
+                                      min_upper=4, min_lower=4, min_numeric=4, opts=child)
+        self.auth_token = pulumi.Output.secret(token.result)
+
+        logs = {log: aws.cloudwatch.LogGroup(
+            f"{name}-{log}", name=f"/nox/{prefix}/{s.engine}/{log}", retention_in_days=args.log_retention_days,
+            kms_key_id=args.log_key.arn, opts=child,
+        ) for log in LOG_TYPES}
+
+        replicas = s.replicas_per_shard
+        self.replication_group = aws.elasticache.ReplicationGroup(
+            f"{name}-redis",
+            description=f"{prefix} API cache and sessions ({s.engine} cluster mode)",
+            engine=s.engine,
+            engine_version=s.engine_version,
+            node_type=s.node_type,
+            port=PORT,
+            parameter_group_name=self.parameter_group.name,
+            cluster_mode="enabled",
+            num_node_groups=s.shards,
+            replicas_per_node_group=replicas,
+            # ElastiCache requires automatic failover on cluster-mode groups, even with no replica
+            # (dev): a failed primary is then replaced, not promoted. Multi-AZ needs a replica.
+            automatic_failover_enabled=True,
+            multi_az_enabled=replicas >= 1,
+            transit_encryption_enabled=True,
+            transit_encryption_mode="required",
+            auth_token=self.auth_token,
+            at_rest_encryption_enabled=True,
+            kms_key_id=self.key.arn,
+            subnet_group_name=subnet_group.name,
+            security_group_ids=[self.security_group.id],
+            snapshot_retention_limit=s.snapshot_retention_days,
+            snapshot_window=SNAPSHOT_WINDOW,
+            maintenance_window=MAINTENANCE_WINDOW,
+            final_snapshot_identifier=f"{prefix}-cache-final" if args.protect else None,
+            auto_minor_version_upgrade=True,
+            apply_immediately=False,
+            log_delivery_configurations=[{
+                "destination": logs[log].name, "destination_type": "cloudwatch-logs", "log_format": "json", "log_type": log,
+            } for log in LOG_TYPES],
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+
+        self.url = pulumi.Output.secret(pulumi.Output.all(
+            self.auth_token, self.replication_group.configuration_endpoint_address,
+        ).apply(lambda a: redis_url(*a)))
+        self.register_outputs({
+            "configurationEndpoint": self.replication_group.configuration_endpoint_address,
+            "securityGroupId": self.security_group.id,
+            "url": self.url,
+        })

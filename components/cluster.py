@@ -1,14 +1,132 @@
-"""STUB (replaced by the EKS issue): interface only."""
+"""EKS: control plane, managed node group, OIDC/IRSA, managed add-ons, the Kubernetes provider
+and the cluster-level Helm releases (AWS Load Balancer Controller, metrics-server).
+
+Security posture: API endpoint private (public only for listed CIDRs), all five control-plane log
+types to a KMS-encrypted log group, Kubernetes Secrets envelope-encrypted with a customer key,
+access entries instead of the aws-auth ConfigMap with no implicit creator admin, IMDSv2 with hop
+limit 1 on nodes (pods cannot borrow the node role; they get their own roles through IRSA).
+"""
+
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from types import SimpleNamespace
+from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from settings import EksSettings
+
+from .kms import encryption_key
+
+LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+AMI_TYPE = "AL2023_x86_64_STANDARD"
+ROOT_DEVICE = "/dev/xvda"  # AL2023 EKS AMIs boot from /dev/xvda
+ROOT_VOLUME_GIB = 50
+STS_AUDIENCE = "sts.amazonaws.com"
+CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
+
+# Pinned Helm charts. 1.14.1 ships controller v2.14.1, the first release whose stringMap
+# annotations accept escaped commas (`\,`): the CORS listener attributes need them
+# (kubernetes-sigs/aws-load-balancer-controller#4363, fixed in v2.14.1).
+LB_CONTROLLER_CHART = "aws-load-balancer-controller"
+LB_CONTROLLER_VERSION = "1.14.1"
+LB_CONTROLLER_REPO = "https://aws.github.io/eks-charts"
+LB_CONTROLLER_SA = "aws-load-balancer-controller"
+METRICS_SERVER_CHART = "metrics-server"
+METRICS_SERVER_VERSION = "3.13.0"
+METRICS_SERVER_REPO = "https://kubernetes-sigs.github.io/metrics-server/"
+SYSTEM_NAMESPACE = "kube-system"
+
+# The controller's published IAM policy (docs/install/iam_policy.json), vendored verbatim.
+LB_CONTROLLER_POLICY_FILE = Path(__file__).parent / "policies" / "aws-load-balancer-controller-iam-policy.json"
+
+
+def lb_controller_policy() -> str:
+    return json.dumps(json.loads(LB_CONTROLLER_POLICY_FILE.read_text()))
+
+
+def kubeconfig_json(cluster_name: str, endpoint: str, ca_data: str, region: str) -> str:
+    """A kubeconfig whose credentials come from `aws eks get-token` (no static token in state)."""
+    user = {
+        "exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1",
+            "command": "aws",
+            "args": ["eks", "get-token", "--cluster-name", cluster_name, "--region", region, "--output", "json"],
+            "interactiveMode": "Never",
+        },
+    }
+    return json.dumps({
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": cluster_name, "cluster": {"server": endpoint, "certificate-authority-data": ca_data}}],
+        "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
+        "current-context": cluster_name,
+        "users": [{"name": cluster_name, "user": user}],
+    })
+
+
+def irsa_trust_policy(provider_arn: str, issuer_url: str, namespace: str, service_account: str) -> str:
+    """Trust policy: only this service account, with the STS audience, may assume the role."""
+    issuer = issuer_url.removeprefix("https://")
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": provider_arn},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {
+                f"{issuer}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+                f"{issuer}:aud": STS_AUDIENCE,
+            }},
+        }],
+    })
+
+
+def irsa_role(
+    name: str,
+    *,
+    oidc_provider: aws.iam.OpenIdConnectProvider,
+    issuer_url: pulumi.Input[str],
+    namespace: str,
+    service_account: str,
+    parent: pulumi.Resource,
+    managed_policy_arns: Sequence[pulumi.Input[str]] = (),
+    inline_policy: pulumi.Input[str] | None = None,
+) -> aws.iam.Role:
+    """An IAM role for one Kubernetes service account (IRSA). Used for every pod role."""
+    opts = pulumi.ResourceOptions(parent=parent)
+    role = aws.iam.Role(
+        name,
+        description=f"IRSA role for {namespace}/{service_account}",
+        assume_role_policy=pulumi.Output.all(oidc_provider.arn, issuer_url).apply(
+            lambda a: irsa_trust_policy(a[0], a[1], namespace, service_account)
+        ),
+        opts=opts,
+    )
+    for i, arn in enumerate(managed_policy_arns):
+        aws.iam.RolePolicyAttachment(f"{name}-policy-{i}", role=role.name, policy_arn=arn,
+                                     opts=pulumi.ResourceOptions(parent=role))
+    if inline_policy is not None:
+        aws.iam.RolePolicy(f"{name}-inline", role=role.id, policy=inline_policy, opts=pulumi.ResourceOptions(parent=role))
+    return role
+
+
+def _service_role(name: str, service: str, policies: Sequence[pulumi.Input[str]], parent: pulumi.Resource) -> aws.iam.Role:
+    role = aws.iam.Role(
+        name,
+        assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole",
+        }]}),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    for i, arn in enumerate(policies):
+        aws.iam.RolePolicyAttachment(f"{name}-policy-{i}", role=role.name, policy_arn=arn,
+                                     opts=pulumi.ResourceOptions(parent=role))
+    return role
 
 
 @dataclass(frozen=True)
@@ -21,13 +139,257 @@ class ClusterArgs:
     log_key: aws.kms.Key
     log_retention_days: int
 
+    def __post_init__(self) -> None:
+        s = self.settings
+        if not s.node_min <= s.node_desired <= s.node_max:
+            raise ValueError(f"node group sizes must satisfy min <= desired <= max, got {s.node_min}/{s.node_desired}/{s.node_max}")
+        if not s.node_instance_types:
+            raise ValueError("at least one node instance type is required")
+        if len(self.private_subnet_ids) < 2:
+            raise ValueError("EKS needs subnets in at least two availability zones")
+
 
 class Cluster(pulumi.ComponentResource):
+    """An EKS cluster ready for workloads: nodes, IRSA, add-ons, ingress controller, metrics."""
+
+    name: str
+    eks_cluster: aws.eks.Cluster
+    node_group: aws.eks.NodeGroup
+    node_security_group_id: pulumi.Output[str]
+    oidc_provider: aws.iam.OpenIdConnectProvider
+    oidc_issuer: pulumi.Output[str]
+    kubeconfig: pulumi.Output[str]
+    k8s_provider: k8s.Provider
+    lb_controller: k8s.helm.v3.Release
+    metrics_server: k8s.helm.v3.Release
+
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nox:eks:Cluster", name, None, opts)
-        stub = pulumi.Output.from_input("stub")
-        self.eks_cluster = SimpleNamespace(name=stub)
-        self.node_security_group_id = stub
-        self.kubeconfig = pulumi.Output.secret("{}")
-        self.k8s_provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.kubeconfig, opts=pulumi.ResourceOptions(parent=self))
-        self.register_outputs({})
+        s = args.settings
+        self.name = args.name_prefix
+        child = pulumi.ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        region = aws.get_region_output(opts=invoke).region
+        partition = aws.get_partition_output(opts=invoke).partition
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+
+        def managed(policy: str) -> pulumi.Output[str]:
+            return partition.apply(lambda p: f"arn:{p}:iam::aws:policy/{policy}")
+
+        # --- control plane ---------------------------------------------------------------------
+        secrets_key = encryption_key(f"{self.name}-eks-secrets", description=f"{self.name} EKS Kubernetes Secrets envelope encryption",
+                                     parent=self, protect=args.protect)
+        cluster_role = _service_role(f"{name}-cluster-role", "eks.amazonaws.com", [managed("AmazonEKSClusterPolicy")], self)
+        # The key policy delegates to IAM; the control plane uses the key through its role.
+        aws.iam.RolePolicy(f"{name}-cluster-role-kms", role=cluster_role.id, policy=secrets_key.arn.apply(lambda arn: json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"],
+                           "Resource": arn}],
+        })), opts=pulumi.ResourceOptions(parent=cluster_role))
+
+        # EKS creates /aws/eks/<name>/cluster on first use with no retention and no key: own it first.
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-control-plane-logs", name=f"/aws/eks/{self.name}/cluster",
+            retention_in_days=args.log_retention_days, kms_key_id=args.log_key.arn, opts=child,
+        )
+        public = list(s.public_access_cidrs)
+        self.eks_cluster = aws.eks.Cluster(
+            f"{name}-eks",
+            name=self.name,
+            version=s.version,
+            role_arn=cluster_role.arn,
+            vpc_config={
+                "subnet_ids": args.private_subnet_ids,
+                "endpoint_private_access": True,
+                "endpoint_public_access": bool(public),
+                **({"public_access_cidrs": public} if public else {}),
+            },
+            enabled_cluster_log_types=list(LOG_TYPES),
+            encryption_config={"resources": ["secrets"], "provider": {"key_arn": secrets_key.arn}},
+            access_config={"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": False},
+            # Every system add-on below is EKS-managed (versioned, upgraded with the cluster).
+            bootstrap_self_managed_addons=False,
+            upgrade_policy={"support_type": "STANDARD"},
+            deletion_protection=args.protect,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, cluster_role], protect=args.protect),
+        )
+        cluster_name = self.eks_cluster.name
+        # Managed nodes without launch-template security groups get the cluster security group,
+        # and so do their pods (VPC CNI): this is the group the data tier admits.
+        self.node_security_group_id = self.eks_cluster.vpc_config.apply(lambda v: v.cluster_security_group_id)
+
+        if s.admin_role_arn:
+            entry = aws.eks.AccessEntry(f"{name}-admin", cluster_name=cluster_name, principal_arn=s.admin_role_arn,
+                                        type="STANDARD", opts=child)
+            aws.eks.AccessPolicyAssociation(
+                f"{name}-admin-policy", cluster_name=cluster_name, principal_arn=s.admin_role_arn,
+                policy_arn=partition.apply(lambda p: f"arn:{p}:eks::aws:cluster-access-policy/{CLUSTER_ADMIN_POLICY}"),
+                access_scope={"type": "cluster"}, opts=pulumi.ResourceOptions(parent=self, depends_on=[entry]),
+            )
+
+        # --- IRSA -------------------------------------------------------------------------------
+        self.oidc_issuer = self.eks_cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)
+        # No thumbprint: IAM trusts the EKS OIDC endpoints' CA itself (thumbprint_list is optional).
+        self.oidc_provider = aws.iam.OpenIdConnectProvider(
+            f"{name}-oidc", url=self.oidc_issuer, client_id_lists=[STS_AUDIENCE], opts=child,
+        )
+
+        def irsa(role_name: str, namespace: str, sa: str, policies: Sequence[pulumi.Input[str]]) -> aws.iam.Role:
+            return irsa_role(role_name, oidc_provider=self.oidc_provider, issuer_url=self.oidc_issuer,
+                             namespace=namespace, service_account=sa, parent=self, managed_policy_arns=policies)
+
+        cni_role = irsa(f"{name}-vpc-cni-role", SYSTEM_NAMESPACE, "aws-node", [managed("AmazonEKS_CNI_Policy")])
+        ebs_role = irsa(f"{name}-ebs-csi-role", SYSTEM_NAMESPACE, "ebs-csi-controller-sa",
+                        [managed("service-role/AmazonEBSCSIDriverPolicy")])
+
+        # --- add-ons that nodes need to become Ready -------------------------------------------
+        def addon(addon_name: str, depends_on: Sequence[pulumi.Resource] = (), **kwargs) -> aws.eks.Addon:
+            version = aws.eks.get_addon_version_output(addon_name=addon_name, kubernetes_version=s.version, opts=invoke)
+            return aws.eks.Addon(
+                f"{name}-addon-{addon_name}", cluster_name=cluster_name, addon_name=addon_name,
+                addon_version=version.version,
+                resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE",
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)), **kwargs,
+            )
+
+        # Network policy enforcement on: the workload's NetworkPolicies are enforced by the VPC CNI agent.
+        vpc_cni = addon("vpc-cni", service_account_role_arn=cni_role.arn,
+                        configuration_values=json.dumps({"enableNetworkPolicy": "true"}))
+        kube_proxy = addon("kube-proxy")
+        pod_identity = addon("eks-pod-identity-agent")
+
+        # --- nodes ------------------------------------------------------------------------------
+        node_role = _service_role(f"{name}-node-role", "ec2.amazonaws.com", [
+            managed("AmazonEKSWorkerNodePolicy"),
+            # Pull-only is the least privilege for nodes (ReadOnly also lists and describes repos).
+            managed("AmazonEC2ContainerRegistryPullOnly"),
+            # Session Manager is the break-glass shell: nodes have no SSH key and no open port.
+            managed("AmazonSSMManagedInstanceCore"),
+        ], self)
+        # The node role has no AmazonEKS_CNI_Policy: vpc-cni uses its own IRSA role above. Its
+        # EC2_LINUX access entry is created by EKS with the managed node group.
+
+        volume_key = self._volume_key(name, account, partition, args.protect)
+        template = aws.ec2.LaunchTemplate(
+            f"{name}-nodes-lt",
+            description=f"{self.name} EKS managed nodes",
+            update_default_version=True,
+            metadata_options={
+                "http_endpoint": "enabled",
+                "http_tokens": "required",  # IMDSv2 only
+                "http_put_response_hop_limit": 1,  # pods (one hop away) cannot reach IMDS; they use IRSA
+                "instance_metadata_tags": "disabled",
+            },
+            block_device_mappings=[{
+                "device_name": ROOT_DEVICE,
+                "ebs": {"volume_size": ROOT_VOLUME_GIB, "volume_type": "gp3", "encrypted": "true",
+                        "kms_key_id": volume_key.arn, "delete_on_termination": "true"},
+            }],
+            tag_specifications=[
+                {"resource_type": "instance", "tags": {"Name": f"{self.name}-node"}},
+                {"resource_type": "volume", "tags": {"Name": f"{self.name}-node"}},
+                {"resource_type": "network-interface", "tags": {"Name": f"{self.name}-node"}},
+            ],
+            opts=child,
+        )
+        self.node_group = aws.eks.NodeGroup(
+            f"{name}-nodes",
+            cluster_name=cluster_name,
+            version=self.eks_cluster.version,  # nodes follow control-plane upgrades
+            node_role_arn=node_role.arn,
+            subnet_ids=args.private_subnet_ids,
+            ami_type=AMI_TYPE,
+            capacity_type="ON_DEMAND",
+            instance_types=list(s.node_instance_types),
+            scaling_config={"min_size": s.node_min, "max_size": s.node_max, "desired_size": s.node_desired},
+            # One node at a time: during upgrades EKS surges a new node first, so capacity holds.
+            update_config={"max_unavailable": 1},
+            launch_template={"id": template.id, "version": template.latest_version.apply(str)},
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[vpc_cni, kube_proxy, pod_identity],
+                # An autoscaler (or an operator) owns desired size after creation.
+                ignore_changes=["scalingConfig.desiredSize"],
+            ),
+        )
+
+        # --- add-ons that need running nodes ----------------------------------------------------
+        coredns = addon("coredns", depends_on=[self.node_group])
+        addon("aws-ebs-csi-driver", depends_on=[self.node_group], service_account_role_arn=ebs_role.arn)
+
+        # --- Kubernetes provider ------------------------------------------------------------------
+        self.kubeconfig = pulumi.Output.secret(pulumi.Output.all(
+            cluster_name, self.eks_cluster.endpoint, self.eks_cluster.certificate_authority.data, region,
+        ).apply(lambda a: kubeconfig_json(*a)))
+        self.k8s_provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.kubeconfig, enable_server_side_apply=True, opts=child)
+
+        # --- cluster-level Helm releases ------------------------------------------------------------
+        # Charts need nodes to run on and cluster DNS to reach the AWS APIs.
+        helm_opts = pulumi.ResourceOptions(parent=self, provider=self.k8s_provider, depends_on=[self.node_group, coredns])
+        lb_policy = aws.iam.Policy(f"{name}-lb-controller-policy", description="AWS Load Balancer Controller (published policy)",
+                                   policy=lb_controller_policy(), opts=child)
+        lb_role = irsa(f"{name}-lb-controller-role", SYSTEM_NAMESPACE, LB_CONTROLLER_SA, [lb_policy.arn])
+        self.lb_controller = k8s.helm.v3.Release(
+            f"{name}-lb-controller",
+            name=LB_CONTROLLER_CHART,
+            chart=LB_CONTROLLER_CHART,
+            version=LB_CONTROLLER_VERSION,
+            repository_opts={"repo": LB_CONTROLLER_REPO},
+            namespace=SYSTEM_NAMESPACE,
+            values={
+                # Region and VPC are given, so the controller never needs IMDS (hop limit 1).
+                "clusterName": cluster_name,
+                "region": region,
+                "vpcId": args.vpc_id,
+                "serviceAccount": {"create": True, "name": LB_CONTROLLER_SA,
+                                   "annotations": {"eks.amazonaws.com/role-arn": lb_role.arn}},
+            },
+            opts=helm_opts,
+        )
+        self.metrics_server = k8s.helm.v3.Release(
+            f"{name}-metrics-server",
+            name=METRICS_SERVER_CHART,
+            chart=METRICS_SERVER_CHART,
+            version=METRICS_SERVER_VERSION,
+            repository_opts={"repo": METRICS_SERVER_REPO},
+            namespace=SYSTEM_NAMESPACE,
+            opts=helm_opts,
+        )
+
+        self.register_outputs({
+            "clusterName": cluster_name,
+            "endpoint": self.eks_cluster.endpoint,
+            "oidcProviderArn": self.oidc_provider.arn,
+            "nodeSecurityGroupId": self.node_security_group_id,
+            "nodeGroup": self.node_group.node_group_name,
+            "kubeconfig": self.kubeconfig,
+        })
+
+    def _volume_key(self, name: str, account: pulumi.Output[str], partition: pulumi.Output[str], protect: bool) -> aws.kms.Key:
+        """Node root-volume key. EC2 Auto Scaling launches managed nodes with its service-linked
+        role, which cannot use a customer key unless the key policy names it (AWS: "Required KMS
+        key policy for use with encrypted volumes"). The role exists in every account that has
+        ever created an Auto Scaling group; otherwise create it once with
+        `aws iam create-service-linked-role --aws-service-name autoscaling.amazonaws.com`.
+        """
+        def policy(acct: str, part: str) -> str:
+            slr = f"arn:{part}:iam::{acct}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+            return json.dumps({"Version": "2012-10-17", "Statement": [
+                {"Sid": "AccountAdministers", "Effect": "Allow", "Principal": {"AWS": f"arn:{part}:iam::{acct}:root"},
+                 "Action": "kms:*", "Resource": "*"},
+                {"Sid": "AutoScalingUsesKey", "Effect": "Allow", "Principal": {"AWS": slr},
+                 "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                 "Resource": "*"},
+                {"Sid": "AutoScalingAttachesVolumes", "Effect": "Allow", "Principal": {"AWS": slr},
+                 "Action": "kms:CreateGrant", "Resource": "*",
+                 "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}},
+            ]})
+
+        key = aws.kms.Key(
+            f"{name}-volume-key", description=f"{self.name} EKS node volumes", enable_key_rotation=True,
+            rotation_period_in_days=365, deletion_window_in_days=30,
+            policy=pulumi.Output.all(account, partition).apply(lambda a: policy(*a)),
+            opts=pulumi.ResourceOptions(parent=self, protect=protect),
+        )
+        aws.kms.Alias(f"{name}-volume-key-alias", name=f"alias/{self.name}-eks-node-volumes", target_key_id=key.key_id,
+                      opts=pulumi.ResourceOptions(parent=self))
+        return key

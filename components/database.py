@@ -1,12 +1,113 @@
-"""STUB (replaced by the data issue): interface only."""
+"""Database: RDS PostgreSQL primary, read replica, parameter group, backups (the seed's Primary/Replica/Backup DB).
+
+The seed's `postgresql.conf` becomes an RDS parameter group in RDS's own units (`PARAMETERS`).
+The master password is generated here (pulumi_random) rather than managed by RDS, because the
+app's connection URL has to be built from it; it stays a Pulumi secret end to end.
+"""
+
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from types import SimpleNamespace
+from urllib.parse import quote
 
 import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
 
 from settings import DatabaseSettings
+from settings.loader import EFFECTIVE_CACHE_SIZE_MIB, SHARED_BUFFERS_MIB
+
+from .kms import encryption_key
+
+PORT = 5432
+DB_NAME = "nox"
+USERNAME = "nox"  # not a PostgreSQL/RDS reserved name (rdsadmin, postgres' roles, ...)
+# RDS master passwords: printable ASCII except `/`, `"`, `@` and space. Also left out: `'`
+# and `\` (shell and libpq quoting) and `%` (URL escapes); the URL still percent-encodes.
+PASSWORD_SPECIAL = "!#$^&*()-_=+[]{}<>:?.~"
+PASSWORD_LENGTH = 32
+CA_CERT = "rds-ca-rsa2048-g1"
+LOG_EXPORTS = ("postgresql", "upgrade")
+# UTC, daily backup then weekly maintenance: RDS rejects overlapping windows.
+BACKUP_WINDOW = "03:00-04:00"
+MAINTENANCE_WINDOW = "sun:04:30-sun:05:30"
+# AWS Backup: daily at 05:00 UTC, an hour after the RDS backup window (RDS cannot snapshot while
+# its own backup runs). On Sundays 05:00 falls inside maintenance; the 2 h start window lets the
+# job wait until the instance is available again instead of failing.
+BACKUP_SCHEDULE = "cron(0 5 * * ? *)"
+BACKUP_START_WINDOW_MINUTES = 120
+BACKUP_COMPLETION_WINDOW_MINUTES = 480
+MONITORING_INTERVAL = 60
+PERFORMANCE_INSIGHTS_RETENTION_DAYS = 7  # the free tier
+STATIC, DYNAMIC = "pending-reboot", "immediate"
+PAGE_KIB = 8  # shared_buffers and effective_cache_size are counted in 8 kB pages
+
+
+@dataclass(frozen=True)
+class PgParameter:
+    name: str
+    value: str
+    unit: str  # the unit RDS counts `value` in
+    apply_method: str
+    seed: str  # the seed's postgresql.conf line (or where the value comes from)
+
+
+# The seed's postgresql.conf in RDS units. Static parameters (postmaster context) only take effect
+# after a reboot and RDS rejects `immediate` for them.
+#
+# wal_level is absent on purpose: RDS does not expose it. It is `replica` whenever automated
+# backups or read replicas are on (always here), which is the seed's value; `logical` is only
+# reachable through rds.logical_replication = 1, which we do not need.
+PARAMETERS: tuple[PgParameter, ...] = (
+    PgParameter("max_connections", "200", "connections", STATIC, "max_connections = 200"),
+    PgParameter("shared_buffers", str(SHARED_BUFFERS_MIB * 1024 // PAGE_KIB), "8kB pages", STATIC, "shared_buffers = 256MB"),
+    PgParameter("effective_cache_size", str(EFFECTIVE_CACHE_SIZE_MIB * 1024 // PAGE_KIB), "8kB pages", DYNAMIC,
+                "effective_cache_size = 1GB"),
+    PgParameter("work_mem", "4096", "kB", DYNAMIC, "work_mem = 4MB"),
+    PgParameter("maintenance_work_mem", "65536", "kB", DYNAMIC, "maintenance_work_mem = 64MB"),
+    PgParameter("max_wal_size", "1024", "MB", DYNAMIC, "max_wal_size = 1GB"),
+    PgParameter("min_wal_size", "80", "MB", DYNAMIC, "min_wal_size = 80MB"),
+    PgParameter("checkpoint_completion_target", "0.9", "fraction", DYNAMIC, "checkpoint_completion_target = 0.9"),
+    PgParameter("random_page_cost", "1.1", "cost units", DYNAMIC, "random_page_cost = 1.1"),
+    PgParameter("seq_page_cost", "1", "cost units", DYNAMIC, "seq_page_cost = 1.0"),
+    PgParameter("effective_io_concurrency", "200", "concurrent I/Os", DYNAMIC, "effective_io_concurrency = 200"),
+    PgParameter("log_min_duration_statement", "1000", "ms", DYNAMIC, "log_min_duration_statement = 1000"),
+    PgParameter("log_checkpoints", "1", "boolean", DYNAMIC, "log_checkpoints = on"),
+    PgParameter("log_connections", "1", "boolean", DYNAMIC, "log_connections = on"),
+    PgParameter("log_disconnections", "1", "boolean", DYNAMIC, "log_disconnections = on"),
+    PgParameter("statement_timeout", "30000", "ms", DYNAMIC, "the seed's pool: statement_timeout: 30000"),
+    PgParameter("rds.force_ssl", "1", "boolean", DYNAMIC, "not in the seed: refuse unencrypted connections"),
+)
+
+
+def postgres_url(password: str, host: str) -> str:
+    """DATABASE_URL: TLS required (rds.force_ssl refuses anything else), password percent-encoded."""
+    return f"postgres://{USERNAME}:{quote(password, safe='')}@{host}:{PORT}/{DB_NAME}?sslmode=require"
+
+
+def windows_overlap(backup_window: str, maintenance_window: str) -> bool:
+    """Whether a daily `hh:mm-hh:mm` window meets a weekly `ddd:hh:mm-ddd:hh:mm` one on any day (UTC)."""
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    week = 7 * 24 * 60
+
+    def minute(day: int, hhmm: str) -> int:
+        h, m = hhmm.split(":")
+        return day * 24 * 60 + int(h) * 60 + int(m)
+
+    m_from, m_to = maintenance_window.split("-")
+    m_start = minute(days.index(m_from[:3]), m_from[4:])
+    m_end = minute(days.index(m_to[:3]), m_to[4:])
+    if m_end <= m_start:
+        m_end += week
+    b_from, b_to = backup_window.split("-")
+    for day in range(8):  # day 7 catches a maintenance window that wraps past Sunday midnight
+        b_start, b_end = minute(day, b_from), minute(day, b_to)
+        if b_end <= b_start:
+            b_end += 24 * 60
+        if b_start < m_end and m_start < b_end:
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -17,14 +118,219 @@ class DatabaseArgs:
     vpc_id: pulumi.Input[str]
     data_subnet_ids: list[pulumi.Output[str]]
     app_security_group_ids: list[pulumi.Input[str]]
+    # CloudWatch log groups of the exported PostgreSQL logs (pre-created so they are encrypted
+    # and expire); without a key the database's own key encrypts them.
+    log_key: aws.kms.Key | None = None
+    log_retention_days: int = 30
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        major = s.engine_version.split(".")[0]
+        if s.family != f"postgres{major}":
+            raise ValueError(f"parameter-group family {s.family!r} does not match PostgreSQL {s.engine_version} "
+                             f"(expected postgres{major})")
+        memory_mib = s.memory_gib * 1024
+        if 0.4 * memory_mib < SHARED_BUFFERS_MIB or 0.75 * memory_mib < EFFECTIVE_CACHE_SIZE_MIB:
+            raise ValueError(f"{s.instance_class} ({s.memory_gib} GiB) cannot hold shared_buffers {SHARED_BUFFERS_MIB}MB "
+                             f"and effective_cache_size {EFFECTIVE_CACHE_SIZE_MIB}MB")
+        if s.max_connections != int(next(p.value for p in PARAMETERS if p.name == "max_connections")):
+            raise ValueError(f"settings.max_connections {s.max_connections} differs from the parameter group")
+        if not self.app_security_group_ids:
+            raise ValueError("app_security_group_ids is empty: nothing could reach the database")
+        if len(self.data_subnet_ids) < 2:
+            raise ValueError("a DB subnet group needs subnets in at least two availability zones")
+        if windows_overlap(BACKUP_WINDOW, MAINTENANCE_WINDOW):
+            raise ValueError("backup and maintenance windows overlap")
 
 
 class Database(pulumi.ComponentResource):
+    """PostgreSQL for the API: encrypted, private, tuned as the seed, backed up twice (RDS + AWS Backup)."""
+
+    primary: aws.rds.Instance
+    replica: aws.rds.Instance | None
+    security_group: aws.ec2.SecurityGroup
+    key: aws.kms.Key
+    parameter_group: aws.rds.ParameterGroup
+    vault: aws.backup.Vault
+    password: pulumi.Output[str]
+    url: pulumi.Output[str]
+    readonly_url: pulumi.Output[str] | None
+
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nox:data:Database", name, None, opts)
-        stub = pulumi.Output.secret("postgres://stub")
-        self.primary = SimpleNamespace(address=pulumi.Output.from_input("stub"))
+        s = args.settings
+        prefix = args.name_prefix
+        child = pulumi.ResourceOptions(parent=self)
+        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
+
+        self.key = encryption_key(f"{prefix}-db", description=f"{prefix} PostgreSQL storage, Performance Insights, backups",
+                                  parent=self, logs_service=args.log_key is None, protect=args.protect)
+        subnet_group = aws.rds.SubnetGroup(f"{name}-subnets", name=f"{prefix}-db", description=f"{prefix} PostgreSQL: data subnets",
+                                           subnet_ids=args.data_subnet_ids, opts=child)
+        self.security_group = aws.ec2.SecurityGroup(
+            f"{name}-sg", vpc_id=args.vpc_id, description=f"{prefix} PostgreSQL: {PORT} from the app only",
+            tags={"Name": f"{prefix}-db"}, opts=child,
+        )
+        for i, source in enumerate(args.app_security_group_ids):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-from-app-{i}", security_group_id=self.security_group.id, referenced_security_group_id=source,
+                ip_protocol="tcp", from_port=PORT, to_port=PORT,
+                description=f"PostgreSQL from app security group {i}", opts=pulumi.ResourceOptions(parent=self.security_group),
+            )
+
+        self.parameter_group = aws.rds.ParameterGroup(
+            # Named after the family: a major upgrade creates the new group before the old one goes.
+            f"{name}-params", name=f"{prefix}-db-{s.family}", family=s.family,
+            description=f"{prefix} PostgreSQL: the seed's postgresql.conf in RDS units",
+            parameters=[{"name": p.name, "value": p.value, "apply_method": p.apply_method} for p in PARAMETERS],
+            opts=child,
+        )
+        pw = random.RandomPassword(
+            f"{name}-master-password", length=PASSWORD_LENGTH, special=True, override_special=PASSWORD_SPECIAL,
+            min_upper=2, min_lower=2, min_numeric=2, min_special=2, opts=child,
+        )
+        self.password = pulumi.Output.secret(pw.result)
+        monitoring_role = self._monitoring_role(name, partition)
+
+        identifier = f"{prefix}-db"
+        log_key_arn = (args.log_key or self.key).arn
+        primary_logs = self._log_groups(name, identifier, log_key_arn, args.log_retention_days, "primary")
+        # Settings the primary and its replica share: same tuning, key, insight and monitoring.
+        common = dict(
+            instance_class=s.instance_class,
+            storage_type="gp3",
+            max_allocated_storage=s.max_allocated_storage,
+            storage_encrypted=True,
+            kms_key_id=self.key.arn,
+            parameter_group_name=self.parameter_group.name,
+            vpc_security_group_ids=[self.security_group.id],
+            db_subnet_group_name=subnet_group.name,
+            port=PORT,
+            publicly_accessible=False,
+            iam_database_authentication_enabled=True,
+            performance_insights_enabled=True,
+            performance_insights_kms_key_id=self.key.arn,
+            performance_insights_retention_period=PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+            monitoring_interval=MONITORING_INTERVAL,
+            monitoring_role_arn=monitoring_role.arn,
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
+            ca_cert_identifier=CA_CERT,
+            auto_minor_version_upgrade=True,
+            copy_tags_to_snapshot=True,
+            maintenance_window=MAINTENANCE_WINDOW,
+            deletion_protection=args.protect,
+            apply_immediately=False,  # changes wait for the maintenance window
+        )
+        # `manage_master_user_password` stays unset: RDS would keep the password in its own secret
+        # where this program cannot read it, and DATABASE_URL could not be built.
+        self.primary = aws.rds.Instance(
+            f"{name}-primary",
+            identifier=identifier,
+            engine="postgres",
+            engine_version=s.engine_version,
+            allocated_storage=s.allocated_storage,
+            multi_az=s.multi_az,
+            db_name=DB_NAME,
+            username=USERNAME,
+            password=self.password,
+            backup_retention_period=s.backup_retention_days,
+            backup_window=BACKUP_WINDOW,
+            skip_final_snapshot=not args.protect,
+            final_snapshot_identifier=f"{identifier}-final" if args.protect else None,
+            **common,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=[monitoring_role, *primary_logs]),
+        )
+
         self.replica = None
-        self.url = stub
-        self.readonly_url = None
-        self.register_outputs({})
+        if s.read_replica:
+            replica_id = f"{prefix}-db-replica"
+            replica_logs = self._log_groups(name, replica_id, log_key_arn, args.log_retention_days, "replica")
+            # Same region: the source is named by identifier. RDS places the replica in an AZ of the
+            # subnet group (not pinned: a Multi-AZ primary moves between AZs on failover). Engine,
+            # version, storage size and credentials come from the source; a replica takes no final
+            # snapshot and needs no automated backups of its own (AWS Backup covers the primary).
+            self.replica = aws.rds.Instance(
+                f"{name}-replica",
+                identifier=replica_id,
+                replicate_source_db=self.primary.identifier,
+                multi_az=False,
+                backup_retention_period=0,
+                skip_final_snapshot=True,
+                **common,
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=[monitoring_role, *replica_logs]),
+            )
+
+        self._backups(name, args, partition)
+
+        self.url = self._url(self.primary.address)
+        self.readonly_url = self._url(self.replica.address) if self.replica else None
+        self.register_outputs({
+            "primaryAddress": self.primary.address,
+            "replicaAddress": self.replica.address if self.replica else None,
+            "securityGroupId": self.security_group.id,
+            "url": self.url,
+        })
+
+    def _url(self, host: pulumi.Output[str]) -> pulumi.Output[str]:
+        return pulumi.Output.secret(pulumi.Output.all(self.password, host).apply(lambda a: postgres_url(*a)))
+
+    def _monitoring_role(self, name: str, partition: pulumi.Output[str]) -> aws.iam.Role:
+        role = aws.iam.Role(
+            f"{name}-monitoring-role",
+            description="RDS enhanced monitoring publishes OS metrics to CloudWatch Logs",
+            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "monitoring.rds.amazonaws.com"}, "Action": "sts:AssumeRole",
+            }]}),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{name}-monitoring-policy", role=role.name,
+            policy_arn=partition.apply(lambda p: f"arn:{p}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"),
+            opts=pulumi.ResourceOptions(parent=role),
+        )
+        return role
+
+    def _log_groups(self, name: str, identifier: str, key_arn: pulumi.Output[str], retention: int,
+                    which: str) -> list[aws.cloudwatch.LogGroup]:
+        # RDS would create these itself, unencrypted and never expiring; created first, it uses ours.
+        return [aws.cloudwatch.LogGroup(
+            f"{name}-{which}-{log}-logs", name=f"/aws/rds/instance/{identifier}/{log}",
+            retention_in_days=retention, kms_key_id=key_arn, opts=pulumi.ResourceOptions(parent=self),
+        ) for log in LOG_EXPORTS]
+
+    def _backups(self, name: str, args: DatabaseArgs, partition: pulumi.Output[str]) -> None:
+        s = args.settings
+        child = pulumi.ResourceOptions(parent=self)
+        self.vault = aws.backup.Vault(f"{name}-vault", name=f"{args.name_prefix}-db", kms_key_arn=self.key.arn,
+                                      opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
+        # AWS Backup keeps a recovery point at least one day; retention follows the RDS setting.
+        lifecycle = {"delete_after": s.backup_retention_days}
+        rule: dict = {
+            "rule_name": "daily",
+            "target_vault_name": self.vault.name,
+            "schedule": BACKUP_SCHEDULE,
+            "start_window": BACKUP_START_WINDOW_MINUTES,
+            "completion_window": BACKUP_COMPLETION_WINDOW_MINUTES,
+            "lifecycle": lifecycle,
+        }
+        if s.backup_copy_vault_arn:
+            rule["copy_actions"] = [{"destination_vault_arn": s.backup_copy_vault_arn, "lifecycle": lifecycle}]
+        plan = aws.backup.Plan(f"{name}-backup-plan", name=f"{args.name_prefix}-db-daily", rules=[rule], opts=child)
+        role = aws.iam.Role(
+            f"{name}-backup-role",
+            description="AWS Backup snapshots and restores the PostgreSQL primary",
+            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole",
+            }]}),
+            opts=child,
+        )
+        attachments = [aws.iam.RolePolicyAttachment(
+            f"{name}-backup-{kind.lower()}-policy", role=role.name,
+            policy_arn=partition.apply(lambda p, k=kind: f"arn:{p}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyFor{k}"),
+            opts=pulumi.ResourceOptions(parent=role),
+        ) for kind in ("Backup", "Restores")]
+        aws.backup.Selection(
+            f"{name}-backup-selection", name=f"{args.name_prefix}-db-primary", plan_id=plan.id, iam_role_arn=role.arn,
+            resources=[self.primary.arn],
+            opts=pulumi.ResourceOptions(parent=plan, depends_on=attachments),
+        )

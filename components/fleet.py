@@ -1,12 +1,134 @@
-"""STUB (replaced by the edge/fleet issue): interface only."""
+"""EC2 fleet (platform asg): one launch template and Auto Scaling group per deployed colour, and the
+seed's CPU scaling (setup-autoscaling.sh) on every colour that serves traffic.
+
+Seed: ASG nox-api-asg MinSize 2, MaxSize 20, DesiredCapacity 3, DefaultCooldown 300, HealthCheckType
+ELB, HealthCheckGracePeriod 300; scale-up ChangeInCapacity +2 and scale-down -1, cooldown 300;
+alarms NOX-API-High-CPU (> 70) and NOX-API-Low-CPU (< 30), Average CPUUtilization, 2 x 300 s.
+The seed's alarms had no dimension (they watched nothing in particular) and no action (they scaled
+nothing): here each watches its group's `AutoScalingGroupName` and triggers its scaling policy.
+"""
+
 from __future__ import annotations
 
-from dataclasses import dataclass
+import base64
+import json
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
 from settings import FleetSettings, ReleaseSettings
+
+from . import appspec
+from .edge import serving_colours
+from .kms import encryption_key
+
+# Amazon Linux 2023, resolved from AWS's public parameter when the program runs (each `pulumi up`
+# picks up the current AMI, which changes the launch template and rolls the fleet through an
+# instance refresh). `resolve:ssm:` in image_id would instead resolve at every launch, so one group
+# could silently run two AMIs and a new AMI would never show in a preview.
+AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+ROOT_DEVICE = "/dev/xvda"  # AL2023's root device name
+ROOT_VOLUME_GIB = 30  # OS, Docker and a few image versions
+MANAGED_POLICIES = (
+    "AmazonSSMManagedInstanceCore",  # Session Manager instead of SSH (no key pair, no port 22)
+    "CloudWatchAgentServerPolicy",  # CloudWatch agent: memory/disk metrics and log shipping
+    "AmazonEC2ContainerRegistryPullOnly",  # pull the app image from ECR, nothing else in ECR
+)
+ENABLED_METRICS = (
+    "GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity", "GroupInServiceInstances",
+    "GroupPendingInstances", "GroupStandbyInstances", "GroupTerminatingInstances", "GroupTotalInstances",
+)
+CONTAINER_NAME = "nox-api"
+ENV_FILE = "/etc/nox/app.env"
+REQUIRED_SECRET_KEYS = ("DATABASE_URL", "REDIS_URL")
+
+# The seed's numbers (AWS Auto Scaling Group JSON and setup-autoscaling.sh).
+HEALTH_CHECK_TYPE = "ELB"
+HEALTH_CHECK_GRACE_SECONDS = 300
+DEFAULT_COOLDOWN_SECONDS = 300
+SCALE_UP_ADJUSTMENT = 2
+SCALE_DOWN_ADJUSTMENT = -1
+POLICY_COOLDOWN_SECONDS = 300
+ALARM_NAMESPACE, ALARM_METRIC, ALARM_STATISTIC = "AWS/EC2", "CPUUtilization", "Average"
+ALARM_PERIOD_SECONDS = 300
+ALARM_EVALUATION_PERIODS = 2
+HIGH_CPU_PERCENT = 70
+LOW_CPU_PERCENT = 30
+HIGH_CPU_ALARM, LOW_CPU_ALARM = "NOX-API-High-CPU", "NOX-API-Low-CPU"  # the seed's names, kept as the prefix
+# Instance refresh: replace at most 10 % at a time and roll back on failure (needs a pinned
+# launch template version, which the groups use).
+MIN_HEALTHY_PERCENTAGE = 90
+
+
+def capacity(settings: FleetSettings, release: ReleaseSettings, colour: str) -> dict[str, int]:
+    """min/max/desired of a colour's group: the configured sizes when it serves, zero when idle.
+
+    An idle colour keeps `max` so an operator can scale it by hand during a release; the next
+    `pulumi up` sets its desired capacity back to 0 (an idle group does not ignore the field).
+    """
+    if colour in serving_colours(release):
+        return {"min_size": settings.min_size, "max_size": settings.max_size, "desired_capacity": settings.desired}
+    return {"min_size": 0, "max_size": settings.max_size, "desired_capacity": 0}
+
+
+def user_data(*, colour: str, image: str, secret_arn: str, region: str, db_pool_max: int) -> str:
+    """Boot script: Docker, the app secret into a root-only env file, the colour's container.
+
+    Only the secret's ARN is in here: the values are read at boot with the instance role and go
+    straight into a 0600 file that Docker reads. User data is readable by anyone who may describe
+    the instance (and by every process on it through IMDS), so no value may ever be rendered in.
+    """
+    env = {**appspec.BASE_ENV, "DB_POOL_MAX": str(db_pool_max), "DEPLOYMENT_COLOR": colour}
+    env_flags = " ".join(f"-e {shlex.quote(f'{k}={v}')}" for k, v in env.items())
+    uid = appspec.APP_USER_ID
+    required = " and ".join(f'has("{k}")' for k in REQUIRED_SECRET_KEYS)
+    return f"""#!/bin/bash
+# NOX API, colour {colour}: install Docker, fetch the app secret with the instance role, run the container.
+set -euo pipefail
+export AWS_RETRY_MODE=standard AWS_MAX_ATTEMPTS=10
+REGION={shlex.quote(region)}
+SECRET_ID={shlex.quote(secret_arn)}
+IMAGE={shlex.quote(image)}
+ENV_FILE={ENV_FILE}
+
+dnf install -y docker jq
+systemctl enable --now docker
+
+# Secret JSON -> KEY=value lines, readable by root only (Docker reads it; the app never sees the file).
+umask 077
+install -d -m 0700 -o root -g root "$(dirname "$ENV_FILE")"
+secret="$(aws secretsmanager get-secret-value --region "$REGION" --secret-id "$SECRET_ID" --query SecretString --output text)"
+if ! jq -e '{required}' <<<"$secret" >/dev/null; then
+  echo "app secret lacks {', '.join(REQUIRED_SECRET_KEYS)}" >&2
+  exit 1
+fi
+jq -r 'to_entries[] | "\\(.key)=\\(.value)"' <<<"$secret" > "$ENV_FILE.new"
+unset secret
+chmod 0600 "$ENV_FILE.new"
+mv "$ENV_FILE.new" "$ENV_FILE"
+
+# ECR needs a login (the instance role may pull); other registries are public.
+registry="${{IMAGE%%/*}}"
+if [[ "$registry" == *.dkr.ecr.*.amazonaws.com ]]; then
+  aws ecr get-login-password --region "$(cut -d. -f4 <<<"$registry")" | docker login --username AWS --password-stdin "$registry"
+fi
+docker pull "$IMAGE"
+docker rm -f {CONTAINER_NAME} >/dev/null 2>&1 || true
+# Seed Dockerfile: non-root user {uid}, an init process for signals (dumb-init), production env.
+# IMDS hop limit 1 keeps the instance role's credentials out of the container's reach.
+docker run -d --name {CONTAINER_NAME} --restart unless-stopped \\
+  --user {uid}:{uid} --init --read-only --tmpfs /tmp \\
+  --cap-drop ALL --security-opt no-new-privileges \\
+  -p {appspec.APP_PORT}:{appspec.APP_PORT} -p {appspec.WS_PORT}:{appspec.WS_PORT} \\
+  {env_flags} \\
+  --env-file "$ENV_FILE" \\
+  --log-opt max-size=50m --log-opt max-file=5 \\
+  "$IMAGE"
+"""
 
 
 @dataclass(frozen=True)
@@ -18,13 +140,161 @@ class FleetArgs:
     private_subnet_ids: list[pulumi.Output[str]]
     app_security_group_id: pulumi.Input[str]
     target_group_arns: dict[str, list[pulumi.Output[str]]]
-    secrets: Any  # components.secrets.AppSecrets
+    secrets: Any  # components.secrets.AppSecrets: .secret and .read_policy_json()
     db_pool_max: int
     region: str
+    # Propagated to instances and volumes: the provider's default tags do not reach what an ASG launches.
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        missing = [c for c in self.release.deployed if c not in self.target_group_arns]
+        if missing:
+            raise ValueError(f"FleetArgs.target_group_arns has no target groups for colour(s) {missing}")
+        if not self.private_subnet_ids:
+            raise ValueError("FleetArgs.private_subnet_ids is empty: the fleet runs in the private subnets")
 
 
 class AppFleet(pulumi.ComponentResource):
+    """The API on EC2: per deployed colour a launch template and an ASG; scaling on serving colours."""
+
+    role: aws.iam.Role
+    instance_profile: aws.iam.InstanceProfile
+    ebs_key: aws.kms.Key
+    launch_templates: dict[str, aws.ec2.LaunchTemplate]
+    groups: dict[str, aws.autoscaling.Group]
+    scaling_policies: dict[str, dict[str, aws.autoscaling.Policy]]  # colour -> {"up": ..., "down": ...}
+    alarms: dict[str, dict[str, aws.cloudwatch.MetricAlarm]]  # colour -> {"high": ..., "low": ...}
+
     def __init__(self, name: str, args: FleetArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nox:fleet:AppFleet", name, None, opts)
-        self.groups = {}
-        self.register_outputs({})
+        prefix = args.name_prefix
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        partition = aws.get_partition_output(opts=invoke).partition
+        ami = aws.ssm.get_parameter_output(name=AMI_PARAMETER, opts=invoke).insecure_value
+
+        self._instance_identity(name, args, partition)
+        # A service-linked role of its own (AWSServiceRoleForAutoScaling_<prefix>) for these groups:
+        # the EBS key's policy must name the role that launches instances, and the account's default
+        # role may not exist yet in a fresh account (a key policy cannot name a missing principal).
+        self.service_role = aws.iam.ServiceLinkedRole(
+            f"{name}-autoscaling-role", aws_service_name="autoscaling.amazonaws.com", custom_suffix=prefix,
+            description=f"{prefix} NOX API Auto Scaling groups (uses the fleet's EBS key)",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.ebs_key = encryption_key(f"{prefix}-ebs", description=f"{prefix} NOX API instance volumes", parent=self,
+                                      service_roles=[self.service_role.arn], protect=args.protect)
+
+        self.launch_templates, self.groups, self.scaling_policies, self.alarms = {}, {}, {}, {}
+        serving = serving_colours(args.release)
+        for colour in args.release.deployed:
+            self.launch_templates[colour] = self._launch_template(name, args, colour, ami)
+            self.groups[colour] = self._group(name, args, colour, colour in serving)
+            if colour in serving:
+                self._scaling(name, args, colour)
+
+        self.register_outputs({
+            "groups": {c: g.name for c, g in self.groups.items()},
+            "instanceRoleArn": self.role.arn,
+        })
+
+    def _instance_identity(self, name: str, args: FleetArgs, partition: pulumi.Output[str]) -> None:
+        self.role = aws.iam.Role(
+            f"{name}-instance-role", description=f"{args.name_prefix} NOX API instances",
+            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole",
+            }]}),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        role_child = pulumi.ResourceOptions(parent=self.role)
+        for policy in MANAGED_POLICIES:
+            aws.iam.RolePolicyAttachment(
+                f"{name}-{policy}", role=self.role.name,
+                policy_arn=partition.apply(lambda p, pol=policy: f"arn:{p}:iam::aws:policy/{pol}"), opts=role_child,
+            )
+        # This app's secret and its key, nothing else (AppSecrets owns the policy's shape).
+        aws.iam.RolePolicy(f"{name}-read-app-secret", role=self.role.id, policy=args.secrets.read_policy_json(),
+                           opts=role_child)
+        self.instance_profile = aws.iam.InstanceProfile(f"{name}-instance-profile", role=self.role.name, opts=role_child)
+
+    def _launch_template(self, name: str, args: FleetArgs, colour: str, ami: pulumi.Output[str]) -> aws.ec2.LaunchTemplate:
+        prefix = args.name_prefix
+        script = args.secrets.secret.arn.apply(lambda arn: user_data(
+            colour=colour, image=args.release.image(colour), secret_arn=arn, region=args.region,
+            db_pool_max=args.db_pool_max,
+        ))
+        tags = {**args.tags, "Name": f"{prefix}-api-{colour}", "Colour": colour}
+        return aws.ec2.LaunchTemplate(
+            f"{name}-{colour}-lt", name=f"{prefix}-api-{colour}",
+            description=f"{prefix} NOX API {colour}: {args.release.image(colour)}",
+            image_id=ami, instance_type=args.settings.instance_type,
+            iam_instance_profile={"arn": self.instance_profile.arn},
+            # IMDSv2 only, one hop: the host's aws CLI gets credentials, containers (one more hop) do not.
+            metadata_options={"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1,
+                              "instance_metadata_tags": "disabled"},
+            block_device_mappings=[{"device_name": ROOT_DEVICE, "ebs": {
+                "volume_type": "gp3", "volume_size": ROOT_VOLUME_GIB, "encrypted": "true",
+                "kms_key_id": self.ebs_key.arn, "delete_on_termination": "true",
+            }}],
+            network_interfaces=[{"device_index": 0, "associate_public_ip_address": "false",
+                                 "security_groups": [args.app_security_group_id], "delete_on_termination": "true"}],
+            monitoring={"enabled": True},  # 1-minute metrics: the CPU alarms see changes sooner
+            user_data=script.apply(lambda s: base64.b64encode(s.encode()).decode()),
+            update_default_version=True,
+            tag_specifications=[{"resource_type": kind, "tags": tags} for kind in ("instance", "volume", "network-interface")],
+            tags={"Name": f"{prefix}-api-{colour}", "Colour": colour},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _group(self, name: str, args: FleetArgs, colour: str, serving: bool) -> aws.autoscaling.Group:
+        prefix = args.name_prefix
+        template = self.launch_templates[colour]
+        tags = {**args.tags, "Name": f"{prefix}-api-{colour}", "Colour": colour}
+        return aws.autoscaling.Group(
+            f"{name}-{colour}", name=f"{prefix}-api-{colour}",
+            **capacity(args.settings, args.release, colour),
+            vpc_zone_identifiers=args.private_subnet_ids,
+            target_group_arns=args.target_group_arns[colour],
+            health_check_type=HEALTH_CHECK_TYPE, health_check_grace_period=HEALTH_CHECK_GRACE_SECONDS,
+            default_cooldown=DEFAULT_COOLDOWN_SECONDS,
+            capacity_rebalance=True,
+            enabled_metrics=list(ENABLED_METRICS), metrics_granularity="1Minute",
+            service_linked_role_arn=self.service_role.arn,
+            # A pinned version (not $Latest): changes roll out through the instance refresh below, and
+            # auto rollback needs a specific version to return to.
+            launch_template={"id": template.id, "version": template.latest_version.apply(str)},
+            instance_refresh={"strategy": "Rolling", "preferences": {
+                "min_healthy_percentage": MIN_HEALTHY_PERCENTAGE, "skip_matching": True, "auto_rollback": True,
+            }},
+            tags=[{"key": k, "value": v, "propagate_at_launch": True} for k, v in tags.items()],
+            # A serving group's desired capacity belongs to its scaling policies once created; a
+            # `pulumi up` must not reset it to the configured value in the middle of a busy hour.
+            # An idle group has no policies, so it keeps the field and is held at zero.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desired_capacity"] if serving else None),
+        )
+
+    def _scaling(self, name: str, args: FleetArgs, colour: str) -> None:
+        prefix, group = args.name_prefix, self.groups[colour]
+        child = pulumi.ResourceOptions(parent=group)
+        policies = {
+            direction: aws.autoscaling.Policy(
+                f"{name}-{colour}-scale-{direction}", name=f"{prefix}-api-{colour}-scale-{direction}",
+                autoscaling_group_name=group.name, policy_type="SimpleScaling", adjustment_type="ChangeInCapacity",
+                scaling_adjustment=adjustment, cooldown=POLICY_COOLDOWN_SECONDS, opts=child,
+            )
+            for direction, adjustment in (("up", SCALE_UP_ADJUSTMENT), ("down", SCALE_DOWN_ADJUSTMENT))
+        }
+        alarms = {}
+        for level, alarm, threshold, operator, direction in (
+            ("high", HIGH_CPU_ALARM, HIGH_CPU_PERCENT, "GreaterThanThreshold", "up"),
+            ("low", LOW_CPU_ALARM, LOW_CPU_PERCENT, "LessThanThreshold", "down"),
+        ):
+            symbol = ">" if operator == "GreaterThanThreshold" else "<"
+            alarms[level] = aws.cloudwatch.MetricAlarm(
+                f"{name}-{colour}-{level}-cpu", name=f"{alarm}-{prefix}-{colour}",
+                alarm_description=f"Scale {direction} {prefix} {colour} when CPU {symbol} {threshold}% (seed {alarm})",
+                namespace=ALARM_NAMESPACE, metric_name=ALARM_METRIC, statistic=ALARM_STATISTIC,
+                period=ALARM_PERIOD_SECONDS, evaluation_periods=ALARM_EVALUATION_PERIODS, threshold=threshold,
+                comparison_operator=operator, dimensions={"AutoScalingGroupName": group.name},
+                alarm_actions=[policies[direction].arn], opts=child,
+            )
+        self.scaling_policies[colour], self.alarms[colour] = policies, alarms

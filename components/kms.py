@@ -16,6 +16,7 @@ def encryption_key(
     parent: pulumi.Resource,
     logs_service: bool = False,
     service_principals: Sequence[str] = (),
+    service_roles: Sequence[pulumi.Input[str]] = (),
     protect: bool = False,
 ) -> aws.kms.Key:
     """A symmetric key with yearly rotation.
@@ -23,13 +24,15 @@ def encryption_key(
     The account root administers the key (IAM policies then grant use). `logs_service` lets
     CloudWatch Logs in this region use it for log groups of this account (it cannot use a key
     through IAM alone); `service_principals` may use it for envelope encryption.
+    `service_roles` (ARNs of service-linked roles, e.g. EC2 Auto Scaling's) may use it and create
+    grants for AWS resources: a service-linked role's own policy cannot be edited to add a key.
     """
     opts = pulumi.ResourceOptions(parent=parent)
     identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent))
     region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent))
     partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=parent))
 
-    def policy(account: str, region_name: str, part: str) -> str:
+    def policy(account: str, region_name: str, part: str, roles: Sequence[str] = ()) -> str:
         statements = [{
             "Sid": "AccountAdministers",
             "Effect": "Allow",
@@ -57,6 +60,17 @@ def encryption_key(
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": account}},
             })
+        if roles:  # AWS's documented pair for EBS encryption by Auto Scaling (key-policy-requirements-EBS-encryption)
+            statements.append({
+                "Sid": "ServiceRolesUseKey", "Effect": "Allow", "Principal": {"AWS": list(roles)},
+                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                "Resource": "*",
+            })
+            statements.append({
+                "Sid": "ServiceRolesGrantForAwsResources", "Effect": "Allow", "Principal": {"AWS": list(roles)},
+                "Action": "kms:CreateGrant", "Resource": "*",
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            })
         return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
     key = aws.kms.Key(
@@ -65,8 +79,8 @@ def encryption_key(
         enable_key_rotation=True,
         rotation_period_in_days=365,
         deletion_window_in_days=30,
-        policy=pulumi.Output.all(identity.account_id, region.region, partition.partition).apply(
-            lambda a: policy(*a)
+        policy=pulumi.Output.all(identity.account_id, region.region, partition.partition, *service_roles).apply(
+            lambda a: policy(a[0], a[1], a[2], a[3:])
         ),
         opts=pulumi.ResourceOptions(parent=parent, protect=protect),
     )

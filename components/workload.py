@@ -1,22 +1,391 @@
-"""STUB (replaced by the EKS issue): interface only."""
+"""The NOX API on Kubernetes: the seed's "Horizontal Scaling with Kubernetes" and "Kubernetes
+Ingress with SSL", hardened, with blue/green and canary driven by the same release settings as
+the EC2 path.
+
+One Deployment, Service pair, HPA and PDB per serving colour (`edge.serving_colours`: the active
+colour, and the candidate during a canary; an idle candidate runs no pods, like its EC2 group scaled
+to zero); one Ingress whose weighted forward actions split traffic between the colours' Services
+(the ALB does the split, as on EC2), plus a header rule that sends `X-Canary-User: true` to the
+candidate while it serves.
+"""
+
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+import pulumi_kubernetes as k8s
+
+from settings import StackSettings
+
+from . import appspec
+from .cluster import irsa_role
+from .edge import ACCESS_LOG_PREFIX, serving_colours
+
+NAMESPACE = "nox"
+APP = "nox-api"
+SERVICE_ACCOUNT = "nox-api"
+SECRET_NAME = "nox-secrets"  # seed names: nox-secrets with keys database-url and redis-url
+API_SERVICE = "nox-api-service"
+WS_SERVICE = "nox-websocket-service"
+API_SERVICE_PORT = 80
+INGRESS_NAME = "nox-api-ingress"
+INGRESS_CLASS = "alb"
+ANNOTATION = "alb.ingress.kubernetes.io"
+ESCAPED_COMMA = "\\,"  # a literal comma inside a stringMap annotation value
+
+# The ALB's weighted actions and the canary header rule (backend names are action names).
+API_ACTION = "nox-api-weighted"
+WS_ACTION = "nox-websocket-weighted"
+API_CANARY_ACTION = "nox-api-canary"
+WS_CANARY_ACTION = "nox-websocket-canary"
+
+# Seed container resources and probes.
+REQUESTS = {"memory": "256Mi", "cpu": "250m"}
+LIMITS = {"memory": "512Mi", "cpu": "500m"}
+LIVENESS = {"initialDelaySeconds": 30, "periodSeconds": 10}
+READINESS = {"initialDelaySeconds": 5, "periodSeconds": 5}
+# The seed's --max-old-space-size=512 equals the 512Mi limit: V8's old space alone could reach the
+# limit before new space, code, buffers and native memory are counted, and the kernel OOM-kills
+# the pod instead of Node collecting garbage. 384 MB (75 % of the limit) leaves that headroom.
+HEAP_MB = 384
+NODE_OPTIONS = f"--max-old-space-size={HEAP_MB}"
+
+# Seed HPA.
+HPA_CPU_PERCENT = 70
+HPA_MEMORY_PERCENT = 80
+HPA_BEHAVIOR = {
+    "scaleUp": {"stabilizationWindowSeconds": 60, "policies": [{"type": "Percent", "value": 100, "periodSeconds": 15}]},
+    "scaleDown": {"stabilizationWindowSeconds": 300, "policies": [{"type": "Percent", "value": 50, "periodSeconds": 60}]},
+}
+
+# Graceful shutdown: keep serving until the ALB has stopped sending and drained in-flight requests,
+# then leave the app time to close connections after SIGTERM.
+PRE_STOP_SECONDS = appspec.DEREGISTRATION_DELAY_SECONDS + 10
+SHUTDOWN_SECONDS = 30
+TERMINATION_GRACE_SECONDS = PRE_STOP_SECONDS + SHUTDOWN_SECONDS
+TMP_SIZE = "128Mi"
+
+DNS_PORT = 53
+POSTGRES_PORT = 5432
+REDIS_PORT = 6379
+HTTPS_PORT = 443
+
+
+def deployment_name(colour: str) -> str:
+    return f"{APP}-{colour}"
+
+
+def api_service_name(colour: str) -> str:
+    return f"{API_SERVICE}-{colour}"
+
+
+def ws_service_name(colour: str) -> str:
+    return f"{WS_SERVICE}-{colour}"
+
+
+def labels(colour: str) -> dict[str, str]:
+    return {"app": APP, "colour": colour}
+
+
+def forward_action(targets: list[tuple[str, int, int]]) -> str:
+    """The controller's `actions.<name>` JSON: forward to Services (name, port) with weights."""
+    return json.dumps({
+        "type": "forward",
+        "forwardConfig": {
+            "targetGroups": [{"serviceName": n, "servicePort": str(p), "weight": w} for n, p, w in targets],
+            # Off: with stickiness a rollback (weight 0) would keep stuck clients on the bad colour.
+            "targetGroupStickinessConfig": {"enabled": False},
+        },
+    }, separators=(",", ":"))
+
+
+def canary_conditions() -> str:
+    """`conditions.<name>` JSON: the seed's `if ($http_x_canary_user = "true")`."""
+    return json.dumps([{"field": "http-header", "httpHeaderConfig": {
+        "httpHeaderName": appspec.CANARY_HEADER, "values": [appspec.CANARY_HEADER_VALUE]}}], separators=(",", ":"))
+
+
+def string_map(attributes: dict[str, str]) -> str:
+    """The controller's stringMap annotation format: k=v pairs joined by commas. A comma inside a
+    value is escaped as `\\,` (controller v2.14.1+, kubernetes-sigs/aws-load-balancer-controller#4363)."""
+    return ",".join(k + "=" + v.replace(",", ESCAPED_COMMA) for k, v in attributes.items())
+
+
+def ingress_annotations(settings: StackSettings, certificate_arn: str, web_acl_arn: str, log_bucket: str) -> dict[str, str]:
+    """Every ALB setting of the Ingress, the same posture as the EC2 path's ALB."""
+    e, r = settings.edge, settings.release
+    lb_attributes = {
+        "idle_timeout.timeout_seconds": str(e.idle_timeout),  # long-lived WebSockets
+        "routing.http.drop_invalid_header_fields.enabled": "true",
+        "routing.http.desync_mitigation_mode": "defensive",
+        "deletion_protection.enabled": "true" if settings.deletion_protection else "false",
+        "access_logs.s3.enabled": "true",
+        "access_logs.s3.bucket": log_bucket,
+        "access_logs.s3.prefix": ACCESS_LOG_PREFIX,
+    }
+    a = {
+        "scheme": "internet-facing",
+        "target-type": "ip",  # pods are targets: no NodePort, no second hop
+        "load-balancer-name": f"{settings.name}-api"[:32],
+        "listen-ports": json.dumps([{"HTTP": 80}, {"HTTPS": 443}]),
+        "ssl-redirect": "443",
+        "certificate-arn": certificate_arn,
+        "ssl-policy": e.ssl_policy,
+        "wafv2-acl-arn": web_acl_arn,
+        "load-balancer-attributes": string_map(lb_attributes),
+        f"listener-attributes.HTTPS-{HTTPS_PORT}": string_map(appspec.response_header_attributes(e.cors_allow_origin)),
+        "healthcheck-path": appspec.HEALTH_PATH,
+        "healthcheck-interval-seconds": str(appspec.HEALTH_INTERVAL_SECONDS),
+        "healthcheck-timeout-seconds": str(appspec.HEALTH_TIMEOUT_SECONDS),
+        "healthy-threshold-count": str(appspec.HEALTHY_THRESHOLD),
+        "unhealthy-threshold-count": str(appspec.UNHEALTHY_THRESHOLD),
+        "success-codes": "200",
+        "target-group-attributes": string_map({"deregistration_delay.timeout_seconds": str(appspec.DEREGISTRATION_DELAY_SECONDS)}),
+        "tags": string_map(settings.tags),
+    }
+    weights, serving = r.weights, serving_colours(r)
+    a[f"actions.{API_ACTION}"] = forward_action([(api_service_name(c), API_SERVICE_PORT, weights[c]) for c in serving])
+    a[f"actions.{WS_ACTION}"] = forward_action([(ws_service_name(c), appspec.WS_PORT, weights[c]) for c in serving])
+    if r.candidate in serving:
+        a[f"actions.{API_CANARY_ACTION}"] = forward_action([(api_service_name(r.candidate), API_SERVICE_PORT, 100)])
+        a[f"actions.{WS_CANARY_ACTION}"] = forward_action([(ws_service_name(r.candidate), appspec.WS_PORT, 100)])
+        a[f"conditions.{API_CANARY_ACTION}"] = canary_conditions()
+        a[f"conditions.{WS_CANARY_ACTION}"] = canary_conditions()
+    return {f"{ANNOTATION}/{k}": v for k, v in a.items()}
+
+
+def ingress_paths(release: Any) -> list[dict[str, Any]]:
+    """ALB rules follow path order: header rules first, then /ws before the catch-all /."""
+    def path(p: str, action: str) -> dict[str, Any]:
+        return {"path": p, "pathType": "Prefix",
+                "backend": {"service": {"name": action, "port": {"name": "use-annotation"}}}}
+
+    paths = []
+    if release.candidate in serving_colours(release):
+        paths += [path("/ws", WS_CANARY_ACTION), path("/", API_CANARY_ACTION)]
+    return paths + [path("/ws", WS_ACTION), path("/", API_ACTION)]
+
+
+def container(colour: str, image: str, db_pool_max: int) -> dict[str, Any]:
+    def secret_env(name: str, key: str) -> dict[str, Any]:
+        return {"name": name, "valueFrom": {"secretKeyRef": {"name": SECRET_NAME, "key": key}}}
+
+    env = [{"name": k, "value": v} for k, v in appspec.BASE_ENV.items()] + [
+        {"name": "DEPLOYMENT_COLOR", "value": colour},
+        {"name": "DB_POOL_MAX", "value": str(db_pool_max)},
+        {"name": "NODE_OPTIONS", "value": NODE_OPTIONS},
+        secret_env("DATABASE_URL", "database-url"),
+        secret_env("REDIS_URL", "redis-url"),
+    ]
+    return {
+        "name": APP,
+        "image": image,
+        "imagePullPolicy": "IfNotPresent",
+        "ports": [{"name": "http", "containerPort": appspec.APP_PORT, "protocol": "TCP"},
+                  {"name": "websocket", "containerPort": appspec.WS_PORT, "protocol": "TCP"}],
+        "env": env,
+        "resources": {"requests": dict(REQUESTS), "limits": dict(LIMITS)},
+        "livenessProbe": {"httpGet": {"path": appspec.HEALTH_PATH, "port": appspec.APP_PORT}, **LIVENESS},
+        "readinessProbe": {"httpGet": {"path": appspec.READY_PATH, "port": appspec.APP_PORT}, **READINESS},
+        # Needs no shell or sleep binary in the image (GA in Kubernetes 1.34, beta on by default since 1.30).
+        "lifecycle": {"preStop": {"sleep": {"seconds": PRE_STOP_SECONDS}}},
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+        },
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+    }
+
+
+def pod_spec(colour: str, image: str, db_pool_max: int) -> dict[str, Any]:
+    def spread(key: str) -> dict[str, Any]:
+        # ScheduleAnyway: prefer spreading, but a full zone must not leave pods Pending while others have room.
+        return {"maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {"matchLabels": labels(colour)}}
+
+    return {
+        "serviceAccountName": SERVICE_ACCOUNT,
+        # The app never calls the Kubernetes API. IRSA does not need this token: the EKS pod
+        # identity webhook injects its own projected token volume (aws-iam-token).
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": False,
+        "terminationGracePeriodSeconds": TERMINATION_GRACE_SECONDS,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": appspec.APP_USER_ID,
+            "runAsGroup": appspec.APP_USER_ID,
+            "fsGroup": appspec.APP_USER_ID,  # also makes the projected IRSA token readable by uid 1001
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "topologySpreadConstraints": [spread("topology.kubernetes.io/zone"), spread("kubernetes.io/hostname")],
+        "containers": [container(colour, image, db_pool_max)],
+        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": TMP_SIZE}}],
+    }
 
 
 @dataclass(frozen=True)
 class WorkloadArgs:
-    settings: Any  # settings.StackSettings
+    settings: StackSettings
     cluster: Any  # components.cluster.Cluster
     secrets: Any  # components.secrets.AppSecrets
     edge: Any  # components.edge.Edge
     db_pool_max: int
 
+    def __post_init__(self) -> None:
+        r = self.settings.release
+        serving = serving_colours(r)
+        if any(not r.image(c) for c in serving):
+            raise ValueError(f"serving colours {serving} need an image each, got {dict(r.images)}")
+        if any(w for c, w in r.weights.items() if c not in serving):
+            raise ValueError(f"traffic weights {r.weights} send traffic to a colour that does not serve {serving}")
+        if self.db_pool_max < 1:
+            raise ValueError("db_pool_max must be at least 1")
+
 
 class Workload(pulumi.ComponentResource):
+    """Namespace, identity, secret, Deployments, Services, HPAs, PDBs, NetworkPolicies, Ingress."""
+
+    namespace: k8s.core.v1.Namespace
+    deployments: dict[str, k8s.apps.v1.Deployment]
+    ingress: k8s.networking.v1.Ingress
+
     def __init__(self, name: str, args: WorkloadArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nox:eks:Workload", name, None, opts)
-        self.register_outputs({})
+        s, r, cluster = args.settings, args.settings.release, args.cluster
+        k8s_opts = self._k8s_opts = pulumi.ResourceOptions(parent=self, provider=cluster.k8s_provider)
+
+        def opts_with(*depends_on: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
+            return pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=list(depends_on), **kwargs))
+
+        pss = f"v{s.eks.version}"  # pin the Pod Security Standard to the cluster's minor version
+        self.namespace = k8s.core.v1.Namespace(f"{name}-ns", metadata={
+            "name": NAMESPACE,
+            "labels": {
+                "pod-security.kubernetes.io/enforce": "restricted",
+                "pod-security.kubernetes.io/enforce-version": pss,
+                "pod-security.kubernetes.io/audit": "restricted",
+                "pod-security.kubernetes.io/audit-version": pss,
+                "pod-security.kubernetes.io/warn": "restricted",
+                "pod-security.kubernetes.io/warn-version": pss,
+                # The LB controller injects readiness gates: a new pod counts as ready only once it
+                # is healthy in its ALB target group, so rolling updates never shrink capacity.
+                "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled",
+            },
+        }, opts=opts_with(cluster.lb_controller))
+        ns = self.namespace.metadata.name
+
+        # --- identity and secret ------------------------------------------------------------------
+        role = irsa_role(f"{name}-app-role", oidc_provider=cluster.oidc_provider, issuer_url=cluster.oidc_issuer,
+                         namespace=NAMESPACE, service_account=SERVICE_ACCOUNT, parent=self,
+                         inline_policy=args.secrets.read_policy_json())
+        self.service_account = k8s.core.v1.ServiceAccount(f"{name}-sa", metadata={
+            "name": SERVICE_ACCOUNT, "namespace": ns, "labels": {"app": APP},
+            "annotations": {"eks.amazonaws.com/role-arn": role.arn},
+        }, automount_service_account_token=False, opts=k8s_opts)
+        self.secret = k8s.core.v1.Secret(f"{name}-secret", metadata={
+            "name": SECRET_NAME, "namespace": ns, "labels": {"app": APP},
+        }, type="Opaque", string_data={
+            "database-url": pulumi.Output.secret(args.secrets.database_url),
+            "redis-url": pulumi.Output.secret(args.secrets.redis_url),
+        }, opts=k8s_opts)
+
+        # --- one stack per serving colour ------------------------------------------------------------
+        self.deployments = {}
+        services = []
+        for colour in serving_colours(r):
+            sel = labels(colour)
+            self.deployments[colour] = k8s.apps.v1.Deployment(f"{name}-{colour}", metadata={
+                "name": deployment_name(colour), "namespace": ns, "labels": sel,
+            }, spec={
+                # Seed: 3 replicas (hpa_min). The HPA owns the count afterwards: see ignore_changes.
+                "replicas": s.eks.hpa_min,
+                "selector": {"matchLabels": sel},
+                "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"}},
+                "template": {"metadata": {"labels": sel}, "spec": pod_spec(colour, r.image(colour), args.db_pool_max)},
+            }, opts=opts_with(self.secret, self.service_account, cluster.lb_controller, ignore_changes=["spec.replicas"]))
+
+            services.append(self._service(name, api_service_name(colour), sel, API_SERVICE_PORT, "http", ns))
+            services.append(self._service(name, ws_service_name(colour), sel, appspec.WS_PORT, "websocket", ns, ws=True))
+            k8s.autoscaling.v2.HorizontalPodAutoscaler(f"{name}-hpa-{colour}", metadata={
+                "name": f"{APP}-hpa-{colour}", "namespace": ns, "labels": sel,
+            }, spec={
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": deployment_name(colour)},
+                # A canary candidate keeps the same floor: promoting it lands on a full-size colour.
+                "minReplicas": s.eks.hpa_min,
+                "maxReplicas": s.eks.hpa_max,
+                "metrics": [_utilization("cpu", HPA_CPU_PERCENT), _utilization("memory", HPA_MEMORY_PERCENT)],
+                "behavior": HPA_BEHAVIOR,
+            }, opts=opts_with(self.deployments[colour], cluster.metrics_server))
+            # maxUnavailable 1 keeps the seed's 3 pods at >= 2, yet never blocks a node drain when
+            # the HPA floor is 2 (dev), which minAvailable 2 would.
+            k8s.policy.v1.PodDisruptionBudget(f"{name}-pdb-{colour}", metadata={
+                "name": f"{APP}-pdb-{colour}", "namespace": ns, "labels": sel,
+            }, spec={"maxUnavailable": 1, "selector": {"matchLabels": sel}, "unhealthyPodEvictionPolicy": "AlwaysAllow"},
+                opts=opts_with(self.deployments[colour]))
+
+        # The seed's Service names, on the active colour, for in-cluster clients and scrapers.
+        active = labels(r.active)
+        services.append(self._service(name, API_SERVICE, active, API_SERVICE_PORT, "http", ns))
+        services.append(self._service(name, WS_SERVICE, active, appspec.WS_PORT, "websocket", ns, ws=True))
+
+        self._network_policies(name, s.network.cidr, ns, k8s_opts)
+
+        annotations = pulumi.Output.all(args.edge.certificate_arn, args.edge.web_acl.arn,
+                                        args.edge.access_log_bucket.bucket).apply(
+            lambda a: ingress_annotations(s, a[0], a[1], a[2]))
+        self.ingress = k8s.networking.v1.Ingress(f"{name}-ingress", metadata={
+            "name": INGRESS_NAME, "namespace": ns, "labels": {"app": APP}, "annotations": annotations,
+        }, spec={
+            "ingressClassName": INGRESS_CLASS,
+            "rules": [{"host": s.edge.domain, "http": {"paths": ingress_paths(r)}}],
+        }, opts=opts_with(cluster.lb_controller, *services))
+
+        self.register_outputs({"namespace": ns, "ingress": self.ingress.metadata.name,
+                               "appRoleArn": role.arn, "weights": r.weights})
+
+    def _service(self, name: str, service: str, selector: dict[str, str], port: int, target: str,
+                 ns: pulumi.Input[str], ws: bool = False) -> k8s.core.v1.Service:
+        # ClusterIP: the ALB targets pod IPs; the seed's type LoadBalancer would add a second,
+        # unprotected (no WAF, no TLS) entry point.
+        annotations = {}
+        if ws:
+            # The WebSocket target group is health-checked on the API port: /health lives there.
+            annotations[f"{ANNOTATION}/healthcheck-port"] = str(appspec.APP_PORT)
+        return k8s.core.v1.Service(f"{name}-svc-{service}", metadata={
+            "name": service, "namespace": ns, "labels": {"app": APP}, "annotations": annotations,
+        }, spec={
+            "type": "ClusterIP",
+            "selector": selector,
+            "ports": [{"name": target, "protocol": "TCP", "port": port, "targetPort": target}],
+        }, opts=self._k8s_opts)
+
+    def _network_policies(self, name: str, vpc_cidr: str, ns: pulumi.Input[str], opts: pulumi.ResourceOptions) -> None:
+        k8s.networking.v1.NetworkPolicy(f"{name}-default-deny", metadata={"name": "default-deny-all", "namespace": ns}, spec={
+            "podSelector": {}, "policyTypes": ["Ingress", "Egress"],
+        }, opts=opts)
+
+        def tcp(*ports: int) -> list[dict[str, Any]]:
+            return [{"protocol": "TCP", "port": p} for p in ports]
+
+        k8s.networking.v1.NetworkPolicy(f"{name}-api-policy", metadata={"name": APP, "namespace": ns}, spec={
+            "podSelector": {"matchLabels": {"app": APP}},
+            "policyTypes": ["Ingress", "Egress"],
+            # The ALB (IP targets) and kubelet probes come from inside the VPC.
+            "ingress": [{"from": [{"ipBlock": {"cidr": vpc_cidr}}], "ports": tcp(appspec.APP_PORT, appspec.WS_PORT)}],
+            "egress": [
+                {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                         "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+                 "ports": [{"protocol": "UDP", "port": DNS_PORT}, {"protocol": "TCP", "port": DNS_PORT}]},
+                {"to": [{"ipBlock": {"cidr": vpc_cidr}}], "ports": tcp(POSTGRES_PORT, REDIS_PORT)},
+                # OAuth providers, STS (IRSA) and Secrets Manager.
+                {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": tcp(HTTPS_PORT)},
+            ],
+        }, opts=opts)
+
+
+def _utilization(resource: str, percent: int) -> dict[str, Any]:
+    return {"type": "Resource", "resource": {"name": resource, "target": {"type": "Utilization", "averageUtilization": percent}}}

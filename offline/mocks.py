@@ -7,8 +7,11 @@ types with well-known computed outputs (endpoints, DNS names, `arnSuffix`, ...) 
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -25,19 +28,31 @@ def _hex(seed: str, n: int) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()[:n]
 
 
+# Global services: their ARNs carry no region; S3 and Route 53 ARNs carry no account either.
+GLOBAL_SERVICES = frozenset({"iam", "s3", "cloudfront", "route53", "waf", "organizations", "globalaccelerator", "shield"})
+NO_ACCOUNT_SERVICES = frozenset({"s3", "route53"})
+# pulumi-aws module -> the service name in its ARNs, where they differ.
+ARN_SERVICE = {"lb": "elasticloadbalancing", "alb": "elasticloadbalancing", "elb": "elasticloadbalancing",
+               "appautoscaling": "application-autoscaling", "cognito": "cognito-idp", "sfn": "states", "index": "aws"}
+
+
 class Ctx:
     def __init__(self, region: str):
         self.region = region
 
-    def arn(self, service: str, resource: str, *, regional: bool = True) -> str:
-        return f"arn:aws:{service}:{self.region if regional else ''}:{ACCOUNT}:{resource}"
+    def arn(self, service: str, resource: str, *, regional: bool | None = None) -> str:
+        """arn:aws:<service>:<region>:<account>:<resource>; region and account left out where AWS does."""
+        regional = service not in GLOBAL_SERVICES if regional is None else regional
+        account = "" if service in NO_ACCOUNT_SERVICES else ACCOUNT
+        return f"arn:aws:{service}:{self.region if regional else ''}:{account}:{resource}"
 
 
 def _service(token: str) -> str:
-    """aws:ec2/vpc:Vpc -> ec2; aws:index/provider -> aws."""
-    module = token.split(":")[1].split("/")[0]
-    return {"lb": "elasticloadbalancing", "alb": "elasticloadbalancing", "cloudwatch": "logs",
-            "rds": "rds", "index": "aws"}.get(module, module)
+    """aws:ec2/vpc:Vpc -> ec2; aws:cloudwatch/logGroup:LogGroup -> logs; aws:lb/... -> elasticloadbalancing."""
+    module, cls = token.split(":")[1].split("/")[0], token.rsplit(":", 1)[-1]
+    if module == "cloudwatch":
+        return "logs" if cls.startswith("Log") else "events" if cls.startswith("Event") else "cloudwatch"
+    return ARN_SERVICE.get(module, module)
 
 
 def _lb(ctx: Ctx, name: str, inp: dict[str, Any]) -> dict[str, Any]:
@@ -136,11 +151,25 @@ COMPUTED: dict[str, Computed] = {
     "aws:autoscaling/group:Group": lambda ctx, name, inp: {"name": inp.get("name") or name,
         "arn": ctx.arn("autoscaling", f"autoScalingGroup:{_uuid(name)}:autoScalingGroupName/{inp.get('name') or name}")},
     "aws:autoscaling/policy:Policy": lambda ctx, name, inp: {"arn": ctx.arn(
-        "autoscaling", f"scalingPolicy:{_uuid(name)}:autoScalingGroupName/{inp.get('autoscalingGroupName')}:policyName/{inp.get('name') or name}")},
+        "autoscaling", f"scalingPolicy:{_uuid(name)}:autoScalingGroupName/{inp.get('autoscalingGroupName')}"
+                       f":policyName/{inp.get('name') or name}")},
     "aws:ec2/launchTemplate:LaunchTemplate": lambda ctx, name, inp: {"latestVersion": 1, "defaultVersion": 1,
         "arn": ctx.arn("ec2", f"launch-template/lt-{_hex(name, 17)}")},
     "aws:sns/topic:Topic": lambda ctx, name, inp: {"arn": ctx.arn("sns", inp.get("name") or name)},
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": lambda ctx, name, inp: {"name": "default"},
+    "aws:route53/record:Record": lambda ctx, name, inp: {"fqdn": str(inp.get("name") or name).rstrip(".")},
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole": lambda ctx, name, inp: _service_linked_role(ctx, inp),
 }
+
+
+def _service_linked_role(ctx: Ctx, inp: dict[str, Any]) -> dict[str, Any]:
+    """AWSServiceRoleFor<Service>[_<suffix>] under aws-service-role/<service>/ (Auto Scaling's naming)."""
+    service = str(inp.get("awsServiceName", "autoscaling.amazonaws.com"))
+    role = "AWSServiceRoleFor" + service.split(".")[0].title().replace("scaling", "Scaling")
+    if inp.get("customSuffix"):
+        role += f"_{inp['customSuffix']}"
+    return {"name": role, "path": f"/aws-service-role/{service}/",
+            "arn": ctx.arn("iam", f"role/aws-service-role/{service}/{role}")}
 
 # Prefixes AWS uses for ids, so ids in a plan look like the ones in a console.
 ID_PREFIX = {
@@ -159,6 +188,108 @@ def _resource_id(token: str, name: str, state: dict[str, Any]) -> str:
         if isinstance(state.get(key), str) and state[key]:
             return state[key]
     return f"{name}-{_hex(token + name, 8)}"
+
+
+# The resource part of generic ARNs where AWS does not use `<kebab-type>/<name or id>`.
+ARN_RESOURCE = {
+    "aws:cloudwatch/metricAlarm:MetricAlarm": "alarm:{name}",
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": "alarm:{name}",
+    "aws:cloudwatch/dashboard:Dashboard": "dashboard/{name}",
+    "aws:cloudwatch/eventRule:EventRule": "rule/{name}",
+    "aws:ec2/eip:Eip": "elastic-ip/{id}",
+    "aws:ec2/natGateway:NatGateway": "natgateway/{id}",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpc-endpoint/{id}",
+    "aws:ec2/flowLog:FlowLog": "vpc-flow-log/{id}",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "security-group/{id}",
+    "aws:ec2/launchTemplate:LaunchTemplate": "launch-template/{id}",
+    "aws:rds/subnetGroup:SubnetGroup": "subgrp:{name}",
+    "aws:rds/parameterGroup:ParameterGroup": "pg:{name}",
+    "aws:rds/clusterParameterGroup:ClusterParameterGroup": "cluster-pg:{name}",
+    "aws:rds/optionGroup:OptionGroup": "og:{name}",
+    "aws:elasticache/subnetGroup:SubnetGroup": "subnetgroup:{name}",
+    "aws:elasticache/parameterGroup:ParameterGroup": "parametergroup:{name}",
+    "aws:elasticache/user:User": "user:{name}",
+    "aws:elasticache/userGroup:UserGroup": "usergroup:{name}",
+    "aws:sqs/queue:Queue": "{name}",
+    "aws:sns/topic:Topic": "{name}",
+    "aws:ssm/parameter:Parameter": "parameter/{name}",
+    "aws:route53/zone:Zone": "hostedzone/{id}",
+    "aws:kms/alias:Alias": "{name}",
+}
+# Physical-name property Pulumi auto-names when the program leaves it out (default: `name`).
+AUTONAME_FIELD = {
+    "aws:rds/instance:Instance": "identifier", "aws:rds/cluster:Cluster": "clusterIdentifier",
+    "aws:elasticache/replicationGroup:ReplicationGroup": "replicationGroupId",
+    "aws:s3/bucket:Bucket": "bucket", "aws:s3/bucketV2:BucketV2": "bucket",
+}
+# AWS name length limits the autonamer respects.
+AUTONAME_MAX = {"aws:lb/loadBalancer:LoadBalancer": 32, "aws:alb/loadBalancer:LoadBalancer": 32,
+                "aws:lb/targetGroup:TargetGroup": 32, "aws:alb/targetGroup:TargetGroup": 32,
+                "aws:elasticache/replicationGroup:ReplicationGroup": 40, "aws:rds/instance:Instance": 63}
+
+
+@functools.cache
+def type_properties(token: str) -> frozenset[str] | None:
+    """Output property names (snake_case) of the SDK class behind `token`; None if it is not known.
+
+    Read from the resource-module registry the provider SDKs fill on import, so a type has an
+    `arn` (or an auto-named `name`) in the plan exactly when the provider schema says it has one.
+    """
+    try:
+        from pulumi.runtime import rpc
+
+        pkg, mod, _ = token.split(":")
+        for module in rpc._RESOURCE_MODULES.get(f"{pkg}:{mod}", []):
+            info = getattr(module, "mod_info", None) or {}
+            if token in info.get("classes", {}):
+                cls = getattr(importlib.import_module(info["fqn"]), info["classes"][token])
+                return frozenset(k for k in dir(cls) if isinstance(getattr(cls, k, None), property))
+    except Exception:  # a private registry changed shape: fall back to "unknown"
+        return None
+    return None
+
+
+def _kebab(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+
+
+def _autoname(token: str, name: str, state: dict[str, Any]) -> None:
+    """Fill the physical name Pulumi would generate (`<logical name>-<7 hex>`) when the program gave none."""
+    props = type_properties(token)
+    field = AUTONAME_FIELD.get(token)
+    if field is None:
+        if props is None or "name_prefix" not in props:
+            return
+        field = "name"
+    if state.get(field):
+        return
+    prefix = state.get(field + "Prefix") or state.get("namePrefix")
+    value = f"{prefix}{_hex(token + name, 26)}" if prefix else f"{name}-{_hex(token + name, 7)}"
+    limit = AUTONAME_MAX.get(token)
+    if limit and len(value) > limit:
+        value = f"{name[: limit - 8]}-{_hex(token + name, 7)}"
+    state[field] = value.lower() if field != "name" or token in AUTONAME_MAX else value
+
+
+def _generic_arn(ctx: Ctx, token: str, name: str, id_: str, state: dict[str, Any]) -> str:
+    """ARN of a type without a COMPUTED entry: `<kebab-type>/<id>` for EC2-style ids, else `/<name>`."""
+    resource = ARN_RESOURCE.get(token)
+    if resource is None:
+        by_name = token not in ID_PREFIX and state.get("name")
+        resource = f"{_kebab(token.rsplit(':', 1)[-1])}/{{{'name' if by_name else 'id'}}}"
+    physical = str(state.get("name") or id_)
+    return ctx.arn(_service(token), resource.format(name=physical.lstrip("/") if token.startswith("aws:ssm/") else physical, id=id_))
+
+
+def _default_tags(inputs: dict[str, Any]) -> dict[str, str]:
+    raw = inputs.get("defaultTags")
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return {}
+    tags = (raw or {}).get("tags") if isinstance(raw, dict) else None
+    return dict(tags) if isinstance(tags, dict) else {}
 
 
 def _policy_document(inp: dict[str, Any]) -> dict[str, Any]:
@@ -192,17 +323,35 @@ def _policy_document(inp: dict[str, Any]) -> dict[str, Any]:
 class NoxMocks(pulumi.runtime.Mocks):
     def __init__(self, region: str):
         self.ctx = Ctx(region)
+        self._provider_tags: dict[str, dict[str, str]] = {}  # aws provider id -> its default_tags
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        """Echo the inputs plus what the cloud computes: auto-names, COMPUTED outputs, id, ARN, tagsAll."""
         state = dict(args.inputs)
-        token = args.typ
+        token, name = args.typ, args.name
+        if token == "pulumi:providers:aws":
+            id_ = _resource_id(token, name, state)
+            self._provider_tags[id_] = _default_tags(state)
+            return id_, state
+        if token.startswith("aws:"):
+            _autoname(token, name, state)
+        elif token.startswith("kubernetes:") and not token.startswith("kubernetes:yaml"):
+            meta = state.get("metadata")
+            if isinstance(meta, dict):
+                meta = state["metadata"] = {"name": f"{name}-{_hex(token + name, 8)}", **meta}
+                meta.setdefault("uid", _uuid(token + name))
         if token in COMPUTED:
-            state.update(COMPUTED[token](self.ctx, args.name, args.inputs))
-        if token.startswith("aws:") and "arn" not in state and not token.startswith("pulumi:"):
-            state["arn"] = self.ctx.arn(_service(token), f"{token.split(':')[-1].lower()}/{args.name}")
-        if token.startswith("aws:") and "tags" in state:
-            state.setdefault("tagsAll", state["tags"])
-        return _resource_id(token, args.name, state), state
+            state.update(COMPUTED[token](self.ctx, name, state))
+        id_ = _resource_id(token, name, state)
+        if token.startswith("aws:"):
+            props = type_properties(token)
+            if "arn" not in state and (props is None or "arn" in props):
+                state["arn"] = _generic_arn(self.ctx, token, name, id_, state)
+            if props is None or "tags_all" in props:
+                provider_id = (args.provider or "").rsplit("::", 1)[-1]
+                tags = state.get("tags") if isinstance(state.get("tags"), dict) else {}
+                state.setdefault("tagsAll", {**self._provider_tags.get(provider_id, {}), **tags})
+        return id_, state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         handler = CALLS.get(args.token)
@@ -233,4 +382,9 @@ CALLS: dict[str, Callable[[Ctx, dict[str, Any]], dict[str, Any]]] = {
     "aws:ssm/getParameter:getParameter": _ssm_parameter,
     "aws:ec2/getAmi:getAmi": lambda ctx, inp: {"id": f"ami-0{_hex(str(inp), 16)}", "architecture": "x86_64"},
     "aws:iam/getPolicyDocument:getPolicyDocument": lambda ctx, inp: _policy_document(inp),
+    # EKS add-on default version for a Kubernetes version (the shape AWS answers with).
+    "aws:eks/getAddonVersion:getAddonVersion": lambda ctx, inp: {
+        "addonName": inp.get("addonName"), "kubernetesVersion": inp.get("kubernetesVersion"),
+        "version": f"v1.0.0-eksbuild.{int(_hex(str(inp.get('addonName')), 2), 16) % 9 + 1}",
+        "id": inp.get("addonName"), "mostRecent": bool(inp.get("mostRecent"))},
 }

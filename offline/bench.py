@@ -1,0 +1,180 @@
+"""`make bench`: wall time of the offline plan per stack against a floor, in fresh processes.
+
+Plan: `python -m offline plan --stack S --format json --output /dev/null`, the whole command
+(config, program, mocks, recording, policy pack, JSON) as CI runs it.
+
+Floor: a fresh process that does what *any* Pulumi Python program planned this way must do and
+nothing of ours: import pulumi and the provider SDK classes of the plan's resource types (a program cannot
+create an `aws.ec2.Vpc` without loading `pulumi_aws.ec2`: those imports are most of a plan's time
+and not ours to cut), read the same stack config the same way, then register
+the same NUMBER of trivial resources (a dummy custom type, no inputs, no parent) under the same
+NoxMocks and RecordingMonitor, and write the JSON document the same way. What the floor leaves
+out is exactly our overhead: settings validation, the components, richer inputs and invokes,
+stack outputs and the policy pack. The ratio plan/floor measures that; the target is <= 1.3.
+
+Each figure is the median of --runs fresh processes (default 5), plan and floor interleaved so
+that machine noise hits both alike, after one untimed warm-up each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STACKS = ("dev", "staging", "prod")
+TARGET = 1.3
+FLOOR_TYPE = "bench:index:Trivial"
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(cmd: list[str]) -> tuple[float, float]:
+    """(wall, cpu) seconds of one fresh process; CPU time is the steadier figure on a busy machine."""
+    cpu, start = _cpu(), time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    elapsed, cpu = time.perf_counter() - start, _cpu() - cpu
+    if proc.returncode not in (0, 1):  # 1: a mandatory policy violation, still a complete plan
+        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stderr[-2000:]}")
+    return elapsed, cpu
+
+
+def plan_cmd(stack: str, overrides: list[str]) -> list[str]:
+    sets = [arg for value in overrides for arg in ("--set", value)]
+    return [sys.executable, "-m", "offline", "plan", "--stack", stack, "--format", "json", "--output", os.devnull, *sets]
+
+
+def floor_cmd(stack: str, count: int, classes: list[str], overrides: list[str]) -> list[str]:
+    spec = json.dumps({"stack": stack, "count": count, "classes": classes, "overrides": overrides})
+    return [sys.executable, "-m", "offline.bench", "--floor", spec]
+
+
+def sdk_classes(types: set[str]) -> list[str]:
+    """`module:Class` of the SDK class behind each resource type, from the providers' own registry.
+
+    Classes, not modules: the SDKs load submodules lazily, so `import pulumi_aws.ec2` costs nothing
+    until a class is touched, as the program touches `aws.ec2.Vpc`.
+    """
+    import pulumi_aws  # noqa: F401  (importing an SDK fills the registry; submodules stay lazy)
+    import pulumi_kubernetes  # noqa: F401
+    import pulumi_random  # noqa: F401
+    from pulumi.runtime import rpc
+
+    classes = {"pulumi:CustomResource"}
+    for token in types:
+        pkg, mod, name = token.split(":")
+        if pkg == "pulumi" and mod == "providers":
+            classes.add(f"pulumi_{name}:Provider")
+            continue
+        for module in rpc._RESOURCE_MODULES.get(f"{pkg}:{mod}", []):
+            info = getattr(module, "mod_info", None) or {}
+            if token in info.get("classes", {}):
+                classes.add(f"{info['fqn']}:{info['classes'][token]}")
+    return sorted(classes)
+
+
+def probe(stack: str, overrides: list[str]) -> tuple[int, list[str]]:
+    """One untimed plan (also the warm-up): how many resources, which SDK modules."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "plan.json"
+        cmd = plan_cmd(stack, overrides)
+        cmd[cmd.index(os.devnull)] = str(out)
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        if proc.returncode not in (0, 1):
+            raise RuntimeError(f"plan of {stack} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+        doc = json.loads(out.read_text())
+    types = {r["type"] for r in doc["resources"]}
+    return len(doc["resources"]), sdk_classes(types)
+
+
+def run_floor(spec: dict) -> None:
+    """The floor process: SDK imports, the same config read, N trivial registrations, the JSON."""
+    import gc
+    import importlib
+
+    gc.disable()  # as `python -m offline` does: same process settings for plan and floor
+
+    import pulumi
+
+    from . import engine, report
+    from .config import read_stack_config
+
+    config = read_stack_config(ROOT, spec["stack"], spec["overrides"])
+
+    def trivial() -> None:
+        # Loaded inside the program, as `__main__.py` loads them: same place, same engine settings.
+        for entry in spec["classes"]:
+            module, _, cls = entry.partition(":")
+            getattr(importlib.import_module(module), cls)
+        for i in range(spec["count"]):
+            pulumi.CustomResource(FLOOR_TYPE, f"trivial-{i}", {})
+
+    plan = engine.run(spec["stack"], config=config, program=trivial)
+    Path(os.devnull).write_text(report.to_json(plan.to_json()))
+
+
+def bench(stacks: list[str], runs: int, overrides: list[str]) -> list[dict]:
+    rows = []
+    for stack in stacks:
+        count, classes = probe(stack, overrides)
+        fcmd, pcmd = floor_cmd(stack, count, classes, overrides), plan_cmd(stack, overrides)
+        _timed(fcmd)  # warm-up
+        plan_runs, floor_runs = [], []
+        for _ in range(runs):
+            plan_runs.append(_timed(pcmd))
+            floor_runs.append(_timed(fcmd))
+        plan_s, floor_s = (statistics.median(w for w, _ in plan_runs), statistics.median(w for w, _ in floor_runs))
+        plan_cpu, floor_cpu = (statistics.median(c for _, c in plan_runs), statistics.median(c for _, c in floor_runs))
+        rows.append({"stack": stack, "resources": count, "plan": plan_s, "floor": floor_s, "ratio": plan_s / floor_s,
+                     "plan_cpu": plan_cpu, "floor_cpu": floor_cpu, "cpu_ratio": plan_cpu / floor_cpu,
+                     "plan_runs": plan_runs, "floor_runs": floor_runs})
+        print(f"  {stack}: plan {plan_s:.3f} s, floor {floor_s:.3f} s", file=sys.stderr, flush=True)
+    return rows
+
+
+def table(rows: list[dict], runs: int) -> str:
+    head = ("stack", "resources", "plan (s)", "floor (s)", "ratio", "", "plan cpu (s)", "floor cpu (s)", "cpu ratio")
+    body = [(r["stack"], str(r["resources"]), f"{r['plan']:.3f}", f"{r['floor']:.3f}", f"{r['ratio']:.2f}",
+             "ok" if r["ratio"] <= TARGET else f"above {TARGET}",
+             f"{r['plan_cpu']:.3f}", f"{r['floor_cpu']:.3f}", f"{r['cpu_ratio']:.2f}") for r in rows]
+    widths = [max(len(x[i]) for x in [head, *body]) for i in range(len(head))]
+    lines = ["  ".join(c.ljust(w) if i in (0, 5) else c.rjust(w) for i, (c, w) in enumerate(zip(x, widths, strict=True))).rstrip()
+             for x in [head, *body]]
+    lines.insert(1, "-" * max(len(line) for line in lines))
+    return (f"Offline plan vs floor: median of {runs} fresh processes each, wall time (target ratio <= {TARGET}) "
+            "and CPU time (user+sys)\n" + "\n".join(lines) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m offline.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="fresh processes per figure (median; default 5, minimum 1)")
+    parser.add_argument("--stack", action="append", choices=STACKS, help="stack to measure (repeatable; default: all three)")
+    parser.add_argument("--set", action="append", default=[], metavar="NS:KEY=VALUE", help="config override for every run")
+    parser.add_argument("--json", action="store_true", help="print the raw figures as JSON instead of a table")
+    parser.add_argument("--floor", help=argparse.SUPPRESS)  # internal: one floor process
+    args = parser.parse_args(argv)
+    if args.floor:
+        run_floor(json.loads(args.floor))
+        return 0
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    rows = bench(args.stack or list(STACKS), args.runs, args.set)
+    print(json.dumps(rows, indent=2) if args.json else table(rows, args.runs), end="" if not args.json else "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    from .cli import exit_now
+
+    exit_now(main())  # the same exit path as `python -m offline`, so plan and floor pay alike

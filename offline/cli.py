@@ -1,0 +1,266 @@
+"""`python -m offline plan|check`: the offline plan and the saved-plan policy re-check.
+
+Contract (scripts and CI rely on it; `make plan` / `make check` pass ARGS through):
+
+    python -m offline plan --stack dev [--format tree|json|markdown] [--output FILE]
+                           [--set ns:key=value ...] [--policy-config FILE] [--debug]
+    python -m offline check PLAN.json [--format tree|json|markdown] [--output FILE]
+                           [--policy-config FILE] [--debug]
+
+Exit codes, plan: 0 planned, no mandatory policy violation; 1 a mandatory policy violation;
+2 invalid configuration (nothing was registered); 3 any other failure.
+Exit codes, check: 0 clean; 1 a mandatory violation; 2 unreadable or invalid plan file; 3 any
+other failure.
+
+With `--format json` stdout (or FILE) holds only the plan document; policy results go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from . import report
+from .config import StackConfigError, read_stack_config
+
+ROOT = Path(__file__).resolve().parent.parent
+FORMATS = ("tree", "json", "markdown")
+
+EXIT_OK, EXIT_POLICY, EXIT_CONFIG, EXIT_FAILURE = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """A bad flag value (e.g. an unreadable --policy-config): exit 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m offline", description=(
+        "Offline plan of the nox-infra Pulumi program under Pulumi's mock engine (no cloud, no CLI), "
+        "with the nox-security policy pack evaluated over every registered resource."))
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{plan,check}")
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--format", choices=FORMATS, default="tree", help="report format (default: tree)")
+    common.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    common.add_argument("--policy-config", metavar="FILE",
+                        help="policy pack config JSON, as for `pulumi preview --policy-pack-config` (enforcement levels)")
+    common.add_argument("--debug", action="store_true", help="print the traceback of an unexpected failure")
+
+    plan = sub.add_parser("plan", parents=[common], help="run the program for a stack and report what it would create",
+                          description="Run __main__.py for STACK under the mock engine; report resources and policy results. "
+                                      "Exit 0 ok, 1 mandatory policy violation, 2 invalid configuration, 3 other failure.")
+    plan.add_argument("--stack", default="dev", help="stack name: reads Pulumi.yaml + Pulumi.<stack>.yaml (default: dev)")
+    plan.add_argument("--set", action="append", default=[], metavar="NS:KEY=VALUE",
+                      help="override a config value for this plan only (repeatable), e.g. --set nox:platform=asg")
+    plan.set_defaults(func=cmd_plan)
+
+    check = sub.add_parser("check", parents=[common], help="re-check a saved `--format json` plan against the policy pack",
+                           description="Evaluate the policy pack over a saved plan without running the program. "
+                                       "Exit 0 clean, 1 mandatory violation, 2 unreadable or invalid plan, 3 other failure.")
+    check.add_argument("plan_file", metavar="PLAN.json", help="a plan written by `plan --format json`")
+    check.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as err:
+        _err(f"error: {err}")
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+
+
+def exit_now(code: int) -> None:
+    """Flush and leave without the interpreter's teardown.
+
+    A plan leaves about a million live objects (mostly the provider SDK modules); tearing them down
+    one by one costs 0.5-1 s and does nothing useful for a finished command. Reports are written
+    and files closed before this point; only stdout and stderr need flushing.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # e.g. BrokenPipeError when piped into `head`
+            stream.flush()
+    os._exit(code)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _fail(what: str, err: BaseException, debug: bool) -> int:
+    _err(f"error: {what}: {type(err).__name__}: {err}")
+    if debug:
+        traceback.print_exception(err)
+    else:
+        _err("(run with --debug for the traceback)")
+    return EXIT_FAILURE
+
+
+def _policy_config(path: str | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    try:
+        config = json.loads(Path(path).read_text())
+    except OSError as err:
+        raise UsageError(f"--policy-config {path}: cannot read: {err.strerror or err}") from None
+    except ValueError as err:
+        raise UsageError(f"--policy-config {path}: not valid JSON: {err}") from None
+    if not isinstance(config, dict):
+        raise UsageError(f"--policy-config {path}: must be a JSON object of policy name -> level or settings")
+    return config
+
+
+def evaluate(doc: dict[str, Any], policy_config: dict[str, Any] | None) -> list[Any]:
+    """The policy pack over a plan document: the one path both `plan` and `check` take."""
+    from . import policycheck
+
+    try:
+        return list(policycheck.evaluate(doc, config=policy_config))
+    except policycheck.PolicyConfigError as err:
+        raise UsageError(f"--policy-config: {err}") from None
+
+
+def _render(fmt: str, doc: dict[str, Any], violations: list[Any]) -> str:
+    from . import policycheck
+
+    if fmt == "json":
+        return report.to_json(doc)
+    if fmt == "markdown":
+        return report.markdown(doc, violations)
+    return report.tree(doc) + "\nPolicies:\n" + _indent(policycheck.format_violations(violations)) + "\n"
+
+
+def _indent(text: str) -> str:
+    return "\n".join(("    " + line) if line else line for line in text.rstrip("\n").splitlines())
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        Path(output).write_text(text)
+    except OSError as err:
+        raise UsageError(f"--output {output}: cannot write: {err.strerror or err}") from None
+
+
+# --- plan ------------------------------------------------------------------------------------
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    policy_config = _policy_config(args.policy_config)
+    records: list[dict[str, Any]] = []
+    try:
+        config = read_stack_config(ROOT, args.stack, args.set)
+        if str(ROOT) not in sys.path:
+            sys.path.insert(0, str(ROOT))
+        from settings import ConfigError
+
+        from . import engine
+    except StackConfigError as err:
+        _err(f"error: invalid configuration for stack {args.stack!r}: {err}\n(nothing was registered)")
+        return EXIT_CONFIG
+    except Exception as err:
+        return _fail("cannot start the offline plan", err, args.debug)
+
+    try:
+        # Whatever the program prints must not corrupt a JSON report on stdout.
+        with contextlib.redirect_stdout(sys.stderr):
+            plan = engine.run(args.stack, config=config, records=records)
+    except ConfigError as err:
+        problems = getattr(err, "problems", None) or [str(err)]
+        registered = "nothing was registered" if not records else f"{len(records)} resource(s) were registered first"
+        _err(f"error: invalid configuration for stack {args.stack!r} ({registered}):\n  " + "\n  ".join(problems))
+        return EXIT_CONFIG
+    except Exception as err:
+        return _fail(f"offline plan of stack {args.stack!r} failed", err, args.debug)
+
+    # Policies see the document exactly as a saved plan file holds it: `check` gives the same answer.
+    doc = json.loads(json.dumps(plan.to_json()))
+    try:
+        violations = evaluate(doc, policy_config)
+    except UsageError:
+        raise
+    except Exception as err:
+        return _fail("policy evaluation failed", err, args.debug)
+    return _finish(args, doc, violations)
+
+
+def _finish(args: argparse.Namespace, doc: dict[str, Any], violations: list[Any]) -> int:
+    from . import policycheck
+
+    _write(_render(args.format, doc, violations), args.output)
+    if args.output:
+        _err(f"wrote {args.format} plan of {doc['project']}/{doc['stack']} ({report.total(doc)} resources) to {args.output}")
+    if args.format == "json" or args.output:
+        _err(policycheck.format_violations(violations))
+    return EXIT_POLICY if policycheck.has_mandatory(violations) else EXIT_OK
+
+
+# --- check -----------------------------------------------------------------------------------
+
+class PlanFileError(Exception):
+    pass
+
+
+def load_plan(path: str) -> dict[str, Any]:
+    """Read and validate a saved plan; PlanFileError says why it cannot be used."""
+    try:
+        text = Path(path).read_text()
+    except FileNotFoundError:
+        raise PlanFileError(f"{path}: no such file") from None
+    except OSError as err:
+        raise PlanFileError(f"{path}: cannot read: {err.strerror or err}") from None
+    except UnicodeDecodeError:
+        raise PlanFileError(f"{path}: not a text file") from None
+    try:
+        doc = json.loads(text)
+    except ValueError as err:
+        raise PlanFileError(f"{path}: not valid JSON: {err}") from None
+    try:
+        report.validate(doc)
+    except report.PlanSchemaError as err:
+        raise PlanFileError(f"{path}: not a plan document (docs/plan-schema.md): {err}") from None
+    return doc
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from . import policycheck
+
+    policy_config = _policy_config(args.policy_config)
+    try:
+        doc = load_plan(args.plan_file)
+    except PlanFileError as err:
+        _err(f"error: {err}")
+        return EXIT_CONFIG
+    try:
+        violations = evaluate(doc, policy_config)
+    except UsageError:
+        raise
+    except Exception as err:
+        return _fail("policy evaluation failed", err, args.debug)
+
+    if args.format == "json":
+        text = json.dumps({"project": doc["project"], "stack": doc["stack"], "mandatory": policycheck.has_mandatory(violations),
+                           "violations": [report.violation_dict(v) for v in violations]}, indent=2) + "\n"
+    elif args.format == "markdown":
+        text = report.markdown(doc, violations)
+    else:
+        text = (f"Policy check of saved plan {args.plan_file} ({doc['project']}/{doc['stack']}, "
+                f"{report.total(doc)} resources)\n" + policycheck.format_violations(violations).rstrip("\n") + "\n")
+    _write(text, args.output)
+    if args.output:
+        _err(f"{report.policy_summary(violations)}; wrote {args.format} report to {args.output}")
+    return EXIT_POLICY if policycheck.has_mandatory(violations) else EXIT_OK

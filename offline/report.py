@@ -1,0 +1,213 @@
+"""Render an offline plan: a `pulumi preview`-like tree, the stable JSON document, Markdown.
+
+Every renderer takes the plan *document* (the `--format json` dict, see docs/plan-schema.md), so
+a saved plan renders exactly like a live one. The schema check for saved plans lives here too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import Counter
+from typing import Any
+
+# The JSON document: exactly these keys, in this order (docs/plan-schema.md).
+TOP_LEVEL_KEYS = ("project", "stack", "resources", "outputs")
+RESOURCE_KEYS = ("urn", "type", "name", "parent", "dependencies", "provider", "protect", "custom", "inputs")
+STACK_TYPE = "pulumi:pulumi:Stack"
+LEVEL_ORDER = ("mandatory", "advisory", "remediate", "disabled")
+
+
+class PlanSchemaError(ValueError):
+    """A plan document does not follow docs/plan-schema.md; the message says where."""
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+def to_json(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _check_type(where: str, value: Any, kinds: tuple[type, ...], what: str) -> None:
+    # bool is an int in Python: keep "a boolean" and "a string" apart.
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        raise PlanSchemaError(f"{where} must be {what}, got {json.dumps(value)[:60]}")
+
+
+def validate(doc: Any) -> None:
+    """Raise PlanSchemaError unless `doc` is a plan document (exact keys, field types)."""
+    if not isinstance(doc, dict):
+        raise PlanSchemaError(f"the plan must be a JSON object with keys {', '.join(TOP_LEVEL_KEYS)}")
+    missing = [k for k in TOP_LEVEL_KEYS if k not in doc]
+    extra = sorted(set(doc) - set(TOP_LEVEL_KEYS))
+    if missing or extra:
+        parts = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(extra)}"] if extra else [])
+        raise PlanSchemaError(f"top-level keys: {'; '.join(parts)} (expected exactly {', '.join(TOP_LEVEL_KEYS)})")
+    _check_type("project", doc["project"], (str,), "a string")
+    _check_type("stack", doc["stack"], (str,), "a string")
+    _check_type("resources", doc["resources"], (list,), "a list")
+    _check_type("outputs", doc["outputs"], (dict,), "an object")
+    for i, res in enumerate(doc["resources"]):
+        where = f"resources[{i}]"
+        _check_type(where, res, (dict,), "an object")
+        missing = [k for k in RESOURCE_KEYS if k not in res]
+        extra = sorted(set(res) - set(RESOURCE_KEYS))
+        if missing or extra:
+            parts = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(extra)}"] if extra else [])
+            raise PlanSchemaError(f"{where}: {'; '.join(parts)}")
+        for key in ("urn", "type", "name"):
+            _check_type(f"{where}.{key}", res[key], (str,), "a string")
+        for key in ("parent", "provider"):
+            _check_type(f"{where}.{key}", res[key], (str, type(None)), "a string or null")
+        for key in ("protect", "custom"):
+            _check_type(f"{where}.{key}", res[key], (bool,), "a boolean")
+        _check_type(f"{where}.dependencies", res["dependencies"], (list,), "a list of URNs")
+        for j, dep in enumerate(res["dependencies"]):
+            _check_type(f"{where}.dependencies[{j}]", dep, (str,), "a URN string")
+        _check_type(f"{where}.inputs", res["inputs"], (dict,), "an object")
+
+
+# --- summaries -------------------------------------------------------------------------------
+
+def stack_urn(doc: dict[str, Any]) -> str:
+    return f"urn:pulumi:{doc['stack']}::{doc['project']}::{STACK_TYPE}::{doc['project']}-{doc['stack']}"
+
+
+def counts_by_type(doc: dict[str, Any]) -> list[tuple[str, int]]:
+    """(type, count), most frequent first; the root stack counted as `pulumi preview` counts it."""
+    counts = Counter(r["type"] for r in doc["resources"])
+    counts[STACK_TYPE] += 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def total(doc: dict[str, Any]) -> int:
+    return len(doc["resources"]) + 1  # + the root stack, as `pulumi preview` counts
+
+
+def _tree_rows(doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(prefix + type, name, plan, info) per resource, depth-first by parent, registration order."""
+    root = stack_urn(doc)
+    urns = {r["urn"] for r in doc["resources"]}
+    children: dict[str, list[dict[str, Any]]] = {}
+    for res in doc["resources"]:
+        parent = res["parent"] if res["parent"] in urns else root
+        children.setdefault(parent, []).append(res)
+    rows = [(STACK_TYPE, f"{doc['project']}-{doc['stack']}", "create", "")]
+
+    def walk(urn: str, indent: str) -> None:
+        kids = children.get(urn, [])
+        for i, res in enumerate(kids):
+            last = i == len(kids) - 1
+            rows.append((f"{indent}{'└─' if last else '├─'} {res['type']}", res["name"], "create",
+                         "protected" if res["protect"] else ""))
+            walk(res["urn"], indent + ("   " if last else "│  "))
+
+    walk(root, "")
+    return rows
+
+
+def _table(rows: list[tuple[str, ...]], lead: str) -> list[str]:
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    return [(lead + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))).rstrip() for row in rows]
+
+
+def _output_value(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+# --- tree (like `pulumi preview`) ------------------------------------------------------------
+
+def tree_lines(doc: dict[str, Any]) -> list[str]:
+    rows = [("Type", "Name", "Plan", "Info")] + _tree_rows(doc)
+    table = _table(rows, "")
+    return ["     " + table[0]] + [" +   " + line for line in table[1:]]
+
+
+def tree(doc: dict[str, Any]) -> str:
+    out = [f"Previewing update ({doc['stack']})", "", *tree_lines(doc), ""]
+    if doc["outputs"]:
+        out.append("Outputs:")
+        width = max(len(k) for k in doc["outputs"])
+        out += [f"    {k + ':':<{width + 1}} {_output_value(v)}" for k, v in doc["outputs"].items()]
+        out.append("")
+    protected = sum(r["protect"] for r in doc["resources"])
+    out += ["Resources:", f"    + {total(doc)} to create" + (f" ({protected} protected)" if protected else ""), ""]
+    out.append("By type:")
+    rows = [(t, str(n)) for t, n in counts_by_type(doc)] + [("total", str(total(doc)))]
+    width = max(len(t) for t, _ in rows)
+    count_width = max(len(n) for _, n in rows)
+    for t, n in rows:
+        if t == "total":
+            out.append("    " + "-" * (width + 2 + count_width))
+        out.append(f"    {t:<{width}}  {n:>{count_width}}")
+    return "\n".join(out) + "\n"
+
+
+# --- policy results --------------------------------------------------------------------------
+
+def violation_dict(violation: Any) -> dict[str, Any]:
+    if dataclasses.is_dataclass(violation):
+        return dataclasses.asdict(violation)
+    return dict(vars(violation))
+
+
+def _by_level(violations: list[Any]) -> list[tuple[str, list[Any]]]:
+    groups: dict[str, list[Any]] = {}
+    for v in violations:
+        groups.setdefault(str(getattr(v, "level", "mandatory")), []).append(v)
+    order = {level: i for i, level in enumerate(LEVEL_ORDER)}
+    return sorted(groups.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+
+
+def _md(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _policy_markdown(doc: dict[str, Any], violations: list[Any]) -> list[str]:
+    out = ["### Policy results", ""]
+    if not violations:
+        return out + ["No violations: every policy of the pack passed.", ""]
+    by_urn = {r["urn"]: r for r in doc["resources"]}
+    for level, items in _by_level(violations):
+        out += [f"**{level.capitalize()}** ({len(items)})", ""]
+        for v in items:
+            res = by_urn.get(getattr(v, "urn", None) or "")
+            where = f" on `{res['type']}` **{res['name']}**" if res else " (stack)"
+            out.append(f"- `{getattr(v, 'policy', '?')}`{where}: {_md(getattr(v, 'message', ''))}")
+        out.append("")
+    return out
+
+
+def policy_summary(violations: list[Any]) -> str:
+    if not violations:
+        return "no policy violations"
+    return ", ".join(f"{len(items)} {level}" for level, items in _by_level(violations)) + " policy violation(s)"
+
+
+# --- Markdown (pull-request comments) --------------------------------------------------------
+
+def markdown(doc: dict[str, Any], violations: list[Any]) -> str:
+    mandatory = sum(getattr(v, "level", "") == "mandatory" for v in violations)
+    status = "❌" if mandatory else ("⚠️" if violations else "✅")
+    protected = [r for r in doc["resources"] if r["protect"]]
+    out = [
+        f"## Offline plan: `{doc['project']}` / `{doc['stack']}`", "",
+        f"{status} **+{total(doc)} to create** · {len(protected)} protected · {policy_summary(violations)}", "",
+        "| Type | Count |", "| --- | ---: |",
+        *[f"| `{t}` | {n} |" for t, n in counts_by_type(doc)],
+        f"| **Total** | **{total(doc)}** |", "",
+        "<details>", f"<summary>Resource tree ({total(doc)} resources)</summary>", "", "```text",
+        *tree_lines(doc), "```", "", "</details>", "",
+        "### Protected resources", "",
+    ]
+    if protected:
+        out += [f"- `{r['type']}` **{r['name']}**" for r in protected]
+    else:
+        out.append("None: nothing in this stack has `protect` set.")
+    out.append("")
+    out += _policy_markdown(doc, violations)
+    if doc["outputs"]:
+        out += ["<details>", "<summary>Stack outputs</summary>", "", "| Output | Value |", "| --- | --- |",
+                *[f"| `{k}` | `{_md(_output_value(v))}` |" for k, v in doc["outputs"].items()], "", "</details>", ""]
+    out.append("_Offline plan under Pulumi's mock engine: no cloud state, so every resource shows as `create`._")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,1 @@
+"""The CrossGuard policy pack (run by `pulumi preview --policy-pack policies`); see nox_policies/."""

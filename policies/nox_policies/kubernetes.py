@@ -1,0 +1,308 @@
+"""Kubernetes resource policies: pod security, resources, probes, images, namespaces, Services, env secrets.
+
+The pod checks read the pod template of every workload kind. A container setting overrides the
+pod-level `securityContext` (as the kubelet applies it). Helm releases are not inspected: their
+manifests are rendered by Helm at deploy time, outside the program's inputs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from .common import (
+    REDACTED,
+    UNKNOWN,
+    Res,
+    blank,
+    credentials_in,
+    get,
+    is_false,
+    is_true,
+    items,
+    resource_policy,
+)
+
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
+DAEMON_SET = "kubernetes:apps/v1:DaemonSet"
+POD = "kubernetes:core/v1:Pod"
+SERVICE = "kubernetes:core/v1:Service"
+HPA_TYPES = ("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "kubernetes:autoscaling/v1:HorizontalPodAutoscaler")
+PDB = "kubernetes:policy/v1:PodDisruptionBudget"
+NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+
+# Where each workload kind keeps its pod spec.
+POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
+    POD: ("spec",),
+    DEPLOYMENT: ("spec", "template", "spec"),
+    STATEFUL_SET: ("spec", "template", "spec"),
+    DAEMON_SET: ("spec", "template", "spec"),
+    "kubernetes:apps/v1:ReplicaSet": ("spec", "template", "spec"),
+    "kubernetes:batch/v1:Job": ("spec", "template", "spec"),
+    "kubernetes:batch/v1:CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+}
+WORKLOAD_TYPES = tuple(POD_SPEC_PATHS)
+LONG_RUNNING_TYPES = (POD, DEPLOYMENT, STATEFUL_SET, DAEMON_SET, "kubernetes:apps/v1:ReplicaSet")
+
+NAMESPACED_TYPES = (
+    *WORKLOAD_TYPES, SERVICE, *HPA_TYPES, PDB, NETWORK_POLICY,
+    "kubernetes:networking.k8s.io/v1:Ingress", "kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:Secret",
+    "kubernetes:core/v1:ServiceAccount", "kubernetes:rbac.authorization.k8s.io/v1:Role",
+    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+)
+
+SECRET_ENV_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|DATABASE_URL|REDIS_URL", re.I)
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+
+
+def pod_spec(r: Res) -> Any:
+    path = POD_SPEC_PATHS.get(r.type)
+    return get(r.props, *path) if path else None
+
+
+def containers(pod: Any, *, init: bool = True) -> list[tuple[str, dict[str, Any]]]:
+    """(label, container) for every container of a pod spec (init containers too unless init=False)."""
+    kinds = ("containers", "initContainers") if init else ("containers",)
+    found = []
+    for kind in kinds:
+        for i, c in enumerate(items(get(pod, kind))):
+            if isinstance(c, dict):
+                name = c.get("name") if isinstance(c.get("name"), str) else f"{kind}[{i}]"
+                found.append((f"{'init container' if kind == 'initContainers' else 'container'} '{name}'", c))
+    return found
+
+
+def effective(pod: Any, container: dict[str, Any], *path: str) -> Any:
+    """A securityContext setting as applied: the container's, else the pod's."""
+    value = get(container, "securityContext", *path)
+    return get(pod, "securityContext", *path) if value is None else value
+
+
+def _pod_checks(r: Res) -> tuple[Any, list[tuple[str, dict[str, Any]]]] | None:
+    pod = pod_spec(r)
+    if pod is None or pod is UNKNOWN:
+        return None
+    return pod, containers(pod)
+
+
+def image_problem(image: str) -> str | None:
+    """Why an image reference is not pinned (None when it has a version tag or a digest)."""
+    if _DIGEST.search(image):
+        return None
+    last = image.rsplit("/", 1)[-1]
+    if ":" not in last:
+        return "has no tag (it means latest)"
+    if last.rsplit(":", 1)[1] == "latest":
+        return "uses the tag latest"
+    return None
+
+
+# --- pod security ------------------------------------------------------------------------------------
+
+def check_run_as_non_root(r: Res) -> Iterator[str]:
+    found = _pod_checks(r)
+    if not found:
+        return
+    pod, cs = found
+    for label, c in cs:
+        non_root, user = effective(pod, c, "runAsNonRoot"), effective(pod, c, "runAsUser")
+        if non_root is UNKNOWN:
+            continue
+        if not is_true(non_root) or user == 0:
+            yield (f"{r.label} {label} may run as root: set securityContext.runAsNonRoot=true and a non-zero "
+                   "runAsUser (the image's user 1001).")
+
+
+def check_no_privilege_escalation(r: Res) -> Iterator[str]:
+    found = _pod_checks(r)
+    if not found:
+        return
+    _, cs = found
+    for label, c in cs:
+        if is_true(get(c, "securityContext", "privileged")):
+            yield f"{r.label} {label} is privileged: remove securityContext.privileged."
+        escalation = get(c, "securityContext", "allowPrivilegeEscalation")
+        if escalation is not UNKNOWN and not is_false(escalation):
+            yield (f"{r.label} {label} may gain privileges (setuid binaries): set "
+                   "securityContext.allowPrivilegeEscalation=false.")
+
+
+def check_read_only_root(r: Res) -> Iterator[str]:
+    found = _pod_checks(r)
+    if not found:
+        return
+    _, cs = found
+    for label, c in cs:
+        value = get(c, "securityContext", "readOnlyRootFilesystem")
+        if value is not UNKNOWN and not is_true(value):
+            yield (f"{r.label} {label} has a writable root filesystem: set securityContext.readOnlyRootFilesystem=true "
+                   "and mount an emptyDir where the app writes (e.g. /tmp).")
+
+
+def check_drop_all_capabilities(r: Res) -> Iterator[str]:
+    found = _pod_checks(r)
+    if not found:
+        return
+    _, cs = found
+    for label, c in cs:
+        drop = get(c, "securityContext", "capabilities", "drop")
+        if drop is UNKNOWN or UNKNOWN in items(drop):
+            continue
+        if "ALL" not in [str(x).upper() for x in items(drop)]:
+            yield f"{r.label} {label} keeps Linux capabilities: set securityContext.capabilities.drop=['ALL']."
+
+
+def check_seccomp(r: Res) -> Iterator[str]:
+    found = _pod_checks(r)
+    if not found:
+        return
+    pod, cs = found
+    for label, c in cs:
+        profile = effective(pod, c, "seccompProfile", "type")
+        # Localhost (a custom profile on the node) is what PSA `restricted` also accepts.
+        if profile is not UNKNOWN and profile not in ("RuntimeDefault", "Localhost"):
+            yield (f"{r.label} {label} runs without a seccomp profile: set securityContext.seccompProfile.type="
+                   "'RuntimeDefault' (pod or container).")
+
+
+def check_resources(r: Res) -> Iterator[str]:
+    found = _pod_checks(r)
+    if not found:
+        return
+    _, cs = found
+    for label, c in cs:
+        resources = get(c, "resources")
+        if resources is UNKNOWN:
+            continue
+        missing = [f"{kind}.{res}" for kind in ("requests", "limits") for res in ("cpu", "memory")
+                   if blank(get(resources, kind, res))]
+        if missing:
+            yield (f"{r.label} {label} has no resources {', '.join(missing)}: set requests and limits for cpu "
+                   "and memory (the scheduler and the HPA depend on them).")
+
+
+def check_probes(r: Res) -> Iterator[str]:
+    if r.type not in LONG_RUNNING_TYPES:
+        return
+    pod = pod_spec(r)
+    if pod is None or pod is UNKNOWN:
+        return
+    for label, c in containers(pod, init=False):
+        missing = [p for p in ("livenessProbe", "readinessProbe") if get(c, p) is None]
+        if missing:
+            yield (f"{r.label} {label} has no {' or '.join(missing)}: add them (the app serves GET /health and "
+                   "GET /ready).")
+
+
+def check_image_pinned(r: Res) -> Iterator[str]:
+    found = _pod_checks(r)
+    if not found:
+        return
+    _, cs = found
+    for label, c in cs:
+        image = get(c, "image")
+        if not isinstance(image, str):
+            continue
+        problem = image_problem(image)
+        if problem:
+            yield f"{r.label} {label} image {image} {problem}: pin a version tag or a sha256 digest."
+
+
+def check_host_namespaces(r: Res) -> Iterator[str]:
+    pod = pod_spec(r)
+    if pod is None or pod is UNKNOWN:
+        return
+    shared = [k for k in ("hostNetwork", "hostPID", "hostIPC") if is_true(get(pod, k))]
+    if shared:
+        yield f"{r.label} shares the node's namespaces ({', '.join(shared)}): remove them."
+
+
+def check_host_path_and_ports(r: Res) -> Iterator[str]:
+    found = _pod_checks(r)
+    if not found:
+        return
+    pod, cs = found
+    for volume in items(get(pod, "volumes")):
+        if get(volume, "hostPath") not in (None, UNKNOWN):
+            yield (f"{r.label} mounts the node's filesystem (hostPath volume {get(volume, 'name')}): use an emptyDir, "
+                   "a ConfigMap/Secret or a PersistentVolumeClaim.")
+    for label, c in cs:
+        for port in items(get(c, "ports")):
+            host_port = get(port, "hostPort")
+            if host_port not in (None, 0, UNKNOWN):
+                yield f"{r.label} {label} binds hostPort {host_port}: remove it and expose the pod through a Service."
+
+
+def check_env_secrets(r: Res) -> Iterator[str]:
+    found = _pod_checks(r)
+    if not found:
+        return
+    _, cs = found
+    for label, c in cs:
+        for entry in items(get(c, "env")):
+            name, value = get(entry, "name"), get(entry, "value")
+            if not isinstance(name, str) or value is UNKNOWN or blank(value):
+                continue
+            if SECRET_ENV_NAME.search(name) or value == REDACTED:
+                yield (f"{r.label} {label} sets {name} as a literal value: use valueFrom.secretKeyRef "
+                       "(a Kubernetes Secret), never the value itself.")
+            elif isinstance(value, str) and credentials_in(value):
+                yield (f"{r.label} {label} env {name} holds {', '.join(credentials_in(value))}: move it into a "
+                       "Secret and use valueFrom.secretKeyRef.")
+
+
+# --- namespaces and Services ---------------------------------------------------------------------------
+
+def namespace_of(r: Res) -> Any:
+    """The namespace a namespaced object lands in: its own, else its provider's default, else `default`."""
+    ns = r.get("metadata", "namespace")
+    if blank(ns):
+        ns = r.provider_props.get("namespace") if r.provider_type == "pulumi:providers:kubernetes" else None
+    return "default" if blank(ns) else ns
+
+
+def check_not_default_namespace(r: Res) -> Iterator[str]:
+    if namespace_of(r) == "default":
+        yield f"{r.label} lands in the 'default' namespace: set metadata.namespace to the app's namespace (nox)."
+
+
+def check_service_type(r: Res) -> Iterator[str]:
+    kind = r.get("spec", "type")
+    if kind in ("LoadBalancer", "NodePort"):
+        yield (f"{r.label} is of type {kind}, a second entry that bypasses the ALB and its WAF: use ClusterIP "
+               "and route through the alb Ingress.")
+
+
+POLICIES = [
+    resource_policy("kubernetes-pod-run-as-non-root",
+                    "Containers run as a non-root user.", WORKLOAD_TYPES, check_run_as_non_root),
+    resource_policy("kubernetes-pod-disallow-privilege-escalation",
+                    "Containers are not privileged and cannot escalate privileges.", WORKLOAD_TYPES,
+                    check_no_privilege_escalation),
+    resource_policy("kubernetes-pod-read-only-root-filesystem",
+                    "Containers have a read-only root filesystem.", WORKLOAD_TYPES, check_read_only_root),
+    resource_policy("kubernetes-pod-drop-all-capabilities",
+                    "Containers drop all Linux capabilities.", WORKLOAD_TYPES, check_drop_all_capabilities),
+    resource_policy("kubernetes-pod-seccomp-runtime-default",
+                    "Containers run with the RuntimeDefault seccomp profile.", WORKLOAD_TYPES, check_seccomp),
+    resource_policy("kubernetes-pod-resources-requests-limits",
+                    "Containers set cpu and memory requests and limits.", WORKLOAD_TYPES, check_resources),
+    resource_policy("kubernetes-pod-liveness-readiness-probes",
+                    "Long-running containers have liveness and readiness probes.", LONG_RUNNING_TYPES, check_probes),
+    resource_policy("kubernetes-pod-image-pinned",
+                    "Container images are pinned (a version tag other than latest, or a digest).", WORKLOAD_TYPES,
+                    check_image_pinned),
+    resource_policy("kubernetes-pod-disallow-host-namespaces",
+                    "Pods do not share the node's network, PID or IPC namespaces.", WORKLOAD_TYPES, check_host_namespaces),
+    resource_policy("kubernetes-pod-disallow-host-path-and-port",
+                    "Pods mount no hostPath volumes and bind no hostPorts.", WORKLOAD_TYPES, check_host_path_and_ports),
+    resource_policy("kubernetes-pod-secrets-not-literal-env",
+                    "Secrets reach containers through secretKeyRef, never as literal env values.", WORKLOAD_TYPES,
+                    check_env_secrets),
+    resource_policy("kubernetes-resource-disallow-default-namespace",
+                    "Namespaced objects are not in the 'default' namespace.", NAMESPACED_TYPES, check_not_default_namespace),
+    resource_policy("kubernetes-service-disallow-load-balancer-node-port",
+                    "Services are never of type LoadBalancer or NodePort.", [SERVICE], check_service_type),
+]

@@ -1,0 +1,27 @@
+"""Progressive delivery for nox-infra: canary and blue/green releases driven through stack config.
+
+`driver.canary` / `driver.blue_green` walk the stages over three small interfaces, `Engine`
+(`engine.py`: read/write config, `up()`), `MetricSource` (`metrics.py`: error ratio, health)
+and `Clock` (`gates.py`), so the whole release logic runs offline in tests.
+CLI: `python -m release canary|bluegreen --stack <stack> --image <pinned image>`.
+"""
+
+from .driver import (
+    CANARY_STAGES,
+    FAILED,
+    PROMOTED,
+    ROLLED_BACK,
+    ReleaseError,
+    Result,
+    blue_green,
+    canary,
+)
+from .engine import AutomationEngine, Engine
+from .gates import Clock, SystemClock
+from .metrics import CloudWatchSource, MetricError, MetricSetupError, MetricSource, PrometheusSource
+
+__all__ = [
+    "CANARY_STAGES", "FAILED", "PROMOTED", "ROLLED_BACK", "AutomationEngine", "Clock", "CloudWatchSource", "Engine",
+    "MetricError", "MetricSetupError", "MetricSource", "PrometheusSource", "ReleaseError", "Result", "SystemClock",
+    "blue_green", "canary",
+]

@@ -1,0 +1,376 @@
+"""The release driver: walk a canary or blue/green release by changing stack config and running `up()`.
+
+Traffic moves by one mechanism only: the release keys of the stack config (`nox:releaseActive`,
+`nox:releaseStrategy`, `nox:releaseCanaryWeight`, `nox:image<Colour>`), which the program turns
+into ALB weighted target groups (asg) or Ingress weights (eks). The driver is pure logic over
+`Engine`, `MetricSource` and `Clock`, so every path (gates, rollback, interrupt) is tested offline.
+
+Both strategies warm the candidate as a canary at weight 0 (the asg platform runs a colour at
+full size only when it is active or the candidate of a canary), move traffic with the canary
+weight (canary: 1, 5, 10, 25, 50, 100 %; blue/green: 0 -> 100 % at once), and finish by making the
+candidate `releaseActive` under `bluegreen`. Until that last step the old colour keeps serving
+capacity, so a rollback is a weight change, not a scale-up.
+
+Rollback rules:
+- a gate fails (candidate unhealthy, error ratio above the threshold, metrics blind): canary
+  weight back to 0 (the seed's `update_canary_traffic 0`), all traffic on the old colour; the
+  candidate stays warm at 0 %, reachable with `X-Canary-User: true` for diagnosis;
+- `up()` fails, Ctrl-C / SIGTERM, or any unexpected error: the exact release config from before
+  the release is restored and applied (the failed update may have left anything half-done);
+- the rollback itself fails (twice): outcome `failed`, the log says which config to apply.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from settings.model import COLOURS, ReleaseSettings
+from settings.schema import KEYS_BY_NAME, image_problem
+
+from .engine import Engine
+from .gates import (
+    ERROR_THRESHOLD,
+    HEALTH_CHECK_INTERVAL,
+    HEALTH_CHECK_TIMEOUT,
+    METRIC_WINDOW,
+    Clock,
+    Verdict,
+    stamp,
+    wait_healthy,
+    watch,
+)
+from .metrics import MetricSource
+
+log = logging.getLogger("release")
+
+NS = "nox:"
+STRATEGY = f"{NS}releaseStrategy"
+ACTIVE = f"{NS}releaseActive"
+WEIGHT = f"{NS}releaseCanaryWeight"
+IMAGE = {c: f"{NS}image{c.capitalize()}" for c in COLOURS}
+RELEASE_KEYS = (STRATEGY, ACTIVE, IMAGE["blue"], IMAGE["green"], WEIGHT)
+
+# deploy-canary.sh
+CANARY_STAGES = (1, 5, 10, 25, 50, 100)
+STAGE_DURATION = 300
+CANARY_POLL = 30
+# deploy-blue-green.sh monitor_performance: 60 s; we poll at the health-check interval.
+BLUE_GREEN_WATCH = 60
+BLUE_GREEN_POLL = HEALTH_CHECK_INTERVAL
+# From this canary weight on, a stage that saw no candidate traffic at all fails: a quarter of
+# production sending nothing means the weights did not apply or the metric lost its colour label.
+MIN_TRAFFIC_WEIGHT = 25
+ROLLBACK_ATTEMPTS = 2
+
+PROMOTED, ROLLED_BACK, FAILED = "promoted", "rolled_back", "failed"
+EXIT_CODES = {PROMOTED: 0, ROLLED_BACK: 1, FAILED: 3}
+
+
+class ReleaseError(Exception):
+    """The release cannot start (bad arguments or stack state); nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Result:
+    strategy: str  # canary | bluegreen
+    outcome: str  # promoted | rolled_back | failed
+    candidate: str  # colour the new image went to
+    image: str
+    completed: tuple[str, ...]  # steps passed: deploy, health, 1%, 5%, ..., promote | pre-switch, switch, watch
+    reason: str = ""  # why it did not promote (empty when promoted)
+    failed_stage: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.outcome]
+
+    def summary(self) -> str:
+        done = ", ".join(self.completed) or "nothing"
+        if self.outcome == PROMOTED:
+            return f"{self.strategy}: promoted {self.candidate} ({self.image}); steps: {done}"
+        return f"{self.strategy}: {self.outcome} at {self.failed_stage}: {self.reason}; steps passed: {done}"
+
+
+# --- release config ------------------------------------------------------------------------------
+
+def release_config(config: dict[str, str]) -> dict[str, str]:
+    """The five release keys of a stack config, project defaults filled in (as strings)."""
+    out = {}
+    for key in RELEASE_KEYS:
+        default = KEYS_BY_NAME[key.removeprefix(NS)].default
+        out[key] = str(config.get(key, default))
+    return out
+
+
+def problems(cfg: dict[str, str]) -> list[str]:
+    """The schema's per-key checks and the loader's release cross-field rules, on a release config."""
+    found = []
+    values: dict[str, Any] = {}
+    for key in RELEASE_KEYS:
+        spec = KEYS_BY_NAME[key.removeprefix(NS)]
+        raw = cfg[key]
+        try:
+            value = int(raw) if spec.kind is int else raw
+        except ValueError:
+            found.append(f"{key} = {raw!r}: must be an integer")
+            continue
+        allowed = spec.check(value) if spec.check else None
+        if allowed:
+            found.append(f"{key} = {raw!r}: must be {allowed}")
+        values[key] = value
+    if found:
+        return found
+    active = values[ACTIVE]
+    candidate = _other(active)
+    if not values[IMAGE[active]]:
+        found.append(f"{IMAGE[active]} is empty but {ACTIVE} = {active!r}: the active colour needs an image")
+    if values[STRATEGY] == "canary" and not values[IMAGE[candidate]]:
+        found.append(f"{IMAGE[candidate]} is empty but {STRATEGY} = 'canary'")
+    if values[STRATEGY] == "bluegreen" and values[WEIGHT] != 0:
+        found.append(f"{WEIGHT} = {values[WEIGHT]}: must be 0 when {STRATEGY} = 'bluegreen'")
+    return found
+
+
+def weights(cfg: dict[str, str]) -> dict[str, int]:
+    """Traffic percent per colour for a release config (the same rule the program applies)."""
+    return ReleaseSettings(strategy=cfg[STRATEGY], active=cfg[ACTIVE], images=tuple((c, cfg[IMAGE[c]]) for c in COLOURS),
+                           canary_weight=int(cfg[WEIGHT])).weights
+
+
+def _short(err: BaseException | None, limit: int = 300) -> str:
+    """An error for a one-line reason: the Automation API's errors carry the whole update output."""
+    text = str(err)
+    if "\n stderr: " in text:  # pulumi.automation.CommandError: code, stdout, stderr; stderr says why
+        text = text.split("\n stderr: ", 1)[1].strip() or text
+    text = " ".join(f"{type(err).__name__}: {text}".split())
+    return text if len(text) <= limit else text[:limit] + " ..."
+
+
+def _other(colour: str) -> str:
+    return "green" if colour == "blue" else "blue"
+
+
+def _show_weights(cfg: dict[str, str]) -> str:
+    w = weights(cfg)
+    return " ".join(f"{c}={w[c]}%" for c in COLOURS)
+
+
+# --- one release run ------------------------------------------------------------------------------
+
+class _GateFailed(Exception):
+    def __init__(self, stage: str, reason: str):
+        super().__init__(reason)
+        self.stage, self.reason = stage, reason
+
+
+class _EngineFailed(Exception):
+    def __init__(self, stage: str, error: BaseException):
+        super().__init__(str(error))
+        self.stage, self.error = stage, error
+
+
+class _Release:
+    def __init__(self, strategy: str, engine: Engine, metrics: MetricSource, clock: Clock, image: str):
+        bad = image_problem(image)
+        if bad:
+            raise ReleaseError(f"image {image!r}: must be {bad}")
+        self.strategy, self.engine, self.metrics, self.clock, self.image = strategy, engine, metrics, clock, image
+        try:
+            current = engine.get_config()
+        except Exception as err:  # no CLI, not logged in, no such stack: nothing changed yet
+            raise ReleaseError(f"cannot read the stack config: {err}") from err
+        snapshot = release_config(current)
+        bad_config = problems(snapshot)
+        if bad_config:
+            raise ReleaseError("the stack's release config is invalid: " + "; ".join(bad_config))
+        if int(snapshot[WEIGHT]) != 0:
+            raise ReleaseError(f"{WEIGHT} = {snapshot[WEIGHT]}: a canary is in progress (or was abandoned); "
+                               f"finish it or set it to 0 and run pulumi up before starting a release")
+        self.active = snapshot[ACTIVE]
+        self.candidate = _other(self.active)
+        if snapshot[IMAGE[self.active]] == image:
+            raise ReleaseError(f"{image} is already the active image ({self.active}); nothing to release")
+        self.snapshot = snapshot
+        self.applied = dict(snapshot)  # last config whose up() succeeded
+        self.dirty = False  # an up() started and did not finish: the stack may be anywhere
+        self.completed: list[str] = []
+        self.stage = "start"
+
+    def log(self, level: int, msg: str, *args: Any) -> None:
+        log.log(level, "%s %s " + msg, stamp(self.clock), self.strategy, *args)
+
+    def apply(self, stage: str, record: bool = False, **changes: str) -> None:
+        self.stage = stage
+        cfg = {**self.applied, **{k: str(v) for k, v in changes.items()}}
+        wrong = problems(cfg)
+        if wrong:  # a bug in the driver, never a stack to apply
+            raise RuntimeError("refusing to apply an invalid release config: " + "; ".join(wrong))
+        self.log(logging.INFO, "stage=%s apply weights %s (active=%s, %s=%s)", stage, _show_weights(cfg), cfg[ACTIVE],
+                 IMAGE[self.candidate], cfg[IMAGE[self.candidate]])
+        self.dirty = True
+        try:
+            self.engine.set_config(dict(cfg))
+            self.engine.up()
+        except Exception as err:
+            raise _EngineFailed(stage, err) from err
+        self.applied, self.dirty = cfg, False
+        self.log(logging.INFO, "stage=%s applied weights %s", stage, _show_weights(cfg))
+        if record:
+            self.completed.append(stage)
+
+    def gate(self, stage: str, check: Callable[[], Verdict]) -> None:
+        self.stage = stage
+        verdict = check()
+        if not verdict.ok:
+            raise _GateFailed(stage, verdict.reason)
+        self.log(logging.INFO, "stage=%s passed", stage)
+        self.completed.append(stage)
+
+    def result(self, outcome: str, reason: str = "", stage: str | None = None) -> Result:
+        res = Result(self.strategy, outcome, self.candidate, self.image, tuple(self.completed), reason, stage)
+        self.log(logging.INFO if outcome == PROMOTED else logging.ERROR, "result: %s", res.summary())
+        return res
+
+    def run(self, steps: Callable[[], None]) -> Result:
+        self.log(logging.INFO, "start: %s -> %s, image %s, weights %s", self.active, self.candidate, self.image,
+                 _show_weights(self.applied))
+        try:
+            steps()
+        except _GateFailed as failed:
+            # Traffic back to the previous colour; the candidate keeps its image at 0 %.
+            target = {**self.applied, ACTIVE: self.active, WEIGHT: "0"}
+            return self.rollback(failed.stage, failed.reason, target)
+        except _EngineFailed as failed:
+            self.log(logging.ERROR, "stage=%s pulumi up failed:\n%s", failed.stage, failed.error)
+            return self.rollback(failed.stage, f"pulumi up failed: {_short(failed.error)}", self.snapshot)
+        except KeyboardInterrupt:
+            return self.rollback(self.stage, "interrupted (SIGINT/SIGTERM)", self.snapshot)
+        except Exception as err:
+            log.exception("unexpected error during the release")
+            return self.rollback(self.stage, f"unexpected error: {err!r}", self.snapshot)
+        return self.result(PROMOTED)
+
+    def rollback(self, stage: str, reason: str, target: dict[str, str]) -> Result:
+        self.log(logging.ERROR, "stage=%s ROLLBACK: %s", stage, reason)
+        if target == self.applied and not self.dirty:
+            self.log(logging.INFO, "stage=%s traffic never left %s (weights %s): nothing to apply", stage,
+                     self.active, _show_weights(target))
+            return self.result(ROLLED_BACK, reason, stage)
+        last: BaseException | None = None
+        for attempt in range(1, ROLLBACK_ATTEMPTS + 1):
+            self.dirty = True
+            try:
+                self.engine.set_config(dict(target))
+                self.engine.up()
+            except (Exception, KeyboardInterrupt) as err:
+                last = err
+                self.log(logging.ERROR, "rollback attempt %d/%d failed: %r", attempt, ROLLBACK_ATTEMPTS, err)
+                if isinstance(err, KeyboardInterrupt):
+                    break
+                continue
+            self.applied, self.dirty = dict(target), False
+            self.log(logging.INFO, "rollback applied: weights %s", _show_weights(target))
+            return self.result(ROLLED_BACK, reason, stage)
+        wanted = ", ".join(f"{k}={v!r}" for k, v in target.items())
+        return self.result(FAILED, f"{reason}; rollback failed ({_short(last)}): MANUAL INTERVENTION: set {wanted} "
+                                   f"and run pulumi up", stage)
+
+
+def _check_common(error_threshold: float, health_timeout: float, health_interval: float, poll: float,
+                  window: float) -> None:
+    if not 0 <= error_threshold < 1:
+        raise ReleaseError(f"error threshold must be a fraction in [0, 1), got {error_threshold}")
+    if health_timeout < 0 or health_interval <= 0 or poll <= 0:
+        raise ReleaseError("durations must be positive (health timeout may be 0)")
+    if window <= 0 or window != int(window):
+        raise ReleaseError(f"the metric window must be a positive whole number of seconds, got {window}")
+
+
+def check_stages(stages: Sequence[int]) -> tuple[int, ...]:
+    st = tuple(stages)
+    if not st or any(not isinstance(s, int) or not 1 <= s <= 100 for s in st):
+        raise ReleaseError(f"stages must be percentages from 1 to 100, got {list(st)}")
+    if list(st) != sorted(set(st)):
+        raise ReleaseError(f"stages must increase strictly, got {list(st)}")
+    if st[-1] != 100:
+        raise ReleaseError(f"the last stage must be 100 (the candidate takes all traffic before promotion), got {list(st)}")
+    return st
+
+
+# --- strategies ------------------------------------------------------------------------------------
+
+def canary(engine: Engine, metrics: MetricSource, clock: Clock, image: str, *,
+           stages: Sequence[int] = CANARY_STAGES, stage_duration: float = STAGE_DURATION, poll: float = CANARY_POLL,
+           error_threshold: float = ERROR_THRESHOLD, health_timeout: float = HEALTH_CHECK_TIMEOUT,
+           health_interval: float = HEALTH_CHECK_INTERVAL, window: float = METRIC_WINDOW,
+           min_traffic_weight: int | None = MIN_TRAFFIC_WEIGHT) -> Result:
+    """Deploy `image` to the idle colour at 0 %, gate on health, walk the weights, then promote.
+
+    Each stage: set the weight, `up()`, watch the candidate for `stage_duration` s (health and
+    error ratio every `poll` s). After the 100 % stage the candidate becomes the active colour
+    under `bluegreen` (same traffic, no split left); the old colour keeps its image for an
+    instant switch back.
+    """
+    stages = check_stages(stages)
+    _check_common(error_threshold, health_timeout, health_interval, poll, window)
+    if stage_duration < 0:
+        raise ReleaseError("stage duration must be >= 0")
+    run = _Release("canary", engine, metrics, clock, image)
+    cand, n = run.candidate, len(stages)
+
+    def steps() -> None:
+        run.apply("deploy", record=True, **{IMAGE[cand]: image, STRATEGY: "canary", WEIGHT: "0"})
+        run.gate("health", lambda: wait_healthy(metrics, clock, cand, timeout=health_timeout, interval=health_interval,
+                                                context="stage=health"))
+        for i, weight in enumerate(stages, 1):
+            stage = f"{weight}%"
+            run.apply(stage, **{WEIGHT: str(weight)})
+            need_traffic = min_traffic_weight is not None and weight >= min_traffic_weight
+            run.gate(stage, lambda w=weight, i=i, need=need_traffic: watch(
+                metrics, clock, cand, duration=stage_duration, poll=poll, threshold=error_threshold, window=window,
+                require_traffic=need, context=f"stage={w}% ({i}/{n}) weight={w}%"))
+        run.apply("promote", record=True, **{ACTIVE: cand, STRATEGY: "bluegreen", WEIGHT: "0"})
+
+    return run.run(steps)
+
+
+def blue_green(engine: Engine, metrics: MetricSource, clock: Clock, image: str, *,
+               health_timeout: float = HEALTH_CHECK_TIMEOUT, health_interval: float = HEALTH_CHECK_INTERVAL,
+               watch_duration: float = BLUE_GREEN_WATCH, poll: float = BLUE_GREEN_POLL,
+               error_threshold: float = ERROR_THRESHOLD, window: float = METRIC_WINDOW,
+               pre_switch_check: bool = True, require_traffic: bool = True) -> Result:
+    """Deploy `image` to the idle colour, gate on health, switch all traffic at once, watch, then promote.
+
+    The candidate is warmed as a canary at weight 0: the platform runs it at full size with the
+    `X-Canary-User: true` route but no weighted traffic (under `bluegreen` the asg platform keeps
+    a non-active colour scaled to zero). The pre-switch check watches its error ratio on that
+    header traffic only; with none it passes (logged). The switch is weight 100: every request
+    goes to the candidate while the old colour stays warm, so switching back (weight 0) is one
+    listener change. The new colour must stay healthy with an error ratio <= the threshold (the
+    seed's success rate >= 95 %) for `watch_duration` s, and must see traffic unless
+    `require_traffic` is off. Then it becomes `releaseActive` under `bluegreen`.
+    """
+    _check_common(error_threshold, health_timeout, health_interval, poll, window)
+    if watch_duration < 0:
+        raise ReleaseError("watch duration must be >= 0")
+    run = _Release("bluegreen", engine, metrics, clock, image)
+    cand = run.candidate
+
+    def steps() -> None:
+        run.apply("deploy", record=True, **{IMAGE[cand]: image, STRATEGY: "canary", WEIGHT: "0"})
+        run.gate("health", lambda: wait_healthy(metrics, clock, cand, timeout=health_timeout, interval=health_interval,
+                                                context="stage=health"))
+        if pre_switch_check:
+            run.gate("pre-switch", lambda: watch(
+                metrics, clock, cand, duration=watch_duration, poll=poll, threshold=error_threshold, window=window,
+                require_traffic=False, context="stage=pre-switch (X-Canary-User traffic only) weight=0%"))
+        run.apply("switch", record=True, **{WEIGHT: "100"})
+        run.gate("watch", lambda: watch(
+            metrics, clock, cand, duration=watch_duration, poll=poll, threshold=error_threshold, window=window,
+            require_traffic=require_traffic, context="stage=watch weight=100%"))
+        run.apply("promote", record=True, **{ACTIVE: cand, STRATEGY: "bluegreen", WEIGHT: "0"})
+
+    return run.run(steps)

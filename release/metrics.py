@@ -1,0 +1,292 @@
+"""Where the gates read error ratios and health: Prometheus (stdlib HTTP) or CloudWatch (boto3).
+
+The gate is the error RATIO of one colour: 5xx responses / all responses over a window,
+compared with a fraction (0.05 = 5 %). The seed's `rate(http_requests_total{status=~"5.."}[..])`
+is errors per SECOND, not a percentage: at 1000 req/s a 0.5 % error ratio is 5 errors/s, which
+the seed's canary script reads as "500 %" and its HighErrorRate alert (> 0.1) fires on, while at
+1 req/s a 50 % error ratio is 0.5/s. Neither source here reproduces that.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from settings.model import COLOURS
+
+
+class MetricError(Exception):
+    """The metric source could not answer (unreachable, error response, unparsable)."""
+
+
+class MetricSetupError(RuntimeError):
+    """The metric source cannot work at all here (missing dependency or settings): stop before starting."""
+
+
+class MetricSource(Protocol):
+    def error_ratio(self, colour: str, window_s: float) -> float | None:
+        """5xx responses / all responses of `colour` over the last `window_s` s; None when it had no traffic."""
+        ...
+
+    def healthy(self, colour: str) -> bool:
+        """True when every target (instance or pod) of `colour` is healthy, and there is at least one."""
+        ...
+
+
+def _check_colour(colour: str) -> None:
+    if colour not in COLOURS:
+        raise ValueError(f"colour must be one of {', '.join(COLOURS)}, got {colour!r}")
+
+
+def redact_url(url: str) -> str:
+    """The URL without user:password, for log lines."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return urllib.parse.urlunsplit((parts.scheme, "***@" + host, parts.path, parts.query, parts.fragment))
+
+
+# --- Prometheus --------------------------------------------------------------------------------
+
+REQUESTS_METRIC = "http_requests_total"  # the seed's counter, label `status`
+COLOUR_LABEL = "deployment_color"  # the app's DEPLOYMENT_COLOR (seed docker-compose), as a metric label
+# Default health query: every scraped target of the colour is up (no target at all: no answer, unhealthy).
+HEALTH_QUERY = 'min(up{{label}="{colour}"})'
+
+
+def promql_duration(seconds: float) -> str:
+    s = int(seconds)
+    if s <= 0 or s != seconds:
+        raise ValueError(f"window must be a positive whole number of seconds, got {seconds!r}")
+    return f"{s // 60}m" if s % 60 == 0 else f"{s}s"
+
+
+def error_ratio_query(colour: str, window_s: float, label: str = COLOUR_LABEL, metric: str = REQUESTS_METRIC) -> str:
+    """PromQL for one colour's error ratio.
+
+    `or vector(0)`: a colour that never answered 5xx has no 5xx series at all, and without it the
+    division would be empty (read as "no traffic") instead of 0. No requests at all: the
+    denominator is empty (no series) or 0 (NaN), both read as no traffic.
+    """
+    _check_colour(colour)
+    w = promql_duration(window_s)
+    errors = f'sum(rate({metric}{{status=~"5..",{label}="{colour}"}}[{w}]))'
+    total = f'sum(rate({metric}{{{label}="{colour}"}}[{w}]))'
+    return f"({errors} or vector(0)) / {total}"
+
+
+def health_query(colour: str, template: str = HEALTH_QUERY, label: str = COLOUR_LABEL) -> str:
+    """The health PromQL for a colour: `{colour}` and `{label}` in the template are replaced."""
+    _check_colour(colour)
+    return template.replace("{label}", label).replace("{colour}", colour)
+
+
+def _urllib_fetch(timeout: float) -> Callable[[str, Mapping[str, str]], bytes]:
+    def fetch(url: str, headers: Mapping[str, str]) -> bytes:
+        request = urllib.request.Request(url, headers=dict(headers))
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.read()
+    return fetch
+
+
+def parse_vector_value(body: bytes | str) -> float | None:
+    """The single value of an instant-query answer; None for an empty vector or NaN."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, TypeError) as err:
+        raise MetricError(f"Prometheus answer is not JSON: {err}") from None
+    if not isinstance(doc, dict) or doc.get("status") != "success":
+        what = doc.get("errorType", "error") if isinstance(doc, dict) else "error"
+        detail = doc.get("error", "") if isinstance(doc, dict) else ""
+        raise MetricError(f"Prometheus query failed: {what}: {detail}".rstrip(": "))
+    data = doc.get("data") or {}
+    kind, result = data.get("resultType"), data.get("result")
+    try:
+        if kind == "scalar":
+            raw = result[1]
+        elif kind == "vector":
+            if not result:
+                return None
+            if len(result) > 1:
+                raise MetricError(f"Prometheus returned {len(result)} series where one was expected")
+            raw = result[0]["value"][1]
+        else:
+            raise MetricError(f"unexpected Prometheus result type {kind!r}")
+        value = float(raw)
+    except (KeyError, IndexError, TypeError, ValueError) as err:
+        raise MetricError(f"unexpected Prometheus answer shape: {err!r}") from None
+    if math.isnan(value):
+        return None
+    return value
+
+
+class PrometheusSource:
+    """Prometheus HTTP API (`/api/v1/query`), stdlib only.
+
+    Needs the app's `http_requests_total` to carry the colour label (the app sets
+    DEPLOYMENT_COLOR; expose it as a metric label or add it by relabelling the pod label).
+    """
+
+    def __init__(self, url: str, *, label: str = COLOUR_LABEL, health_template: str = HEALTH_QUERY,
+                 timeout: float = 10.0, token: str | None = None,
+                 fetch: Callable[[str, Mapping[str, str]], bytes] | None = None):
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise MetricSetupError(f"Prometheus URL must be http(s)://host[:port][/prefix], got {redact_url(url)!r}")
+        self.url = url.rstrip("/")
+        self.label = label
+        self.health_template = health_template
+        self._headers = {"Accept": "application/json"}
+        if token:
+            self._headers["Authorization"] = f"Bearer {token}"
+        self._fetch = fetch or _urllib_fetch(timeout)
+
+    def __repr__(self) -> str:  # never the token
+        return f"PrometheusSource({redact_url(self.url)!r})"
+
+    def query(self, promql: str) -> float | None:
+        url = f"{self.url}/api/v1/query?" + urllib.parse.urlencode({"query": promql})
+        try:
+            body = self._fetch(url, self._headers)
+        except urllib.error.HTTPError as err:
+            # Prometheus answers 400/422/503 with a JSON error body worth showing.
+            try:
+                return parse_vector_value(err.read())
+            except MetricError as parsed:
+                raise MetricError(f"HTTP {err.code} from {redact_url(self.url)}: {parsed}") from None
+        except (OSError, ValueError) as err:  # URLError, timeouts, connection refused
+            raise MetricError(f"cannot reach Prometheus at {redact_url(self.url)}: {err}") from None
+        return parse_vector_value(body)
+
+    def error_ratio(self, colour: str, window_s: float) -> float | None:
+        value = self.query(error_ratio_query(colour, window_s, self.label))
+        if value is None:
+            return None
+        if value < 0:
+            raise MetricError(f"negative error ratio {value} for {colour}")
+        return 1.0 if math.isinf(value) else value
+
+    def healthy(self, colour: str) -> bool:
+        value = self.query(health_query(colour, self.health_template, self.label))
+        return value is not None and value >= 1
+
+
+# --- CloudWatch (ALB) ----------------------------------------------------------------------------
+
+ALB_NAMESPACE = "AWS/ApplicationELB"
+PERIOD = 60
+# ALB metrics land in CloudWatch about a minute late: look back at least this far.
+MIN_LOOKBACK = 120
+
+
+def _dimensions(load_balancer: str, target_group: str) -> list[dict[str, str]]:
+    return [{"Name": "LoadBalancer", "Value": load_balancer}, {"Name": "TargetGroup", "Value": target_group}]
+
+
+def metric_query(qid: str, name: str, stat: str, load_balancer: str, target_group: str, period: int = PERIOD) -> dict[str, Any]:
+    return {
+        "Id": qid,
+        "MetricStat": {
+            "Metric": {"Namespace": ALB_NAMESPACE, "MetricName": name,
+                       "Dimensions": _dimensions(load_balancer, target_group)},
+            "Period": period,
+            "Stat": stat,
+        },
+        "ReturnData": True,
+    }
+
+
+class CloudWatchSource:
+    """ALB metrics per colour target group (the asg platform, or any ALB whose suffixes you know).
+
+    `load_balancer` is the ALB's ARN suffix (`app/<name>/<id>`), `target_groups` maps each colour
+    to its target group's ARN suffix (`targetgroup/<name>/<id>`). The error ratio is
+    `HTTPCode_Target_5XX_Count / RequestCount`; health is `HealthyHostCount >= 1` and
+    `UnHealthyHostCount == 0` at the latest datapoint. boto3 is an operator-side dependency,
+    imported only when the first query runs (or `connect()` is called).
+    """
+
+    def __init__(self, load_balancer: str, target_groups: Mapping[str, str], *, region: str | None = None,
+                 client: Any = None, now: Callable[[], datetime] | None = None, period: int = PERIOD,
+                 min_lookback: int = MIN_LOOKBACK):
+        if not load_balancer.startswith("app/"):
+            raise MetricSetupError(f"load balancer must be an ALB ARN suffix app/<name>/<id>, got {load_balancer!r}")
+        for colour in COLOURS:
+            tg = target_groups.get(colour, "")
+            if not tg.startswith("targetgroup/"):
+                raise MetricSetupError(f"target group of {colour} must be an ARN suffix targetgroup/<name>/<id>, got {tg!r}")
+        self.load_balancer = load_balancer
+        self.target_groups = dict(target_groups)
+        self.region = region
+        self.period = period
+        self.min_lookback = min_lookback
+        self._client = client
+        self._now = now or (lambda: datetime.now(UTC))
+
+    def connect(self) -> Any:
+        if self._client is None:
+            try:
+                import boto3  # operator-side dependency, not in requirements.txt
+            except ImportError:
+                raise MetricSetupError("--metrics cloudwatch needs boto3, which nox-infra does not install: "
+                                       "pip install boto3 (and AWS credentials that may call "
+                                       "cloudwatch:GetMetricData)") from None
+            self._client = boto3.client("cloudwatch", region_name=self.region)
+        return self._client
+
+    def _fetch(self, queries: list[dict[str, Any]], lookback: float) -> dict[str, list[float]]:
+        """Values per query id, newest first."""
+        end = self._now()
+        start = end - timedelta(seconds=max(lookback, self.min_lookback))
+        client = self.connect()
+        values: dict[str, list[tuple[datetime, float]]] = {q["Id"]: [] for q in queries}
+        kwargs: dict[str, Any] = {"MetricDataQueries": queries, "StartTime": start, "EndTime": end,
+                                  "ScanBy": "TimestampDescending"}
+        try:
+            while True:
+                page = client.get_metric_data(**kwargs)
+                for res in page.get("MetricDataResults", []):
+                    values.setdefault(res["Id"], []).extend(zip(res.get("Timestamps", []), res.get("Values", []), strict=False))
+                token = page.get("NextToken")
+                if not token:
+                    break
+                kwargs["NextToken"] = token
+        except MetricSetupError:
+            raise
+        except Exception as err:  # botocore ClientError / EndpointConnectionError / credentials
+            raise MetricError(f"CloudWatch GetMetricData failed: {err}") from None
+        return {qid: [v for _, v in sorted(pairs, key=lambda p: p[0], reverse=True)] for qid, pairs in values.items()}
+
+    def _tg(self, colour: str) -> str:
+        _check_colour(colour)
+        return self.target_groups[colour]
+
+    def error_ratio(self, colour: str, window_s: float) -> float | None:
+        tg = self._tg(colour)
+        data = self._fetch([
+            metric_query("errors", "HTTPCode_Target_5XX_Count", "Sum", self.load_balancer, tg, self.period),
+            metric_query("requests", "RequestCount", "Sum", self.load_balancer, tg, self.period),
+        ], window_s)
+        requests = sum(data.get("requests", []))
+        if requests <= 0:
+            return None
+        # ALB publishes HTTPCode_* only for minutes that had such responses: no datapoints means 0.
+        return sum(data.get("errors", [])) / requests
+
+    def healthy(self, colour: str) -> bool:
+        tg = self._tg(colour)
+        data = self._fetch([
+            metric_query("healthy", "HealthyHostCount", "Minimum", self.load_balancer, tg, self.period),
+            metric_query("unhealthy", "UnHealthyHostCount", "Maximum", self.load_balancer, tg, self.period),
+        ], self.min_lookback)
+        healthy, unhealthy = data.get("healthy", []), data.get("unhealthy", [])
+        return bool(healthy) and healthy[0] >= 1 and (not unhealthy or unhealthy[0] == 0)

@@ -1,0 +1,267 @@
+"""EKS cluster component: pure helpers, then the program under mocks (platform = eks)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from components import cluster as c
+from settings import ConfigError
+
+EKS = "nox:platform=eks"
+CLUSTER = "aws:eks/cluster:Cluster"
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+ADDON = "aws:eks/addon:Addon"
+ROLE = "aws:iam/role:Role"
+ATTACH = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+K8S_PROVIDER = "pulumi:providers:kubernetes"
+
+
+# --- pure helpers ---------------------------------------------------------------------------
+
+def test_kubeconfig_uses_aws_eks_get_token():
+    cfg = json.loads(c.kubeconfig_json("nox-prod", "https://x.eks.amazonaws.com", "Q0E=", "us-west-2"))
+    assert cfg["clusters"][0]["cluster"] == {"server": "https://x.eks.amazonaws.com", "certificate-authority-data": "Q0E="}
+    assert cfg["current-context"] == "nox-prod"
+    exec_ = cfg["users"][0]["user"]["exec"]
+    assert exec_["apiVersion"] == "client.authentication.k8s.io/v1beta1"
+    assert exec_["command"] == "aws"
+    assert exec_["args"][:6] == ["eks", "get-token", "--cluster-name", "nox-prod", "--region", "us-west-2"]
+    assert "token" not in json.dumps(cfg["users"][0]["user"]).replace("get-token", "")
+
+
+def test_irsa_trust_is_one_service_account_with_sts_audience():
+    doc = json.loads(c.irsa_trust_policy("arn:aws:iam::1:oidc-provider/oidc.eks.x/id/AB", "https://oidc.eks.x/id/AB",
+                                         "kube-system", "aws-node"))
+    [st] = doc["Statement"]
+    assert st["Principal"] == {"Federated": "arn:aws:iam::1:oidc-provider/oidc.eks.x/id/AB"}
+    assert st["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert st["Condition"] == {"StringEquals": {
+        "oidc.eks.x/id/AB:sub": "system:serviceaccount:kube-system:aws-node",
+        "oidc.eks.x/id/AB:aud": "sts.amazonaws.com",
+    }}
+
+
+def test_vendored_lb_controller_policy_covers_what_the_ingress_uses():
+    doc = json.loads(c.lb_controller_policy())
+    actions = {a for s in doc["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    # listener-attributes (security/CORS headers), WAF association, rule ordering, tagging on create.
+    for needed in ("elasticloadbalancing:ModifyListenerAttributes", "elasticloadbalancing:DescribeListenerAttributes",
+                   "wafv2:AssociateWebACL", "elasticloadbalancing:SetRulePriorities", "elasticloadbalancing:AddTags",
+                   "ec2:GetSecurityGroupsForVpc"):
+        assert needed in actions
+
+
+def test_chart_versions_are_pinned():
+    for v in (c.LB_CONTROLLER_VERSION, c.METRICS_SERVER_VERSION):
+        assert v.count(".") == 2 and all(p.isdigit() for p in v.split("."))
+
+
+# --- the program under mocks -------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def prod(plan_for):
+    return plan_for("prod", EKS)
+
+
+def _children(plan, parent_urn, token):
+    return [r for r in plan.of_type(token) if r["parent"] == parent_urn]
+
+
+def _role_by_arn(plan, arn):
+    name = arn.rsplit("/", 1)[-1]
+    # Roles are auto-named like Pulumi does: "<resource name>-<7 hex>".
+    [role] = [r for r in plan.of_type(ROLE)
+              if name in (r["inputs"].get("name"), r["name"]) or re.fullmatch(re.escape(r["name"]) + "-[0-9a-f]{7}", name)]
+    return role
+
+
+def _attached(plan, role):
+    return {a["inputs"]["policyArn"].rsplit("/", 1)[-1] for a in _children(plan, role["urn"], ATTACH)}
+
+
+def test_control_plane_posture(prod):
+    eks = prod.one(CLUSTER)
+    i = eks["inputs"]
+    assert i["name"] == "nox-prod" and i["version"] == "1.35"
+    assert i["vpcConfig"]["endpointPrivateAccess"] is True
+    assert i["vpcConfig"]["endpointPublicAccess"] is False
+    assert "publicAccessCidrs" not in i["vpcConfig"]
+    assert i["enabledClusterLogTypes"] == ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+    assert i["encryptionConfig"]["resources"] == ["secrets"]
+    assert i["encryptionConfig"]["provider"]["keyArn"].startswith("arn:aws:kms:")
+    assert i["accessConfig"] == {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False}
+    assert i["upgradePolicy"] == {"supportType": "STANDARD"}
+    assert eks["protect"] is True and i["deletionProtection"] is True
+
+
+def test_private_subnets_only(prod):
+    eks = prod.one(CLUSTER)
+    subnets = {r["urn"]: r["inputs"]["tags"]["Tier"] for r in prod.of_type("aws:ec2/subnet:Subnet")}
+    for r in (eks, prod.one(NODE_GROUP)):
+        tiers = {subnets[d] for d in r["dependencies"] if d in subnets}
+        assert tiers == {"private"}, r["name"]
+    assert len(eks["inputs"]["vpcConfig"]["subnetIds"]) == 3
+
+
+def test_log_group_precreated_with_retention_and_key(prod):
+    group = prod.one("aws:cloudwatch/logGroup:LogGroup", "cluster-control-plane-logs")
+    assert group["inputs"]["name"] == "/aws/eks/nox-prod/cluster"
+    assert group["inputs"]["retentionInDays"] == 365
+    assert group["inputs"]["kmsKeyId"].startswith("arn:aws:kms:")
+    assert group["urn"] in prod.one(CLUSTER)["dependencies"]
+
+
+def test_secrets_key_usable_by_cluster_role(prod):
+    eks = prod.one(CLUSTER)
+    role = _role_by_arn(prod, eks["inputs"]["roleArn"])
+    assert json.loads(role["inputs"]["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": "eks.amazonaws.com"}
+    assert _attached(prod, role) == {"AmazonEKSClusterPolicy"}
+    [kms] = _children(prod, role["urn"], "aws:iam/rolePolicy:RolePolicy")
+    st = json.loads(kms["inputs"]["policy"])["Statement"][0]
+    assert st["Resource"] == eks["inputs"]["encryptionConfig"]["provider"]["keyArn"]
+    assert "kms:Decrypt" in st["Action"]
+
+
+def test_admin_access_entry(prod):
+    entry = prod.one("aws:eks/accessEntry:AccessEntry")
+    assert entry["inputs"]["principalArn"] == "arn:aws:iam::123456789012:role/nox-platform-admin"
+    assoc = prod.one("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+    assert assoc["inputs"]["policyArn"] == "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+    assert assoc["inputs"]["accessScope"] == {"type": "cluster"}
+    assert entry["urn"] in assoc["dependencies"]
+
+
+def test_no_admin_entry_without_role(plan_for):
+    plan = plan_for("dev", EKS, "nox:eksAdminRoleArn=")
+    assert plan.of_type("aws:eks/accessEntry:AccessEntry") == []
+
+
+def test_public_endpoint_only_for_listed_cidrs(plan_for):
+    vpc = plan_for("dev", EKS, 'nox:eksPublicAccessCidrs=["203.0.113.0/24"]').one(CLUSTER)["inputs"]["vpcConfig"]
+    assert vpc["endpointPublicAccess"] is True and vpc["endpointPrivateAccess"] is True
+    assert vpc["publicAccessCidrs"] == ["203.0.113.0/24"]
+
+
+def test_prod_refuses_an_open_api_endpoint(plan_for):
+    with pytest.raises(ConfigError, match="eksPublicAccessCidrs"):
+        plan_for("prod", EKS, 'nox:eksPublicAccessCidrs=["0.0.0.0/0"]')
+
+
+def test_node_group(prod):
+    ng = prod.one(NODE_GROUP)["inputs"]
+    assert ng["amiType"] == "AL2023_x86_64_STANDARD"
+    assert ng["capacityType"] == "ON_DEMAND"
+    assert ng["instanceTypes"] == ["m6i.large", "m7i.large"]
+    assert ng["scalingConfig"] == {"minSize": 3, "maxSize": 10, "desiredSize": 3}
+    assert ng["updateConfig"] == {"maxUnavailable": 1}
+    assert ng["version"] == "1.35"
+    assert "diskSize" not in ng  # the launch template owns the disk
+    role = _role_by_arn(prod, ng["nodeRoleArn"])
+    policies = _attached(prod, role)
+    assert {"AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"} <= policies
+    assert "AmazonEKS_CNI_Policy" not in policies  # vpc-cni has its own IRSA role
+
+
+def test_launch_template_imdsv2_hop_limit_one_encrypted_gp3(prod):
+    lt = prod.one("aws:ec2/launchTemplate:LaunchTemplate", "cluster-nodes-lt")
+    i = lt["inputs"]
+    assert i["metadataOptions"]["httpTokens"] == "required"
+    assert i["metadataOptions"]["httpPutResponseHopLimit"] == 1
+    [bdm] = i["blockDeviceMappings"]
+    assert bdm["ebs"]["volumeType"] == "gp3" and bdm["ebs"]["encrypted"] == "true"
+    assert bdm["ebs"]["kmsKeyId"].startswith("arn:aws:kms:")
+    assert {t["resourceType"] for t in i["tagSpecifications"]} >= {"instance", "volume"}
+    assert lt["urn"] in prod.one(NODE_GROUP)["dependencies"]
+    assert prod.one(NODE_GROUP)["inputs"]["launchTemplate"]["version"] == "1"
+
+
+def test_volume_key_lets_auto_scaling_use_it(prod):
+    key = prod.one("aws:kms/key:Key", "cluster-volume-key")
+    principals = [s["Principal"]["AWS"] for s in json.loads(key["inputs"]["policy"])["Statement"]]
+    slr = "arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+    assert principals.count(slr) == 2  # use the key, and create grants for the attached volumes
+    assert key["protect"] is True
+
+
+def test_oidc_provider_and_irsa_roles(prod):
+    eks_oidc = prod.one("aws:iam/openIdConnectProvider:OpenIdConnectProvider")["inputs"]
+    assert eks_oidc["url"].startswith("https://oidc.eks.us-west-2.amazonaws.com/id/")
+    assert eks_oidc["clientIdLists"] == ["sts.amazonaws.com"]
+    issuer = eks_oidc["url"].removeprefix("https://")
+    expected = {"vpc-cni": ("aws-node", "AmazonEKS_CNI_Policy"),
+                "aws-ebs-csi-driver": ("ebs-csi-controller-sa", "AmazonEBSCSIDriverPolicy")}
+    addons = {a["inputs"]["addonName"]: a for a in prod.of_type(ADDON)}
+    for addon, (sa, policy) in expected.items():
+        role = _role_by_arn(prod, addons[addon]["inputs"]["serviceAccountRoleArn"])
+        cond = json.loads(role["inputs"]["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"]
+        assert cond == {f"{issuer}:sub": f"system:serviceaccount:kube-system:{sa}", f"{issuer}:aud": "sts.amazonaws.com"}
+        assert _attached(prod, role) == {policy}
+
+
+def test_addons_and_their_order(prod):
+    addons = {a["inputs"]["addonName"]: a for a in prod.of_type(ADDON)}
+    assert set(addons) == {"vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent", "aws-ebs-csi-driver"}
+    for a in addons.values():
+        assert a["inputs"]["resolveConflictsOnCreate"] == "OVERWRITE"
+        assert a["inputs"]["resolveConflictsOnUpdate"] == "OVERWRITE"
+        assert a["inputs"]["addonVersion"]
+    assert json.loads(addons["vpc-cni"]["inputs"]["configurationValues"]) == {"enableNetworkPolicy": "true"}
+    ng = prod.one(NODE_GROUP)
+    for before in ("vpc-cni", "kube-proxy", "eks-pod-identity-agent"):
+        assert addons[before]["urn"] in ng["dependencies"]
+    for after in ("coredns", "aws-ebs-csi-driver"):
+        assert ng["urn"] in addons[after]["dependencies"]
+
+
+def test_kubeconfig_is_secret(prod):
+    provider = prod.one(K8S_PROVIDER)
+    assert provider["inputs"]["kubeconfig"] == "[secret]"
+    assert prod.outputs["kubeconfig"] == "[secret]"
+
+
+def test_helm_releases_pinned_on_the_cluster_provider(prod):
+    provider = prod.one(K8S_PROVIDER)
+    ng = prod.one(NODE_GROUP)
+    releases = {r["inputs"]["chart"]: r for r in prod.of_type(RELEASE)}
+    assert {k: (r["inputs"]["version"], r["inputs"]["repositoryOpts"]["repo"]) for k, r in releases.items()} == {
+        "aws-load-balancer-controller": ("1.14.1", "https://aws.github.io/eks-charts"),
+        "metrics-server": ("3.13.0", "https://kubernetes-sigs.github.io/metrics-server/"),
+    }
+    for r in releases.values():
+        assert r["inputs"]["namespace"] == "kube-system"
+        assert r["provider"].startswith(provider["urn"] + "::")
+        assert ng["urn"] in r["dependencies"]
+
+
+def test_lb_controller_values_and_role(prod):
+    rel = next(r for r in prod.of_type(RELEASE) if r["inputs"]["chart"] == "aws-load-balancer-controller")
+    values = rel["inputs"]["values"]
+    assert values["clusterName"] == "nox-prod" and values["region"] == "us-west-2"
+    assert values["vpcId"].startswith("vpc-")
+    sa = values["serviceAccount"]
+    assert sa["name"] == "aws-load-balancer-controller" and sa["create"] is True
+    role = _role_by_arn(prod, sa["annotations"]["eks.amazonaws.com/role-arn"])
+    cond = json.loads(role["inputs"]["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"]
+    assert any(v == "system:serviceaccount:kube-system:aws-load-balancer-controller" for v in cond.values())
+    policy = prod.one("aws:iam/policy:Policy", "cluster-lb-controller-policy")
+    assert json.loads(policy["inputs"]["policy"]) == json.loads(c.LB_CONTROLLER_POLICY_FILE.read_text())
+
+
+def test_data_tier_admits_the_cluster_security_group(prod):
+    eks_sg = "sg-"  # the mock's clusterSecurityGroupId
+    rules = [r for r in prod.resources if r["type"].startswith("aws:vpc/securityGroupIngressRule")
+             or r["type"] == "aws:ec2/securityGroupRule:SecurityGroupRule"]
+    refs = {r["inputs"].get("referencedSecurityGroupId") or r["inputs"].get("sourceSecurityGroupId") for r in rules}
+    assert any(isinstance(x, str) and x.startswith(eks_sg) for x in refs)
+    assert prod.one(CLUSTER)["urn"] in {d for r in rules for d in r["dependencies"]}
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_asg_platform_builds_no_cluster(plan_for, stack):
+    plan = plan_for(stack, "nox:platform=asg")
+    assert plan.of_type(CLUSTER) == [] and plan.of_type(K8S_PROVIDER) == []
+    assert not [r for r in plan.resources if r["type"].startswith("kubernetes:")]

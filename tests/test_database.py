@@ -1,0 +1,379 @@
+"""Database: the seed's postgresql.conf in RDS units, the primary and replica, backups, per-environment shape."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from data_harness import APP_SGS, run_data_tier
+
+from components.database import (
+    BACKUP_WINDOW,
+    MAINTENANCE_WINDOW,
+    PARAMETERS,
+    PASSWORD_SPECIAL,
+    DatabaseArgs,
+    postgres_url,
+    windows_overlap,
+)
+from offline import engine
+from settings import ConfigError
+
+INSTANCE = "aws:rds/instance:Instance"
+PARAMS = "aws:rds/parameterGroup:ParameterGroup"
+RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+KEY = "aws:kms/key:Key"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+ROLE = "aws:iam/role:Role"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+ACCOUNT = "123456789012"
+
+# The seed's postgresql.conf, translated by hand (not from PARAMETERS): value, RDS apply method.
+SEED_PARAMETERS = {
+    "max_connections": ("200", "pending-reboot"),  # static
+    "shared_buffers": ("32768", "pending-reboot"),  # static; 256MB / 8kB pages
+    "effective_cache_size": ("131072", "immediate"),  # 1GB / 8kB pages
+    "work_mem": ("4096", "immediate"),  # 4MB in kB
+    "maintenance_work_mem": ("65536", "immediate"),  # 64MB in kB
+    "max_wal_size": ("1024", "immediate"),  # 1GB in MB
+    "min_wal_size": ("80", "immediate"),  # MB
+    "checkpoint_completion_target": ("0.9", "immediate"),
+    "random_page_cost": ("1.1", "immediate"),
+    "seq_page_cost": ("1", "immediate"),
+    "effective_io_concurrency": ("200", "immediate"),
+    "log_min_duration_statement": ("1000", "immediate"),  # ms
+    "log_checkpoints": ("1", "immediate"),
+    "log_connections": ("1", "immediate"),
+    "log_disconnections": ("1", "immediate"),
+    "statement_timeout": ("30000", "immediate"),  # ms, the seed's pool
+    "rds.force_ssl": ("1", "immediate"),
+}
+
+
+def instances(plan):
+    return {r["name"]: r for r in plan.of_type(INSTANCE)}
+
+
+def db_key(plan):
+    return next(r for r in plan.of_type(KEY) if r["name"].endswith("-db"))
+
+
+# --- parameter group -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_parameter_group_is_the_seed_in_rds_units(plan_for, stack):
+    group = plan_for(stack).one(PARAMS)
+    assert group["inputs"]["family"] == "postgres17"
+    assert group["inputs"]["name"] == f"nox-{stack}-db-postgres17"
+    got = {p["name"]: (p["value"], p["applyMethod"]) for p in group["inputs"]["parameters"]}
+    assert got == SEED_PARAMETERS
+    assert "wal_level" not in got  # RDS manages it (replica with backups on)
+
+
+def test_units_convert_the_seed_sizes():
+    kib = {"8kB pages": 8, "kB": 1, "MB": 1024}
+    as_mib = {p.name: int(p.value) * kib[p.unit] / 1024 for p in PARAMETERS if p.unit in kib}
+    assert as_mib == {"shared_buffers": 256, "effective_cache_size": 1024, "work_mem": 4,
+                      "maintenance_work_mem": 64, "max_wal_size": 1024, "min_wal_size": 80}
+    static = {p.name for p in PARAMETERS if p.apply_method == "pending-reboot"}
+    assert static == {"max_connections", "shared_buffers"}
+
+
+@pytest.mark.parametrize(("version", "family"), [("16", "postgres16"), ("16.4", "postgres16"), ("15", "postgres15")])
+def test_family_follows_the_engine_major(plan_for, version, family):
+    plan = plan_for("dev", f"nox:dbEngineVersion={version}")
+    assert plan.one(PARAMS)["inputs"]["family"] == family
+    primary = instances(plan)["database-primary"]["inputs"]
+    assert primary["engineVersion"] == version
+    assert primary["parameterGroupName"] == plan.one(PARAMS)["inputs"]["name"] == f"nox-dev-db-{family}"
+
+
+# --- invalid engine / family / instance combinations -----------------------------------------
+
+@pytest.mark.parametrize(("override", "message"), [
+    ("nox:dbInstanceClass=db.t4g.micro", "nox:dbInstanceClass = 'db.t4g.micro' (1 GiB): too small for the seed's shared_buffers"),
+    ("nox:dbInstanceClass=db.x9.huge", "nox:dbInstanceClass = 'db.x9.huge': must be one of db.t4g.micro"),
+    ("nox:dbEngineVersion=13", "nox:dbEngineVersion = '13': must be a PostgreSQL version with major 14, 15, 16, 17"),
+    ("nox:dbEngineVersion=17.2.1", "nox:dbEngineVersion = '17.2.1': must be a PostgreSQL version"),
+    ("nox:dbEngineVersion=latest", "nox:dbEngineVersion = 'latest': must be a PostgreSQL version"),
+])
+def test_bad_database_config_fails_before_any_resource(override, message):
+    with pytest.raises(ConfigError) as err:
+        engine.run("dev", [override])
+    assert message in str(err.value)
+
+
+def _args(plan_settings, **changes):
+    base = dict(settings=plan_settings, name_prefix="nox-unit", protect=False, vpc_id="vpc-1",
+                data_subnet_ids=["subnet-a", "subnet-b"], app_security_group_ids=["sg-app"])
+    base.update(changes)
+    return DatabaseArgs(**base)
+
+
+def _db_settings(**changes):
+    from settings.model import DatabaseSettings
+    s = DatabaseSettings(engine_version="17", family="postgres17", instance_class="db.r7g.large", memory_gib=16,
+                         allocated_storage=20, max_allocated_storage=100, multi_az=True, read_replica=True,
+                         backup_retention_days=7, backup_copy_vault_arn="", max_connections=200, pool_max=4)
+    return dataclasses.replace(s, **changes)
+
+
+@pytest.mark.parametrize(("settings_change", "arg_change", "message"), [
+    ({"family": "postgres16"}, {}, "parameter-group family 'postgres16' does not match PostgreSQL 17 (expected postgres17)"),
+    ({"instance_class": "db.t4g.micro", "memory_gib": 1}, {}, "db.t4g.micro (1 GiB) cannot hold shared_buffers 256MB"),
+    ({"max_connections": 500}, {}, "settings.max_connections 500 differs from the parameter group"),
+    ({}, {"app_security_group_ids": []}, "app_security_group_ids is empty"),
+    ({}, {"data_subnet_ids": ["subnet-a"]}, "at least two availability zones"),
+])
+def test_component_args_are_validated(settings_change, arg_change, message):
+    _args(_db_settings())  # the baseline is valid
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        _args(_db_settings(**settings_change), **arg_change)
+
+
+# --- primary -----------------------------------------------------------------------------------
+
+def test_prod_primary_is_exact(plan_for):
+    plan = plan_for("prod")
+    p = instances(plan)["database-primary"]
+    assert p["protect"] is True
+    arn = p["inputs"]["kmsKeyId"]
+    assert arn.startswith(f"arn:aws:kms:us-west-2:{ACCOUNT}:key/")
+    assert {k: v for k, v in p["inputs"].items() if k not in ("vpcSecurityGroupIds", "monitoringRoleArn")} == {
+        "identifier": "nox-prod-db",
+        "engine": "postgres",
+        "engineVersion": "17",
+        "instanceClass": "db.r7g.large",
+        "storageType": "gp3",
+        "allocatedStorage": 20,
+        "maxAllocatedStorage": 1000,
+        "storageEncrypted": True,
+        "kmsKeyId": arn,
+        "publiclyAccessible": False,
+        "multiAz": True,
+        "dbName": "nox",
+        "username": "nox",
+        "password": "[secret]",
+        "port": 5432,
+        "iamDatabaseAuthenticationEnabled": True,
+        "performanceInsightsEnabled": True,
+        "performanceInsightsKmsKeyId": arn,
+        "performanceInsightsRetentionPeriod": 7,
+        "monitoringInterval": 60,
+        "enabledCloudwatchLogsExports": ["postgresql", "upgrade"],
+        "caCertIdentifier": "rds-ca-rsa2048-g1",
+        "autoMinorVersionUpgrade": True,
+        "copyTagsToSnapshot": True,
+        "backupRetentionPeriod": 30,
+        "backupWindow": "03:00-04:00",
+        "maintenanceWindow": "sun:04:30-sun:05:30",
+        "deletionProtection": True,
+        "skipFinalSnapshot": False,
+        "finalSnapshotIdentifier": "nox-prod-db-final",
+        "parameterGroupName": "nox-prod-db-postgres17",
+        "dbSubnetGroupName": "nox-prod-db",
+        "applyImmediately": False,
+    }
+    assert "manageMasterUserPassword" not in p["inputs"]  # the program must know the password
+
+
+def test_windows_never_overlap():
+    assert (BACKUP_WINDOW, MAINTENANCE_WINDOW) == ("03:00-04:00", "sun:04:30-sun:05:30")
+    assert not windows_overlap(BACKUP_WINDOW, MAINTENANCE_WINDOW)
+    # the checker itself: a touching window, an overlapping one, one across Sunday midnight
+    assert not windows_overlap("04:00-04:30", "sun:04:30-sun:05:30")
+    assert windows_overlap("05:00-05:30", "sun:04:30-sun:05:30")
+    assert windows_overlap("00:00-00:45", "sun:23:30-mon:00:30")
+    assert windows_overlap("23:00-01:00", "wed:00:30-wed:01:30")
+
+
+def test_master_password_uses_only_characters_rds_allows(plan_for):
+    pw = plan_for("prod").one("random:index/randomPassword:RandomPassword", "database-master-password")["inputs"]
+    assert pw["length"] >= 32 and pw["special"] is True
+    assert pw["overrideSpecial"] == PASSWORD_SPECIAL
+    assert not set(pw["overrideSpecial"]) & set('/"@ \'\\%')
+    assert all(c.isprintable() and c.isascii() for c in pw["overrideSpecial"])
+
+
+def test_url_percent_encodes_every_special_character():
+    password = "aZ9" + PASSWORD_SPECIAL
+    url = postgres_url(password, "db.example.internal")
+    parts = urlsplit(url)
+    assert (parts.scheme, parts.username, parts.hostname, parts.port, parts.path, parts.query) == (
+        "postgres", "nox", "db.example.internal", 5432, "/nox", "sslmode=require")
+    assert unquote(parts.password) == password
+
+
+def test_enhanced_monitoring_role(plan_for):
+    plan = plan_for("prod")
+    role = plan.one(ROLE, "database-monitoring-role")
+    trust = json.loads(role["inputs"]["assumeRolePolicy"])
+    assert trust["Statement"] == [{"Effect": "Allow", "Principal": {"Service": "monitoring.rds.amazonaws.com"},
+                                   "Action": "sts:AssumeRole"}]
+    attachment = plan.one(ATTACHMENT, "database-monitoring-policy")
+    assert attachment["inputs"]["policyArn"] == "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+    assert attachment["inputs"]["role"] in instances(plan)["database-primary"]["inputs"]["monitoringRoleArn"]
+    for inst in instances(plan).values():
+        assert role["urn"] in inst["dependencies"]
+        assert inst["inputs"]["monitoringRoleArn"] == instances(plan)["database-primary"]["inputs"]["monitoringRoleArn"]
+
+
+def test_exported_log_groups_exist_first_encrypted_and_expiring(plan_for):
+    plan = plan_for("prod")
+    groups = {r["inputs"]["name"]: r for r in plan.of_type(LOG_GROUP) if r["name"].startswith("database-")}
+    assert set(groups) == {f"/aws/rds/instance/{i}/{log}" for i in ("nox-prod-db", "nox-prod-db-replica")
+                           for log in ("postgresql", "upgrade")}
+    flow_logs = next(r for r in plan.of_type(LOG_GROUP) if r["name"] == "network-flow-logs")
+    for group in groups.values():
+        assert group["inputs"]["retentionInDays"] == 365
+        assert group["inputs"]["kmsKeyId"] == flow_logs["inputs"]["kmsKeyId"]  # the network's log key
+    for inst in instances(plan).values():
+        ident = inst["inputs"]["identifier"]
+        assert {groups[f"/aws/rds/instance/{ident}/{log}"]["urn"] for log in ("postgresql", "upgrade")} <= set(inst["dependencies"])
+
+
+# --- security group ----------------------------------------------------------------------------
+
+def test_security_group_admits_5432_from_each_app_group_only(tmp_path):
+    plan, _ = run_data_tier(tmp_path, "prod")
+    sg = plan.one(SG, "database-sg")
+    assert "ingress" not in sg["inputs"] and "egress" not in sg["inputs"]  # rules are separate resources; no egress
+    rules = sorted((r for r in plan.of_type(RULE) if r["parent"] == sg["urn"]), key=lambda r: r["name"])
+    assert [r["inputs"] for r in rules] == [{
+        "securityGroupId": rules[i]["inputs"]["securityGroupId"], "referencedSecurityGroupId": APP_SGS[i],
+        "ipProtocol": "tcp", "fromPort": 5432, "toPort": 5432,
+        "description": f"PostgreSQL from app security group {i}",
+    } for i in range(2)]
+    assert {r["inputs"]["securityGroupId"] for r in rules} == set(instances(plan)["database-primary"]["inputs"]["vpcSecurityGroupIds"])
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_shipped_stacks_admit_only_the_app(plan_for, stack):
+    plan = plan_for(stack)
+    sg = plan.one(SG, "database-sg")
+    rules = [r for r in plan.of_type(RULE) if r["parent"] == sg["urn"]]
+    assert len(rules) == 1
+    assert (rules[0]["inputs"]["fromPort"], rules[0]["inputs"]["toPort"], rules[0]["inputs"]["ipProtocol"]) == (5432, 5432, "tcp")
+    assert "cidrIpv4" not in rules[0]["inputs"] and rules[0]["inputs"]["description"]
+    assert rules[0]["inputs"]["referencedSecurityGroupId"]
+
+
+def test_subnet_group_uses_the_data_subnets(tmp_path):
+    plan, _ = run_data_tier(tmp_path, "prod")
+    group = plan.one("aws:rds/subnetGroup:SubnetGroup")
+    assert group["inputs"]["subnetIds"] == ["subnet-data-0", "subnet-data-1", "subnet-data-2"]
+    assert instances(plan)["database-primary"]["inputs"]["dbSubnetGroupName"] == group["inputs"]["name"]
+
+
+# --- replica -----------------------------------------------------------------------------------
+
+SHARED_WITH_REPLICA = ("instanceClass", "storageType", "maxAllocatedStorage", "storageEncrypted", "kmsKeyId",
+                       "parameterGroupName", "vpcSecurityGroupIds", "dbSubnetGroupName", "port", "publiclyAccessible",
+                       "iamDatabaseAuthenticationEnabled", "performanceInsightsEnabled", "performanceInsightsKmsKeyId",
+                       "performanceInsightsRetentionPeriod", "monitoringInterval", "monitoringRoleArn",
+                       "enabledCloudwatchLogsExports", "caCertIdentifier", "autoMinorVersionUpgrade",
+                       "copyTagsToSnapshot", "maintenanceWindow", "deletionProtection", "applyImmediately")
+
+
+def test_replica_follows_the_primary(plan_for):
+    plan = plan_for("prod")
+    primary, replica = instances(plan)["database-primary"], instances(plan)["database-replica"]
+    assert replica["inputs"]["replicateSourceDb"] == primary["inputs"]["identifier"] == "nox-prod-db"
+    assert primary["urn"] in replica["dependencies"]
+    for key in SHARED_WITH_REPLICA:
+        assert replica["inputs"][key] == primary["inputs"][key], key
+    assert replica["inputs"]["identifier"] == "nox-prod-db-replica"
+    assert (replica["inputs"]["multiAz"], replica["inputs"]["backupRetentionPeriod"],
+            replica["inputs"]["skipFinalSnapshot"]) == (False, 0, True)
+    assert replica["protect"] is True and replica["inputs"]["deletionProtection"] is True
+    # inherited from the source: setting them on a replica is an error or a perpetual diff
+    for key in ("engine", "engineVersion", "username", "password", "dbName", "allocatedStorage", "finalSnapshotIdentifier"):
+        assert key not in replica["inputs"], key
+
+
+# --- per environment ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("stack", "multi_az", "replica", "retention", "protect"), [
+    ("dev", False, False, 1, False),
+    ("staging", True, True, 7, True),
+    ("prod", True, True, 30, True),
+])
+def test_environment_shape(plan_for, stack, multi_az, replica, retention, protect):
+    plan = plan_for(stack)
+    found = instances(plan)
+    assert ("database-replica" in found) is replica
+    p = found["database-primary"]
+    assert p["inputs"]["multiAz"] is multi_az
+    assert p["inputs"]["backupRetentionPeriod"] == retention
+    assert p["inputs"]["deletionProtection"] is protect and p["protect"] is protect
+    assert p["inputs"]["skipFinalSnapshot"] is not protect
+    assert ("finalSnapshotIdentifier" in p["inputs"]) is protect
+    assert db_key(plan)["protect"] is protect
+    assert plan.one("aws:backup/vault:Vault")["protect"] is protect
+    assert plan.one("aws:backup/plan:Plan")["inputs"]["rules"][0]["lifecycle"]["deleteAfter"] == retention
+
+
+def test_dev_database_sizes(plan_for):
+    p = instances(plan_for("dev"))["database-primary"]["inputs"]
+    assert (p["instanceClass"], p["maxAllocatedStorage"], p["identifier"]) == ("db.t4g.medium", 100, "nox-dev-db")
+
+
+def test_replica_switchable(plan_for):
+    assert "database-replica" in instances(plan_for("dev", "nox:dbReadReplica=true"))
+    assert "database-replica" not in instances(plan_for("prod", "nox:dbReadReplica=false"))
+
+
+# --- keys and backups --------------------------------------------------------------------------
+
+def test_key_rotates_and_encrypts_everything_stateful(plan_for):
+    plan = plan_for("prod")
+    key = db_key(plan)
+    assert (key["inputs"]["enableKeyRotation"], key["inputs"]["deletionWindowInDays"]) == (True, 30)
+    arn = instances(plan)["database-primary"]["inputs"]["kmsKeyId"]
+    assert key["urn"] in instances(plan)["database-primary"]["dependencies"]
+    assert plan.one("aws:backup/vault:Vault")["inputs"]["kmsKeyArn"] == arn
+
+
+def test_backup_plan_daily_for_the_primary(plan_for):
+    plan = plan_for("prod")
+    vault = plan.one("aws:backup/vault:Vault")
+    rule = plan.one("aws:backup/plan:Plan")["inputs"]["rules"]
+    assert rule == [{"ruleName": "daily", "targetVaultName": vault["inputs"]["name"], "schedule": "cron(0 5 * * ? *)",
+                     "startWindow": 120, "completionWindow": 480, "lifecycle": {"deleteAfter": 30}}]
+    selection = plan.one("aws:backup/selection:Selection")["inputs"]
+    assert selection["resources"] == [f"arn:aws:rds:us-west-2:{ACCOUNT}:db:nox-prod-db"]
+    role = plan.one(ROLE, "database-backup-role")
+    assert json.loads(role["inputs"]["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": "backup.amazonaws.com"}
+    assert selection["iamRoleArn"].endswith(":role/" + selection["iamRoleArn"].rsplit("/", 1)[1])
+    attached = {r["inputs"]["policyArn"] for r in plan.of_type(ATTACHMENT) if r["parent"] == role["urn"]}
+    assert attached == {"arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+                        "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"}
+
+
+def test_backup_copies_to_another_region_when_configured(plan_for):
+    dest = f"arn:aws:backup:us-east-1:{ACCOUNT}:backup-vault:nox-dr"
+    rule = plan_for("prod", f"nox:backupCopyVaultArn={dest}").one("aws:backup/plan:Plan")["inputs"]["rules"][0]
+    assert rule["copyActions"] == [{"destinationVaultArn": dest, "lifecycle": {"deleteAfter": 30}}]
+    assert "copyActions" not in plan_for("prod").one("aws:backup/plan:Plan")["inputs"]["rules"][0]
+
+
+def test_component_children_are_parented(plan_for):
+    plan = plan_for("prod")
+    component = plan.one("nox:data:Database")
+    tokens = (INSTANCE, PARAMS, SG, RULE, KEY, ROLE, ATTACHMENT, "aws:rds/subnetGroup:SubnetGroup", "aws:backup/vault:Vault",
+              "aws:backup/plan:Plan", "aws:backup/selection:Selection", "random:index/randomPassword:RandomPassword")
+    by_urn = {r["urn"]: r for r in plan.resources}
+
+    def under_component(r):
+        while r["parent"] in by_urn:
+            if r["parent"] == component["urn"]:
+                return True
+            r = by_urn[r["parent"]]
+        return False
+
+    for token in tokens:
+        assert [r for r in plan.of_type(token) if under_component(r)], token
+    assert instances(plan)["database-primary"]["parent"] == component["urn"]

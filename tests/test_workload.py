@@ -1,0 +1,386 @@
+"""Kubernetes workload: every rendered object validated against the cluster version's OpenAPI
+schema, the seed's numbers, hardening, secrets, traffic weights and the cluster provider."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import kubernetes_validate
+import pytest
+
+from components import appspec
+from components import workload as w
+
+EKS = "nox:platform=eks"
+GREEN = "123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api:v8.1.0"
+CANARY_STAGES = (1, 5, 10, 25, 50, 100)
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+SERVICE = "kubernetes:core/v1:Service"
+INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
+PDB = "kubernetes:policy/v1:PodDisruptionBudget"
+NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+K8S_PROVIDER = "pulumi:providers:kubernetes"
+A = "alb.ingress.kubernetes.io/"
+
+
+def canary(weight: int) -> tuple[str, ...]:
+    return ("prod", "nox:releaseStrategy=canary", f"nox:imageGreen={GREEN}", f"nox:releaseCanaryWeight={weight}")
+
+
+def _ints(value):
+    """The engine's wire format carries numbers as doubles; manifests want integers."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _ints(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_ints(v) for v in value]
+    return value
+
+
+def manifests(plan) -> list[dict]:
+    """Kubernetes objects as the API server would receive them (Helm releases excluded)."""
+    out = []
+    for r in plan.resources:
+        if r["type"].startswith("kubernetes:") and r["type"] != "kubernetes:helm.sh/v3:Release":
+            obj = _ints(r["inputs"])
+            if obj["kind"] == "Secret" and obj.get("stringData") == "[secret]":
+                # Redacted whole in the plan; the keys are the ones the Deployments reference.
+                obj["stringData"] = {"database-url": "[secret]", "redis-url": "[secret]"}
+            out.append(obj)
+    return out
+
+
+def obj(plan, kind, name):
+    [m] = [m for m in manifests(plan) if m["kind"] == kind and m["metadata"]["name"] == name]
+    return m
+
+
+def cluster_version(plan) -> str:
+    return plan.one("aws:eks/cluster:Cluster")["inputs"]["version"]
+
+
+def parse_string_map(raw: str) -> dict[str, str]:
+    """The controller's stringMap parser (v2.14.1+): split on unescaped commas, then `k=v`."""
+    pairs = [p.replace("\\,", ",").strip() for p in re.split(r"(?<!\\),", raw) if p.strip()]
+    out = {}
+    for p in pairs:
+        k, sep, v = p.partition("=")
+        assert sep and k, f"stringMap pair without '=': {p!r}"
+        out[k] = v
+    return out
+
+
+def annotations(plan) -> dict[str, str]:
+    return plan.one(INGRESS)["inputs"]["metadata"]["annotations"]
+
+
+def target_groups(ann: dict[str, str], action: str) -> dict[str, int]:
+    doc = json.loads(ann[A + f"actions.{action}"])
+    assert doc["type"] == "forward"
+    return {tg["serviceName"]: tg["weight"] for tg in doc["forwardConfig"]["targetGroups"]}
+
+
+@pytest.fixture(scope="module")
+def prod(plan_for):
+    return plan_for("prod", EKS)
+
+
+# --- schema and provider ---------------------------------------------------------------------
+
+PLANS = [("dev", EKS), ("staging", EKS), ("prod", EKS), canary(10),
+         ("prod", "nox:releaseActive=green", f"nox:imageGreen={GREEN}")]
+
+
+@pytest.mark.parametrize("args", PLANS, ids=lambda a: "-".join(x.split("=")[-1][:12] for x in a))
+def test_every_object_validates_against_the_cluster_schema(plan_for, args):
+    plan = plan_for(*args)
+    version = cluster_version(plan)
+    objs = manifests(plan)
+    kinds = {m["kind"] for m in objs}
+    assert kinds == {"Namespace", "ServiceAccount", "Secret", "Deployment", "Service", "HorizontalPodAutoscaler",
+                     "PodDisruptionBudget", "NetworkPolicy", "Ingress"}
+    for m in objs:
+        # Strict: unknown fields fail too. Raises ValidationError with the path on failure.
+        assert kubernetes_validate.validate(m, version, strict=True) == version, m["metadata"]["name"]
+
+
+@pytest.mark.parametrize("args", PLANS[:3])
+def test_every_kubernetes_resource_uses_the_cluster_provider(plan_for, args):
+    plan = plan_for(*args)
+    [provider] = plan.of_type(K8S_PROVIDER)
+    assert provider["parent"] == plan.one("nox:eks:Cluster")["urn"]
+    k8s = [r for r in plan.resources if r["type"].startswith("kubernetes:")]
+    assert len(k8s) >= 15
+    for r in k8s:
+        assert r["provider"] and r["provider"].startswith(provider["urn"] + "::"), r["name"]
+
+
+# --- namespace, identity, secret -----------------------------------------------------------------
+
+def test_namespace_enforces_restricted(prod):
+    labels = obj(prod, "Namespace", "nox")["metadata"]["labels"]
+    for mode in ("enforce", "audit", "warn"):
+        assert labels[f"pod-security.kubernetes.io/{mode}"] == "restricted"
+        assert labels[f"pod-security.kubernetes.io/{mode}-version"] == "v1.35"
+    assert labels["elbv2.k8s.aws/pod-readiness-gate-inject"] == "enabled"
+
+
+def test_service_account_irsa_reads_only_the_app_secret(prod):
+    sa = obj(prod, "ServiceAccount", "nox-api")
+    assert sa["automountServiceAccountToken"] is False
+    arn = sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"]
+    role_name = arn.rsplit("/", 1)[-1]
+    [role] = [r for r in prod.of_type("aws:iam/role:Role") if role_name.startswith(r["name"] + "-") or role_name == r["name"]]
+    cond = json.loads(role["inputs"]["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"]
+    assert "system:serviceaccount:nox:nox-api" in cond.values()
+    [inline] = [r for r in prod.of_type("aws:iam/rolePolicy:RolePolicy") if r["parent"] == role["urn"]]
+    statements = json.loads(inline["inputs"]["policy"])["Statement"]
+    secret_arns = {s["Resource"] for s in statements if any("secretsmanager:" in a for a in s["Action"])}
+    assert len(secret_arns) == 1 and next(iter(secret_arns)).startswith("arn:aws:secretsmanager:")
+    assert not [r for r in prod.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") if r["parent"] == role["urn"]]
+
+
+def test_secret_values_are_secrets_and_never_in_the_plan(prod, plan_for):
+    secret = prod.one("kubernetes:core/v1:Secret")["inputs"]
+    assert secret["metadata"]["name"] == "nox-secrets" and secret["type"] == "Opaque"
+    assert secret["stringData"] == "[secret]"
+    for plan in (prod, plan_for(*canary(50))):
+        text = json.dumps(plan.to_json())
+        for leak in ("MOCK-SECRET-", "postgres://", "rediss://"):
+            assert leak not in text
+
+
+# --- Deployment --------------------------------------------------------------------------------
+
+def test_deployment_seed_numbers(prod):
+    d = obj(prod, "Deployment", "nox-api-blue")
+    spec = d["spec"]
+    assert spec["replicas"] == 3
+    assert spec["selector"]["matchLabels"] == {"app": "nox-api", "colour": "blue"}
+    assert spec["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"}}
+    [c] = spec["template"]["spec"]["containers"]
+    assert c["image"] == "123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api:v8.0.0"
+    assert {p["containerPort"] for p in c["ports"]} == {3000, 8080}
+    env = {e["name"]: e for e in c["env"]}
+    assert env["NODE_ENV"]["value"] == "production" and env["PORT"]["value"] == "3000"
+    assert env["DEPLOYMENT_COLOR"]["value"] == "blue"
+    assert env["DB_POOL_MAX"]["value"].isdigit() and int(env["DB_POOL_MAX"]["value"]) >= 2
+    assert env["DATABASE_URL"]["valueFrom"] == {"secretKeyRef": {"name": "nox-secrets", "key": "database-url"}}
+    assert env["REDIS_URL"]["valueFrom"] == {"secretKeyRef": {"name": "nox-secrets", "key": "redis-url"}}
+    assert c["resources"] == {"requests": {"memory": "256Mi", "cpu": "250m"}, "limits": {"memory": "512Mi", "cpu": "500m"}}
+    assert c["livenessProbe"] == {"httpGet": {"path": "/health", "port": 3000}, "initialDelaySeconds": 30, "periodSeconds": 10}
+    assert c["readinessProbe"] == {"httpGet": {"path": "/ready", "port": 3000}, "initialDelaySeconds": 5, "periodSeconds": 5}
+
+
+def test_heap_fits_under_the_memory_limit(prod):
+    [c] = obj(prod, "Deployment", "nox-api-blue")["spec"]["template"]["spec"]["containers"]
+    heap = int(next(e["value"] for e in c["env"] if e["name"] == "NODE_OPTIONS").split("=")[1])
+    limit = int(c["resources"]["limits"]["memory"].removesuffix("Mi"))
+    assert heap <= 0.75 * limit  # the seed's 512 (= the limit) would be OOM-killed
+
+
+def test_pod_hardening_meets_restricted(prod):
+    pod = obj(prod, "Deployment", "nox-api-blue")["spec"]["template"]["spec"]
+    assert pod["securityContext"] == {"runAsNonRoot": True, "runAsUser": 1001, "runAsGroup": 1001, "fsGroup": 1001,
+                                      "seccompProfile": {"type": "RuntimeDefault"}}
+    assert pod["automountServiceAccountToken"] is False and pod["serviceAccountName"] == "nox-api"
+    assert not any(pod.get(k) for k in ("hostNetwork", "hostPID", "hostIPC"))
+    [c] = pod["containers"]
+    assert c["securityContext"] == {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                                    "capabilities": {"drop": ["ALL"]}}
+    assert c["volumeMounts"] == [{"name": "tmp", "mountPath": "/tmp"}]
+    assert [set(v) - {"name"} for v in pod["volumes"]] == [{"emptyDir"}]
+
+
+def test_graceful_shutdown_outlasts_alb_draining(prod):
+    pod = obj(prod, "Deployment", "nox-api-blue")["spec"]["template"]["spec"]
+    sleep = pod["containers"][0]["lifecycle"]["preStop"]["sleep"]["seconds"]
+    assert sleep > appspec.DEREGISTRATION_DELAY_SECONDS
+    assert pod["terminationGracePeriodSeconds"] > sleep
+
+
+def test_zone_spread(prod):
+    pod = obj(prod, "Deployment", "nox-api-blue")["spec"]["template"]["spec"]
+    zone = next(t for t in pod["topologySpreadConstraints"] if t["topologyKey"] == "topology.kubernetes.io/zone")
+    assert zone["maxSkew"] == 1 and zone["labelSelector"] == {"matchLabels": {"app": "nox-api", "colour": "blue"}}
+
+
+# --- Services, HPA, PDB, NetworkPolicy -------------------------------------------------------------
+
+def test_services_are_cluster_ip(prod):
+    svcs = {m["metadata"]["name"]: m["spec"] for m in manifests(prod) if m["kind"] == "Service"}
+    assert set(svcs) == {"nox-api-service", "nox-websocket-service", "nox-api-service-blue", "nox-websocket-service-blue"}
+    for name, spec in svcs.items():
+        assert spec["type"] == "ClusterIP"
+        [port] = spec["ports"]
+        assert (port["port"], port["targetPort"]) == ((80, "http") if "api" in name else (8080, "websocket"))
+        assert spec["selector"] == {"app": "nox-api", "colour": "blue"}
+
+
+def test_seed_names_follow_the_active_colour(plan_for):
+    plan = plan_for("prod", "nox:releaseActive=green", f"nox:imageGreen={GREEN}")
+    assert obj(plan, "Service", "nox-api-service")["spec"]["selector"] == {"app": "nox-api", "colour": "green"}
+    assert obj(plan, "Service", "nox-websocket-service")["spec"]["selector"]["colour"] == "green"
+
+
+def test_hpa_exactly_as_seed(prod):
+    h = obj(prod, "HorizontalPodAutoscaler", "nox-api-hpa-blue")["spec"]
+    assert h["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "nox-api-blue"}
+    assert (h["minReplicas"], h["maxReplicas"]) == (3, 20)
+    assert {m["resource"]["name"]: m["resource"]["target"] for m in h["metrics"]} == {
+        "cpu": {"type": "Utilization", "averageUtilization": 70},
+        "memory": {"type": "Utilization", "averageUtilization": 80},
+    }
+    assert h["behavior"] == {
+        "scaleUp": {"stabilizationWindowSeconds": 60, "policies": [{"type": "Percent", "value": 100, "periodSeconds": 15}]},
+        "scaleDown": {"stabilizationWindowSeconds": 300, "policies": [{"type": "Percent", "value": 50, "periodSeconds": 60}]},
+    }
+
+
+def test_hpa_depends_on_metrics_server(prod):
+    hpa = prod.one(HPA)
+    server = next(r for r in prod.of_type("kubernetes:helm.sh/v3:Release") if r["inputs"]["chart"] == "metrics-server")
+    assert server["urn"] in hpa["dependencies"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_pdb_keeps_two_of_the_seed_three_and_never_blocks_drains(plan_for, stack):
+    plan = plan_for(stack, EKS)
+    pdb = obj(plan, "PodDisruptionBudget", "nox-api-pdb-blue")["spec"]
+    hpa_min = obj(plan, "HorizontalPodAutoscaler", "nox-api-hpa-blue")["spec"]["minReplicas"]
+    assert pdb["maxUnavailable"] == 1 and "minAvailable" not in pdb
+    assert hpa_min - pdb["maxUnavailable"] >= (2 if hpa_min >= 3 else 1)
+    assert pdb["unhealthyPodEvictionPolicy"] == "AlwaysAllow"
+
+
+def test_network_policy_default_deny_and_allows(prod):
+    deny = obj(prod, "NetworkPolicy", "default-deny-all")["spec"]
+    assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    allow = obj(prod, "NetworkPolicy", "nox-api")["spec"]
+    assert allow["ingress"] == [{"from": [{"ipBlock": {"cidr": "10.0.0.0/16"}}],
+                                 "ports": [{"protocol": "TCP", "port": 3000}, {"protocol": "TCP", "port": 8080}]}]
+    egress = {(p["protocol"], p["port"]): rule["to"] for rule in allow["egress"] for p in rule["ports"]}
+    assert set(egress) == {("UDP", 53), ("TCP", 53), ("TCP", 5432), ("TCP", 6379), ("TCP", 443)}
+    assert egress[("UDP", 53)][0]["namespaceSelector"] == {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}
+    assert egress[("TCP", 5432)] == egress[("TCP", 6379)] == [{"ipBlock": {"cidr": "10.0.0.0/16"}}]
+    assert egress[("TCP", 443)] == [{"ipBlock": {"cidr": "0.0.0.0/0"}}]
+
+
+def test_access_logs_land_where_the_edge_bucket_policy_allows(prod):
+    from components.edge import ACCESS_LOG_PREFIX
+    lb = parse_string_map(annotations(prod)[A + "load-balancer-attributes"])
+    assert lb["access_logs.s3.prefix"] == ACCESS_LOG_PREFIX
+    [bucket] = prod.of_type("aws:s3/bucket:Bucket")
+    assert lb["access_logs.s3.bucket"].startswith(bucket["inputs"]["bucketPrefix"])
+    assert bucket["urn"] in prod.one(INGRESS)["dependencies"]
+
+
+# --- Ingress ---------------------------------------------------------------------------------------
+
+def test_ingress_class_host_and_paths(prod):
+    ing = obj(prod, "Ingress", "nox-api-ingress")
+    assert ing["spec"]["ingressClassName"] == "alb"
+    assert "kubernetes.io/ingress.class" not in ing["metadata"]["annotations"]
+    [rule] = ing["spec"]["rules"]
+    assert rule["host"] == "api.nox.example.com"
+    # /ws before the catch-all: ALB evaluates rules in order (nginx used longest match).
+    assert [(p["path"], p["backend"]["service"]["name"]) for p in rule["http"]["paths"]] == [
+        ("/ws", "nox-websocket-weighted"), ("/", "nox-api-weighted")]
+
+
+def test_ingress_posture(prod):
+    ann = annotations(prod)
+    assert ann[A + "scheme"] == "internet-facing" and ann[A + "target-type"] == "ip"
+    assert json.loads(ann[A + "listen-ports"]) == [{"HTTP": 80}, {"HTTPS": 443}]
+    assert ann[A + "ssl-redirect"] == "443"
+    assert ann[A + "certificate-arn"] == prod.outputs["certificateArn"]
+    assert ann[A + "wafv2-acl-arn"] == prod.outputs["webAclArn"]
+    assert ann[A + "ssl-policy"] == "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+    lb = parse_string_map(ann[A + "load-balancer-attributes"])
+    assert lb["idle_timeout.timeout_seconds"] == "3600"
+    assert lb["routing.http.drop_invalid_header_fields.enabled"] == "true"
+    assert lb["deletion_protection.enabled"] == "true"
+    assert lb["access_logs.s3.enabled"] == "true" and lb["access_logs.s3.bucket"]
+    assert parse_string_map(ann[A + "target-group-attributes"]) == {"deregistration_delay.timeout_seconds": "30"}
+    assert ann[A + "healthcheck-path"] == "/health"
+    assert prod.one("kubernetes:helm.sh/v3:Release", "cluster-lb-controller")["urn"] in prod.one(INGRESS)["dependencies"]
+
+
+def test_dev_alb_has_no_deletion_protection(plan_for):
+    lb = parse_string_map(annotations(plan_for("dev", EKS))[A + "load-balancer-attributes"])
+    assert lb["deletion_protection.enabled"] == "false"
+
+
+def test_listener_attributes_carry_security_and_cors_headers(prod):
+    parsed = parse_string_map(annotations(prod)[A + "listener-attributes.HTTPS-443"])
+    assert parsed == appspec.response_header_attributes("https://app.nox.example.com")
+    assert parsed["routing.http.response.access_control_allow_methods.header_value"].count(",") >= 2
+
+
+def test_string_map_escapes_commas():
+    assert w.string_map({"a": "x,y", "b": "k=v"}) == "a=x\\,y,b=k=v"
+    assert parse_string_map(w.string_map({"a": "x,y", "b": "k=v"})) == {"a": "x,y", "b": "k=v"}
+
+
+def test_bluegreen_single_colour_has_no_canary_rule(prod):
+    ann = annotations(prod)
+    assert target_groups(ann, "nox-api-weighted") == {"nox-api-service-blue": 100}
+    assert target_groups(ann, "nox-websocket-weighted") == {"nox-websocket-service-blue": 100}
+    assert not [k for k in ann if "canary" in k]
+
+
+@pytest.mark.parametrize("weight", CANARY_STAGES)
+def test_canary_stage_weights(plan_for, weight):
+    plan = plan_for(*canary(weight))
+    ann = annotations(plan)
+    for k in ann:  # every JSON annotation parses
+        if "/actions." in k or "/conditions." in k or k.endswith("listen-ports"):
+            json.loads(ann[k])
+    api = target_groups(ann, "nox-api-weighted")
+    ws = target_groups(ann, "nox-websocket-weighted")
+    assert sum(api.values()) == sum(ws.values()) == 100
+    assert api == {"nox-api-service-blue": 100 - weight, "nox-api-service-green": weight}
+    assert ws == {"nox-websocket-service-blue": 100 - weight, "nox-websocket-service-green": weight}
+    assert plan.outputs["trafficWeights"] == {"blue": 100 - weight, "green": weight}
+    # The seed's header override: X-Canary-User: true always reaches the candidate.
+    assert target_groups(ann, "nox-api-canary") == {"nox-api-service-green": 100}
+    assert json.loads(ann[A + "conditions.nox-api-canary"]) == [
+        {"field": "http-header", "httpHeaderConfig": {"httpHeaderName": "X-Canary-User", "values": ["true"]}}]
+    paths = [p["backend"]["service"]["name"] for p in plan.one(INGRESS)["inputs"]["spec"]["rules"][0]["http"]["paths"]]
+    assert paths == ["nox-websocket-canary", "nox-api-canary", "nox-websocket-weighted", "nox-api-weighted"]
+    assert {m["metadata"]["name"] for m in manifests(plan) if m["kind"] == "Deployment"} == {"nox-api-blue", "nox-api-green"}
+
+
+def test_blue_green_switch(plan_for):
+    plan = plan_for("prod", "nox:releaseActive=green", f"nox:imageGreen={GREEN}")
+    ann = annotations(plan)
+    assert target_groups(ann, "nox-api-weighted") == {"nox-api-service-green": 100}
+    assert not [k for k in ann if "canary" in k]
+    # The idle colour runs no pods, like its EC2 Auto Scaling group scaled to zero.
+    assert {m["metadata"]["name"] for m in manifests(plan) if m["kind"] == "Deployment"} == {"nox-api-green"}
+    green = obj(plan, "Deployment", "nox-api-green")["spec"]["template"]["spec"]["containers"][0]
+    assert green["image"] == GREEN
+
+
+def test_staged_candidate_is_idle_under_bluegreen(plan_for):
+    plan = plan_for("prod", f"nox:imageGreen={GREEN}")
+    assert {m["metadata"]["name"] for m in manifests(plan) if m["kind"] == "Deployment"} == {"nox-api-blue"}
+    assert target_groups(annotations(plan), "nox-api-weighted") == {"nox-api-service-blue": 100}
+
+
+def test_canary_at_zero_warms_the_candidate_for_header_testing(plan_for):
+    plan = plan_for(*canary(0))
+    ann = annotations(plan)
+    assert target_groups(ann, "nox-api-weighted") == {"nox-api-service-blue": 100, "nox-api-service-green": 0}
+    assert target_groups(ann, "nox-api-canary") == {"nox-api-service-green": 100}
+    assert obj(plan, "HorizontalPodAutoscaler", "nox-api-hpa-green")["spec"]["minReplicas"] == 3
+
+
+def test_weights_from_the_release_settings_match_the_ec2_path(plan_for):
+    # One config change shifts traffic on either platform: both read ReleaseSettings.weights.
+    plan = plan_for(*canary(25))
+    api = target_groups(annotations(plan), "nox-api-weighted")
+    assert {k.rsplit("-", 1)[-1]: v for k, v in api.items()} == plan.outputs["trafficWeights"]
