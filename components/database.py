@@ -101,7 +101,7 @@ def windows_overlap(backup_window: str, maintenance_window: str) -> bool:
     if m_end <= m_start:
         m_end += week
     b_from, b_to = backup_window.split("-")
-    for day in range(8):  # day 7 catches a maintenance window that wraps past Sunday midnight
+    for day in range(-1, 8):  # days -1 and 7: windows that wrap past midnight at either end of the week
         b_start, b_end = minute(day, b_from), minute(day, b_to)
         if b_end <= b_start:
             b_end += 24 * 60

@@ -438,6 +438,10 @@ class Edge(pulumi.ComponentResource):
             default_actions=[{"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"}}],
             opts=lb_child,
         )
+        # Default policy ELBSecurityPolicy-TLS13-1-2-Res-2021-06: TLS 1.3, and TLS 1.2 with ECDHE
+        # AES-GCM only, i.e. the seed's ssl_ciphers minus its two CHACHA20-POLY1305 suites, which
+        # ALB does not offer for TLS 1.2 (and ALB has no custom policies). Session cache, tickets
+        # and OCSP stapling are ALB's own.
         self.https_listener = https = aws.lb.Listener(
             f"{name}-https", load_balancer_arn=lb.arn, port=443, protocol="HTTPS", ssl_policy=s.ssl_policy,
             certificate_arn=self.certificate_arn, default_actions=[weighted_forward(app_arns, release.weights)],

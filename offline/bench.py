@@ -4,11 +4,12 @@ Plan: `python -m offline plan --stack S --format json --output /dev/null`, the w
 (config, program, mocks, recording, policy pack, JSON) as CI runs it.
 
 Floor: a fresh process that does what *any* Pulumi Python program planned this way must do and
-nothing of ours: import pulumi and the provider SDK classes of the plan's resource types (a program cannot
-create an `aws.ec2.Vpc` without loading `pulumi_aws.ec2`: those imports are most of a plan's time
-and not ours to cut), read the same stack config the same way, then register
-the same NUMBER of trivial resources (a dummy custom type, no inputs, no parent) under the same
-NoxMocks and RecordingMonitor, and write the JSON document the same way. What the floor leaves
+nothing of ours: import pulumi and the provider SDK modules the plan itself loaded (read from an
+untimed `-X importtime` run of the plan; a program cannot create an `aws.ec2.Vpc` without loading
+`pulumi_aws.ec2`: those imports are most of a plan's time and not ours to cut), read the same
+stack config the same way, then register the same NUMBER of trivial resources (a dummy custom
+type, no inputs, no parent) under the same NoxMocks and RecordingMonitor, and write the JSON
+document the same way. What the floor leaves
 out is exactly our overhead: settings validation, the components, richer inputs and invokes,
 stack outputs and the policy pack. The ratio plan/floor measures that; the target is <= 1.3.
 
@@ -33,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 STACKS = ("dev", "staging", "prod")
 TARGET = 1.3
 FLOOR_TYPE = "bench:index:Trivial"
+PROVIDER_SDKS = ("pulumi_aws", "pulumi_kubernetes", "pulumi_random")
 
 
 def _cpu() -> float:
@@ -55,47 +57,39 @@ def plan_cmd(stack: str, overrides: list[str]) -> list[str]:
     return [sys.executable, "-m", "offline", "plan", "--stack", stack, "--format", "json", "--output", os.devnull, *sets]
 
 
-def floor_cmd(stack: str, count: int, classes: list[str], overrides: list[str]) -> list[str]:
-    spec = json.dumps({"stack": stack, "count": count, "classes": classes, "overrides": overrides})
+def floor_cmd(stack: str, count: int, modules: list[str], overrides: list[str]) -> list[str]:
+    spec = json.dumps({"stack": stack, "count": count, "modules": modules, "overrides": overrides})
     return [sys.executable, "-m", "offline.bench", "--floor", spec]
 
 
-def sdk_classes(types: set[str]) -> list[str]:
-    """`module:Class` of the SDK class behind each resource type, from the providers' own registry.
+def _sdk_modules(importtime_log: str) -> list[str]:
+    """Provider SDK modules a process executed, in order, from its `-X importtime` log.
 
-    Classes, not modules: the SDKs load submodules lazily, so `import pulumi_aws.ec2` costs nothing
-    until a class is touched, as the program touches `aws.ec2.Vpc`.
+    Modules, not the types' classes: the plan also loads data-source modules (`aws.ssm.get_parameter`,
+    `aws.iam.get_policy_document`, ...), and the SDKs load submodules lazily, so this log of what
+    actually ran is the one faithful list.
     """
-    import pulumi_aws  # noqa: F401  (importing an SDK fills the registry; submodules stay lazy)
-    import pulumi_kubernetes  # noqa: F401
-    import pulumi_random  # noqa: F401
-    from pulumi.runtime import rpc
-
-    classes = {"pulumi:CustomResource"}
-    for token in types:
-        pkg, mod, name = token.split(":")
-        if pkg == "pulumi" and mod == "providers":
-            classes.add(f"pulumi_{name}:Provider")
-            continue
-        for module in rpc._RESOURCE_MODULES.get(f"{pkg}:{mod}", []):
-            info = getattr(module, "mod_info", None) or {}
-            if token in info.get("classes", {}):
-                classes.add(f"{info['fqn']}:{info['classes'][token]}")
-    return sorted(classes)
+    seen: dict[str, None] = {}
+    for line in importtime_log.splitlines():
+        if line.startswith("import time:") and line.count("|") == 2:
+            name = line.rsplit("|", 1)[1].strip()
+            if name.split(".", 1)[0] in PROVIDER_SDKS:
+                seen.setdefault(name, None)
+    return list(seen)
 
 
 def probe(stack: str, overrides: list[str]) -> tuple[int, list[str]]:
-    """One untimed plan (also the warm-up): how many resources, which SDK modules."""
+    """One untimed plan (also the warm-up): how many resources, which provider SDK modules."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "plan.json"
         cmd = plan_cmd(stack, overrides)
         cmd[cmd.index(os.devnull)] = str(out)
+        cmd[1:1] = ["-X", "importtime"]
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
         if proc.returncode not in (0, 1):
             raise RuntimeError(f"plan of {stack} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
         doc = json.loads(out.read_text())
-    types = {r["type"] for r in doc["resources"]}
-    return len(doc["resources"]), sdk_classes(types)
+    return len(doc["resources"]), _sdk_modules(proc.stderr)
 
 
 def run_floor(spec: dict) -> None:
@@ -114,9 +108,9 @@ def run_floor(spec: dict) -> None:
 
     def trivial() -> None:
         # Loaded inside the program, as `__main__.py` loads them: same place, same engine settings.
-        for entry in spec["classes"]:
-            module, _, cls = entry.partition(":")
-            getattr(importlib.import_module(module), cls)
+        # Nothing but the provider SDKs: settings, components and the policy pack are ours.
+        for name in spec["modules"]:
+            hasattr(importlib.import_module(name), "__name__")  # any attribute access runs a lazy module
         for i in range(spec["count"]):
             pulumi.CustomResource(FLOOR_TYPE, f"trivial-{i}", {})
 
@@ -127,8 +121,8 @@ def run_floor(spec: dict) -> None:
 def bench(stacks: list[str], runs: int, overrides: list[str]) -> list[dict]:
     rows = []
     for stack in stacks:
-        count, classes = probe(stack, overrides)
-        fcmd, pcmd = floor_cmd(stack, count, classes, overrides), plan_cmd(stack, overrides)
+        count, modules = probe(stack, overrides)
+        fcmd, pcmd = floor_cmd(stack, count, modules, overrides), plan_cmd(stack, overrides)
         _timed(fcmd)  # warm-up
         plan_runs, floor_runs = [], []
         for _ in range(runs):

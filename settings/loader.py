@@ -156,6 +156,12 @@ def _cross_field(v: dict[str, Any]) -> list[str]:
         p.append(f"nox:releaseCanaryWeight = {v['releaseCanaryWeight']}: must be 0 when nox:releaseStrategy = "
                  "'bluegreen' (set releaseStrategy to canary to split traffic)")
 
+    # Authentication mode API with no implicit creator admin: without an admin entry nobody,
+    # not even `pulumi up`, could reach the cluster to apply the workload.
+    if v["platform"] == "eks" and not v["eksAdminRoleArn"]:
+        p.append("nox:eksAdminRoleArn is empty but nox:platform = 'eks': set the IAM role that administers the "
+                 "cluster (and that `pulumi up` runs as)")
+
     # Database memory: the seed's shared_buffers and effective_cache_size must fit the class.
     memory_mib = DB_INSTANCE_MEMORY_GIB[v["dbInstanceClass"]] * 1024
     if 0.4 * memory_mib < SHARED_BUFFERS_MIB or 0.75 * memory_mib < EFFECTIVE_CACHE_SIZE_MIB:

@@ -188,6 +188,7 @@ def test_windows_never_overlap():
     assert windows_overlap("05:00-05:30", "sun:04:30-sun:05:30")
     assert windows_overlap("00:00-00:45", "sun:23:30-mon:00:30")
     assert windows_overlap("23:00-01:00", "wed:00:30-wed:01:30")
+    assert windows_overlap("23:30-00:30", "mon:00:00-mon:01:00")  # Sunday's backup runs into Monday
 
 
 def test_master_password_uses_only_characters_rds_allows(plan_for):

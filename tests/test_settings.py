@@ -307,6 +307,11 @@ def test_prod_is_never_weaker(key, value, message):
     settings_for("dev", **{key: value})  # the same value is fine outside prod
 
 
+def test_eks_needs_an_admin_role():
+    assert "nox:eksAdminRoleArn is empty but nox:platform = 'eks'" in problems("prod", eksAdminRoleArn="")
+    settings_for("dev", eksAdminRoleArn="")  # asg needs none
+
+
 def test_prod_eks_api_never_open_to_the_world():
     assert "may not be open to the whole internet" in problems("prod", eksPublicAccessCidrs=["0.0.0.0/0"])
     assert settings_for("prod", eksPublicAccessCidrs=["203.0.113.0/24"]).eks.public_access_cidrs == ("203.0.113.0/24",)

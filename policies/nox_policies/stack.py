@@ -184,10 +184,12 @@ def _parameter(group: Res, name: str) -> Any:
     params = group.get("parameters")
     if params is UNKNOWN:
         return UNKNOWN
+    unknown = False
     for p in items(params):
         if get(p, "name") == name:
             return get(p, "value")
-    return None
+        unknown = unknown or get(p, "name") is UNKNOWN
+    return UNKNOWN if unknown else None
 
 
 def check_rds_force_ssl(stack: Stack) -> Finding:
@@ -280,7 +282,7 @@ def check_required_tags(stack: Stack) -> Finding:
     for r in stack.resources:
         if r.type in SELF_TAGGED_TYPES:
             tags = r.get("tags")
-            if tags is UNKNOWN:
+            if tags is UNKNOWN or any(t is UNKNOWN or get(t, "key") is UNKNOWN for t in items(tags)):
                 continue
             keys = {get(t, "key"): get(t, "value") for t in items(tags)}
             missing = [k for k in REQUIRED_TAGS if blank(keys.get(k))]
@@ -368,6 +370,14 @@ def _targets(hpa: Res, workload: Res, stack: Stack) -> bool:
             and namespace_of(hpa) == namespace_of(workload))
 
 
+def _target_unknown(hpa: Res, workload: Res) -> bool:
+    """Whether an HPA might scale `workload` but its target is not known yet."""
+    ref = hpa.get("spec", "scaleTargetRef")
+    return workload.urn not in hpa.dependencies and (
+        ref is UNKNOWN or UNKNOWN in (get(ref, "kind"), get(ref, "name"), workload.get("metadata", "name"))
+        or namespace_of(hpa) is UNKNOWN or namespace_of(workload) is UNKNOWN)
+
+
 def hpas_of(stack: Stack, workload: Res) -> list[Res]:
     return [h for h in stack.of_type(*HPA_TYPES) if _targets(h, workload, stack)]
 
@@ -378,9 +388,14 @@ def _workload_units(stack: Stack) -> list[tuple[str, int, int]] | Any:
         pod = pod_spec(w)
         if pod is UNKNOWN:
             return UNKNOWN
+        if get(pod, "containers") is UNKNOWN or UNKNOWN in items(get(pod, "containers")):
+            return UNKNOWN
         pool_total, uses_db = 0, False
         for _, c in containers(pod, init=False):
-            env = {get(e, "name"): e for e in items(get(c, "env")) if isinstance(e, dict)}
+            entries = get(c, "env")
+            if entries is UNKNOWN or any(e is UNKNOWN or get(e, "name") is UNKNOWN for e in items(entries)):
+                return UNKNOWN
+            env = {get(e, "name"): e for e in items(entries) if isinstance(e, dict)}
             if "DB_POOL_MAX" not in env and "DATABASE_URL" not in env:
                 continue
             uses_db = True
@@ -390,6 +405,8 @@ def _workload_units(stack: Stack) -> list[tuple[str, int, int]] | Any:
             pool_total += as_int(value) or SEED_POOL_MAX
         if not uses_db:
             continue
+        if any(_target_unknown(h, w) for h in stack.of_type(*HPA_TYPES)):
+            return UNKNOWN
         hpas = hpas_of(stack, w)
         if hpas:
             maxima = [h.get("spec", "maxReplicas") for h in hpas]
@@ -477,9 +494,14 @@ def selector_matches(selector: Any, labels: dict[str, Any]) -> bool:
     """Kubernetes label-selector semantics (policy/v1: an empty selector matches every pod)."""
     if selector is None:
         return False
-    if selector is UNKNOWN:
+    match_labels, expressions = get(selector, "matchLabels"), get(selector, "matchExpressions")
+    if UNKNOWN in (selector, match_labels, expressions) or UNKNOWN in labels.values():
         return True
-    for key, value in (get(selector, "matchLabels") or {}).items():
+    if any(e is UNKNOWN or UNKNOWN in (get(e, "key"), get(e, "operator"), get(e, "values")) for e in items(expressions)):
+        return True
+    for key, value in (match_labels if isinstance(match_labels, dict) else {}).items():
+        if value is UNKNOWN:
+            continue
         if labels.get(key) != value:
             return False
     for expr in items(get(selector, "matchExpressions")):

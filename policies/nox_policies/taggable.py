@@ -14,6 +14,7 @@ tags themselves: the Auto Scaling group is the one this program uses (its `tags`
 from __future__ import annotations
 
 import sys
+import warnings
 from functools import cache
 from pathlib import Path
 
@@ -47,15 +48,17 @@ def introspect(modules: list[str] | None = None) -> tuple[set[str], set[str]]:
         raise RuntimeError("pulumi_aws/__init__.py has no resource_modules registry")
     taggable: set[str] = set()
     self_tagged: set[str] = set()
-    for entry in json.loads(match.group(1)):
-        if modules is not None and entry["mod"] not in modules:
-            continue
-        module = importlib.import_module(entry["fqn"])
-        for token, class_name in entry["classes"].items():
-            cls = getattr(module, class_name)
-            if "tags" not in inspect.signature(cls._internal_init).parameters:
+    with warnings.catch_warnings():  # deprecated resource classes warn when first loaded
+        warnings.simplefilter("ignore", DeprecationWarning)
+        for entry in json.loads(match.group(1)):
+            if modules is not None and entry["mod"] not in modules:
                 continue
-            (taggable if hasattr(cls, "tags_all") else self_tagged).add(token)
+            module = importlib.import_module(entry["fqn"])
+            for token, class_name in entry["classes"].items():
+                cls = getattr(module, class_name)
+                if "tags" not in inspect.signature(cls._internal_init).parameters:
+                    continue
+                (taggable if hasattr(cls, "tags_all") else self_tagged).add(token)
     return taggable, self_tagged
 
 
