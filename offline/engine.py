@@ -8,6 +8,7 @@ dependencies, provider, protect, custom, inputs as the engine sees them, secrets
 from __future__ import annotations
 
 import gc
+import re
 import runpy
 import sys
 from collections.abc import Callable
@@ -120,6 +121,36 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return response
 
 
+def _natural(text: str) -> tuple:
+    """"subnet-10" after "subnet-2": digit runs compare as numbers."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part)
+
+
+def ordered(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records in a stable order: parents before children, depth first; siblings by kind
+    (providers, components, then cloud resources), type and name.
+
+    The engine completes registrations concurrently, so arrival order varies between runs; a
+    plan must not, or two plans of the same program could not be diffed.
+    """
+    urns = {r["urn"] for r in records}
+    children: dict[str | None, list[dict[str, Any]]] = {}
+    for rec in records:
+        children.setdefault(rec["parent"] if rec["parent"] in urns else None, []).append(rec)
+
+    def key(rec: dict[str, Any]) -> tuple:
+        kind = 0 if rec["type"].startswith("pulumi:providers:") else 1 if not rec["custom"] else 2
+        return kind, rec["type"], _natural(rec["name"])
+
+    out: list[dict[str, Any]] = []
+    stack = sorted(children.get(None, []), key=key, reverse=True)
+    while stack:
+        rec = stack.pop()
+        out.append(rec)
+        stack.extend(sorted(children.get(rec["urn"], []), key=key, reverse=True))
+    return out
+
+
 async def _resolve_outputs(root: pulumi.Resource | None) -> dict[str, Any]:
     outputs = getattr(root, "outputs", None) or {}
     resolved: dict[str, Any] = {}
@@ -182,7 +213,7 @@ def run(stack: str, overrides: list[str] | tuple[str, ...] = (), root: Path = RO
         _sync_await(run_pulumi_func(main))
         if failure:
             raise failure[0]
-        plan = Plan(project=config.project, stack=stack, resources=monitor.records)
+        plan = Plan(project=config.project, stack=stack, resources=ordered(monitor.records))
         plan.outputs = _sync_await(_resolve_outputs(root_resource))
     finally:
         if gc_was_enabled:

@@ -360,13 +360,15 @@ class NoxMocks(pulumi.runtime.Mocks):
 
 def _azs(ctx: Ctx, inp: dict[str, Any]) -> dict[str, Any]:
     letters = "abcd"
-    return {"names": [f"{ctx.region}{x}" for x in letters], "zoneIds": [f"{_short(ctx.region)[:3]}2-az{i + 1}" for i in range(4)],
+    return {"names": [f"{ctx.region}{x}" for x in letters], "zoneIds": [f"{_short(ctx.region)}-az{i + 1}" for i in range(4)],
             "id": ctx.region, "state": inp.get("state")}
 
 
 def _ssm_parameter(ctx: Ctx, inp: dict[str, Any]) -> dict[str, Any]:
     name = inp.get("name", "")
-    value = f"ami-0{_hex(name, 16)}" if "/ami/" in name or "ami-" in name else f"mock-{_hex(name, 8)}"
+    # Public AMI parameters: /aws/service/ami-amazon-linux-latest/..., /aws/service/eks/optimized-ami/.../image_id
+    is_ami = "ami" in name.lower() and not name.endswith(("release_version", "image_name"))
+    value = f"ami-0{_hex(name, 16)}" if is_ami else f"mock-{_hex(name, 8)}"
     return {"name": name, "value": value, "insecureValue": value, "type": "String", "arn": ctx.arn("ssm", f"parameter{name}")}
 
 

@@ -72,6 +72,14 @@ def run(name: str, *records: dict[str, Any], environment: str | None = "prod",
     return found
 
 
+def run_all(policies: list[Policy], *records: dict[str, Any], environment: str | None = "prod") -> list[Violation]:
+    """Violations of several policies at once (one evaluation); a crashing policy fails the test."""
+    found = evaluate(plan(*records, environment=environment), policies=policies)
+    crashed = [v for v in found if v.message.startswith(f"policy '{v.policy}' failed")]
+    assert not crashed, crashed[0].message
+    return found
+
+
 def messages(name: str, *records: dict[str, Any], environment: str | None = "prod") -> list[str]:
     return [v.message for v in run(name, *records, environment=environment) if v.level == "mandatory"]
 

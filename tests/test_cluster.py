@@ -135,9 +135,10 @@ def test_admin_access_entry(prod):
     assert entry["urn"] in assoc["dependencies"]
 
 
-def test_no_admin_entry_without_role(plan_for):
-    plan = plan_for("dev", EKS, "nox:eksAdminRoleArn=")
-    assert plan.of_type("aws:eks/accessEntry:AccessEntry") == []
+def test_eks_without_an_admin_role_is_refused_before_any_resource(plan_for):
+    # Authentication mode API and no creator admin: without an admin entry nobody could apply the workload.
+    with pytest.raises(ConfigError, match="nox:eksAdminRoleArn is empty but nox:platform = 'eks'"):
+        plan_for("dev", EKS, "nox:eksAdminRoleArn=")
 
 
 def test_public_endpoint_only_for_listed_cidrs(plan_for):

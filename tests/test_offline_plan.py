@@ -142,7 +142,7 @@ def test_tree_report_like_pulumi_preview(plan_for):
     vpc = next(line for line in rows if "aws:ec2/vpc:Vpc " in line)
     subnet = next(line for line in rows if "aws:ec2/subnet:Subnet " in line)
     assert subnet.index("aws:") == vpc.index("aws:") + 3
-    assert re.search(r"├─ aws:ec2/vpc:Vpc +network-vpc +create", text)
+    assert re.search(r"[├└]─ aws:ec2/vpc:Vpc +network-vpc +create", text)
     protected = [r for r in doc["resources"] if r["protect"]]
     assert protected and sum(line.endswith(" protected") for line in rows) == len(protected)
     assert "Outputs:" in text and '"[secret]"' in text  # kubeconfig
@@ -166,7 +166,7 @@ def test_markdown_report(plan_for):
     assert text.startswith("## Offline plan: `nox-infra` / `prod`")
     assert f"| **Total** | **{len(doc['resources']) + 1}** |" in text
     assert "| `aws:ec2/subnet:Subnet` | 9 |" in text
-    assert "<details>" in text and "```text" in text and "├─ aws:ec2/vpc:Vpc" in text
+    assert "<details>" in text and "```text" in text and "─ aws:ec2/vpc:Vpc" in text
     for res in doc["resources"]:
         if res["protect"]:
             assert f"- `{res['type']}` **{res['name']}**" in text

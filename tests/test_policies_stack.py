@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from policy_harness import UNKNOWN, messages, mutate, plan, policy, record, run
+from policy_harness import UNKNOWN, leaf_paths, messages, mutate, plan, policy, record, run, run_all
 from test_policies_k8s import DEPLOYMENT, LABELS
 
 from offline.policycheck import evaluate
@@ -212,7 +212,8 @@ CASES: list[tuple[str, Callable[[], Graph], Callable[[Graph], Graph], str]] = [
     ("stack-database-connection-budget", lambda: database_graph() + fleet_graph(pool=4, colours=("blue", "green")),
      lambda g: change(g, "lt-green", ("userData",), b64(BOOT.format(pool=6))),
      "can receive 200 app connections (ASG 'asg-blue': 20 x pool 4 + ASG 'asg-green': 20 x pool 6)"),
-    ("stack-database-connection-budget", lambda: database_graph() + workload_graph(), lambda g: change(g, "hpa", ("spec", "maxReplicas"), 50.0),
+    ("stack-database-connection-budget", lambda: database_graph() + workload_graph(),
+     lambda g: change(g, "hpa", ("spec", "maxReplicas"), 50.0),
      "can receive 200 app connections (Deployment 'deploy': 50 x pool 4)"),
     ("stack-database-connection-budget", lambda: database_graph() + workload_graph(),
      lambda g: change(g, "deploy", ("spec", "template", "spec", "containers", 0, "env", 2), {"name": "NODE_ENV", "value": "x"}),
@@ -342,16 +343,12 @@ def test_tags_from_provider_or_resource() -> None:
 
 def test_unknown_values_never_crash_stack_policies() -> None:
     """Each input of each resource of the compliant graphs made unknown in turn: no crash, no mandatory finding."""
-    from policy_harness import leaf_paths
-
     for build in (full_graph, ingress_graph):
         base = build()
         for r in base:
             for path in leaf_paths(r["inputs"]):
-                g = change(base, r["name"], path, UNKNOWN)
-                for p in stack.POLICIES:
-                    found = run(p.name, *g)
-                    assert [v for v in found if v.level == "mandatory"] == [], (p.name, r["name"], path, found)
+                found = run_all(stack.POLICIES, *change(base, r["name"], path, UNKNOWN))
+                assert [v for v in found if v.level == "mandatory"] == [], (r["name"], path, found)
 
 
 def test_unknown_user_data_skips_the_budget() -> None:

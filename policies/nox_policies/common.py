@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,10 +69,6 @@ def plain(value: Any) -> Any:
     return value
 
 
-def is_unknown(value: Any) -> bool:
-    return value is UNKNOWN
-
-
 def get(value: Any, *path: str | int) -> Any:
     """value[path0][path1]...: None when a step is missing, UNKNOWN when a step is unknown."""
     for step in path:
@@ -88,7 +84,7 @@ def get(value: Any, *path: str | int) -> Any:
 
 
 def items(value: Any) -> list[Any]:
-    """A list property as a list ([] when absent or unknown: callers check `is_unknown` first if it matters)."""
+    """A list property as a list ([] when absent or unknown: callers check for UNKNOWN first where it matters)."""
     return value if isinstance(value, list) else []
 
 
@@ -311,18 +307,6 @@ def stack_policy(name: str, description: str, check: StackCheck, remediation: st
                                    remediation_steps=remediation)
     policy.check = check  # type: ignore[attr-defined]
     return policy
-
-
-def first(iterable: Iterable[Any]) -> Any:
-    return next(iter(iterable), None)
-
-
-def unique(values: Iterable[Any]) -> Iterator[Any]:
-    seen: set[Any] = set()
-    for v in values:
-        if v not in seen:
-            seen.add(v)
-            yield v
 
 
 # --- secrets in plain text --------------------------------------------------------------------------
