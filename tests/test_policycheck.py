@@ -290,3 +290,27 @@ def test_every_policy_is_named_described_and_documented() -> None:
         assert re.fullmatch(r"(aws|kubernetes|stack)(-[a-z0-9]+)+", p.name), p.name
         assert p.description.endswith("."), p.name
         assert f"`{p.name}`" in readme, f"{p.name} is missing from docs/readme/policies.md"
+
+
+def test_pack_serves_as_the_pulumi_cli_starts_it() -> None:
+    """`pulumi preview --policy-pack policies` runs `python -m pulumi.policy <engine> <pack dir>`, which serves gRPC."""
+    import grpc
+    from google.protobuf import empty_pb2
+    from pulumi.runtime.proto import analyzer_pb2_grpc
+
+    with subprocess.Popen([sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:1", "."], cwd=ROOT / "policies",
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as server:
+        try:
+            port = server.stdout.readline().strip()
+            assert port.isdigit(), server.stderr.read()
+            with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+                stub = analyzer_pb2_grpc.AnalyzerStub(channel)
+                info = stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=30)
+                assert info.name == PACK_NAME
+                assert [p.name for p in info.policies] == [p.name for p in ALL_POLICIES]
+                assert {p.enforcementLevel for p in info.policies} == {proto.MANDATORY}
+                found = stub.Analyze(proto.AnalyzeRequest(type=PUBLIC_DB["type"], properties=_struct(PUBLIC_DB["inputs"]),
+                                                          urn=PUBLIC_DB["urn"], name="db"), timeout=30)
+                assert "aws-rds-instance-disallow-public-access" in {d.policyName for d in found.diagnostics}
+        finally:
+            server.kill()  # the pack serves until killed, as under the Pulumi CLI

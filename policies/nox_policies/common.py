@@ -59,14 +59,22 @@ def plain(value: Any) -> Any:
     if isinstance(value, Secret):
         return plain(value.value)
     if isinstance(value, Mapping):
-        target = value if isinstance(value, dict) else value["__target"]
+        target = value if isinstance(value, dict) else _target(value)
         return {k: plain(target[k]) for k in target}
     if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
-        target = value if isinstance(value, (list, tuple)) else value["__target"]
+        target = value if isinstance(value, (list, tuple)) else _target(value)
         return [plain(v) for v in target]
     if _is_unknown(value):
         return UNKNOWN
     return value
+
+
+def _target(proxy: Any) -> Any:
+    """What an SDK proxy (unknown-checking or secrets-preserving) wraps; other containers as they are."""
+    try:
+        return proxy["__target"]
+    except (KeyError, IndexError, TypeError):
+        return proxy
 
 
 def get(value: Any, *path: str | int) -> Any:
