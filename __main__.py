@@ -71,6 +71,9 @@ else:
         region=settings.region, tags=settings.tags,
     ), opts)
     pulumi.export("albDnsName", edge.load_balancer.dns_name)
+    # The release driver's CloudWatch gates read per-colour ALB metrics by these dimensions.
+    pulumi.export("albArnSuffix", edge.load_balancer.arn_suffix)
+    pulumi.export("targetGroupArnSuffixes", {c: tgs["app"].arn_suffix for c, tgs in edge.target_groups.items()})
     pulumi.export("autoScalingGroups", {c: g.name for c, g in fleet.groups.items()})
 
 pulumi.export("vpcId", network.vpc.id)

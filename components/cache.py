@@ -18,6 +18,7 @@ import pulumi_random as random
 from settings import CacheSettings
 
 from .kms import encryption_key
+from .security import app_only_security_group
 
 PORT = 6379
 # AUTH tokens: 16-128 printable characters; the only specials allowed are !&#$^<>-. Letters and
@@ -89,16 +90,10 @@ class Cache(pulumi.ComponentResource):
             f"{name}-subnets", name=f"{prefix}-cache", description=f"{prefix} {s.engine}: data subnets",
             subnet_ids=args.data_subnet_ids, opts=child,
         )
-        self.security_group = aws.ec2.SecurityGroup(
-            f"{name}-sg", vpc_id=args.vpc_id, description=f"{prefix} {s.engine}: {PORT} from the app only",
-            tags={"Name": f"{prefix}-cache"}, opts=child,
+        self.security_group = app_only_security_group(
+            name, service=s.engine, port=PORT, physical_name=f"{prefix}-cache", vpc_id=args.vpc_id,
+            sources=args.app_security_group_ids, parent=self,
         )
-        for i, source in enumerate(args.app_security_group_ids):
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-from-app-{i}", security_group_id=self.security_group.id, referenced_security_group_id=source,
-                ip_protocol="tcp", from_port=PORT, to_port=PORT,
-                description=f"{s.engine} from app security group {i}", opts=pulumi.ResourceOptions(parent=self.security_group),
-            )
         # Named after the family: an engine change creates the new group before the old one goes.
         self.parameter_group = aws.elasticache.ParameterGroup(
             f"{name}-params", name=f"{prefix}-cache-{s.family}", family=s.family,

@@ -16,9 +16,10 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from settings import DatabaseSettings
-from settings.loader import EFFECTIVE_CACHE_SIZE_MIB, SHARED_BUFFERS_MIB
+from settings.model import EFFECTIVE_CACHE_SIZE_MIB, SHARED_BUFFERS_MIB, fits_seed_memory
 
 from .kms import encryption_key
+from .security import app_only_security_group
 
 PORT = 5432
 DB_NAME = "nox"
@@ -129,8 +130,7 @@ class DatabaseArgs:
         if s.family != f"postgres{major}":
             raise ValueError(f"parameter-group family {s.family!r} does not match PostgreSQL {s.engine_version} "
                              f"(expected postgres{major})")
-        memory_mib = s.memory_gib * 1024
-        if 0.4 * memory_mib < SHARED_BUFFERS_MIB or 0.75 * memory_mib < EFFECTIVE_CACHE_SIZE_MIB:
+        if not fits_seed_memory(s.memory_gib):
             raise ValueError(f"{s.instance_class} ({s.memory_gib} GiB) cannot hold shared_buffers {SHARED_BUFFERS_MIB}MB "
                              f"and effective_cache_size {EFFECTIVE_CACHE_SIZE_MIB}MB")
         if s.max_connections != int(next(p.value for p in PARAMETERS if p.name == "max_connections")):
@@ -139,8 +139,6 @@ class DatabaseArgs:
             raise ValueError("app_security_group_ids is empty: nothing could reach the database")
         if len(self.data_subnet_ids) < 2:
             raise ValueError("a DB subnet group needs subnets in at least two availability zones")
-        if windows_overlap(BACKUP_WINDOW, MAINTENANCE_WINDOW):
-            raise ValueError("backup and maintenance windows overlap")
 
 
 class Database(pulumi.ComponentResource):
@@ -167,16 +165,10 @@ class Database(pulumi.ComponentResource):
                                   parent=self, logs_service=args.log_key is None, protect=args.protect)
         subnet_group = aws.rds.SubnetGroup(f"{name}-subnets", name=f"{prefix}-db", description=f"{prefix} PostgreSQL: data subnets",
                                            subnet_ids=args.data_subnet_ids, opts=child)
-        self.security_group = aws.ec2.SecurityGroup(
-            f"{name}-sg", vpc_id=args.vpc_id, description=f"{prefix} PostgreSQL: {PORT} from the app only",
-            tags={"Name": f"{prefix}-db"}, opts=child,
+        self.security_group = app_only_security_group(
+            name, service="PostgreSQL", port=PORT, physical_name=f"{prefix}-db", vpc_id=args.vpc_id,
+            sources=args.app_security_group_ids, parent=self,
         )
-        for i, source in enumerate(args.app_security_group_ids):
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-from-app-{i}", security_group_id=self.security_group.id, referenced_security_group_id=source,
-                ip_protocol="tcp", from_port=PORT, to_port=PORT,
-                description=f"PostgreSQL from app security group {i}", opts=pulumi.ResourceOptions(parent=self.security_group),
-            )
 
         self.parameter_group = aws.rds.ParameterGroup(
             # Named after the family: a major upgrade creates the new group before the old one goes.

@@ -189,6 +189,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     # Policies see the document exactly as a saved plan file holds it: `check` gives the same answer.
     doc = json.loads(json.dumps(plan.to_json()))
+    leaks = secret_leaks(doc)
+    if leaks:
+        _err("error: secret values reach the plan in clear text, so `pulumi up` would store them unencrypted:\n  "
+             + "\n  ".join(leaks[:20]) + ("\n  ..." if len(leaks) > 20 else "")
+             + "\nRead secret config with Config.get_secret/require_secret and keep values derived from secrets "
+               "in pulumi.Output.secret.")
+        return EXIT_FAILURE
     try:
         violations = evaluate(doc, policy_config)
     except UsageError:
@@ -196,6 +203,32 @@ def cmd_plan(args: argparse.Namespace) -> int:
     except Exception as err:
         return _fail("policy evaluation failed", err, args.debug)
     return _finish(args, doc, violations)
+
+
+def secret_leaks(doc: dict[str, Any]) -> list[str]:
+    """Where a mock secret (a `secure:` config placeholder or a generated secret) shows in clear text.
+
+    Every such value is marked secret when the mocks hand it out; finding one unredacted means the
+    program dropped the secret marking on the way, exactly what would leak in a real state file.
+    """
+    from .mocks import MOCK_SECRET_PREFIX  # also the start of the `secure:` placeholder
+
+    found: list[str] = []
+
+    def walk(value: Any, where: str) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{where}.{key}")
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, f"{where}[{i}]")
+        elif isinstance(value, str) and MOCK_SECRET_PREFIX in value:
+            found.append(where)
+
+    for res in doc["resources"]:
+        walk(res["inputs"], f"{res['type']} {res['name']}: inputs")
+    walk(doc["outputs"], "stack outputs")
+    return found
 
 
 def _finish(args: argparse.Namespace, doc: dict[str, Any], violations: list[Any]) -> int:
@@ -249,6 +282,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         violations = evaluate(doc, policy_config)
     except UsageError:
         raise
+    except policycheck.PlanError as err:
+        _err(f"error: {args.plan_file}: {err}")
+        return EXIT_CONFIG
     except Exception as err:
         return _fail("policy evaluation failed", err, args.debug)
 

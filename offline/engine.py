@@ -19,8 +19,10 @@ from typing import Any
 import pulumi
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import resource as runtime_resource
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -209,6 +211,11 @@ def run(stack: str, overrides: list[str] | tuple[str, ...] = (), root: Path = RO
     # run only; reference counting still frees everything acyclic.
     gc_was_enabled = gc.isenabled()
     gc.disable()
+    # The SDK walks the Python stack (and reads source lines) at every registration to send a
+    # source position the real engine shows in diagnostics; the mock monitor ignores it.
+    stack_trace = getattr(runtime_resource, "_get_stack_trace", None)
+    if stack_trace is not None:
+        runtime_resource._get_stack_trace = source_pb2.StackTrace
     try:
         _sync_await(run_pulumi_func(main))
         if failure:
@@ -216,6 +223,8 @@ def run(stack: str, overrides: list[str] | tuple[str, ...] = (), root: Path = RO
         plan = Plan(project=config.project, stack=stack, resources=ordered(monitor.records))
         plan.outputs = _sync_await(_resolve_outputs(root_resource))
     finally:
+        if stack_trace is not None:
+            runtime_resource._get_stack_trace = stack_trace
         if gc_was_enabled:
             gc.enable()
     return plan

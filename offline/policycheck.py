@@ -171,12 +171,16 @@ def evaluate(plan: Mapping[str, Any], config: Mapping[str, Any] | None = None,
     levels = resolve(policies, config)
     tags = dict(stack_tags or {})
     by_urn = {r["urn"]: r for r in records}
+    # Deserialized once per resource and shared by every policy, as the analyzer does per Analyze call.
+    props_of = {r["urn"]: _props(r.get("inputs")) for r in records}
 
     def provider_of(record: Mapping[str, Any]) -> PolicyProviderResource | None:
         prov = by_urn.get(_provider_urn(record.get("provider")) or "")
         if prov is None:
             return None
-        return PolicyProviderResource(prov["type"], _props(prov.get("inputs")), prov["urn"], prov["name"])
+        return PolicyProviderResource(prov["type"], props_of[prov["urn"]], prov["urn"], prov["name"])
+
+    providers = {r["urn"]: provider_of(r) for r in records}
 
     collector = _Collector()
     for policy in policies:
@@ -185,11 +189,11 @@ def evaluate(plan: Mapping[str, Any], config: Mapping[str, Any] | None = None,
             continue
         if isinstance(policy, ResourceValidationPolicy):
             for record in records:
-                args = ResourceValidationArgs(record["type"], _props(record.get("inputs")), record["urn"], record["name"],
-                                              _options(record), provider_of(record), dict(props), tags)
+                args = ResourceValidationArgs(record["type"], props_of[record["urn"]], record["urn"], record["name"],
+                                              _options(record), providers[record["urn"]], dict(props), tags)
                 _validate(collector, policy, level, args, record["urn"])
         elif isinstance(policy, StackValidationPolicy):
-            args = StackValidationArgs(_stack_resources(records, provider_of), dict(props), tags)
+            args = StackValidationArgs(_stack_resources(records, props_of, providers), dict(props), tags)
             _validate(collector, policy, level, args, None)
     return sorted(collector.found, key=lambda v: (LEVELS.index(v.level), v.policy, v.urn or "", v.message))
 
@@ -205,10 +209,11 @@ def _validate(collector: _Collector, policy: Policy, level: EnforcementLevel,
                                          f"policy '{policy.name}' failed: {type(err).__name__}: {err}", urn))
 
 
-def _stack_resources(records: list[Mapping[str, Any]], provider_of) -> list[PolicyResource]:
+def _stack_resources(records: list[Mapping[str, Any]], props_of: Mapping[str, Any],
+                     providers: Mapping[str, PolicyProviderResource | None]) -> list[PolicyResource]:
     """PolicyResources with parent and dependencies resolved to objects, as AnalyzeStack builds them."""
     resources = {
-        r["urn"]: PolicyResource(r["type"], _props(r.get("inputs")), r["urn"], r["name"], _options(r), provider_of(r),
+        r["urn"]: PolicyResource(r["type"], props_of[r["urn"]], r["urn"], r["name"], _options(r), providers[r["urn"]],
                                  None, [], {})
         for r in records
     }

@@ -8,7 +8,7 @@ a traceback.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pulumi
@@ -16,8 +16,10 @@ from pulumi.runtime import config as runtime_config
 
 from .model import (
     COLOURS,
+    EFFECTIVE_CACHE_SIZE_MIB,
     MAX_CONNECTIONS,
     MIN_POOL,
+    SHARED_BUFFERS_MIB,
     CacheSettings,
     DatabaseSettings,
     EdgeSettings,
@@ -26,6 +28,7 @@ from .model import (
     NetworkSettings,
     ReleaseSettings,
     StackSettings,
+    fits_seed_memory,
     pool_size,
 )
 from .schema import (
@@ -38,9 +41,6 @@ from .schema import (
 )
 
 NAMESPACE = "nox"
-# Seed postgresql.conf values that must fit in the instance's memory.
-SHARED_BUFFERS_MIB = 256
-EFFECTIVE_CACHE_SIZE_MIB = 1024
 
 
 class ConfigError(pulumi.RunError):
@@ -163,9 +163,9 @@ def _cross_field(v: dict[str, Any]) -> list[str]:
                  "cluster (and that `pulumi up` runs as)")
 
     # Database memory: the seed's shared_buffers and effective_cache_size must fit the class.
-    memory_mib = DB_INSTANCE_MEMORY_GIB[v["dbInstanceClass"]] * 1024
-    if 0.4 * memory_mib < SHARED_BUFFERS_MIB or 0.75 * memory_mib < EFFECTIVE_CACHE_SIZE_MIB:
-        p.append(f"nox:dbInstanceClass = {v['dbInstanceClass']!r} ({memory_mib // 1024} GiB): too small for the seed's "
+    memory_gib = DB_INSTANCE_MEMORY_GIB[v["dbInstanceClass"]]
+    if not fits_seed_memory(memory_gib):
+        p.append(f"nox:dbInstanceClass = {v['dbInstanceClass']!r} ({memory_gib} GiB): too small for the seed's "
                  f"shared_buffers {SHARED_BUFFERS_MIB}MB (<= 40% of memory) and effective_cache_size "
                  f"{EFFECTIVE_CACHE_SIZE_MIB}MB (<= 75%); use db.t4g.small or larger")
 
@@ -197,9 +197,18 @@ def _cross_field(v: dict[str, Any]) -> list[str]:
     return p
 
 
-def build(project: str, stack: str, region: str | None, raw: Mapping[str, Any]) -> StackSettings:
-    """Validate raw `nox:` values (keys without the namespace) and build the frozen settings."""
+def build(project: str, stack: str, region: str | None, raw: Mapping[str, Any],
+          secret_keys: Iterable[str] = ()) -> StackSettings:
+    """Validate raw `nox:` values (keys without the namespace) and build the frozen settings.
+
+    `secret_keys` names the keys the stack stores as secrets. No `nox:` setting is a secret (the
+    credentials are generated, never configured), and a secret read as plain config would be
+    stored in clear text, so a secret value is refused rather than silently unwrapped.
+    """
     v, problems = read_values(raw)
+    for name in sorted(secret_keys):
+        problems.append(f"{NAMESPACE}:{name} is stored as a secret, but no {NAMESPACE}: setting is secret: "
+                        f"set it without --secret (pulumi config set {NAMESPACE}:{name} <value>)")
     if not region:
         problems.append("aws:region is required (pulumi config set aws:region <region>)")
     if not problems:
@@ -265,6 +274,10 @@ def load_settings() -> StackSettings:
     """Read the running stack's configuration (real engine or mocks) and validate it."""
     prefix = f"{NAMESPACE}:"
     cfg = pulumi.Config(NAMESPACE)
-    raw = {k[len(prefix):]: cfg.get(k[len(prefix):]) for k in _config_keys() if k.startswith(prefix)}
+    keys = [k for k in _config_keys() if k.startswith(prefix)]
+    secret = [k[len(prefix):] for k in keys if runtime_config.is_config_secret(k)]
+    # Secret values are not read at all: Config.get would unwrap them (and warn about it).
+    raw = {k[len(prefix):]: cfg.get(k[len(prefix):]) for k in keys if k[len(prefix):] not in secret}
+    raw.update(dict.fromkeys(secret, ""))
     region = pulumi.Config("aws").get("region")
-    return build(pulumi.get_project(), pulumi.get_stack(), region, raw)
+    return build(pulumi.get_project(), pulumi.get_stack(), region, raw, secret)

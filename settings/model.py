@@ -13,6 +13,9 @@ MAX_CONNECTIONS = 200
 # Replication does not count: WAL senders have their own slots since PostgreSQL 12.
 ADMIN_CONNECTION_HEADROOM = 20
 MIN_POOL = 2
+# The seed's postgresql.conf buffers; the instance class must hold them (see fits_seed_memory).
+SHARED_BUFFERS_MIB = 256
+EFFECTIVE_CACHE_SIZE_MIB = 1024
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,12 @@ class StackSettings:
     def name(self) -> str:
         """Prefix of physical names: short, unique per project and stack."""
         return f"nox-{self.stack}"
+
+
+def fits_seed_memory(memory_gib: int) -> bool:
+    """shared_buffers within 40 % and effective_cache_size within 75 % of the instance's memory."""
+    memory_mib = memory_gib * 1024
+    return 0.4 * memory_mib >= SHARED_BUFFERS_MIB and 0.75 * memory_mib >= EFFECTIVE_CACHE_SIZE_MIB
 
 
 def pool_size(app_instances: int, max_connections: int = MAX_CONNECTIONS) -> int:

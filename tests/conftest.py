@@ -9,7 +9,7 @@ import pytest
 from offline import engine
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cached_plan(stack: str, overrides: tuple[str, ...]) -> engine.Plan:
     return engine.run(stack, overrides)
 

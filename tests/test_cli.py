@@ -160,6 +160,32 @@ def test_other_failures_exit_3_with_traceback_only_on_debug(capsys, monkeypatch)
     assert "Traceback" in capsys.readouterr().err
 
 
+def test_secure_nox_value_is_a_config_error(tmp_path, capsys, monkeypatch):
+    """No `nox:` setting is secret: a `secure:` one is refused before any resource, not read in clear."""
+    (tmp_path / "Pulumi.yaml").symlink_to(ROOT / "Pulumi.yaml")
+    stack_file = (ROOT / "Pulumi.dev.yaml").read_text()
+    (tmp_path / "Pulumi.leaky.yaml").write_text(stack_file.replace("config:\n", "config:\n  nox:owner:\n    secure: v1:AAAA\n", 1))
+    monkeypatch.setattr(cli, "ROOT", tmp_path)
+    assert cli.main(["plan", "--stack", "leaky", "--format", "json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "nox:owner is stored as a secret, but no nox: setting is secret" in err
+
+
+def test_secret_in_clear_text_fails_the_plan(capsys, monkeypatch):
+    """The last line of defence: a mock secret anywhere in the captured inputs fails the plan (exit 3)."""
+    leaky = engine.Plan("nox-infra", "dev", [{
+        "urn": "urn:pulumi:dev::nox-infra::aws:ssm/parameter:Parameter::leak", "type": "aws:ssm/parameter:Parameter",
+        "name": "leak", "parent": None, "dependencies": [], "provider": None, "protect": False, "custom": True,
+        "inputs": {"value": "postgres://nox:MOCK-SECRET-database-master-password@db:5432/nox"},
+    }], {})
+    monkeypatch.setattr(engine, "run", lambda *a, **k: leaky)
+    assert cli.main(["plan", "--stack", "dev", "--format", "json"]) == 3
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "secret values reach the plan in clear text" in err and "aws:ssm/parameter:Parameter leak: inputs.value" in err
+
+
 def test_mandatory_violation_in_a_live_plan_exits_1(capsys, monkeypatch, saved_plan):
     doc = json.loads(public_rds_plan(saved_plan).read_text())
     monkeypatch.setattr(engine, "run", lambda *a, **k: engine.Plan(doc["project"], doc["stack"], doc["resources"], doc["outputs"]))

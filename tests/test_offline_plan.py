@@ -190,3 +190,33 @@ def test_schema_validator_says_what_is_wrong(plan_for, mutate, message):
     with pytest.raises(report.PlanSchemaError, match=re.escape(message)):
         report.validate(doc)
 
+
+
+# --- benchmark helpers (the timing itself is `make bench`, not a test) ------------------------------
+
+def test_bench_floor_loads_what_the_plan_loaded_and_prints_a_table():
+    from offline import bench
+
+    log = "\n".join([
+        "import time: self [us] | cumulative | imported package",
+        "import time:       116 |        116 |   _io",
+        "import time:      5000 |      9000 |     pulumi_aws.ec2._inputs",
+        "import time:       300 |        300 | pulumi_aws.ec2.vpc",
+        "import time:       200 |        200 | pulumi_random.random_password",
+        "import time:       100 |        100 | settings.loader",
+        "import time:       100 |        100 | pulumi_policy",
+    ])
+    modules = bench._sdk_modules(log)
+    assert modules == ["pulumi_aws.ec2._inputs", "pulumi_aws.ec2.vpc", "pulumi_random.random_password"]
+    # packages first (their __init__ is what a program runs on `aws.ec2.Vpc`), then the modules
+    assert bench._load_order(modules) == ["pulumi_aws", "pulumi_random", "pulumi_aws.ec2", *modules]
+    rows = [{"stack": "dev", "resources": 115, "plan": 1.3, "floor": 1.0, "ratio": 1.3, "plan_cpu": 1.2,
+             "floor_cpu": 1.0, "cpu_ratio": 1.2}, {"stack": "prod", "resources": 151, "plan": 1.5, "floor": 1.0,
+                                                   "ratio": 1.5, "plan_cpu": 1.5, "floor_cpu": 1.0, "cpu_ratio": 1.5}]
+    text = bench.table(rows, 5)
+    assert "median of 5 fresh processes" in text
+    assert re.search(r"^dev +115 +1\.300 +1\.000 +1\.30 +ok", text, re.M)
+    assert re.search(r"^prod +151 +1\.500 +1\.000 +1\.50 +above 1\.3", text, re.M)
+    assert bench.plan_cmd("prod", ["nox:platform=asg"])[-2:] == ["--set", "nox:platform=asg"]
+    # the floor program itself, in-process: the same engine, N trivial resources
+    assert bench.run_floor({"stack": "dev", "count": 7, "modules": ["pulumi_random.random_password"], "overrides": []}) == 7

@@ -145,6 +145,12 @@ def test_every_key_has_a_bad_value_case_or_is_free_form():
                         "eksNodeMin", "eksNodeMax", "eksNodeDesired", "hpaMinReplicas"}
 
 
+def test_secret_nox_value_is_refused_not_unwrapped():
+    raw = stack_raw("dev")
+    with pytest.raises(ConfigError, match=r"nox:domain is stored as a secret, but no nox: setting is secret"):
+        build("nox-infra", "dev", "us-west-2", raw, secret_keys=["domain"])
+
+
 def test_unknown_key_is_an_error_not_ignored():
     assert "nox:azCuont is not a known setting" in problems("dev", azCuont="3")
 
