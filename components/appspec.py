@@ -29,6 +29,11 @@ HSTS = "max-age=31536000; includeSubDomains; preload"
 CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline';"
 
 
+# ALB's valid values for access_control_allow_methods: GET, HEAD, POST, DELETE, CONNECT, OPTIONS,
+# TRACE, PATCH (ELB ListenerAttribute reference). CONNECT and TRACE have no business in an API.
+CORS_METHODS = ("GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS")
+
+
 def response_header_attributes(cors_allow_origin: str) -> dict[str, str]:
     """HTTPS listener attributes: the seed's security headers plus CORS, server header off."""
     return {
@@ -37,7 +42,9 @@ def response_header_attributes(cors_allow_origin: str) -> dict[str, str]:
         "routing.http.response.x_content_type_options.header_value": "nosniff",
         "routing.http.response.content_security_policy.header_value": CONTENT_SECURITY_POLICY,
         "routing.http.response.access_control_allow_origin.header_value": cors_allow_origin,
-        "routing.http.response.access_control_allow_methods.header_value": "GET,POST,PUT,PATCH,DELETE,OPTIONS",
+        # Only the methods ALB documents as valid for this attribute (it lists no PUT): a
+        # cross-origin PUT would have to be answered by the app's own CORS handling.
+        "routing.http.response.access_control_allow_methods.header_value": ",".join(CORS_METHODS),
         "routing.http.response.access_control_allow_headers.header_value": "Authorization,Content-Type,X-Canary-User",
         "routing.http.response.access_control_allow_credentials.header_value": "true",
         "routing.http.response.access_control_max_age.header_value": "600",

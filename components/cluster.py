@@ -96,8 +96,13 @@ def irsa_role(
     parent: pulumi.Resource,
     managed_policy_arns: Sequence[pulumi.Input[str]] = (),
     inline_policy: pulumi.Input[str] | None = None,
-) -> aws.iam.Role:
-    """An IAM role for one Kubernetes service account (IRSA). Used for every pod role."""
+) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
+    """An IAM role for one Kubernetes service account (IRSA). Used for every pod role.
+
+    Returns the role and its grants (policy attachments, inline policy). Whatever uses the role
+    must depend on the grants too: `depends_on` a role does not reach its child resources, and
+    without that edge the grants may be missing at create time and are deleted first on destroy.
+    """
     opts = pulumi.ResourceOptions(parent=parent)
     role = aws.iam.Role(
         name,
@@ -107,15 +112,20 @@ def irsa_role(
         ),
         opts=opts,
     )
-    for i, arn in enumerate(managed_policy_arns):
+    grants: list[pulumi.Resource] = [
         aws.iam.RolePolicyAttachment(f"{name}-policy-{i}", role=role.name, policy_arn=arn,
                                      opts=pulumi.ResourceOptions(parent=role))
+        for i, arn in enumerate(managed_policy_arns)
+    ]
     if inline_policy is not None:
-        aws.iam.RolePolicy(f"{name}-inline", role=role.id, policy=inline_policy, opts=pulumi.ResourceOptions(parent=role))
-    return role
+        grants.append(aws.iam.RolePolicy(f"{name}-inline", role=role.id, policy=inline_policy,
+                                         opts=pulumi.ResourceOptions(parent=role)))
+    return role, grants
 
 
-def _service_role(name: str, service: str, policies: Sequence[pulumi.Input[str]], parent: pulumi.Resource) -> aws.iam.Role:
+def _service_role(name: str, service: str, policies: Sequence[pulumi.Input[str]],
+                  parent: pulumi.Resource) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
+    """A role for an AWS service, and its policy attachments (see `irsa_role` on depending on them)."""
     role = aws.iam.Role(
         name,
         assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
@@ -123,10 +133,11 @@ def _service_role(name: str, service: str, policies: Sequence[pulumi.Input[str]]
         }]}),
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    for i, arn in enumerate(policies):
+    return role, [
         aws.iam.RolePolicyAttachment(f"{name}-policy-{i}", role=role.name, policy_arn=arn,
                                      opts=pulumi.ResourceOptions(parent=role))
-    return role
+        for i, arn in enumerate(policies)
+    ]
 
 
 @dataclass(frozen=True)
@@ -159,6 +170,7 @@ class Cluster(pulumi.ComponentResource):
     oidc_provider: aws.iam.OpenIdConnectProvider
     oidc_issuer: pulumi.Output[str]
     kubeconfig: pulumi.Output[str]
+    admin_access: list[pulumi.Resource]
     k8s_provider: k8s.Provider
     lb_controller: k8s.helm.v3.Release
     metrics_server: k8s.helm.v3.Release
@@ -179,13 +191,16 @@ class Cluster(pulumi.ComponentResource):
         # --- control plane ---------------------------------------------------------------------
         secrets_key = encryption_key(f"{self.name}-eks-secrets", description=f"{self.name} EKS Kubernetes Secrets envelope encryption",
                                      parent=self, protect=args.protect)
-        cluster_role = _service_role(f"{name}-cluster-role", "eks.amazonaws.com", [managed("AmazonEKSClusterPolicy")], self)
+        cluster_role, cluster_grants = _service_role(f"{name}-cluster-role", "eks.amazonaws.com",
+                                                     [managed("AmazonEKSClusterPolicy")], self)
         # The key policy delegates to IAM; the control plane uses the key through its role.
-        aws.iam.RolePolicy(f"{name}-cluster-role-kms", role=cluster_role.id, policy=secrets_key.arn.apply(lambda arn: json.dumps({
+        kms_use = secrets_key.arn.apply(lambda arn: json.dumps({
             "Version": "2012-10-17",
             "Statement": [{"Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"],
                            "Resource": arn}],
-        })), opts=pulumi.ResourceOptions(parent=cluster_role))
+        }))
+        cluster_grants.append(aws.iam.RolePolicy(f"{name}-cluster-role-kms", role=cluster_role.id, policy=kms_use,
+                                                 opts=pulumi.ResourceOptions(parent=cluster_role)))
 
         # EKS creates /aws/eks/<name>/cluster on first use with no retention and no key: own it first.
         log_group = aws.cloudwatch.LogGroup(
@@ -211,21 +226,28 @@ class Cluster(pulumi.ComponentResource):
             bootstrap_self_managed_addons=False,
             upgrade_policy={"support_type": "STANDARD"},
             deletion_protection=args.protect,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, cluster_role], protect=args.protect),
+            # The role's policies too (AWS provider docs): without them EKS cannot create, nor on
+            # delete clean up, the ENIs and security groups it manages; a destroy would detach them first.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, cluster_role, *cluster_grants], protect=args.protect),
         )
         cluster_name = self.eks_cluster.name
         # Managed nodes without launch-template security groups get the cluster security group,
         # and so do their pods (VPC CNI): this is the group the data tier admits.
         self.node_security_group_id = self.eks_cluster.vpc_config.apply(lambda v: v.cluster_security_group_id)
 
+        # Kubernetes API access for the admin role (the identity that runs Pulumi). The Kubernetes
+        # provider depends on it, so every Kubernetes resource is applied after it exists and
+        # deleted before it goes (otherwise a destroy could revoke access before the Ingress,
+        # whose finalizer needs the API, is deleted).
+        self.admin_access: list[pulumi.Resource] = []
         if s.admin_role_arn:
             entry = aws.eks.AccessEntry(f"{name}-admin", cluster_name=cluster_name, principal_arn=s.admin_role_arn,
                                         type="STANDARD", opts=child)
-            aws.eks.AccessPolicyAssociation(
+            self.admin_access = [entry, aws.eks.AccessPolicyAssociation(
                 f"{name}-admin-policy", cluster_name=cluster_name, principal_arn=s.admin_role_arn,
                 policy_arn=partition.apply(lambda p: f"arn:{p}:eks::aws:cluster-access-policy/{CLUSTER_ADMIN_POLICY}"),
                 access_scope={"type": "cluster"}, opts=pulumi.ResourceOptions(parent=self, depends_on=[entry]),
-            )
+            )]
 
         # --- IRSA -------------------------------------------------------------------------------
         self.oidc_issuer = self.eks_cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)
@@ -234,13 +256,14 @@ class Cluster(pulumi.ComponentResource):
             f"{name}-oidc", url=self.oidc_issuer, client_id_lists=[STS_AUDIENCE], opts=child,
         )
 
-        def irsa(role_name: str, namespace: str, sa: str, policies: Sequence[pulumi.Input[str]]) -> aws.iam.Role:
+        def irsa(role_name: str, namespace: str, sa: str,
+                 policies: Sequence[pulumi.Input[str]]) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
             return irsa_role(role_name, oidc_provider=self.oidc_provider, issuer_url=self.oidc_issuer,
                              namespace=namespace, service_account=sa, parent=self, managed_policy_arns=policies)
 
-        cni_role = irsa(f"{name}-vpc-cni-role", SYSTEM_NAMESPACE, "aws-node", [managed("AmazonEKS_CNI_Policy")])
-        ebs_role = irsa(f"{name}-ebs-csi-role", SYSTEM_NAMESPACE, "ebs-csi-controller-sa",
-                        [managed("service-role/AmazonEBSCSIDriverPolicy")])
+        cni_role, cni_grants = irsa(f"{name}-vpc-cni-role", SYSTEM_NAMESPACE, "aws-node", [managed("AmazonEKS_CNI_Policy")])
+        ebs_role, ebs_grants = irsa(f"{name}-ebs-csi-role", SYSTEM_NAMESPACE, "ebs-csi-controller-sa",
+                                    [managed("service-role/AmazonEBSCSIDriverPolicy")])
 
         # --- add-ons that nodes need to become Ready -------------------------------------------
         def addon(addon_name: str, depends_on: Sequence[pulumi.Resource] = (), **kwargs) -> aws.eks.Addon:
@@ -253,13 +276,13 @@ class Cluster(pulumi.ComponentResource):
             )
 
         # Network policy enforcement on: the workload's NetworkPolicies are enforced by the VPC CNI agent.
-        vpc_cni = addon("vpc-cni", service_account_role_arn=cni_role.arn,
+        vpc_cni = addon("vpc-cni", cni_grants, service_account_role_arn=cni_role.arn,
                         configuration_values=json.dumps({"enableNetworkPolicy": "true"}))
         kube_proxy = addon("kube-proxy")
         pod_identity = addon("eks-pod-identity-agent")
 
         # --- nodes ------------------------------------------------------------------------------
-        node_role = _service_role(f"{name}-node-role", "ec2.amazonaws.com", [
+        node_role, node_grants = _service_role(f"{name}-node-role", "ec2.amazonaws.com", [
             managed("AmazonEKSWorkerNodePolicy"),
             # Pull-only is the least privilege for nodes (ReadOnly also lists and describes repos).
             managed("AmazonEC2ContainerRegistryPullOnly"),
@@ -306,7 +329,9 @@ class Cluster(pulumi.ComponentResource):
             update_config={"max_unavailable": 1},
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},
             opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[vpc_cni, kube_proxy, pod_identity],
+                # The node role's policies (AWS provider docs: nodes must join, and on delete EKS must
+                # still be able to drain and terminate them) and the CNI role's (pod IPs, ENI cleanup).
+                parent=self, depends_on=[vpc_cni, kube_proxy, pod_identity, *node_grants, *cni_grants],
                 # An autoscaler (or an operator) owns desired size after creation.
                 ignore_changes=["scalingConfig.desiredSize"],
             ),
@@ -314,20 +339,21 @@ class Cluster(pulumi.ComponentResource):
 
         # --- add-ons that need running nodes ----------------------------------------------------
         coredns = addon("coredns", depends_on=[self.node_group])
-        addon("aws-ebs-csi-driver", depends_on=[self.node_group], service_account_role_arn=ebs_role.arn)
+        addon("aws-ebs-csi-driver", depends_on=[self.node_group, *ebs_grants], service_account_role_arn=ebs_role.arn)
 
         # --- Kubernetes provider ------------------------------------------------------------------
         self.kubeconfig = pulumi.Output.secret(pulumi.Output.all(
             cluster_name, self.eks_cluster.endpoint, self.eks_cluster.certificate_authority.data, region,
         ).apply(lambda a: kubeconfig_json(*a)))
-        self.k8s_provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.kubeconfig, enable_server_side_apply=True, opts=child)
+        self.k8s_provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.kubeconfig, enable_server_side_apply=True,
+                                         opts=pulumi.ResourceOptions(parent=self, depends_on=self.admin_access))
 
         # --- cluster-level Helm releases ------------------------------------------------------------
         # Charts need nodes to run on and cluster DNS to reach the AWS APIs.
         helm_opts = pulumi.ResourceOptions(parent=self, provider=self.k8s_provider, depends_on=[self.node_group, coredns])
         lb_policy = aws.iam.Policy(f"{name}-lb-controller-policy", description="AWS Load Balancer Controller (published policy)",
                                    policy=lb_controller_policy(), opts=child)
-        lb_role = irsa(f"{name}-lb-controller-role", SYSTEM_NAMESPACE, LB_CONTROLLER_SA, [lb_policy.arn])
+        lb_role, lb_grants = irsa(f"{name}-lb-controller-role", SYSTEM_NAMESPACE, LB_CONTROLLER_SA, [lb_policy.arn])
         self.lb_controller = k8s.helm.v3.Release(
             f"{name}-lb-controller",
             name=LB_CONTROLLER_CHART,
@@ -343,7 +369,8 @@ class Cluster(pulumi.ComponentResource):
                 "serviceAccount": {"create": True, "name": LB_CONTROLLER_SA,
                                    "annotations": {"eks.amazonaws.com/role-arn": lb_role.arn}},
             },
-            opts=helm_opts,
+            # The controller must keep its policy until the Ingress (finalizer) has deleted the ALB.
+            opts=pulumi.ResourceOptions.merge(helm_opts, pulumi.ResourceOptions(depends_on=lb_grants)),
         )
         self.metrics_server = k8s.helm.v3.Release(
             f"{name}-metrics-server",

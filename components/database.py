@@ -43,6 +43,11 @@ MONITORING_INTERVAL = 60
 PERFORMANCE_INSIGHTS_RETENTION_DAYS = 7  # the free tier
 STATIC, DYNAMIC = "pending-reboot", "immediate"
 PAGE_KIB = 8  # shared_buffers and effective_cache_size are counted in 8 kB pages
+# RDS for PostgreSQL runs 64 MB WAL segments (stock PostgreSQL: 16 MB). PostgreSQL refuses to start
+# when min_wal_size or max_wal_size is below two segments, so the seed's min_wal_size = 80MB (stock
+# PostgreSQL's default, five 16 MB segments) becomes RDS's own default, 192 MB (three segments).
+RDS_WAL_SEGMENT_MB = 64
+MIN_WAL_SIZE_MB = 192
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,8 @@ PARAMETERS: tuple[PgParameter, ...] = (
     PgParameter("work_mem", "4096", "kB", DYNAMIC, "work_mem = 4MB"),
     PgParameter("maintenance_work_mem", "65536", "kB", DYNAMIC, "maintenance_work_mem = 64MB"),
     PgParameter("max_wal_size", "1024", "MB", DYNAMIC, "max_wal_size = 1GB"),
-    PgParameter("min_wal_size", "80", "MB", DYNAMIC, "min_wal_size = 80MB"),
+    PgParameter("min_wal_size", str(MIN_WAL_SIZE_MB), "MB", DYNAMIC,
+                "min_wal_size = 80MB, raised to RDS's default: 80 MB is under two of RDS's 64 MB WAL segments"),
     PgParameter("checkpoint_completion_target", "0.9", "fraction", DYNAMIC, "checkpoint_completion_target = 0.9"),
     PgParameter("random_page_cost", "1.1", "cost units", DYNAMIC, "random_page_cost = 1.1"),
     PgParameter("seq_page_cost", "1", "cost units", DYNAMIC, "seq_page_cost = 1.0"),
@@ -135,6 +141,10 @@ class DatabaseArgs:
                              f"and effective_cache_size {EFFECTIVE_CACHE_SIZE_MIB}MB")
         if s.max_connections != int(next(p.value for p in PARAMETERS if p.name == "max_connections")):
             raise ValueError(f"settings.max_connections {s.max_connections} differs from the parameter group")
+        if s.max_allocated_storage * 10 < s.allocated_storage * 11:
+            # RDS: "Invalid max storage size" unless the autoscaling ceiling is >= 110% of allocated.
+            raise ValueError(f"max_allocated_storage {s.max_allocated_storage} GiB must be at least 10% above "
+                             f"allocated_storage {s.allocated_storage} GiB for RDS storage autoscaling")
         if not self.app_security_group_ids:
             raise ValueError("app_security_group_ids is empty: nothing could reach the database")
         if len(self.data_subnet_ids) < 2:
@@ -182,7 +192,7 @@ class Database(pulumi.ComponentResource):
             min_upper=2, min_lower=2, min_numeric=2, min_special=2, opts=child,
         )
         self.password = pulumi.Output.secret(pw.result)
-        monitoring_role = self._monitoring_role(name, partition)
+        monitoring_role, monitoring_policy = self._monitoring_role(name, partition)
 
         identifier = f"{prefix}-db"
         log_key_arn = (args.log_key or self.key).arn
@@ -196,7 +206,6 @@ class Database(pulumi.ComponentResource):
             kms_key_id=self.key.arn,
             parameter_group_name=self.parameter_group.name,
             vpc_security_group_ids=[self.security_group.id],
-            db_subnet_group_name=subnet_group.name,
             port=PORT,
             publicly_accessible=False,
             iam_database_authentication_enabled=True,
@@ -221,6 +230,7 @@ class Database(pulumi.ComponentResource):
             engine="postgres",
             engine_version=s.engine_version,
             allocated_storage=s.allocated_storage,
+            db_subnet_group_name=subnet_group.name,
             multi_az=s.multi_az,
             db_name=DB_NAME,
             username=USERNAME,
@@ -230,17 +240,20 @@ class Database(pulumi.ComponentResource):
             skip_final_snapshot=not args.protect,
             final_snapshot_identifier=f"{identifier}-final" if args.protect else None,
             **common,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=[monitoring_role, *primary_logs]),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect,
+                                        depends_on=[monitoring_role, monitoring_policy, *primary_logs]),
         )
 
         self.replica = None
         if s.read_replica:
             replica_id = f"{prefix}-db-replica"
             replica_logs = self._log_groups(name, replica_id, log_key_arn, args.log_retention_days, "replica")
-            # Same region: the source is named by identifier. RDS places the replica in an AZ of the
-            # subnet group (not pinned: a Multi-AZ primary moves between AZs on failover). Engine,
-            # version, storage size and credentials come from the source; a replica takes no final
-            # snapshot and needs no automated backups of its own (AWS Backup covers the primary).
+            # Same region: the source is named by identifier, and then RDS refuses a DBSubnetGroupName
+            # (DBSubnetGroupNotAllowedFault; only an ARN source may name one): the replica inherits the
+            # primary's subnet group. RDS places it in an AZ of that group (not pinned: a Multi-AZ
+            # primary moves between AZs on failover). Engine, version, storage size and credentials
+            # come from the source; a replica takes no final snapshot and needs no automated backups
+            # of its own (AWS Backup covers the primary).
             self.replica = aws.rds.Instance(
                 f"{name}-replica",
                 identifier=replica_id,
@@ -249,7 +262,8 @@ class Database(pulumi.ComponentResource):
                 backup_retention_period=0,
                 skip_final_snapshot=True,
                 **common,
-                opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=[monitoring_role, *replica_logs]),
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect,
+                                            depends_on=[monitoring_role, monitoring_policy, *replica_logs]),
             )
 
         self._backups(name, args, partition)
@@ -266,7 +280,7 @@ class Database(pulumi.ComponentResource):
     def _url(self, host: pulumi.Output[str]) -> pulumi.Output[str]:
         return pulumi.Output.secret(pulumi.Output.all(self.password, host).apply(lambda a: postgres_url(*a)))
 
-    def _monitoring_role(self, name: str, partition: pulumi.Output[str]) -> aws.iam.Role:
+    def _monitoring_role(self, name: str, partition: pulumi.Output[str]) -> tuple[aws.iam.Role, aws.iam.RolePolicyAttachment]:
         role = aws.iam.Role(
             f"{name}-monitoring-role",
             description="RDS enhanced monitoring publishes OS metrics to CloudWatch Logs",
@@ -275,12 +289,12 @@ class Database(pulumi.ComponentResource):
             }]}),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        aws.iam.RolePolicyAttachment(
+        attachment = aws.iam.RolePolicyAttachment(
             f"{name}-monitoring-policy", role=role.name,
             policy_arn=partition.apply(lambda p: f"arn:{p}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"),
             opts=pulumi.ResourceOptions(parent=role),
         )
-        return role
+        return role, attachment
 
     def _log_groups(self, name: str, identifier: str, key_arn: pulumi.Output[str], retention: int,
                     which: str) -> list[aws.cloudwatch.LogGroup]:

@@ -42,6 +42,10 @@ RATE_LIMITS: dict[str, int] = {"/api/auth/": 300, "/api/": 600}  # URI path pref
 # nginx `proxy-body-size 10m` (Ingress) / client_max_body_size: 10 MiB.
 BODY_SIZE_LIMIT_BYTES = 10 * 1024 * 1024
 # Covers the seed's `if ($request_uri ~* ...) { return 403; }` blocks (see docs/readme/edge-fleet.md).
+# Capacity (WCU, AWS's published costs): Common 700 + Known bad inputs 200 + SQLi 200 = 1100; the
+# auth rate rule 2 + STARTS_WITH 2 + 2 transformations x 10 = 24, the api rate rule 2 + 2 x 22 = 46,
+# the Content-Length regex 3 + 10, geo 1: about 1184, under the 1500 WCU a web ACL includes
+# (tests/test_edge.py recomputes it from the rules).
 MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet")
 # Rules of a managed group that only count. SizeRestrictions_BODY blocks bodies over 8 KB, which
 # would refuse every upload the seed allows (up to 10 MiB); the body limit rule below replaces it.

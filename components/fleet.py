@@ -59,9 +59,14 @@ ALARM_EVALUATION_PERIODS = 2
 HIGH_CPU_PERCENT = 70
 LOW_CPU_PERCENT = 30
 HIGH_CPU_ALARM, LOW_CPU_ALARM = "NOX-API-High-CPU", "NOX-API-Low-CPU"  # the seed's names, kept as the prefix
-# Instance refresh: replace at most 10 % at a time and roll back on failure (needs a pinned
-# launch template version, which the groups use).
+# Instance refresh: keep 90 % in service (AWS still replaces at least one instance at a time, so a
+# group of 3 dips to 2). No auto rollback: AWS rolls back to the group's configuration from before
+# StartInstanceRefresh, but the provider updates the group's launch template version first
+# (UpdateAutoScalingGroup, then StartInstanceRefresh), so a "rollback" would relaunch the new,
+# failing version (hashicorp/terraform-provider-aws#34189). Rolling back is the release's job:
+# the previous image on the other colour, or the previous config re-applied.
 MIN_HEALTHY_PERCENTAGE = 90
+AUTO_ROLLBACK = False
 
 
 def capacity(settings: FleetSettings, release: ReleaseSettings, colour: str) -> dict[str, int]:
@@ -140,7 +145,7 @@ class FleetArgs:
     private_subnet_ids: list[pulumi.Output[str]]
     app_security_group_id: pulumi.Input[str]
     target_group_arns: dict[str, list[pulumi.Output[str]]]
-    secrets: Any  # components.secrets.AppSecrets: .secret and .read_policy_json()
+    secrets: Any  # components.secrets.AppSecrets: .secret, .read_policy_json(), and a resource to wait for
     db_pool_max: int
     region: str
     # Propagated to instances and volumes: the provider's default tags do not reach what an ASG launches.
@@ -256,20 +261,27 @@ class AppFleet(pulumi.ComponentResource):
             target_group_arns=args.target_group_arns[colour],
             health_check_type=HEALTH_CHECK_TYPE, health_check_grace_period=HEALTH_CHECK_GRACE_SECONDS,
             default_cooldown=DEFAULT_COOLDOWN_SECONDS,
+            # Only acts on Spot capacity; these groups are On-Demand, so it is inert until Spot is mixed in.
             capacity_rebalance=True,
             enabled_metrics=list(ENABLED_METRICS), metrics_granularity="1Minute",
             service_linked_role_arn=self.service_role.arn,
-            # A pinned version (not $Latest): changes roll out through the instance refresh below, and
-            # auto rollback needs a specific version to return to.
+            # A pinned version (not $Latest): every template change is a new version, which starts
+            # the instance refresh below (and the preview shows it).
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},
             instance_refresh={"strategy": "Rolling", "preferences": {
-                "min_healthy_percentage": MIN_HEALTHY_PERCENTAGE, "skip_matching": True, "auto_rollback": True,
+                "min_healthy_percentage": MIN_HEALTHY_PERCENTAGE, "skip_matching": True, "auto_rollback": AUTO_ROLLBACK,
             }},
             tags=[{"key": k, "value": v, "propagate_at_launch": True} for k, v in tags.items()],
             # A serving group's desired capacity belongs to its scaling policies once created; a
             # `pulumi up` must not reset it to the configured value in the middle of a busy hour.
-            # An idle group has no policies, so it keeps the field and is held at zero.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desired_capacity"] if serving else None),
+            # An idle group has no policies, so it keeps the field and is held at zero. (An idle
+            # group that starts serving is therefore raised by AWS to its new min size, not to
+            # `desired`: UpdateAutoScalingGroup with a larger MinSize and no DesiredCapacity.)
+            # depends_on the app secrets: instances read the secret's value at boot, and it exists
+            # only once the database and cache are up; launched earlier, they would fail user data,
+            # fail their health checks and be replaced until it does.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desired_capacity"] if serving else None,
+                                        depends_on=[args.secrets]),
         )
 
     def _scaling(self, name: str, args: FleetArgs, colour: str) -> None:

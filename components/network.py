@@ -151,11 +151,22 @@ class Network(pulumi.ComponentResource):
             f"{name}-flow-logs", name=f"/nox/{args.name_prefix}/vpc-flow-logs",
             retention_in_days=s.log_retention_days, kms_key_id=self.log_key.arn, opts=child,
         )
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        region = aws.get_region_output(opts=invoke).region
+        partition = aws.get_partition_output(opts=invoke).partition
+        # Confused-deputy guard (AWS's flow-logs role example): only flow logs of this account
+        # and region may assume the role.
         role = aws.iam.Role(
             f"{name}-flow-logs-role",
-            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole",
-            }]}),
+            assume_role_policy=pulumi.Output.all(account, region, partition).apply(lambda a: json.dumps({
+                "Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole",
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": a[0]},
+                        "ArnLike": {"aws:SourceArn": f"arn:{a[2]}:ec2:{a[1]}:{a[0]}:vpc-flow-log/*"},
+                    },
+                }]})),
             opts=child,
         )
         aws.iam.RolePolicy(

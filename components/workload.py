@@ -95,7 +95,9 @@ def forward_action(targets: list[tuple[str, int, int]]) -> str:
     return json.dumps({
         "type": "forward",
         "forwardConfig": {
-            "targetGroups": [{"serviceName": n, "servicePort": str(p), "weight": w} for n, p, w in targets],
+            # servicePort is an IntOrString: a JSON string names a Service port ("http"), a JSON
+            # number is the port number. "80" would look for a port *named* "80" and fail.
+            "targetGroups": [{"serviceName": n, "servicePort": p, "weight": w} for n, p, w in targets],
             # Off: with stickiness a rollback (weight 0) would keep stuck clients on the bad colour.
             "targetGroupStickinessConfig": {"enabled": False},
         },
@@ -279,9 +281,10 @@ class Workload(pulumi.ComponentResource):
         ns = self.namespace.metadata.name
 
         # --- identity and secret ------------------------------------------------------------------
-        role = irsa_role(f"{name}-app-role", oidc_provider=cluster.oidc_provider, issuer_url=cluster.oidc_issuer,
-                         namespace=NAMESPACE, service_account=SERVICE_ACCOUNT, parent=self,
-                         inline_policy=args.secrets.read_policy_json())
+        # The Deployment depends on the role's grants: a pod must not start before it may read its secret.
+        role, role_grants = irsa_role(f"{name}-app-role", oidc_provider=cluster.oidc_provider, issuer_url=cluster.oidc_issuer,
+                                      namespace=NAMESPACE, service_account=SERVICE_ACCOUNT, parent=self,
+                                      inline_policy=args.secrets.read_policy_json())
         self.service_account = k8s.core.v1.ServiceAccount(f"{name}-sa", metadata={
             "name": SERVICE_ACCOUNT, "namespace": ns, "labels": {"app": APP},
             "annotations": {"eks.amazonaws.com/role-arn": role.arn},
@@ -306,7 +309,8 @@ class Workload(pulumi.ComponentResource):
                 "selector": {"matchLabels": sel},
                 "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"}},
                 "template": {"metadata": {"labels": sel}, "spec": pod_spec(colour, r.image(colour), args.db_pool_max)},
-            }, opts=opts_with(self.secret, self.service_account, cluster.lb_controller, ignore_changes=["spec.replicas"]))
+            }, opts=opts_with(self.secret, self.service_account, cluster.lb_controller, *role_grants,
+                              ignore_changes=["spec.replicas"]))
 
             services.append(self._service(name, api_service_name(colour), sel, API_SERVICE_PORT, "http", ns))
             services.append(self._service(name, ws_service_name(colour), sel, appspec.WS_PORT, "websocket", ns, ws=True))

@@ -134,9 +134,11 @@ def _cross_field(v: dict[str, Any]) -> list[str]:
     ordered("asgMin", "asgDesired", "asgMax")
     ordered("eksNodeMin", "eksNodeDesired", "eksNodeMax")
     ordered("hpaMinReplicas", None, "hpaMaxReplicas")
-    if v["dbAllocatedStorage"] >= v["dbMaxAllocatedStorage"]:
-        p.append(f"nox:dbMaxAllocatedStorage = {v['dbMaxAllocatedStorage']}: must be greater than "
-                 f"nox:dbAllocatedStorage ({v['dbAllocatedStorage']}) for storage autoscaling")
+    # RDS refuses a storage-autoscaling ceiling under 110 % of the allocated storage.
+    if v["dbMaxAllocatedStorage"] * 10 < v["dbAllocatedStorage"] * 11:
+        p.append(f"nox:dbMaxAllocatedStorage = {v['dbMaxAllocatedStorage']}: must be at least 110% of "
+                 f"nox:dbAllocatedStorage ({v['dbAllocatedStorage']}), i.e. >= {-(-v['dbAllocatedStorage'] * 11 // 10)}, "
+                 "for storage autoscaling")
 
     # TLS certificate: exactly one source.
     if bool(v["hostedZoneId"]) == bool(v["certificateArn"]):

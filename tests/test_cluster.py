@@ -252,6 +252,40 @@ def test_lb_controller_values_and_role(prod):
     assert json.loads(policy["inputs"]["policy"]) == json.loads(c.LB_CONTROLLER_POLICY_FILE.read_text())
 
 
+def _grants(plan, role):
+    return {r["urn"] for r in plan.resources
+            if r["parent"] == role["urn"] and r["type"] in (ATTACH, "aws:iam/rolePolicy:RolePolicy")}
+
+
+def test_every_role_user_depends_on_the_roles_policies(prod):
+    # depends_on a Role does not reach its child attachments. Without these edges EKS, nodes and
+    # the controller could start before they hold their permissions, and a destroy would detach
+    # the policies first (EKS then cannot remove its ENIs/security groups, nor the controller the ALB).
+    eks = prod.one(CLUSTER)
+    cluster_grants = _grants(prod, _role_by_arn(prod, eks["inputs"]["roleArn"]))
+    assert len(cluster_grants) == 2 and cluster_grants <= set(eks["dependencies"])  # EKS policy + KMS use
+    addons = {a["inputs"]["addonName"]: a for a in prod.of_type(ADDON)}
+    cni_grants = _grants(prod, _role_by_arn(prod, addons["vpc-cni"]["inputs"]["serviceAccountRoleArn"]))
+    ng = prod.one(NODE_GROUP)
+    node_grants = _grants(prod, _role_by_arn(prod, ng["inputs"]["nodeRoleArn"]))
+    assert len(node_grants) == 3 and len(cni_grants) == 1
+    assert node_grants | cni_grants <= set(ng["dependencies"])
+    for name in ("vpc-cni", "aws-ebs-csi-driver"):
+        grants = _grants(prod, _role_by_arn(prod, addons[name]["inputs"]["serviceAccountRoleArn"]))
+        assert grants and grants <= set(addons[name]["dependencies"]), name
+    rel = next(r for r in prod.of_type(RELEASE) if r["inputs"]["chart"] == "aws-load-balancer-controller")
+    lb_grants = _grants(prod, _role_by_arn(prod, rel["inputs"]["values"]["serviceAccount"]["annotations"]["eks.amazonaws.com/role-arn"]))
+    assert len(lb_grants) == 1 and lb_grants <= set(rel["dependencies"])
+
+
+def test_kubernetes_provider_depends_on_the_admin_access_entry(prod):
+    # Every Kubernetes resource is applied only once the admin role may use the API, and a destroy
+    # removes them (the Ingress finalizer included) before the access entry goes.
+    deps = set(prod.one(K8S_PROVIDER)["dependencies"])
+    assert prod.one("aws:eks/accessEntry:AccessEntry")["urn"] in deps
+    assert prod.one("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")["urn"] in deps
+
+
 def test_data_tier_admits_the_cluster_security_group(prod):
     eks_sg = "sg-"  # the mock's clusterSecurityGroupId
     rules = [r for r in prod.resources if r["type"].startswith("aws:vpc/securityGroupIngressRule")

@@ -14,6 +14,7 @@ from components.database import (
     MAINTENANCE_WINDOW,
     PARAMETERS,
     PASSWORD_SPECIAL,
+    RDS_WAL_SEGMENT_MB,
     DatabaseArgs,
     postgres_url,
     windows_overlap,
@@ -39,7 +40,7 @@ SEED_PARAMETERS = {
     "work_mem": ("4096", "immediate"),  # 4MB in kB
     "maintenance_work_mem": ("65536", "immediate"),  # 64MB in kB
     "max_wal_size": ("1024", "immediate"),  # 1GB in MB
-    "min_wal_size": ("80", "immediate"),  # MB
+    "min_wal_size": ("192", "immediate"),  # MB; the seed's 80MB is under two of RDS's 64 MB WAL segments
     "checkpoint_completion_target": ("0.9", "immediate"),
     "random_page_cost": ("1.1", "immediate"),
     "seq_page_cost": ("1", "immediate"),
@@ -77,9 +78,18 @@ def test_units_convert_the_seed_sizes():
     kib = {"8kB pages": 8, "kB": 1, "MB": 1024}
     as_mib = {p.name: int(p.value) * kib[p.unit] / 1024 for p in PARAMETERS if p.unit in kib}
     assert as_mib == {"shared_buffers": 256, "effective_cache_size": 1024, "work_mem": 4,
-                      "maintenance_work_mem": 64, "max_wal_size": 1024, "min_wal_size": 80}
+                      "maintenance_work_mem": 64, "max_wal_size": 1024, "min_wal_size": 192}
     static = {p.name for p in PARAMETERS if p.apply_method == "pending-reboot"}
     assert static == {"max_connections", "shared_buffers"}
+
+
+def test_wal_sizes_hold_two_rds_wal_segments():
+    # RDS for PostgreSQL uses 64 MB WAL segments; PostgreSQL refuses to start ("min_wal_size must
+    # be at least twice wal_segment_size") below two. The seed's min_wal_size = 80MB was one segment.
+    wal = {p.name: int(p.value) for p in PARAMETERS if p.name in ("min_wal_size", "max_wal_size")}
+    assert RDS_WAL_SEGMENT_MB == 64
+    assert all(mb >= 2 * RDS_WAL_SEGMENT_MB for mb in wal.values()), wal
+    assert wal["min_wal_size"] <= wal["max_wal_size"]
 
 
 @pytest.mark.parametrize(("version", "family"), [("16", "postgres16"), ("16.4", "postgres16"), ("15", "postgres15")])
@@ -125,11 +135,13 @@ def _db_settings(**changes):
     ({"family": "postgres16"}, {}, "parameter-group family 'postgres16' does not match PostgreSQL 17 (expected postgres17)"),
     ({"instance_class": "db.t4g.micro", "memory_gib": 1}, {}, "db.t4g.micro (1 GiB) cannot hold shared_buffers 256MB"),
     ({"max_connections": 500}, {}, "settings.max_connections 500 differs from the parameter group"),
+    ({"max_allocated_storage": 21}, {}, "max_allocated_storage 21 GiB must be at least 10% above allocated_storage 20 GiB"),
     ({}, {"app_security_group_ids": []}, "app_security_group_ids is empty"),
     ({}, {"data_subnet_ids": ["subnet-a"]}, "at least two availability zones"),
 ])
 def test_component_args_are_validated(settings_change, arg_change, message):
     _args(_db_settings())  # the baseline is valid
+    _args(_db_settings(max_allocated_storage=22))  # exactly 110%: the smallest ceiling RDS accepts
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         _args(_db_settings(**settings_change), **arg_change)
 
@@ -218,7 +230,8 @@ def test_enhanced_monitoring_role(plan_for):
     assert attachment["inputs"]["policyArn"] == "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
     assert attachment["inputs"]["role"] in instances(plan)["database-primary"]["inputs"]["monitoringRoleArn"]
     for inst in instances(plan).values():
-        assert role["urn"] in inst["dependencies"]
+        # the policy must be attached before RDS validates the role for ENHANCED_MONITORING
+        assert role["urn"] in inst["dependencies"] and attachment["urn"] in inst["dependencies"]
         assert inst["inputs"]["monitoringRoleArn"] == instances(plan)["database-primary"]["inputs"]["monitoringRoleArn"]
 
 
@@ -272,7 +285,7 @@ def test_subnet_group_uses_the_data_subnets(tmp_path):
 # --- replica -----------------------------------------------------------------------------------
 
 SHARED_WITH_REPLICA = ("instanceClass", "storageType", "maxAllocatedStorage", "storageEncrypted", "kmsKeyId",
-                       "parameterGroupName", "vpcSecurityGroupIds", "dbSubnetGroupName", "port", "publiclyAccessible",
+                       "parameterGroupName", "vpcSecurityGroupIds", "port", "publiclyAccessible",
                        "iamDatabaseAuthenticationEnabled", "performanceInsightsEnabled", "performanceInsightsKmsKeyId",
                        "performanceInsightsRetentionPeriod", "monitoringInterval", "monitoringRoleArn",
                        "enabledCloudwatchLogsExports", "caCertIdentifier", "autoMinorVersionUpgrade",
@@ -293,6 +306,17 @@ def test_replica_follows_the_primary(plan_for):
     # inherited from the source: setting them on a replica is an error or a perpetual diff
     for key in ("engine", "engineVersion", "username", "password", "dbName", "allocatedStorage", "finalSnapshotIdentifier"):
         assert key not in replica["inputs"], key
+
+
+def test_same_region_replica_names_no_subnet_group(plan_for):
+    # CreateDBInstanceReadReplica with a source *identifier* and a DBSubnetGroupName fails with
+    # DBSubnetGroupNotAllowedFault (the provider: "use the identifier ... unless also specifying
+    # db_subnet_group_name", then the source must be an ARN). The replica inherits the primary's group.
+    plan = plan_for("prod")
+    primary, replica = instances(plan)["database-primary"]["inputs"], instances(plan)["database-replica"]["inputs"]
+    assert not replica["replicateSourceDb"].startswith("arn:")
+    assert "dbSubnetGroupName" not in replica
+    assert primary["dbSubnetGroupName"] == plan.one("aws:rds/subnetGroup:SubnetGroup")["inputs"]["name"]
 
 
 # --- per environment ---------------------------------------------------------------------------

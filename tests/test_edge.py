@@ -352,6 +352,40 @@ def test_geo_block_only_when_countries_are_configured(dev, variant):
     assert geo["statement"] == {"geoMatchStatement": {"countryCodes": ["CN", "RU"]}}
 
 
+# AWS's published WCU costs (developer guide, rule statements); logical statements cost their nested
+# statements; every text transformation counts 10, NONE included, to stay on the safe side.
+MANAGED_WCU = {"AWSManagedRulesCommonRuleSet": 700, "AWSManagedRulesKnownBadInputsRuleSet": 200,
+               "AWSManagedRulesSQLiRuleSet": 200}
+BYTE_MATCH_WCU = {"EXACTLY": 2, "STARTS_WITH": 2, "ENDS_WITH": 2, "CONTAINS": 10, "CONTAINS_WORD": 10}
+
+
+def wcu(statement: dict) -> int:
+    (kind, body), = statement.items()
+    transformations = 10 * len(body.get("textTransformations", [])) if isinstance(body, dict) else 0
+    if kind in ("andStatement", "orStatement"):
+        return sum(wcu(s) for s in body["statements"])
+    if kind == "notStatement":
+        return wcu(body["statement"])
+    if kind == "rateBasedStatement":
+        return 2 + (wcu(body["scopeDownStatement"]) if "scopeDownStatement" in body else 0)
+    if kind == "byteMatchStatement":
+        return BYTE_MATCH_WCU[body["positionalConstraint"]] + transformations
+    if kind == "regexMatchStatement":
+        return 3 + transformations
+    if kind == "geoMatchStatement":
+        return 1
+    if kind == "managedRuleGroupStatement":
+        return MANAGED_WCU[body["name"]]
+    raise AssertionError(f"no WCU cost for {kind}")
+
+
+def test_web_acl_fits_the_included_1500_wcu(variant):
+    rules = variant.one(ACL)["inputs"]["rules"]  # the largest ACL: geo block included
+    assert "geo-block" in {r["name"] for r in rules}
+    total = sum(wcu(r["statement"]) for r in rules)
+    assert total == 1184 and total <= 1500
+
+
 def test_rate_limits_and_body_limit_constants():
     assert RATE_LIMITS == {"/api/auth/": 5 * 60, "/api/": 10 * 60}
     assert BODY_SIZE_LIMIT_BYTES == 10_485_760
@@ -424,3 +458,12 @@ def test_edge_args_validate_platform_and_certificate_source():
         EdgeArgs(settings=edge, platform="asg", **common)
     with pytest.raises(ValueError, match="platform"):
         EdgeArgs(settings=edge, platform="ecs", **common)
+
+
+def test_cors_methods_are_all_valid_alb_values():
+    from components.appspec import CORS_METHODS, response_header_attributes
+
+    alb_valid = {"GET", "HEAD", "POST", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}  # ELB ListenerAttribute docs
+    value = response_header_attributes("https://app.example.com")[
+        "routing.http.response.access_control_allow_methods.header_value"]
+    assert value.split(",") == list(CORS_METHODS) and set(CORS_METHODS) <= alb_valid

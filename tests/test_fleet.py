@@ -86,10 +86,21 @@ def test_live_group_has_the_seed_sizes_and_health_checks(prod_asg):
     assert (g["healthCheckType"], g["healthCheckGracePeriod"], g["defaultCooldown"]) == ("ELB", 300, 300)
     assert g["name"] == "nox-prod-api-blue" and g["capacityRebalance"] is True
     assert g["enabledMetrics"] == list(ENABLED_METRICS)
+    # No auto rollback: the provider sets the new template version on the group before it starts
+    # the refresh, so AWS would "roll back" to the failing version (see fleet.AUTO_ROLLBACK).
     assert g["instanceRefresh"] == {"strategy": "Rolling", "preferences": {
-        "minHealthyPercentage": 90, "skipMatching": True, "autoRollback": True}}
+        "minHealthyPercentage": 90, "skipMatching": True, "autoRollback": False}}
     assert {"key": "Name", "value": "nox-prod-api-blue", "propagateAtLaunch": True} in g["tags"]
     assert {"key": "Environment", "value": "prod", "propagateAtLaunch": True} in g["tags"]
+
+
+def test_groups_launch_only_once_the_app_secret_has_its_value(prod_asg, canary25):
+    # User data reads the secret's value at boot; before the SecretVersion exists (it waits for the
+    # database and cache) every instance would fail its boot script and be replaced.
+    for plan in (prod_asg, canary25):
+        version = plan.one("aws:secretsmanager/secretVersion:SecretVersion")["urn"]
+        for group in plan.of_type(ASG):
+            assert version in group["dependencies"], group["name"]
 
 
 def test_group_runs_in_every_private_subnet_behind_its_colour_target_groups(prod_asg):

@@ -125,6 +125,26 @@ def test_flow_logs_encrypted_with_retention(plan_for):
     assert plan_for("dev").one("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs")["inputs"]["retentionInDays"] == 30
 
 
+def test_flow_logs_role_is_guarded_against_confused_deputy(plan_for):
+    plan = plan_for("prod")
+    role = plan.one("aws:iam/role:Role", "network-flow-logs-role")
+    trust = json.loads(role["inputs"]["assumeRolePolicy"])
+    assert trust["Statement"] == [{
+        "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"},
+                      "ArnLike": {"aws:SourceArn": "arn:aws:ec2:us-west-2:123456789012:vpc-flow-log/*"}},
+    }]
+    flow = plan.one("aws:ec2/flowLog:FlowLog")["inputs"]
+    group = plan.one("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs")
+    assert flow["iamRoleArn"].endswith(":role/" + flow["iamRoleArn"].rsplit("/", 1)[1])
+    assert flow["logDestination"].startswith("arn:aws:logs:us-west-2:123456789012:log-group:")
+    assert not flow["logDestination"].endswith(":*")  # the provider's log group ARN, no stream wildcard
+    assert flow["maxAggregationInterval"] in (60, 600)
+    permissions = json.loads(plan.one("aws:iam/rolePolicy:RolePolicy", "network-flow-logs-policy")["inputs"]["policy"])
+    assert permissions["Statement"][0]["Resource"] == [flow["logDestination"], flow["logDestination"] + ":*"]
+    assert group["inputs"]["name"] in flow["logDestination"]
+
+
 def test_default_security_group_is_adopted_with_no_rules(plan_for):
     sg = plan_for("dev").one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
     assert not sg["inputs"].get("ingress") and not sg["inputs"].get("egress")

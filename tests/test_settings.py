@@ -232,7 +232,10 @@ def test_hpa_min_le_max():
 
 
 def test_storage_autoscaling_needs_headroom():
-    assert "nox:dbMaxAllocatedStorage = 20" in problems("dev", dbMaxAllocatedStorage=20)
+    assert "nox:dbMaxAllocatedStorage = 21: must be at least 110% of nox:dbAllocatedStorage (20), i.e. >= 22" in \
+        problems("dev", dbMaxAllocatedStorage=21)
+    assert settings_for("dev", dbMaxAllocatedStorage=22).database.max_allocated_storage == 22
+    assert ">= 112" in problems("dev", dbAllocatedStorage=101, dbMaxAllocatedStorage=110)  # 111.1 rounds up
 
 
 def test_certificate_source_exactly_one():

@@ -325,6 +325,35 @@ def test_string_map_escapes_commas():
     assert parse_string_map(w.string_map({"a": "x,y", "b": "k=v"})) == {"a": "x,y", "b": "k=v"}
 
 
+def test_forward_action_service_port_is_a_number():
+    # servicePort is an IntOrString: the string "80" would name a port called "80".
+    [tg] = json.loads(w.forward_action([("svc", 80, 100)]))["forwardConfig"]["targetGroups"]
+    assert tg["servicePort"] == 80 and isinstance(tg["servicePort"], int)
+
+
+@pytest.mark.parametrize("args", [("prod", EKS), canary(10)], ids=["bluegreen", "canary"])
+def test_every_forward_target_resolves_to_a_service_port(plan_for, args):
+    plan = plan_for(*args)
+    services = {m["metadata"]["name"]: m["spec"]["ports"] for m in manifests(plan) if m["kind"] == "Service"}
+    actions = {k: json.loads(v) for k, v in annotations(plan).items() if k.startswith(A + "actions.")}
+    assert actions
+    for key, action in actions.items():
+        for tg in action["forwardConfig"]["targetGroups"]:
+            port = tg["servicePort"]
+            # The controller's LookupServicePort: a JSON string matches a port's name, a number its port.
+            found = [p for p in services[tg["serviceName"]]
+                     if (p.get("name") == port if isinstance(port, str) else p["port"] == port)]
+            assert len(found) == 1, (key, tg)
+
+
+def test_deployment_waits_for_the_app_role_policy(prod):
+    sa = obj(prod, "ServiceAccount", "nox-api")
+    role_name = sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].rsplit("/", 1)[-1]
+    [role] = [r for r in prod.of_type("aws:iam/role:Role") if role_name.startswith(r["name"] + "-") or role_name == r["name"]]
+    [inline] = [r for r in prod.of_type("aws:iam/rolePolicy:RolePolicy") if r["parent"] == role["urn"]]
+    assert inline["urn"] in prod.one(DEPLOYMENT)["dependencies"]
+
+
 def test_bluegreen_single_colour_has_no_canary_rule(prod):
     ann = annotations(prod)
     assert target_groups(ann, "nox-api-weighted") == {"nox-api-service-blue": 100}
