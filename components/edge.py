@@ -41,7 +41,7 @@ RATE_WINDOW_SECONDS = 60
 RATE_LIMITS: dict[str, int] = {"/api/auth/": 300, "/api/": 600}  # URI path prefix -> requests per IP per window
 # nginx `proxy-body-size 10m` (Ingress) / client_max_body_size: 10 MiB.
 BODY_SIZE_LIMIT_BYTES = 10 * 1024 * 1024
-# Covers the seed's `if ($request_uri ~* ...) { return 403; }` blocks (see docs/readme/edge-fleet.md).
+# Covers the seed's `if ($request_uri ~* ...) { return 403; }` blocks (see the README, "From the seed's nginx to ALB and WAF").
 # Capacity (WCU, AWS's published costs): Common 700 + Known bad inputs 200 + SQLi 200 = 1100; the
 # auth rate rule 2 + STARTS_WITH 2 + 2 transformations x 10 = 24, the api rate rule 2 + 2 x 22 = 46,
 # the Content-Length regex 3 + 10, geo 1: about 1184, under the 1500 WCU a web ACL includes

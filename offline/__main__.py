@@ -1,4 +1,4 @@
-"""`python -m offline plan|check ...`: see offline/cli.py and docs/readme/offline.md."""
+"""`python -m offline plan|check ...`: see offline/cli.py and the README, "Offline plan"."""
 
 import gc
 
