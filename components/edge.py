@@ -12,7 +12,8 @@ same duties move to managed services:
 
 On platform `eks` the AWS Load Balancer Controller builds the ALB from the Kubernetes Ingress, so
 only the certificate, the WAF web ACL and the access-log bucket are made here: the Ingress
-references them. The constants below are what that Ingress needs to stay consistent with this file.
+references them (with `ACCESS_LOG_PREFIX` and `serving_colours`, so both platforms agree); the
+WAF rules reach both platforms through the one web ACL.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ NAMESPACE = "nox"
 APP = "nox-api"
 SERVICE_ACCOUNT = "nox-api"
 SECRET_NAME = "nox-secrets"  # seed names: nox-secrets with keys database-url and redis-url
+READONLY_KEY = "database-readonly-url"  # only with a read replica, as on the EC2 path
 API_SERVICE = "nox-api-service"
 WS_SERVICE = "nox-websocket-service"
 API_SERVICE_PORT = 80
@@ -171,7 +172,7 @@ def ingress_paths(release: Any) -> list[dict[str, Any]]:
     return paths + [path("/ws", WS_ACTION), path("/", API_ACTION)]
 
 
-def container(colour: str, image: str, db_pool_max: int) -> dict[str, Any]:
+def container(colour: str, image: str, db_pool_max: int, readonly_url: bool = False) -> dict[str, Any]:
     def secret_env(name: str, key: str) -> dict[str, Any]:
         return {"name": name, "valueFrom": {"secretKeyRef": {"name": SECRET_NAME, "key": key}}}
 
@@ -181,7 +182,7 @@ def container(colour: str, image: str, db_pool_max: int) -> dict[str, Any]:
         {"name": "NODE_OPTIONS", "value": NODE_OPTIONS},
         secret_env("DATABASE_URL", "database-url"),
         secret_env("REDIS_URL", "redis-url"),
-    ]
+    ] + ([secret_env("DATABASE_READONLY_URL", READONLY_KEY)] if readonly_url else [])
     return {
         "name": APP,
         "image": image,
@@ -203,7 +204,7 @@ def container(colour: str, image: str, db_pool_max: int) -> dict[str, Any]:
     }
 
 
-def pod_spec(colour: str, image: str, db_pool_max: int) -> dict[str, Any]:
+def pod_spec(colour: str, image: str, db_pool_max: int, readonly_url: bool = False) -> dict[str, Any]:
     def spread(key: str) -> dict[str, Any]:
         # ScheduleAnyway: prefer spreading, but a full zone must not leave pods Pending while others have room.
         return {"maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": "ScheduleAnyway",
@@ -224,7 +225,7 @@ def pod_spec(colour: str, image: str, db_pool_max: int) -> dict[str, Any]:
             "seccompProfile": {"type": "RuntimeDefault"},
         },
         "topologySpreadConstraints": [spread("topology.kubernetes.io/zone"), spread("kubernetes.io/hostname")],
-        "containers": [container(colour, image, db_pool_max)],
+        "containers": [container(colour, image, db_pool_max, readonly_url)],
         "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": TMP_SIZE}}],
     }
 
@@ -289,12 +290,16 @@ class Workload(pulumi.ComponentResource):
             "name": SERVICE_ACCOUNT, "namespace": ns, "labels": {"app": APP},
             "annotations": {"eks.amazonaws.com/role-arn": role.arn},
         }, automount_service_account_token=False, opts=k8s_opts)
-        self.secret = k8s.core.v1.Secret(f"{name}-secret", metadata={
-            "name": SECRET_NAME, "namespace": ns, "labels": {"app": APP},
-        }, type="Opaque", string_data={
+        secret_data = {
             "database-url": pulumi.Output.secret(args.secrets.database_url),
             "redis-url": pulumi.Output.secret(args.secrets.redis_url),
-        }, opts=k8s_opts)
+        }
+        readonly_url = args.secrets.database_readonly_url is not None
+        if readonly_url:
+            secret_data[READONLY_KEY] = pulumi.Output.secret(args.secrets.database_readonly_url)
+        self.secret = k8s.core.v1.Secret(f"{name}-secret", metadata={
+            "name": SECRET_NAME, "namespace": ns, "labels": {"app": APP},
+        }, type="Opaque", string_data=secret_data, opts=k8s_opts)
 
         # --- one stack per serving colour ------------------------------------------------------------
         self.deployments = {}
@@ -308,7 +313,7 @@ class Workload(pulumi.ComponentResource):
                 "replicas": s.eks.hpa_min,
                 "selector": {"matchLabels": sel},
                 "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"}},
-                "template": {"metadata": {"labels": sel}, "spec": pod_spec(colour, r.image(colour), args.db_pool_max)},
+                "template": {"metadata": {"labels": sel}, "spec": pod_spec(colour, r.image(colour), args.db_pool_max, readonly_url)},
             }, opts=opts_with(self.secret, self.service_account, cluster.lb_controller, *role_grants,
                               ignore_changes=["spec.replicas"]))
 

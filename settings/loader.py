@@ -88,8 +88,13 @@ def _config_keys() -> set[str]:
     return set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
 
 
-def read_values(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """Parse and check each key in isolation; return typed values and the problems found."""
+def read_values(raw: Mapping[str, Any], unread: Iterable[str] = ()) -> tuple[dict[str, Any], list[str]]:
+    """Parse and check each key in isolation; return typed values and the problems found.
+
+    `unread` keys are present but deliberately not read (stored as secrets): they take their
+    default and their one problem is reported by the caller.
+    """
+    unread = set(unread)
     problems: list[str] = []
     for name in sorted(set(raw) - set(KEYS_BY_NAME)):
         problems.append(f"{NAMESPACE}:{name} is not a known setting (typo?); see the README's configuration table")
@@ -101,8 +106,8 @@ def read_values(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     values: dict[str, Any] = {}
     for key in KEYS:
         full = f"{NAMESPACE}:{key.name}"
-        if key.name not in raw:
-            if key.required:
+        if key.name not in raw or key.name in unread:
+            if key.required and key.name not in unread:
                 problems.append(f"{full} is required: {key.description}")
             values[key.name] = key.default_for(env)
             continue
@@ -207,7 +212,7 @@ def build(project: str, stack: str, region: str | None, raw: Mapping[str, Any],
     credentials are generated, never configured), and a secret read as plain config would be
     stored in clear text, so a secret value is refused rather than silently unwrapped.
     """
-    v, problems = read_values(raw)
+    v, problems = read_values(raw, secret_keys)
     for name in sorted(secret_keys):
         problems.append(f"{NAMESPACE}:{name} is stored as a secret, but no {NAMESPACE}: setting is secret: "
                         f"set it without --secret (pulumi config set {NAMESPACE}:{name} <value>)")

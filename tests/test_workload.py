@@ -413,3 +413,16 @@ def test_weights_from_the_release_settings_match_the_ec2_path(plan_for):
     plan = plan_for(*canary(25))
     api = target_groups(annotations(plan), "nox-api-weighted")
     assert {k.rsplit("-", 1)[-1]: v for k, v in api.items()} == plan.outputs["trafficWeights"]
+
+
+@pytest.mark.parametrize(("stack", "replica"), [("prod", True), ("dev", False)])
+def test_readonly_url_reaches_pods_only_with_a_replica(plan_for, stack, replica):
+    plan = plan_for(stack, EKS)
+    # The whole map is one secret: not even its keys reach the plan.
+    assert plan.one("kubernetes:core/v1:Secret")["inputs"]["stringData"] == "[secret]"
+    for deployment in plan.of_type(DEPLOYMENT):
+        env = {e["name"]: e for e in deployment["inputs"]["spec"]["template"]["spec"]["containers"][0]["env"]}
+        if replica:
+            assert env["DATABASE_READONLY_URL"]["valueFrom"]["secretKeyRef"] == {"name": w.SECRET_NAME, "key": w.READONLY_KEY}
+        else:
+            assert "DATABASE_READONLY_URL" not in env
