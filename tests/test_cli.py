@@ -186,6 +186,29 @@ def test_secret_in_clear_text_fails_the_plan(capsys, monkeypatch):
     assert "secret values reach the plan in clear text" in err and "aws:ssm/parameter:Parameter leak: inputs.value" in err
 
 
+def test_secret_in_a_stack_output_fails_the_plan_too(capsys, monkeypatch):
+    leaky = engine.Plan("nox-infra", "dev", [], {"ok": "visible", "db": {"url": "postgres://nox:MOCK-SECRET-pw@db:5432/nox"}})
+    assert cli.secret_leaks(leaky.to_json()) == ["stack outputs.db.url"]
+    monkeypatch.setattr(engine, "run", lambda *a, **k: leaky)
+    assert cli.main(["plan", "--stack", "dev", "--format", "json"]) == 3
+    out, err = capsys.readouterr()
+    assert out == "" and "stack outputs.db.url" in err
+
+
+def test_what_the_program_prints_never_reaches_the_json_document(capsys, monkeypatch, plan_for):
+    dev = plan_for("dev")
+
+    def noisy(*_, **__):
+        print("debug: the program printed this")
+        return dev
+
+    monkeypatch.setattr(engine, "run", noisy)
+    assert cli.main(["plan", "--stack", "dev", "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["stack"] == "dev"
+    assert "the program printed this" not in out and "debug: the program printed this" in err
+
+
 def test_mandatory_violation_in_a_live_plan_exits_1(capsys, monkeypatch, saved_plan):
     doc = json.loads(public_rds_plan(saved_plan).read_text())
     monkeypatch.setattr(engine, "run", lambda *a, **k: engine.Plan(doc["project"], doc["stack"], doc["resources"], doc["outputs"]))
@@ -226,6 +249,17 @@ def test_check_unreadable_plan_exits_2(tmp_path, capsys, content, message):
     assert cli.main(["check", str(path)]) == 2
     err = capsys.readouterr().err
     assert message in err and str(path) in err and "Traceback" not in err
+
+
+def test_check_exits_2_when_the_evaluator_refuses_a_document_the_schema_let_through(tmp_path, capsys, monkeypatch):
+    """Defence in depth: the policy evaluation's own plan check also ends in exit 2, never a crash or exit 3."""
+    monkeypatch.setattr(report, "validate", lambda doc: None)
+    path = tmp_path / "plan.json"
+    path.write_text('{"project": "nox-infra", "stack": "dev", "resources": [{"urn": "u"}], "outputs": {}}')
+    assert cli.main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {path}: resources[0]: expected an object with string urn, type and name" in err
+    assert "Traceback" not in err
 
 
 def test_check_gives_the_same_results_as_the_live_run(capsys, monkeypatch, saved_plan):

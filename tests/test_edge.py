@@ -223,6 +223,14 @@ def test_https_listener_tls_policy_and_the_seed_security_headers(dev):
         "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline';")
     assert https["routingHttpResponseServerEnabled"] is False
     assert https["routingHttpResponseAccessControlAllowOriginHeaderValue"] == "https://app.dev.nox.example.com"
+    # CORS, exactly: only methods ALB accepts for this attribute, the canary header allowed, preflight cached 10 min.
+    assert {k: v for k, v in https.items() if k.startswith("routingHttpResponseAccessControl")} == {
+        "routingHttpResponseAccessControlAllowOriginHeaderValue": "https://app.dev.nox.example.com",
+        "routingHttpResponseAccessControlAllowMethodsHeaderValue": "GET,HEAD,POST,PATCH,DELETE,OPTIONS",
+        "routingHttpResponseAccessControlAllowHeadersHeaderValue": "Authorization,Content-Type,X-Canary-User",
+        "routingHttpResponseAccessControlAllowCredentialsHeaderValue": "true",
+        "routingHttpResponseAccessControlMaxAgeHeaderValue": "600",
+    }
     headers = {k for k in https if k.startswith("routingHttpResponse")}
     assert len(headers) == len(appspec.response_header_attributes("https://x.example.com"))
 

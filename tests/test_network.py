@@ -139,7 +139,7 @@ def test_flow_logs_role_is_guarded_against_confused_deputy(plan_for):
     assert flow["iamRoleArn"].endswith(":role/" + flow["iamRoleArn"].rsplit("/", 1)[1])
     assert flow["logDestination"].startswith("arn:aws:logs:us-west-2:123456789012:log-group:")
     assert not flow["logDestination"].endswith(":*")  # the provider's log group ARN, no stream wildcard
-    assert flow["maxAggregationInterval"] in (60, 600)
+    assert flow["maxAggregationInterval"] == 60  # one-minute records, not the 10-minute default
     permissions = json.loads(plan.one("aws:iam/rolePolicy:RolePolicy", "network-flow-logs-policy")["inputs"]["policy"])
     assert permissions["Statement"][0]["Resource"] == [flow["logDestination"], flow["logDestination"] + ":*"]
     assert group["inputs"]["name"] in flow["logDestination"]
@@ -154,7 +154,33 @@ def test_endpoints(plan_for):
     prod = plan_for("prod").of_type(ENDPOINT)
     services = sorted(e["inputs"]["serviceName"] for e in prod)
     assert services == sorted(["com.amazonaws.us-west-2.s3"] + [f"com.amazonaws.us-west-2.{s}" for s in INTERFACE_ENDPOINTS])
+    # Image pulls, SSM sessions, secret reads, logs and the IRSA token exchange (sts), literally.
+    assert set(INTERFACE_ENDPOINTS) == {"ecr.api", "ecr.dkr", "ssm", "ssmmessages", "ec2messages", "secretsmanager",
+                                        "logs", "sts"}
     assert all(e["inputs"]["privateDnsEnabled"] for e in prod if e["inputs"]["vpcEndpointType"] == "Interface")
     dev = plan_for("dev").of_type(ENDPOINT)
     assert [e["inputs"]["vpcEndpointType"] for e in dev] == ["Gateway"]
     assert plan_for("dev", "nox:interfaceEndpoints=true").of_type(ENDPOINT).__len__() == 1 + len(INTERFACE_ENDPOINTS)
+
+
+@pytest.mark.parametrize("platform", ["asg", "eks"])
+def test_every_kms_key_rotates_yearly_with_a_30_day_deletion_window(plan_for, platform):
+    plan = plan_for("prod") if platform == "eks" else plan_for("prod", "nox:platform=asg")
+    keys = plan.of_type("aws:kms/key:Key")
+    assert len(keys) >= 4
+    for key in keys:
+        inputs = key["inputs"]
+        assert (inputs["enableKeyRotation"], inputs["rotationPeriodInDays"], inputs["deletionWindowInDays"]) == (True, 365, 30), \
+            key["name"]
+        admin = json.loads(inputs["policy"])["Statement"][0]
+        assert admin == {"Sid": "AccountAdministers", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                         "Action": "kms:*", "Resource": "*"}
+
+
+def test_log_key_serves_only_this_accounts_log_groups_in_this_region(plan_for):
+    key = plan_for("prod").one("aws:kms/key:Key", "nox-prod-logs")
+    logs = next(s for s in json.loads(key["inputs"]["policy"])["Statement"] if s["Sid"] == "CloudWatchLogsOfThisAccount")
+    assert logs["Principal"] == {"Service": "logs.us-west-2.amazonaws.com"}
+    assert logs["Condition"] == {"ArnLike": {
+        "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-west-2:123456789012:log-group:*"}}
+    assert "kms:*" not in logs["Action"] and "kms:CreateGrant" not in logs["Action"]

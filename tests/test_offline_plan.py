@@ -99,6 +99,90 @@ def test_secret_inputs_and_outputs_are_redacted_by_the_engine():
     assert SECRET_PLACEHOLDER not in json.dumps(plan.to_json())
 
 
+def test_redact_turns_every_engine_wire_form_into_plain_json():
+    """Secrets (bare and as output values), resource references, unknowns, at any depth."""
+    from pulumi.runtime import rpc
+
+    def secret(value):
+        return {engine._SIG: engine._SECRET, "value": value}
+
+    wire = {
+        "secret": secret("MOCK-SECRET-a"),
+        "secretOutput": {engine._SIG: engine._OUTPUT, "value": "MOCK-SECRET-b", "secret": True, "dependencies": ["u"]},
+        "plainOutput": {engine._SIG: engine._OUTPUT, "value": {"n": [1, secret("MOCK-SECRET-c")]}, "dependencies": []},
+        "unknownOutput": {engine._SIG: engine._OUTPUT, "dependencies": []},
+        "resource": {engine._SIG: engine._RESOURCE, "urn": "urn:pulumi:s::p::aws:ec2/vpc:Vpc::v", "id": "vpc-1"},
+        "unknown": rpc.UNKNOWN,
+        "list": [rpc.UNKNOWN, "ok", secret("MOCK-SECRET-d"), [secret("MOCK-SECRET-e")]],
+        "plain": {"a": 1, "b": True, "c": None, "d": "text"},
+    }
+    assert engine.redact(wire) == {
+        "secret": "[secret]",
+        "secretOutput": "[secret]",
+        "plainOutput": {"n": [1, "[secret]"]},
+        "unknownOutput": None,
+        "resource": "urn:pulumi:s::p::aws:ec2/vpc:Vpc::v",
+        "unknown": None,
+        "list": [None, "ok", "[secret]", ["[secret]"]],
+        "plain": {"a": 1, "b": True, "c": None, "d": "text"},
+    }
+
+
+def test_monitor_keeps_outputs_secret_like_the_real_engine(monkeypatch):
+    """The stock mock monitor hands computed outputs back plain. Ours re-marks, as the engine does, an
+    output whose input was secret (even when the provider computes a new value for it) and an output the
+    resource declares secret (RandomPassword.result via additionalSecretOutputs), so a value derived
+    from either stays "[secret]" where it is used."""
+    import pulumi_random as random
+
+    from offline import mocks
+
+    # A provider that answers a secret input with a value of its own (here: normalised), in clear.
+    monkeypatch.setitem(mocks.COMPUTED, "demo:index:Normalising",
+                        lambda ctx, name, inputs: {"token": MOCK_SECRET_PREFIX + "normalised"})
+
+    config = StackConfig(project="nox-infra", stack="remark", values={"demo:token": SECRET_PLACEHOLDER},
+                         secret_keys=("demo:token",))
+
+    def program() -> None:
+        token = pulumi.Config("demo").require_secret("token")
+        thing = pulumi.CustomResource("demo:index:Thing", "thing", {"token": token, "plain": "visible"})
+        normalising = pulumi.CustomResource("demo:index:Normalising", "normalising", {"token": token})
+        password = random.RandomPassword("password", length=16, special=False)
+        pulumi.CustomResource("demo:index:User", "user", {
+            "fromSecretInput": thing.token, "fromPlainInput": thing.plain, "recomputedFromSecret": normalising.token,
+            "declaredSecret": password.result, "declaredPlain": password.length})
+        pulumi.export("fromSecretInput", thing.token)
+        pulumi.export("declaredSecret", password.result)
+        pulumi.export("plain", thing.plain)
+
+    plan = engine.run("remark", config=config, program=program)
+    assert plan.one("demo:index:User")["inputs"] == {
+        "fromSecretInput": "[secret]", "fromPlainInput": "visible", "recomputedFromSecret": "[secret]",
+        "declaredSecret": "[secret]", "declaredPlain": 16}
+    assert plan.outputs == {"fromSecretInput": "[secret]", "declaredSecret": "[secret]", "plain": "visible"}
+    assert MOCK_SECRET_PREFIX not in json.dumps(plan.to_json()) and SECRET_PLACEHOLDER not in json.dumps(plan.to_json())
+
+
+def test_records_are_ordered_parents_first_then_providers_components_resources_by_type_and_natural_name():
+    def rec(name: str, type_: str, parent: str | None = None, custom: bool = True) -> dict:
+        return {"urn": f"urn:{type_}::{name}", "type": type_, "name": name, "parent": parent, "custom": custom}
+
+    net = rec("network", "nox:network:Network", custom=False)
+    vpc = rec("vpc", "aws:ec2/vpc:Vpc", parent=net["urn"])
+    subnets = [rec(f"subnet-{i}", "aws:ec2/subnet:Subnet", parent=vpc["urn"]) for i in (10, 2, 1)]
+    igw = rec("igw", "aws:ec2/internetGateway:InternetGateway", parent=vpc["urn"])
+    provider = rec("aws", "pulumi:providers:aws")
+    key = rec("key", "aws:kms/key:Key")
+    orphan = rec("orphan", "aws:s3/bucket:Bucket", parent="urn:not-in-the-plan")  # treated as a root
+    shuffled = [subnets[0], key, igw, orphan, subnets[2], vpc, provider, subnets[1], net]
+    assert [r["name"] for r in engine.ordered(shuffled)] == [
+        "aws",  # providers first
+        "network", "vpc", "igw", "subnet-1", "subnet-2", "subnet-10",  # a component, then its subtree depth first
+        "key", "orphan",  # cloud resources by type
+    ]
+
+
 def test_subnets_depend_on_and_sit_under_their_vpc(plan_for):
     plan = plan_for("prod")
     vpc = plan.one("aws:ec2/vpc:Vpc")

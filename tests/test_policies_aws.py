@@ -123,6 +123,10 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str | int, ...], Any, str]] = 
      '[{"HTTP": 80}]', "no HTTPS listener"),
     ("aws-alb-http-listener-redirects-to-https", LISTENER_T, HTTP_LISTENER, ("defaultActions",),
      [{"type": "forward", "targetGroupArn": "arn:tg/blue"}], "default action is 'forward'"),
+    # A redirect is not enough: it must be the only action (a second one would serve plain HTTP).
+    ("aws-alb-http-listener-redirects-to-https", LISTENER_T, HTTP_LISTENER, ("defaultActions",),
+     [*HTTP_LISTENER["defaultActions"], {"type": "forward", "targetGroupArn": "arn:tg/blue"}],
+     "default action is 'redirect, forward'"),
     ("aws-alb-http-listener-redirects-to-https", LISTENER_T, HTTP_LISTENER, ("defaultActions", 0, "redirect", "protocol"),
      "HTTP", "make its only action a redirect to HTTPS"),
     ("aws-alb-http-listener-redirects-to-https", INGRESS_T, INGRESS, ("metadata", "annotations", f"{ANN}ssl-redirect"),
@@ -150,6 +154,7 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str | int, ...], Any, str]] = 
     ("aws-security-group-rules-described", SGR_T, SG_RULE, ("description",), DELETE, "has no description"),
     ("aws-security-group-rules-described", VPCR_T, VPC_RULE, ("description",), DELETE, "has no description"),
     ("aws-rds-instance-storage-encrypted", RDS_T, PRIMARY, ("storageEncrypted",), False, "stores data unencrypted"),
+    ("aws-rds-instance-storage-encrypted", RDS_T, PRIMARY, ("storageEncrypted",), DELETE, "stores data unencrypted"),
     ("aws-rds-instance-storage-encrypted", RDS_T, PRIMARY, ("kmsKeyId",), DELETE, "encrypted with the AWS-managed key"),
     ("aws-rds-replica-storage-encrypted", RDS_T, REPLICA, ("storageEncrypted",), DELETE, "does not declare its encryption"),
     ("aws-rds-replica-storage-encrypted", RDS_T, REPLICA, ("kmsKeyId",), DELETE, "does not declare its encryption"),

@@ -223,6 +223,22 @@ def test_policy_pack_config_sets_levels(config: dict[str, Any] | None, expected:
     assert [v.level for v in found] == ([expected] if expected else [])
 
 
+def test_level_precedence_is_the_engines_named_then_all_then_the_policys_own_then_the_pack():
+    """As Pulumi's ReconcilePolicyPackConfig: defaults from each policy's own level, `all` overrides every
+    policy, a policy named in the config overrides `all`; the pack level applies when nothing else does."""
+    own = ResourceValidationPolicy(name="own-level", description="d", validate=lambda args, report: None,
+                                   enforcement_level=EnforcementLevel.ADVISORY)
+    none = ResourceValidationPolicy(name="no-level", description="d", validate=lambda args, report: None)
+
+    def levels(config):
+        return {name: level for name, (level, _) in resolve([own, none], config).items()}
+
+    assert levels(None) == {"own-level": EnforcementLevel.ADVISORY, "no-level": EnforcementLevel.MANDATORY}
+    assert levels({"all": "mandatory"}) == {"own-level": EnforcementLevel.MANDATORY, "no-level": EnforcementLevel.MANDATORY}
+    assert levels({"all": "disabled", "own-level": "advisory"}) == {
+        "own-level": EnforcementLevel.ADVISORY, "no-level": EnforcementLevel.DISABLED}
+
+
 @pytest.mark.parametrize("config", [{"no-such-policy": "advisory"}, {"aws-kms-key-rotation-enabled": "loud"},
                                     {"aws-kms-key-rotation-enabled": 3}])
 def test_bad_policy_pack_config(config: dict[str, Any]) -> None:

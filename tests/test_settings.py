@@ -56,6 +56,63 @@ def test_shipped_stacks_build_with_their_profiles():
     assert prod.network.cidr == "10.0.0.0/16"
 
 
+def profile_defaults(environment: str, **extra):
+    """Settings of a stack that sets only what is required: every other value is the profile's default."""
+    raw = {"environment": environment, "domain": "api.example.com", "hostedZoneId": "Z0EXAMPLE",
+           "corsAllowOrigin": "https://app.example.com", "imageBlue": IMAGE,
+           "eksAdminRoleArn": "arn:aws:iam::123456789012:role/admin", **extra}
+    return build("nox-infra", environment, "us-west-2", raw)
+
+
+# Each environment's defaults. staging and prod carry the seed's numbers (ASG 2/20/3, HPA 3/20).
+PROFILES = {
+    "dev": {"platform": "asg", "azs": 2, "nat_per_az": False, "endpoints": False, "logs": 30, "access_logs": 30,
+            "instance": "t3.small", "asg": (1, 4, 1), "db_class": "db.t4g.medium", "db_max_storage": 100,
+            "multi_az": False, "replica": False, "backups": 1, "protect": False, "cache_node": "cache.t4g.small",
+            "cache_replicas": 0, "snapshots": 1, "nodes": (["t3.large"], 2, 4, 2), "hpa": (2, 6)},
+    "staging": {"platform": "eks", "azs": 3, "nat_per_az": False, "endpoints": True, "logs": 90, "access_logs": 90,
+                "instance": "m6i.large", "asg": (2, 20, 3), "db_class": "db.m7g.large", "db_max_storage": 500,
+                "multi_az": True, "replica": True, "backups": 7, "protect": True, "cache_node": "cache.m7g.large",
+                "cache_replicas": 1, "snapshots": 3, "nodes": (["m6i.large"], 3, 6, 3), "hpa": (3, 20)},
+    "prod": {"platform": "eks", "azs": 3, "nat_per_az": True, "endpoints": True, "logs": 365, "access_logs": 365,
+             "instance": "m6i.large", "asg": (2, 20, 3), "db_class": "db.r7g.large", "db_max_storage": 1000,
+             "multi_az": True, "replica": True, "backups": 30, "protect": True, "cache_node": "cache.r7g.large",
+             "cache_replicas": 2, "snapshots": 7, "nodes": (["m6i.large", "m7i.large"], 3, 10, 3), "hpa": (3, 20)},
+}
+
+
+@pytest.mark.parametrize("environment", PROFILES)
+def test_profile_defaults_are_exact(environment):
+    s, want = profile_defaults(environment), PROFILES[environment]
+    assert s.platform == want["platform"]
+    assert (s.network.az_count, s.network.nat_per_az, s.network.interface_endpoints, s.network.log_retention_days) == (
+        want["azs"], want["nat_per_az"], want["endpoints"], want["logs"])
+    assert s.edge.access_log_expiration_days == want["access_logs"]
+    assert s.fleet.instance_type == want["instance"]
+    assert (s.fleet.min_size, s.fleet.max_size, s.fleet.desired) == want["asg"]
+    d = s.database
+    assert (d.instance_class, d.max_allocated_storage, d.multi_az, d.read_replica, d.backup_retention_days) == (
+        want["db_class"], want["db_max_storage"], want["multi_az"], want["replica"], want["backups"])
+    assert s.deletion_protection is want["protect"]
+    c = s.cache
+    assert (c.node_type, c.shards, c.replicas_per_shard, c.snapshot_retention_days) == (
+        want["cache_node"], 1, want["cache_replicas"], want["snapshots"])
+    e = s.eks
+    assert (list(e.node_instance_types), e.node_min, e.node_max, e.node_desired) == (
+        want["nodes"][0], *want["nodes"][1:])
+    assert (e.hpa_min, e.hpa_max) == want["hpa"]
+
+
+def test_global_defaults_are_exact():
+    s = profile_defaults("prod")
+    assert (s.edge.ssl_policy, s.edge.idle_timeout, s.edge.geo_block_countries) == (
+        "ELBSecurityPolicy-TLS13-1-2-Res-2021-06", 3600, ())
+    assert (s.release.strategy, s.release.active, s.release.canary_weight) == ("bluegreen", "blue", 0)
+    assert (s.network.cidr, s.owner, s.cost_center) == ("10.0.0.0/16", "platform-team", "nox-api")
+    assert (s.database.engine_version, s.database.allocated_storage, s.cache.engine, s.eks.version) == (
+        "17", 20, "redis", "1.35")
+
+
 def test_prod_carries_the_seed_numbers():
     prod = settings_for("prod", platform="asg")
     assert (prod.fleet.min_size, prod.fleet.max_size, prod.fleet.desired) == (2, 20, 3)
@@ -276,9 +333,18 @@ def test_canary_stage_weights(stage):
     ("ghcr.io/nox/nox-api@sha256:" + "a" * 64, True),
     ("nox-api:latest@sha256:" + "b" * 64, True),  # the digest pins it
     ("localhost:5000/nox-api:v8", True),
+    ("registry.example.com:443/team/nox-api:8", True),
+    # A numeric tag is a tag, not a registry port (a port is always followed by a path).
+    ("nox-api:1234", True),
+    ("123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api:20240101", True),
+    ("localhost:5000/nox-api", False),  # a port and no tag: latest
+    ("nox-api:5000:v1", False),
     ("nox-api:latest", False),
     ("nox-api", False),
     ("nox-api@sha256:abc", False),
+    ("nox-api@sha256:" + "a" * 32, False),  # a digest is exactly 64 hex digits, no shorter
+    ("nox-api@sha256:" + "a" * 63, False),
+    ("nox-api@sha256:" + "A" * 64, False),  # lower-case hex only
 ])
 def test_image_must_be_pinned(ref, ok):
     assert (image_problem(ref) is None) is ok
@@ -289,6 +355,26 @@ def test_instance_memory_must_hold_the_seed_buffers():
     assert "nox:dbInstanceClass = 'db.t4g.micro' (1 GiB)" in message
     assert "effective_cache_size 1024MB" in message
     assert settings_for("dev", dbInstanceClass="db.t4g.small").database.memory_gib == 2
+
+
+def test_seed_memory_rule_is_40_percent_for_shared_buffers_and_75_for_cache_size(monkeypatch):
+    """Both halves of the rule at their boundary (2 GiB = 2048 MiB: 40 % = 819.2, 75 % = 1536).
+
+    With the seed's own buffers the cache-size half always binds first, so the shared_buffers half is
+    pinned here with other buffer sizes.
+    """
+    from settings import model
+
+    monkeypatch.setattr(model, "EFFECTIVE_CACHE_SIZE_MIB", 0)
+    monkeypatch.setattr(model, "SHARED_BUFFERS_MIB", 819)
+    assert model.fits_seed_memory(2)
+    monkeypatch.setattr(model, "SHARED_BUFFERS_MIB", 820)
+    assert not model.fits_seed_memory(2)
+    monkeypatch.setattr(model, "SHARED_BUFFERS_MIB", 0)
+    monkeypatch.setattr(model, "EFFECTIVE_CACHE_SIZE_MIB", 1536)
+    assert model.fits_seed_memory(2)
+    monkeypatch.setattr(model, "EFFECTIVE_CACHE_SIZE_MIB", 1537)
+    assert not model.fits_seed_memory(2)
 
 
 def test_postgres_family_follows_major():
@@ -320,6 +406,29 @@ def test_prod_is_never_weaker(key, value, message):
     settings_for("dev", **{key: value})  # the same value is fine outside prod
 
 
+@pytest.mark.parametrize(("key", "weakest_allowed", "too_weak"), [
+    ("dbBackupRetentionDays", 7, 6),
+    ("cacheReplicasPerShard", 1, 0),
+    ("cacheSnapshotRetentionDays", 1, 0),
+    ("asgMin", 2, 1),
+    ("hpaMinReplicas", 2, 1),
+])
+def test_prod_floors_sit_exactly_at_the_documented_minimum(key, weakest_allowed, too_weak):
+    assert built_value(settings_for("prod", **{key: weakest_allowed}), key) == weakest_allowed
+    assert f"nox:{key} = {too_weak}: must be at least" in problems("prod", **{key: too_weak})
+
+
+def built_value(settings, key: str):
+    """The built setting a `nox:` key lands in."""
+    return {
+        "dbBackupRetentionDays": settings.database.backup_retention_days,
+        "cacheReplicasPerShard": settings.cache.replicas_per_shard,
+        "cacheSnapshotRetentionDays": settings.cache.snapshot_retention_days,
+        "asgMin": settings.fleet.min_size,
+        "hpaMinReplicas": settings.eks.hpa_min,
+    }[key]
+
+
 def test_eks_needs_an_admin_role():
     assert "nox:eksAdminRoleArn is empty but nox:platform = 'eks'" in problems("prod", eksAdminRoleArn="")
     settings_for("dev", eksAdminRoleArn="")  # asg needs none
@@ -327,6 +436,7 @@ def test_eks_needs_an_admin_role():
 
 def test_prod_eks_api_never_open_to_the_world():
     assert "may not be open to the whole internet" in problems("prod", eksPublicAccessCidrs=["0.0.0.0/0"])
+    assert "may not be open to the whole internet" in problems("prod", eksPublicAccessCidrs=["203.0.113.0/24", "::/0"])
     assert settings_for("prod", eksPublicAccessCidrs=["203.0.113.0/24"]).eks.public_access_cidrs == ("203.0.113.0/24",)
 
 

@@ -240,6 +240,14 @@ def test_hpa_exactly_as_seed(prod):
     }
 
 
+def test_hpa_bounds_and_initial_replicas_follow_the_configured_profile(plan_for):
+    # dev's profile is HPA 2..6 (prod's 3..20 is the seed's): the HPA and the Deployment read the settings.
+    plan = plan_for("dev", EKS)
+    h = obj(plan, "HorizontalPodAutoscaler", "nox-api-hpa-blue")["spec"]
+    assert (h["minReplicas"], h["maxReplicas"]) == (2, 6)
+    assert obj(plan, "Deployment", "nox-api-blue")["spec"]["replicas"] == 2
+
+
 def test_hpa_depends_on_metrics_server(prod):
     hpa = prod.one(HPA)
     server = next(r for r in prod.of_type("kubernetes:helm.sh/v3:Release") if r["inputs"]["chart"] == "metrics-server")
