@@ -80,10 +80,11 @@ def effective(pod: Any, container: dict[str, Any], *path: str) -> Any:
     return get(pod, "securityContext", *path) if value is None else value
 
 
-def _pod_checks(r: Res) -> tuple[Any, list[tuple[str, dict[str, Any]]]] | None:
+def _pod_checks(r: Res) -> tuple[Any, list[tuple[str, dict[str, Any]]]]:
+    """The pod spec and its labelled containers; (None, []) when there is no (known) pod to check."""
     pod = pod_spec(r)
     if pod is None or pod is UNKNOWN:
-        return None
+        return None, []
     return pod, containers(pod)
 
 
@@ -102,10 +103,7 @@ def image_problem(image: str) -> str | None:
 # --- pod security ------------------------------------------------------------------------------------
 
 def check_run_as_non_root(r: Res) -> Iterator[str]:
-    found = _pod_checks(r)
-    if not found:
-        return
-    pod, cs = found
+    pod, cs = _pod_checks(r)
     for label, c in cs:
         non_root, user = effective(pod, c, "runAsNonRoot"), effective(pod, c, "runAsUser")
         if non_root is UNKNOWN:
@@ -116,10 +114,7 @@ def check_run_as_non_root(r: Res) -> Iterator[str]:
 
 
 def check_no_privilege_escalation(r: Res) -> Iterator[str]:
-    found = _pod_checks(r)
-    if not found:
-        return
-    _, cs = found
+    _, cs = _pod_checks(r)
     for label, c in cs:
         if is_true(get(c, "securityContext", "privileged")):
             yield f"{r.label} {label} is privileged: remove securityContext.privileged."
@@ -130,10 +125,7 @@ def check_no_privilege_escalation(r: Res) -> Iterator[str]:
 
 
 def check_read_only_root(r: Res) -> Iterator[str]:
-    found = _pod_checks(r)
-    if not found:
-        return
-    _, cs = found
+    _, cs = _pod_checks(r)
     for label, c in cs:
         value = get(c, "securityContext", "readOnlyRootFilesystem")
         if value is not UNKNOWN and not is_true(value):
@@ -142,10 +134,7 @@ def check_read_only_root(r: Res) -> Iterator[str]:
 
 
 def check_drop_all_capabilities(r: Res) -> Iterator[str]:
-    found = _pod_checks(r)
-    if not found:
-        return
-    _, cs = found
+    _, cs = _pod_checks(r)
     for label, c in cs:
         drop = get(c, "securityContext", "capabilities", "drop")
         if drop is UNKNOWN or UNKNOWN in items(drop):
@@ -155,10 +144,7 @@ def check_drop_all_capabilities(r: Res) -> Iterator[str]:
 
 
 def check_seccomp(r: Res) -> Iterator[str]:
-    found = _pod_checks(r)
-    if not found:
-        return
-    pod, cs = found
+    pod, cs = _pod_checks(r)
     for label, c in cs:
         profile = effective(pod, c, "seccompProfile", "type")
         # Localhost (a custom profile on the node) is what PSA `restricted` also accepts.
@@ -168,10 +154,7 @@ def check_seccomp(r: Res) -> Iterator[str]:
 
 
 def check_resources(r: Res) -> Iterator[str]:
-    found = _pod_checks(r)
-    if not found:
-        return
-    _, cs = found
+    _, cs = _pod_checks(r)
     for label, c in cs:
         resources = get(c, "resources")
         if resources is UNKNOWN:
@@ -197,10 +180,7 @@ def check_probes(r: Res) -> Iterator[str]:
 
 
 def check_image_pinned(r: Res) -> Iterator[str]:
-    found = _pod_checks(r)
-    if not found:
-        return
-    _, cs = found
+    _, cs = _pod_checks(r)
     for label, c in cs:
         image = get(c, "image")
         if not isinstance(image, str):
@@ -220,10 +200,7 @@ def check_host_namespaces(r: Res) -> Iterator[str]:
 
 
 def check_host_path_and_ports(r: Res) -> Iterator[str]:
-    found = _pod_checks(r)
-    if not found:
-        return
-    pod, cs = found
+    pod, cs = _pod_checks(r)
     for volume in items(get(pod, "volumes")):
         if get(volume, "hostPath") not in (None, UNKNOWN):
             yield (f"{r.label} mounts the node's filesystem (hostPath volume {get(volume, 'name')}): use an emptyDir, "
@@ -236,10 +213,7 @@ def check_host_path_and_ports(r: Res) -> Iterator[str]:
 
 
 def check_env_secrets(r: Res) -> Iterator[str]:
-    found = _pod_checks(r)
-    if not found:
-        return
-    _, cs = found
+    _, cs = _pod_checks(r)
     for label, c in cs:
         for entry in items(get(c, "env")):
             name, value = get(entry, "name"), get(entry, "value")
