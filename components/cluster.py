@@ -238,16 +238,14 @@ class Cluster(pulumi.ComponentResource):
         # Kubernetes API access for the admin role (the identity that runs Pulumi). The Kubernetes
         # provider depends on it, so every Kubernetes resource is applied after it exists and
         # deleted before it goes (otherwise a destroy could revoke access before the Ingress,
-        # whose finalizer needs the API, is deleted).
-        self.admin_access: list[pulumi.Resource] = []
-        if s.admin_role_arn:
-            entry = aws.eks.AccessEntry(f"{name}-admin", cluster_name=cluster_name, principal_arn=s.admin_role_arn,
-                                        type="STANDARD", opts=child)
-            self.admin_access = [entry, aws.eks.AccessPolicyAssociation(
-                f"{name}-admin-policy", cluster_name=cluster_name, principal_arn=s.admin_role_arn,
-                policy_arn=partition.apply(lambda p: f"arn:{p}:eks::aws:cluster-access-policy/{CLUSTER_ADMIN_POLICY}"),
-                access_scope={"type": "cluster"}, opts=pulumi.ResourceOptions(parent=self, depends_on=[entry]),
-            )]
+        # whose finalizer needs the API, is deleted). Settings require the role on platform eks.
+        entry = aws.eks.AccessEntry(f"{name}-admin", cluster_name=cluster_name, principal_arn=s.admin_role_arn,
+                                    type="STANDARD", opts=child)
+        self.admin_access: list[pulumi.Resource] = [entry, aws.eks.AccessPolicyAssociation(
+            f"{name}-admin-policy", cluster_name=cluster_name, principal_arn=s.admin_role_arn,
+            policy_arn=partition.apply(lambda p: f"arn:{p}:eks::aws:cluster-access-policy/{CLUSTER_ADMIN_POLICY}"),
+            access_scope={"type": "cluster"}, opts=pulumi.ResourceOptions(parent=self, depends_on=[entry]),
+        )]
 
         # --- IRSA -------------------------------------------------------------------------------
         self.oidc_issuer = self.eks_cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)

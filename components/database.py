@@ -16,7 +16,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from settings import DatabaseSettings
-from settings.model import EFFECTIVE_CACHE_SIZE_MIB, SHARED_BUFFERS_MIB, fits_seed_memory
+from settings.model import EFFECTIVE_CACHE_SIZE_MIB, SHARED_BUFFERS_MIB, fits_seed_memory, min_storage_ceiling
 
 from .kms import encryption_key
 from .security import app_only_security_group
@@ -141,7 +141,7 @@ class DatabaseArgs:
                              f"and effective_cache_size {EFFECTIVE_CACHE_SIZE_MIB}MB")
         if s.max_connections != int(next(p.value for p in PARAMETERS if p.name == "max_connections")):
             raise ValueError(f"settings.max_connections {s.max_connections} differs from the parameter group")
-        if s.max_allocated_storage * 10 < s.allocated_storage * 11:
+        if s.max_allocated_storage < min_storage_ceiling(s.allocated_storage):
             # RDS: "Invalid max storage size" unless the autoscaling ceiling is >= 110% of allocated.
             raise ValueError(f"max_allocated_storage {s.max_allocated_storage} GiB must be at least 10% above "
                              f"allocated_storage {s.allocated_storage} GiB for RDS storage autoscaling")

@@ -29,6 +29,7 @@ from .model import (
     ReleaseSettings,
     StackSettings,
     fits_seed_memory,
+    min_storage_ceiling,
     pool_size,
 )
 from .schema import (
@@ -140,10 +141,15 @@ def _cross_field(v: dict[str, Any]) -> list[str]:
     ordered("eksNodeMin", "eksNodeDesired", "eksNodeMax")
     ordered("hpaMinReplicas", None, "hpaMaxReplicas")
     # RDS refuses a storage-autoscaling ceiling under 110 % of the allocated storage.
-    if v["dbMaxAllocatedStorage"] * 10 < v["dbAllocatedStorage"] * 11:
+    ceiling = min_storage_ceiling(v["dbAllocatedStorage"])
+    if v["dbMaxAllocatedStorage"] < ceiling:
         p.append(f"nox:dbMaxAllocatedStorage = {v['dbMaxAllocatedStorage']}: must be at least 110% of "
-                 f"nox:dbAllocatedStorage ({v['dbAllocatedStorage']}), i.e. >= {-(-v['dbAllocatedStorage'] * 11 // 10)}, "
-                 "for storage autoscaling")
+                 f"nox:dbAllocatedStorage ({v['dbAllocatedStorage']}), i.e. >= {ceiling}, for storage autoscaling")
+
+    versions = CACHE_ENGINE_FAMILIES[v["cacheEngine"]]
+    if v["cacheEngineVersion"] and v["cacheEngineVersion"] not in versions:
+        p.append(f"nox:cacheEngineVersion = {v['cacheEngineVersion']!r}: must be one of "
+                 f"{', '.join(versions)} for nox:cacheEngine = {v['cacheEngine']!r}")
 
     # TLS certificate: exactly one source.
     if bool(v["hostedZoneId"]) == bool(v["certificateArn"]):
@@ -224,10 +230,8 @@ def build(project: str, stack: str, region: str | None, raw: Mapping[str, Any],
         raise ConfigError(problems)
 
     major = v["dbEngineVersion"].split(".")[0]
-    engine_version = v["cacheEngineVersion"] or max(CACHE_ENGINE_FAMILIES[v["cacheEngine"]], key=lambda s: tuple(map(int, s.split("."))))
-    if engine_version not in CACHE_ENGINE_FAMILIES[v["cacheEngine"]]:
-        raise ConfigError([f"nox:cacheEngineVersion = {engine_version!r}: must be one of "
-                           f"{', '.join(CACHE_ENGINE_FAMILIES[v['cacheEngine']])} for nox:cacheEngine = {v['cacheEngine']!r}"])
+    engine_version = v["cacheEngineVersion"] or max(CACHE_ENGINE_FAMILIES[v["cacheEngine"]],
+                                                    key=lambda s: tuple(map(int, s.split("."))))
     most = v["asgMax"] if v["platform"] == "asg" else v["hpaMaxReplicas"]
     return StackSettings(
         project=project,

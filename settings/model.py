@@ -158,6 +158,11 @@ def fits_seed_memory(memory_gib: int) -> bool:
     return 0.4 * memory_mib >= SHARED_BUFFERS_MIB and 0.75 * memory_mib >= EFFECTIVE_CACHE_SIZE_MIB
 
 
+def min_storage_ceiling(allocated_gib: int) -> int:
+    """Smallest storage-autoscaling ceiling RDS accepts: 110 % of the allocated storage, rounded up."""
+    return -(-allocated_gib * 11 // 10)
+
+
 def pool_size(app_instances: int, max_connections: int = MAX_CONNECTIONS) -> int:
     """Per-instance pool so that every instance that can run at once fits in max_connections."""
     return min(SEED_POOL_MAX, (max_connections - ADMIN_CONNECTION_HEADROOM) // app_instances)
