@@ -28,6 +28,7 @@ test: venv/.installed
 
 lint: venv/.installed
 	venv/bin/ruff check .
+	venv/bin/ruff format --check .
 
 bench: venv/.installed
 	$(PY) -m offline.bench $(ARGS)

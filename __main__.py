@@ -18,58 +18,119 @@ provider = aws.Provider("aws", region=settings.region, default_tags={"tags": set
 opts = pulumi.ResourceOptions(providers=[provider])
 
 network = Network("network", NetworkArgs(settings=settings.network, name_prefix=prefix, protect=protect), opts)
-edge = Edge("edge", EdgeArgs(
-    settings=settings.edge, release=settings.release, platform=settings.platform, name_prefix=prefix,
-    protect=protect, vpc_id=network.vpc.id, vpc_cidr=settings.network.cidr,
-    public_subnet_ids=network.public_subnet_ids, log_key=network.log_key,
-    log_retention_days=settings.network.log_retention_days,
-), opts)
+edge = Edge(
+    "edge",
+    EdgeArgs(
+        settings=settings.edge,
+        release=settings.release,
+        platform=settings.platform,
+        name_prefix=prefix,
+        protect=protect,
+        vpc_id=network.vpc.id,
+        vpc_cidr=settings.network.cidr,
+        public_subnet_ids=network.public_subnet_ids,
+        log_key=network.log_key,
+        log_retention_days=settings.network.log_retention_days,
+    ),
+    opts,
+)
 
 if settings.platform == "eks":
     from components.cluster import Cluster, ClusterArgs
 
-    cluster = Cluster("cluster", ClusterArgs(
-        settings=settings.eks, name_prefix=prefix, protect=protect, vpc_id=network.vpc.id,
-        private_subnet_ids=network.private_subnet_ids, log_key=network.log_key,
-        log_retention_days=settings.network.log_retention_days,
-    ), opts)
+    cluster = Cluster(
+        "cluster",
+        ClusterArgs(
+            settings=settings.eks,
+            name_prefix=prefix,
+            protect=protect,
+            vpc_id=network.vpc.id,
+            private_subnet_ids=network.private_subnet_ids,
+            log_key=network.log_key,
+            log_retention_days=settings.network.log_retention_days,
+        ),
+        opts,
+    )
     app_security_group_ids = [cluster.node_security_group_id]
 else:
     app_security_group_ids = [edge.app_security_group.id]
 
-database = Database("database", DatabaseArgs(
-    settings=settings.database, name_prefix=prefix, protect=protect, vpc_id=network.vpc.id,
-    data_subnet_ids=network.data_subnet_ids, app_security_group_ids=app_security_group_ids,
-    log_key=network.log_key, log_retention_days=settings.network.log_retention_days,
-), opts)
-cache = Cache("cache", CacheArgs(
-    settings=settings.cache, name_prefix=prefix, protect=protect, vpc_id=network.vpc.id,
-    data_subnet_ids=network.data_subnet_ids, app_security_group_ids=app_security_group_ids,
-    log_key=network.log_key, log_retention_days=settings.network.log_retention_days,
-), opts)
-secrets = AppSecrets("app-secrets", AppSecretsArgs(
-    name_prefix=prefix, protect=protect, database_url=database.url,
-    database_readonly_url=database.readonly_url, redis_url=cache.url,
-), opts)
+database = Database(
+    "database",
+    DatabaseArgs(
+        settings=settings.database,
+        name_prefix=prefix,
+        protect=protect,
+        vpc_id=network.vpc.id,
+        data_subnet_ids=network.data_subnet_ids,
+        app_security_group_ids=app_security_group_ids,
+        log_key=network.log_key,
+        log_retention_days=settings.network.log_retention_days,
+    ),
+    opts,
+)
+cache = Cache(
+    "cache",
+    CacheArgs(
+        settings=settings.cache,
+        name_prefix=prefix,
+        protect=protect,
+        vpc_id=network.vpc.id,
+        data_subnet_ids=network.data_subnet_ids,
+        app_security_group_ids=app_security_group_ids,
+        log_key=network.log_key,
+        log_retention_days=settings.network.log_retention_days,
+    ),
+    opts,
+)
+secrets = AppSecrets(
+    "app-secrets",
+    AppSecretsArgs(
+        name_prefix=prefix,
+        protect=protect,
+        database_url=database.url,
+        database_readonly_url=database.readonly_url,
+        redis_url=cache.url,
+    ),
+    opts,
+)
 
 if settings.platform == "eks":
     from components.workload import Workload, WorkloadArgs
 
-    Workload("workload", WorkloadArgs(
-        settings=settings, cluster=cluster, secrets=secrets, edge=edge,
-        db_pool_max=settings.database.pool_max,
-    ), pulumi.ResourceOptions(providers=[provider, cluster.k8s_provider]))
+    Workload(
+        "workload",
+        WorkloadArgs(
+            settings=settings,
+            cluster=cluster,
+            secrets=secrets,
+            edge=edge,
+            db_pool_max=settings.database.pool_max,
+        ),
+        pulumi.ResourceOptions(providers=[provider, cluster.k8s_provider]),
+    )
     pulumi.export("clusterName", cluster.eks_cluster.name)
     pulumi.export("kubeconfig", cluster.kubeconfig)
 else:
     from components.fleet import AppFleet, FleetArgs
 
-    fleet = AppFleet("fleet", FleetArgs(
-        settings=settings.fleet, release=settings.release, name_prefix=prefix, protect=protect,
-        private_subnet_ids=network.private_subnet_ids, app_security_group_id=edge.app_security_group.id,
-        target_group_arns=edge.target_group_arns, secrets=secrets, db_pool_max=settings.database.pool_max,
-        region=settings.region, tags=settings.tags,
-    ), opts)
+    fleet = AppFleet(
+        "fleet",
+        FleetArgs(
+            settings=settings.fleet,
+            release=settings.release,
+            name_prefix=prefix,
+            protect=protect,
+            private_subnet_ids=network.private_subnet_ids,
+            app_security_group_id=edge.app_security_group.id,
+            target_group_arns=edge.target_group_arns,
+            secrets=secrets,
+            db_pool_max=settings.database.pool_max,
+            region=settings.region,
+            tags=settings.tags,
+        ),
+        opts,
+    )
     pulumi.export("albDnsName", edge.load_balancer.dns_name)
     # The release driver's CloudWatch gates read per-colour ALB metrics by these dimensions.
     pulumi.export("albArnSuffix", edge.load_balancer.arn_suffix)

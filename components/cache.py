@@ -60,8 +60,9 @@ class CacheArgs:
             raise ValueError(f"cache engine {s.engine!r}: must be redis or valkey")
         major = s.engine_version.split(".")[0]
         if s.family != f"{s.engine}{major}":
-            raise ValueError(f"parameter-group family {s.family!r} does not match {s.engine} {s.engine_version} "
-                             f"(expected {s.engine}{major})")
+            raise ValueError(
+                f"parameter-group family {s.family!r} does not match {s.engine} {s.engine_version} (expected {s.engine}{major})"
+            )
         if not self.app_security_group_ids:
             raise ValueError("app_security_group_ids is empty: nothing could reach the cache")
         if s.replicas_per_shard >= 1 and len(self.data_subnet_ids) < 2:
@@ -84,30 +85,49 @@ class Cache(pulumi.ComponentResource):
         prefix = args.name_prefix
         child = pulumi.ResourceOptions(parent=self)
 
-        self.key = encryption_key(f"{prefix}-cache", description=f"{prefix} {s.engine} data and snapshots at rest",
-                                  parent=self, protect=args.protect)
+        self.key = encryption_key(
+            f"{prefix}-cache", description=f"{prefix} {s.engine} data and snapshots at rest", parent=self, protect=args.protect
+        )
         subnet_group = aws.elasticache.SubnetGroup(
-            f"{name}-subnets", name=f"{prefix}-cache", description=f"{prefix} {s.engine}: data subnets",
-            subnet_ids=args.data_subnet_ids, opts=child,
+            f"{name}-subnets",
+            name=f"{prefix}-cache",
+            description=f"{prefix} {s.engine}: data subnets",
+            subnet_ids=args.data_subnet_ids,
+            opts=child,
         )
         self.security_group = app_only_security_group(
-            name, service=s.engine, port=PORT, physical_name=f"{prefix}-cache", vpc_id=args.vpc_id,
-            sources=args.app_security_group_ids, parent=self,
+            name,
+            service=s.engine,
+            port=PORT,
+            physical_name=f"{prefix}-cache",
+            vpc_id=args.vpc_id,
+            sources=args.app_security_group_ids,
+            parent=self,
         )
         # Named after the family: an engine change creates the new group before the old one goes.
         self.parameter_group = aws.elasticache.ParameterGroup(
-            f"{name}-params", name=f"{prefix}-cache-{s.family}", family=s.family,
+            f"{name}-params",
+            name=f"{prefix}-cache-{s.family}",
+            family=s.family,
             description=f"{prefix} {s.engine}: the seed's redis-cluster.conf where ElastiCache allows it",
-            parameters=[{"name": k, "value": v} for k, v in PARAMETERS], opts=child,
+            parameters=[{"name": k, "value": v} for k, v in PARAMETERS],
+            opts=child,
         )
-        token = random.RandomPassword(f"{name}-auth-token", length=AUTH_TOKEN_LENGTH, special=False,
-                                      min_upper=4, min_lower=4, min_numeric=4, opts=child)
+        token = random.RandomPassword(
+            f"{name}-auth-token", length=AUTH_TOKEN_LENGTH, special=False, min_upper=4, min_lower=4, min_numeric=4, opts=child
+        )
         self.auth_token = pulumi.Output.secret(token.result)
 
-        logs = {log: aws.cloudwatch.LogGroup(
-            f"{name}-{log}", name=f"/nox/{prefix}/{s.engine}/{log}", retention_in_days=args.log_retention_days,
-            kms_key_id=args.log_key.arn, opts=child,
-        ) for log in LOG_TYPES}
+        logs = {
+            log: aws.cloudwatch.LogGroup(
+                f"{name}-{log}",
+                name=f"/nox/{prefix}/{s.engine}/{log}",
+                retention_in_days=args.log_retention_days,
+                kms_key_id=args.log_key.arn,
+                opts=child,
+            )
+            for log in LOG_TYPES
+        }
 
         replicas = s.replicas_per_shard
         self.replication_group = aws.elasticache.ReplicationGroup(
@@ -138,17 +158,28 @@ class Cache(pulumi.ComponentResource):
             final_snapshot_identifier=f"{prefix}-cache-final" if args.protect else None,
             auto_minor_version_upgrade=True,
             apply_immediately=False,
-            log_delivery_configurations=[{
-                "destination": logs[log].name, "destination_type": "cloudwatch-logs", "log_format": "json", "log_type": log,
-            } for log in LOG_TYPES],
+            log_delivery_configurations=[
+                {
+                    "destination": logs[log].name,
+                    "destination_type": "cloudwatch-logs",
+                    "log_format": "json",
+                    "log_type": log,
+                }
+                for log in LOG_TYPES
+            ],
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
 
-        self.url = pulumi.Output.secret(pulumi.Output.all(
-            self.auth_token, self.replication_group.configuration_endpoint_address,
-        ).apply(lambda a: redis_url(*a)))
-        self.register_outputs({
-            "configurationEndpoint": self.replication_group.configuration_endpoint_address,
-            "securityGroupId": self.security_group.id,
-            "url": self.url,
-        })
+        self.url = pulumi.Output.secret(
+            pulumi.Output.all(
+                self.auth_token,
+                self.replication_group.configuration_endpoint_address,
+            ).apply(lambda a: redis_url(*a))
+        )
+        self.register_outputs(
+            {
+                "configurationEndpoint": self.replication_group.configuration_endpoint_address,
+                "securityGroupId": self.security_group.id,
+                "url": self.url,
+            }
+        )

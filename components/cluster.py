@@ -59,31 +59,39 @@ def kubeconfig_json(cluster_name: str, endpoint: str, ca_data: str, region: str)
             "interactiveMode": "Never",
         },
     }
-    return json.dumps({
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": cluster_name, "cluster": {"server": endpoint, "certificate-authority-data": ca_data}}],
-        "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
-        "current-context": cluster_name,
-        "users": [{"name": cluster_name, "user": user}],
-    })
+    return json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": cluster_name, "cluster": {"server": endpoint, "certificate-authority-data": ca_data}}],
+            "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
+            "current-context": cluster_name,
+            "users": [{"name": cluster_name, "user": user}],
+        }
+    )
 
 
 def irsa_trust_policy(provider_arn: str, issuer_url: str, namespace: str, service_account: str) -> str:
     """Trust policy: only this service account, with the STS audience, may assume the role."""
     issuer = issuer_url.removeprefix("https://")
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": {"Federated": provider_arn},
-            "Action": "sts:AssumeRoleWithWebIdentity",
-            "Condition": {"StringEquals": {
-                f"{issuer}:sub": f"system:serviceaccount:{namespace}:{service_account}",
-                f"{issuer}:aud": STS_AUDIENCE,
-            }},
-        }],
-    })
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Federated": provider_arn},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {
+                        "StringEquals": {
+                            f"{issuer}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+                            f"{issuer}:aud": STS_AUDIENCE,
+                        }
+                    },
+                }
+            ],
+        }
+    )
 
 
 def irsa_role(
@@ -113,29 +121,36 @@ def irsa_role(
         opts=opts,
     )
     grants: list[pulumi.Resource] = [
-        aws.iam.RolePolicyAttachment(f"{name}-policy-{i}", role=role.name, policy_arn=arn,
-                                     opts=pulumi.ResourceOptions(parent=role))
+        aws.iam.RolePolicyAttachment(f"{name}-policy-{i}", role=role.name, policy_arn=arn, opts=pulumi.ResourceOptions(parent=role))
         for i, arn in enumerate(managed_policy_arns)
     ]
     if inline_policy is not None:
-        grants.append(aws.iam.RolePolicy(f"{name}-inline", role=role.id, policy=inline_policy,
-                                         opts=pulumi.ResourceOptions(parent=role)))
+        grants.append(aws.iam.RolePolicy(f"{name}-inline", role=role.id, policy=inline_policy, opts=pulumi.ResourceOptions(parent=role)))
     return role, grants
 
 
-def _service_role(name: str, service: str, policies: Sequence[pulumi.Input[str]],
-                  parent: pulumi.Resource) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
+def _service_role(
+    name: str, service: str, policies: Sequence[pulumi.Input[str]], parent: pulumi.Resource
+) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
     """A role for an AWS service, and its policy attachments (see `irsa_role` on depending on them)."""
     role = aws.iam.Role(
         name,
-        assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole",
-        }]}),
+        assume_role_policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": service},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
         opts=pulumi.ResourceOptions(parent=parent),
     )
     return role, [
-        aws.iam.RolePolicyAttachment(f"{name}-policy-{i}", role=role.name, policy_arn=arn,
-                                     opts=pulumi.ResourceOptions(parent=role))
+        aws.iam.RolePolicyAttachment(f"{name}-policy-{i}", role=role.name, policy_arn=arn, opts=pulumi.ResourceOptions(parent=role))
         for i, arn in enumerate(policies)
     ]
 
@@ -189,23 +204,37 @@ class Cluster(pulumi.ComponentResource):
             return partition.apply(lambda p: f"arn:{p}:iam::aws:policy/{policy}")
 
         # --- control plane ---------------------------------------------------------------------
-        secrets_key = encryption_key(f"{self.name}-eks-secrets", description=f"{self.name} EKS Kubernetes Secrets envelope encryption",
-                                     parent=self, protect=args.protect)
-        cluster_role, cluster_grants = _service_role(f"{name}-cluster-role", "eks.amazonaws.com",
-                                                     [managed("AmazonEKSClusterPolicy")], self)
+        secrets_key = encryption_key(
+            f"{self.name}-eks-secrets",
+            description=f"{self.name} EKS Kubernetes Secrets envelope encryption",
+            parent=self,
+            protect=args.protect,
+        )
+        cluster_role, cluster_grants = _service_role(f"{name}-cluster-role", "eks.amazonaws.com", [managed("AmazonEKSClusterPolicy")], self)
         # The key policy delegates to IAM; the control plane uses the key through its role.
-        kms_use = secrets_key.arn.apply(lambda arn: json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"],
-                           "Resource": arn}],
-        }))
-        cluster_grants.append(aws.iam.RolePolicy(f"{name}-cluster-role-kms", role=cluster_role.id, policy=kms_use,
-                                                 opts=pulumi.ResourceOptions(parent=cluster_role)))
+        kms_use = secrets_key.arn.apply(
+            lambda arn: json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], "Resource": arn}
+                    ],
+                }
+            )
+        )
+        cluster_grants.append(
+            aws.iam.RolePolicy(
+                f"{name}-cluster-role-kms", role=cluster_role.id, policy=kms_use, opts=pulumi.ResourceOptions(parent=cluster_role)
+            )
+        )
 
         # EKS creates /aws/eks/<name>/cluster on first use with no retention and no key: own it first.
         log_group = aws.cloudwatch.LogGroup(
-            f"{name}-control-plane-logs", name=f"/aws/eks/{self.name}/cluster",
-            retention_in_days=args.log_retention_days, kms_key_id=args.log_key.arn, opts=child,
+            f"{name}-control-plane-logs",
+            name=f"/aws/eks/{self.name}/cluster",
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.log_key.arn,
+            opts=child,
         )
         public = list(s.public_access_cidrs)
         self.eks_cluster = aws.eks.Cluster(
@@ -239,54 +268,81 @@ class Cluster(pulumi.ComponentResource):
         # provider depends on it, so every Kubernetes resource is applied after it exists and
         # deleted before it goes (otherwise a destroy could revoke access before the Ingress,
         # whose finalizer needs the API, is deleted). Settings require the role on platform eks.
-        entry = aws.eks.AccessEntry(f"{name}-admin", cluster_name=cluster_name, principal_arn=s.admin_role_arn,
-                                    type="STANDARD", opts=child)
-        self.admin_access: list[pulumi.Resource] = [entry, aws.eks.AccessPolicyAssociation(
-            f"{name}-admin-policy", cluster_name=cluster_name, principal_arn=s.admin_role_arn,
-            policy_arn=partition.apply(lambda p: f"arn:{p}:eks::aws:cluster-access-policy/{CLUSTER_ADMIN_POLICY}"),
-            access_scope={"type": "cluster"}, opts=pulumi.ResourceOptions(parent=self, depends_on=[entry]),
-        )]
+        entry = aws.eks.AccessEntry(f"{name}-admin", cluster_name=cluster_name, principal_arn=s.admin_role_arn, type="STANDARD", opts=child)
+        self.admin_access: list[pulumi.Resource] = [
+            entry,
+            aws.eks.AccessPolicyAssociation(
+                f"{name}-admin-policy",
+                cluster_name=cluster_name,
+                principal_arn=s.admin_role_arn,
+                policy_arn=partition.apply(lambda p: f"arn:{p}:eks::aws:cluster-access-policy/{CLUSTER_ADMIN_POLICY}"),
+                access_scope={"type": "cluster"},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[entry]),
+            ),
+        ]
 
         # --- IRSA -------------------------------------------------------------------------------
         self.oidc_issuer = self.eks_cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)
         # No thumbprint: IAM trusts the EKS OIDC endpoints' CA itself (thumbprint_list is optional).
         self.oidc_provider = aws.iam.OpenIdConnectProvider(
-            f"{name}-oidc", url=self.oidc_issuer, client_id_lists=[STS_AUDIENCE], opts=child,
+            f"{name}-oidc",
+            url=self.oidc_issuer,
+            client_id_lists=[STS_AUDIENCE],
+            opts=child,
         )
 
-        def irsa(role_name: str, namespace: str, sa: str,
-                 policies: Sequence[pulumi.Input[str]]) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
-            return irsa_role(role_name, oidc_provider=self.oidc_provider, issuer_url=self.oidc_issuer,
-                             namespace=namespace, service_account=sa, parent=self, managed_policy_arns=policies)
+        def irsa(
+            role_name: str, namespace: str, sa: str, policies: Sequence[pulumi.Input[str]]
+        ) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
+            return irsa_role(
+                role_name,
+                oidc_provider=self.oidc_provider,
+                issuer_url=self.oidc_issuer,
+                namespace=namespace,
+                service_account=sa,
+                parent=self,
+                managed_policy_arns=policies,
+            )
 
         cni_role, cni_grants = irsa(f"{name}-vpc-cni-role", SYSTEM_NAMESPACE, "aws-node", [managed("AmazonEKS_CNI_Policy")])
-        ebs_role, ebs_grants = irsa(f"{name}-ebs-csi-role", SYSTEM_NAMESPACE, "ebs-csi-controller-sa",
-                                    [managed("service-role/AmazonEBSCSIDriverPolicy")])
+        ebs_role, ebs_grants = irsa(
+            f"{name}-ebs-csi-role", SYSTEM_NAMESPACE, "ebs-csi-controller-sa", [managed("service-role/AmazonEBSCSIDriverPolicy")]
+        )
 
         # --- add-ons that nodes need to become Ready -------------------------------------------
         def addon(addon_name: str, depends_on: Sequence[pulumi.Resource] = (), **kwargs) -> aws.eks.Addon:
             version = aws.eks.get_addon_version_output(addon_name=addon_name, kubernetes_version=s.version, opts=invoke)
             return aws.eks.Addon(
-                f"{name}-addon-{addon_name}", cluster_name=cluster_name, addon_name=addon_name,
+                f"{name}-addon-{addon_name}",
+                cluster_name=cluster_name,
+                addon_name=addon_name,
                 addon_version=version.version,
-                resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE",
-                opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)), **kwargs,
+                resolve_conflicts_on_create="OVERWRITE",
+                resolve_conflicts_on_update="OVERWRITE",
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
+                **kwargs,
             )
 
         # Network policy enforcement on: the workload's NetworkPolicies are enforced by the VPC CNI agent.
-        vpc_cni = addon("vpc-cni", cni_grants, service_account_role_arn=cni_role.arn,
-                        configuration_values=json.dumps({"enableNetworkPolicy": "true"}))
+        vpc_cni = addon(
+            "vpc-cni", cni_grants, service_account_role_arn=cni_role.arn, configuration_values=json.dumps({"enableNetworkPolicy": "true"})
+        )
         kube_proxy = addon("kube-proxy")
         pod_identity = addon("eks-pod-identity-agent")
 
         # --- nodes ------------------------------------------------------------------------------
-        node_role, node_grants = _service_role(f"{name}-node-role", "ec2.amazonaws.com", [
-            managed("AmazonEKSWorkerNodePolicy"),
-            # Pull-only is the least privilege for nodes (ReadOnly also lists and describes repos).
-            managed("AmazonEC2ContainerRegistryPullOnly"),
-            # Session Manager is the break-glass shell: nodes have no SSH key and no open port.
-            managed("AmazonSSMManagedInstanceCore"),
-        ], self)
+        node_role, node_grants = _service_role(
+            f"{name}-node-role",
+            "ec2.amazonaws.com",
+            [
+                managed("AmazonEKSWorkerNodePolicy"),
+                # Pull-only is the least privilege for nodes (ReadOnly also lists and describes repos).
+                managed("AmazonEC2ContainerRegistryPullOnly"),
+                # Session Manager is the break-glass shell: nodes have no SSH key and no open port.
+                managed("AmazonSSMManagedInstanceCore"),
+            ],
+            self,
+        )
         # The node role has no AmazonEKS_CNI_Policy: vpc-cni uses its own IRSA role above. Its
         # EC2_LINUX access entry is created by EKS with the managed node group.
 
@@ -301,11 +357,18 @@ class Cluster(pulumi.ComponentResource):
                 "http_put_response_hop_limit": 1,  # pods (one hop away) cannot reach IMDS; they use IRSA
                 "instance_metadata_tags": "disabled",
             },
-            block_device_mappings=[{
-                "device_name": ROOT_DEVICE,
-                "ebs": {"volume_size": ROOT_VOLUME_GIB, "volume_type": "gp3", "encrypted": "true",
-                        "kms_key_id": volume_key.arn, "delete_on_termination": "true"},
-            }],
+            block_device_mappings=[
+                {
+                    "device_name": ROOT_DEVICE,
+                    "ebs": {
+                        "volume_size": ROOT_VOLUME_GIB,
+                        "volume_type": "gp3",
+                        "encrypted": "true",
+                        "kms_key_id": volume_key.arn,
+                        "delete_on_termination": "true",
+                    },
+                }
+            ],
             tag_specifications=[
                 {"resource_type": "instance", "tags": {"Name": f"{self.name}-node"}},
                 {"resource_type": "volume", "tags": {"Name": f"{self.name}-node"}},
@@ -329,7 +392,8 @@ class Cluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 # The node role's policies (AWS provider docs: nodes must join, and on delete EKS must
                 # still be able to drain and terminate them) and the CNI role's (pod IPs, ENI cleanup).
-                parent=self, depends_on=[vpc_cni, kube_proxy, pod_identity, *node_grants, *cni_grants],
+                parent=self,
+                depends_on=[vpc_cni, kube_proxy, pod_identity, *node_grants, *cni_grants],
                 # An autoscaler (or an operator) owns desired size after creation.
                 ignore_changes=["scalingConfig.desiredSize"],
             ),
@@ -340,17 +404,30 @@ class Cluster(pulumi.ComponentResource):
         addon("aws-ebs-csi-driver", depends_on=[self.node_group, *ebs_grants], service_account_role_arn=ebs_role.arn)
 
         # --- Kubernetes provider ------------------------------------------------------------------
-        self.kubeconfig = pulumi.Output.secret(pulumi.Output.all(
-            cluster_name, self.eks_cluster.endpoint, self.eks_cluster.certificate_authority.data, region,
-        ).apply(lambda a: kubeconfig_json(*a)))
-        self.k8s_provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.kubeconfig, enable_server_side_apply=True,
-                                         opts=pulumi.ResourceOptions(parent=self, depends_on=self.admin_access))
+        self.kubeconfig = pulumi.Output.secret(
+            pulumi.Output.all(
+                cluster_name,
+                self.eks_cluster.endpoint,
+                self.eks_cluster.certificate_authority.data,
+                region,
+            ).apply(lambda a: kubeconfig_json(*a))
+        )
+        self.k8s_provider = k8s.Provider(
+            f"{name}-k8s",
+            kubeconfig=self.kubeconfig,
+            enable_server_side_apply=True,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self.admin_access),
+        )
 
         # --- cluster-level Helm releases ------------------------------------------------------------
         # Charts need nodes to run on and cluster DNS to reach the AWS APIs.
         helm_opts = pulumi.ResourceOptions(parent=self, provider=self.k8s_provider, depends_on=[self.node_group, coredns])
-        lb_policy = aws.iam.Policy(f"{name}-lb-controller-policy", description="AWS Load Balancer Controller (published policy)",
-                                   policy=lb_controller_policy(), opts=child)
+        lb_policy = aws.iam.Policy(
+            f"{name}-lb-controller-policy",
+            description="AWS Load Balancer Controller (published policy)",
+            policy=lb_controller_policy(),
+            opts=child,
+        )
         lb_role, lb_grants = irsa(f"{name}-lb-controller-role", SYSTEM_NAMESPACE, LB_CONTROLLER_SA, [lb_policy.arn])
         self.lb_controller = k8s.helm.v3.Release(
             f"{name}-lb-controller",
@@ -364,8 +441,7 @@ class Cluster(pulumi.ComponentResource):
                 "clusterName": cluster_name,
                 "region": region,
                 "vpcId": args.vpc_id,
-                "serviceAccount": {"create": True, "name": LB_CONTROLLER_SA,
-                                   "annotations": {"eks.amazonaws.com/role-arn": lb_role.arn}},
+                "serviceAccount": {"create": True, "name": LB_CONTROLLER_SA, "annotations": {"eks.amazonaws.com/role-arn": lb_role.arn}},
             },
             # The controller must keep its policy until the Ingress (finalizer) has deleted the ALB.
             opts=pulumi.ResourceOptions.merge(helm_opts, pulumi.ResourceOptions(depends_on=lb_grants)),
@@ -380,14 +456,16 @@ class Cluster(pulumi.ComponentResource):
             opts=helm_opts,
         )
 
-        self.register_outputs({
-            "clusterName": cluster_name,
-            "endpoint": self.eks_cluster.endpoint,
-            "oidcProviderArn": self.oidc_provider.arn,
-            "nodeSecurityGroupId": self.node_security_group_id,
-            "nodeGroup": self.node_group.node_group_name,
-            "kubeconfig": self.kubeconfig,
-        })
+        self.register_outputs(
+            {
+                "clusterName": cluster_name,
+                "endpoint": self.eks_cluster.endpoint,
+                "oidcProviderArn": self.oidc_provider.arn,
+                "nodeSecurityGroupId": self.node_security_group_id,
+                "nodeGroup": self.node_group.node_group_name,
+                "kubeconfig": self.kubeconfig,
+            }
+        )
 
     def _volume_key(self, name: str, account: pulumi.Output[str], partition: pulumi.Output[str], protect: bool) -> aws.kms.Key:
         """Node root-volume key. EC2 Auto Scaling launches managed nodes with its service-linked
@@ -396,25 +474,52 @@ class Cluster(pulumi.ComponentResource):
         ever created an Auto Scaling group; otherwise create it once with
         `aws iam create-service-linked-role --aws-service-name autoscaling.amazonaws.com`.
         """
+
         def policy(acct: str, part: str) -> str:
             slr = f"arn:{part}:iam::{acct}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
-            return json.dumps({"Version": "2012-10-17", "Statement": [
-                {"Sid": "AccountAdministers", "Effect": "Allow", "Principal": {"AWS": f"arn:{part}:iam::{acct}:root"},
-                 "Action": "kms:*", "Resource": "*"},
-                {"Sid": "AutoScalingUsesKey", "Effect": "Allow", "Principal": {"AWS": slr},
-                 "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
-                 "Resource": "*"},
-                {"Sid": "AutoScalingAttachesVolumes", "Effect": "Allow", "Principal": {"AWS": slr},
-                 "Action": "kms:CreateGrant", "Resource": "*",
-                 "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}},
-            ]})
+            return json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "AccountAdministers",
+                            "Effect": "Allow",
+                            "Principal": {"AWS": f"arn:{part}:iam::{acct}:root"},
+                            "Action": "kms:*",
+                            "Resource": "*",
+                        },
+                        {
+                            "Sid": "AutoScalingUsesKey",
+                            "Effect": "Allow",
+                            "Principal": {"AWS": slr},
+                            "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                            "Resource": "*",
+                        },
+                        {
+                            "Sid": "AutoScalingAttachesVolumes",
+                            "Effect": "Allow",
+                            "Principal": {"AWS": slr},
+                            "Action": "kms:CreateGrant",
+                            "Resource": "*",
+                            "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+                        },
+                    ],
+                }
+            )
 
         key = aws.kms.Key(
-            f"{name}-volume-key", description=f"{self.name} EKS node volumes", enable_key_rotation=True,
-            rotation_period_in_days=365, deletion_window_in_days=30,
+            f"{name}-volume-key",
+            description=f"{self.name} EKS node volumes",
+            enable_key_rotation=True,
+            rotation_period_in_days=365,
+            deletion_window_in_days=30,
             policy=pulumi.Output.all(account, partition).apply(lambda a: policy(*a)),
             opts=pulumi.ResourceOptions(parent=self, protect=protect),
         )
-        aws.kms.Alias(f"{name}-volume-key-alias", name=f"alias/{self.name}-eks-node-volumes", target_key_id=key.key_id,
-                      opts=pulumi.ResourceOptions(parent=self))
+        aws.kms.Alias(
+            f"{name}-volume-key-alias",
+            name=f"alias/{self.name}-eks-node-volumes",
+            target_key_id=key.key_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         return key

@@ -68,13 +68,19 @@ class PgParameter:
 PARAMETERS: tuple[PgParameter, ...] = (
     PgParameter("max_connections", "200", "connections", STATIC, "max_connections = 200"),
     PgParameter("shared_buffers", str(SHARED_BUFFERS_MIB * 1024 // PAGE_KIB), "8kB pages", STATIC, "shared_buffers = 256MB"),
-    PgParameter("effective_cache_size", str(EFFECTIVE_CACHE_SIZE_MIB * 1024 // PAGE_KIB), "8kB pages", DYNAMIC,
-                "effective_cache_size = 1GB"),
+    PgParameter(
+        "effective_cache_size", str(EFFECTIVE_CACHE_SIZE_MIB * 1024 // PAGE_KIB), "8kB pages", DYNAMIC, "effective_cache_size = 1GB"
+    ),
     PgParameter("work_mem", "4096", "kB", DYNAMIC, "work_mem = 4MB"),
     PgParameter("maintenance_work_mem", "65536", "kB", DYNAMIC, "maintenance_work_mem = 64MB"),
     PgParameter("max_wal_size", "1024", "MB", DYNAMIC, "max_wal_size = 1GB"),
-    PgParameter("min_wal_size", str(MIN_WAL_SIZE_MB), "MB", DYNAMIC,
-                "min_wal_size = 80MB, raised to RDS's default: 80 MB is under two of RDS's 64 MB WAL segments"),
+    PgParameter(
+        "min_wal_size",
+        str(MIN_WAL_SIZE_MB),
+        "MB",
+        DYNAMIC,
+        "min_wal_size = 80MB, raised to RDS's default: 80 MB is under two of RDS's 64 MB WAL segments",
+    ),
     PgParameter("checkpoint_completion_target", "0.9", "fraction", DYNAMIC, "checkpoint_completion_target = 0.9"),
     PgParameter("random_page_cost", "1.1", "cost units", DYNAMIC, "random_page_cost = 1.1"),
     PgParameter("seq_page_cost", "1", "cost units", DYNAMIC, "seq_page_cost = 1.0"),
@@ -134,17 +140,20 @@ class DatabaseArgs:
         s = self.settings
         major = s.engine_version.split(".")[0]
         if s.family != f"postgres{major}":
-            raise ValueError(f"parameter-group family {s.family!r} does not match PostgreSQL {s.engine_version} "
-                             f"(expected postgres{major})")
+            raise ValueError(f"parameter-group family {s.family!r} does not match PostgreSQL {s.engine_version} (expected postgres{major})")
         if not fits_seed_memory(s.memory_gib):
-            raise ValueError(f"{s.instance_class} ({s.memory_gib} GiB) cannot hold shared_buffers {SHARED_BUFFERS_MIB}MB "
-                             f"and effective_cache_size {EFFECTIVE_CACHE_SIZE_MIB}MB")
+            raise ValueError(
+                f"{s.instance_class} ({s.memory_gib} GiB) cannot hold shared_buffers {SHARED_BUFFERS_MIB}MB "
+                f"and effective_cache_size {EFFECTIVE_CACHE_SIZE_MIB}MB"
+            )
         if s.max_connections != int(next(p.value for p in PARAMETERS if p.name == "max_connections")):
             raise ValueError(f"settings.max_connections {s.max_connections} differs from the parameter group")
         if s.max_allocated_storage < min_storage_ceiling(s.allocated_storage):
             # RDS: "Invalid max storage size" unless the autoscaling ceiling is >= 110% of allocated.
-            raise ValueError(f"max_allocated_storage {s.max_allocated_storage} GiB must be at least 10% above "
-                             f"allocated_storage {s.allocated_storage} GiB for RDS storage autoscaling")
+            raise ValueError(
+                f"max_allocated_storage {s.max_allocated_storage} GiB must be at least 10% above "
+                f"allocated_storage {s.allocated_storage} GiB for RDS storage autoscaling"
+            )
         if not self.app_security_group_ids:
             raise ValueError("app_security_group_ids is empty: nothing could reach the database")
         if len(self.data_subnet_ids) < 2:
@@ -171,25 +180,49 @@ class Database(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
 
-        self.key = encryption_key(f"{prefix}-db", description=f"{prefix} PostgreSQL storage, Performance Insights, backups",
-                                  parent=self, logs_service=args.log_key is None, protect=args.protect)
-        subnet_group = aws.rds.SubnetGroup(f"{name}-subnets", name=f"{prefix}-db", description=f"{prefix} PostgreSQL: data subnets",
-                                           subnet_ids=args.data_subnet_ids, opts=child)
+        self.key = encryption_key(
+            f"{prefix}-db",
+            description=f"{prefix} PostgreSQL storage, Performance Insights, backups",
+            parent=self,
+            logs_service=args.log_key is None,
+            protect=args.protect,
+        )
+        subnet_group = aws.rds.SubnetGroup(
+            f"{name}-subnets",
+            name=f"{prefix}-db",
+            description=f"{prefix} PostgreSQL: data subnets",
+            subnet_ids=args.data_subnet_ids,
+            opts=child,
+        )
         self.security_group = app_only_security_group(
-            name, service="PostgreSQL", port=PORT, physical_name=f"{prefix}-db", vpc_id=args.vpc_id,
-            sources=args.app_security_group_ids, parent=self,
+            name,
+            service="PostgreSQL",
+            port=PORT,
+            physical_name=f"{prefix}-db",
+            vpc_id=args.vpc_id,
+            sources=args.app_security_group_ids,
+            parent=self,
         )
 
         self.parameter_group = aws.rds.ParameterGroup(
             # Named after the family: a major upgrade creates the new group before the old one goes.
-            f"{name}-params", name=f"{prefix}-db-{s.family}", family=s.family,
+            f"{name}-params",
+            name=f"{prefix}-db-{s.family}",
+            family=s.family,
             description=f"{prefix} PostgreSQL: the seed's postgresql.conf in RDS units",
             parameters=[{"name": p.name, "value": p.value, "apply_method": p.apply_method} for p in PARAMETERS],
             opts=child,
         )
         pw = random.RandomPassword(
-            f"{name}-master-password", length=PASSWORD_LENGTH, special=True, override_special=PASSWORD_SPECIAL,
-            min_upper=2, min_lower=2, min_numeric=2, min_special=2, opts=child,
+            f"{name}-master-password",
+            length=PASSWORD_LENGTH,
+            special=True,
+            override_special=PASSWORD_SPECIAL,
+            min_upper=2,
+            min_lower=2,
+            min_numeric=2,
+            min_special=2,
+            opts=child,
         )
         self.password = pulumi.Output.secret(pw.result)
         monitoring_role, monitoring_policy = self._monitoring_role(name, partition)
@@ -240,8 +273,7 @@ class Database(pulumi.ComponentResource):
             skip_final_snapshot=not args.protect,
             final_snapshot_identifier=f"{identifier}-final" if args.protect else None,
             **common,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect,
-                                        depends_on=[monitoring_role, monitoring_policy, *primary_logs]),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=[monitoring_role, monitoring_policy, *primary_logs]),
         )
 
         self.replica = None
@@ -262,20 +294,23 @@ class Database(pulumi.ComponentResource):
                 backup_retention_period=0,
                 skip_final_snapshot=True,
                 **common,
-                opts=pulumi.ResourceOptions(parent=self, protect=args.protect,
-                                            depends_on=[monitoring_role, monitoring_policy, *replica_logs]),
+                opts=pulumi.ResourceOptions(
+                    parent=self, protect=args.protect, depends_on=[monitoring_role, monitoring_policy, *replica_logs]
+                ),
             )
 
         self._backups(name, args, partition)
 
         self.url = self._url(self.primary.address)
         self.readonly_url = self._url(self.replica.address) if self.replica else None
-        self.register_outputs({
-            "primaryAddress": self.primary.address,
-            "replicaAddress": self.replica.address if self.replica else None,
-            "securityGroupId": self.security_group.id,
-            "url": self.url,
-        })
+        self.register_outputs(
+            {
+                "primaryAddress": self.primary.address,
+                "replicaAddress": self.replica.address if self.replica else None,
+                "securityGroupId": self.security_group.id,
+                "url": self.url,
+            }
+        )
 
     def _url(self, host: pulumi.Output[str]) -> pulumi.Output[str]:
         return pulumi.Output.secret(pulumi.Output.all(self.password, host).apply(lambda a: postgres_url(*a)))
@@ -284,31 +319,52 @@ class Database(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-monitoring-role",
             description="RDS enhanced monitoring publishes OS metrics to CloudWatch Logs",
-            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "monitoring.rds.amazonaws.com"}, "Action": "sts:AssumeRole",
-            }]}),
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "monitoring.rds.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         attachment = aws.iam.RolePolicyAttachment(
-            f"{name}-monitoring-policy", role=role.name,
+            f"{name}-monitoring-policy",
+            role=role.name,
             policy_arn=partition.apply(lambda p: f"arn:{p}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"),
             opts=pulumi.ResourceOptions(parent=role),
         )
         return role, attachment
 
-    def _log_groups(self, name: str, identifier: str, key_arn: pulumi.Output[str], retention: int,
-                    which: str) -> list[aws.cloudwatch.LogGroup]:
+    def _log_groups(
+        self, name: str, identifier: str, key_arn: pulumi.Output[str], retention: int, which: str
+    ) -> list[aws.cloudwatch.LogGroup]:
         # RDS would create these itself, unencrypted and never expiring; created first, it uses ours.
-        return [aws.cloudwatch.LogGroup(
-            f"{name}-{which}-{log}-logs", name=f"/aws/rds/instance/{identifier}/{log}",
-            retention_in_days=retention, kms_key_id=key_arn, opts=pulumi.ResourceOptions(parent=self),
-        ) for log in LOG_EXPORTS]
+        return [
+            aws.cloudwatch.LogGroup(
+                f"{name}-{which}-{log}-logs",
+                name=f"/aws/rds/instance/{identifier}/{log}",
+                retention_in_days=retention,
+                kms_key_id=key_arn,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for log in LOG_EXPORTS
+        ]
 
     def _backups(self, name: str, args: DatabaseArgs, partition: pulumi.Output[str]) -> None:
         s = args.settings
         child = pulumi.ResourceOptions(parent=self)
-        self.vault = aws.backup.Vault(f"{name}-vault", name=f"{args.name_prefix}-db", kms_key_arn=self.key.arn,
-                                      opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
+        self.vault = aws.backup.Vault(
+            f"{name}-vault",
+            name=f"{args.name_prefix}-db",
+            kms_key_arn=self.key.arn,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
         # AWS Backup keeps a recovery point at least one day; retention follows the RDS setting.
         lifecycle = {"delete_after": s.backup_retention_days}
         rule: dict = {
@@ -325,18 +381,34 @@ class Database(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-backup-role",
             description="AWS Backup snapshots and restores the PostgreSQL primary",
-            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole",
-            }]}),
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "backup.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
             opts=child,
         )
-        attachments = [aws.iam.RolePolicyAttachment(
-            f"{name}-backup-{kind.lower()}-policy", role=role.name,
-            policy_arn=partition.apply(lambda p, k=kind: f"arn:{p}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyFor{k}"),
-            opts=pulumi.ResourceOptions(parent=role),
-        ) for kind in ("Backup", "Restores")]
+        attachments = [
+            aws.iam.RolePolicyAttachment(
+                f"{name}-backup-{kind.lower()}-policy",
+                role=role.name,
+                policy_arn=partition.apply(lambda p, k=kind: f"arn:{p}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyFor{k}"),
+                opts=pulumi.ResourceOptions(parent=role),
+            )
+            for kind in ("Backup", "Restores")
+        ]
         aws.backup.Selection(
-            f"{name}-backup-selection", name=f"{args.name_prefix}-db-primary", plan_id=plan.id, iam_role_arn=role.arn,
+            f"{name}-backup-selection",
+            name=f"{args.name_prefix}-db-primary",
+            plan_id=plan.id,
+            iam_role_arn=role.arn,
             resources=[self.primary.arn],
             opts=pulumi.ResourceOptions(parent=plan, depends_on=attachments),
         )

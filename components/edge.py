@@ -52,8 +52,13 @@ MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadI
 # would refuse every upload the seed allows (up to 10 MiB); the body limit rule below replaces it.
 COUNT_ONLY_RULES: dict[str, tuple[str, ...]] = {"AWSManagedRulesCommonRuleSet": ("SizeRestrictions_BODY",)}
 RULE_PRIORITY = {
-    "geo-block": 1, "rate-limit-api-auth": 2, "rate-limit-api": 3, "body-size-limit": 4,
-    "AWSManagedRulesCommonRuleSet": 5, "AWSManagedRulesKnownBadInputsRuleSet": 6, "AWSManagedRulesSQLiRuleSet": 7,
+    "geo-block": 1,
+    "rate-limit-api-auth": 2,
+    "rate-limit-api": 3,
+    "body-size-limit": 4,
+    "AWSManagedRulesCommonRuleSet": 5,
+    "AWSManagedRulesKnownBadInputsRuleSet": 6,
+    "AWSManagedRulesSQLiRuleSet": 7,
 }
 RATE_LIMIT_RULE = {"/api/auth/": "rate-limit-api-auth", "/api/": "rate-limit-api"}
 # The answer a client gets: 429 for rate limits (nginx's limit_req_status defaults to 503, but 429
@@ -77,19 +82,37 @@ CANARY_WS_PRIORITY, CANARY_PRIORITY, WS_PRIORITY = 10, 20, 30
 # every region (the configured stacks use us-west-2, a legacy region).
 ELB_LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
 LEGACY_ELB_LOG_ACCOUNTS = {
-    "us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-1": "027434742980", "us-west-2": "797873946194",
-    "af-south-1": "098369216593", "ap-east-1": "754344448648", "ap-south-1": "718504428378",
-    "ap-northeast-1": "582318560864", "ap-northeast-2": "600734575887", "ap-northeast-3": "383597477331",
-    "ap-southeast-1": "114774131450", "ap-southeast-2": "783225319266", "ap-southeast-3": "589379963580",
-    "ca-central-1": "985666609251", "eu-central-1": "054676820928", "eu-west-1": "156460612806",
-    "eu-west-2": "652711504416", "eu-west-3": "009996457667", "eu-south-1": "635631232127", "eu-north-1": "897822967062",
-    "me-south-1": "076674570225", "sa-east-1": "507241528517",
-    "us-gov-west-1": "048591011584", "us-gov-east-1": "190560391635",
-    "cn-north-1": "638102146993", "cn-northwest-1": "037604701340",
+    "us-east-1": "127311923021",
+    "us-east-2": "033677994240",
+    "us-west-1": "027434742980",
+    "us-west-2": "797873946194",
+    "af-south-1": "098369216593",
+    "ap-east-1": "754344448648",
+    "ap-south-1": "718504428378",
+    "ap-northeast-1": "582318560864",
+    "ap-northeast-2": "600734575887",
+    "ap-northeast-3": "383597477331",
+    "ap-southeast-1": "114774131450",
+    "ap-southeast-2": "783225319266",
+    "ap-southeast-3": "589379963580",
+    "ca-central-1": "985666609251",
+    "eu-central-1": "054676820928",
+    "eu-west-1": "156460612806",
+    "eu-west-2": "652711504416",
+    "eu-west-3": "009996457667",
+    "eu-south-1": "635631232127",
+    "eu-north-1": "897822967062",
+    "me-south-1": "076674570225",
+    "sa-east-1": "507241528517",
+    "us-gov-west-1": "048591011584",
+    "us-gov-east-1": "190560391635",
+    "cn-north-1": "638102146993",
+    "cn-northwest-1": "037604701340",
 }
 
 
 # --- pure helpers (tested without the engine) --------------------------------------------------
+
 
 def serving_colours(release: ReleaseSettings) -> tuple[str, ...]:
     """Colours that run at full size and receive traffic: the active one, and the candidate during a canary.
@@ -106,10 +129,13 @@ def weighted_forward(target_group_arns: Mapping[str, pulumi.Input[str]], weights
     Group stickiness is off: each request is weighted on its own (WebSocket connections stay on the
     target they opened on); a user who must see the candidate sends `X-Canary-User: true`.
     """
-    return {"type": "forward", "forward": {
-        "target_groups": [{"arn": target_group_arns[c], "weight": weights[c]} for c in COLOURS],
-        "stickiness": {"enabled": False, "duration": 1},  # duration is required by the API even when off
-    }}
+    return {
+        "type": "forward",
+        "forward": {
+            "target_groups": [{"arn": target_group_arns[c], "weight": weights[c]} for c in COLOURS],
+            "stickiness": {"enabled": False, "duration": 1},  # duration is required by the API even when off
+        },
+    }
 
 
 def listener_header_arguments(cors_allow_origin: str) -> dict[str, str | bool]:
@@ -154,10 +180,14 @@ def _visibility(metric: str) -> dict[str, Any]:
 def _path_starts_with(prefix: str) -> dict[str, Any]:
     # Normalised and lower-cased first: `/API//auth/` must not slip past the stricter auth limit
     # (Express routes case-insensitively by default).
-    return {"byte_match_statement": {
-        "positional_constraint": "STARTS_WITH", "search_string": prefix, "field_to_match": {"uri_path": {}},
-        "text_transformations": [{"priority": 0, "type": "NORMALIZE_PATH"}, {"priority": 1, "type": "LOWERCASE"}],
-    }}
+    return {
+        "byte_match_statement": {
+            "positional_constraint": "STARTS_WITH",
+            "search_string": prefix,
+            "field_to_match": {"uri_path": {}},
+            "text_transformations": [{"priority": 0, "type": "NORMALIZE_PATH"}, {"priority": 1, "type": "LOWERCASE"}],
+        }
+    }
 
 
 def rate_limit_scope(prefix: str) -> dict[str, Any]:
@@ -169,8 +199,11 @@ def rate_limit_scope(prefix: str) -> dict[str, Any]:
     nested = [p for p in RATE_LIMITS if p != prefix and p.startswith(prefix)]
     if not nested:
         return _path_starts_with(prefix)
-    return {"and_statement": {"statements": [_path_starts_with(prefix)]
-                              + [{"not_statement": {"statement": _path_starts_with(p)}} for p in nested]}}
+    return {
+        "and_statement": {
+            "statements": [_path_starts_with(prefix)] + [{"not_statement": {"statement": _path_starts_with(p)}} for p in nested]
+        }
+    }
 
 
 def waf_rules(name_prefix: str, geo_block_countries: Sequence[str]) -> list[dict[str, Any]]:
@@ -178,8 +211,15 @@ def waf_rules(name_prefix: str, geo_block_countries: Sequence[str]) -> list[dict
     rules: list[dict[str, Any]] = []
 
     def rule(name: str, statement: dict[str, Any], **action: Any) -> None:
-        rules.append({"name": name, "priority": RULE_PRIORITY[name], "statement": statement,
-                      "visibility_config": _visibility(f"{name_prefix}-{name}"), **action})
+        rules.append(
+            {
+                "name": name,
+                "priority": RULE_PRIORITY[name],
+                "statement": statement,
+                "visibility_config": _visibility(f"{name_prefix}-{name}"),
+                **action,
+            }
+        )
 
     def block(status: int | None = None) -> dict[str, Any]:
         return {"action": {"block": {"custom_response": {"response_code": status}} if status else {}}}
@@ -189,18 +229,32 @@ def waf_rules(name_prefix: str, geo_block_countries: Sequence[str]) -> list[dict
     for prefix, limit in RATE_LIMITS.items():
         # aggregate_key_type IP: the ALB is the first hop, so the source address is the client
         # (FORWARDED_IP would trust a header the client writes).
-        rule(RATE_LIMIT_RULE[prefix], {"rate_based_statement": {
-            "limit": limit, "evaluation_window_sec": RATE_WINDOW_SECONDS, "aggregate_key_type": "IP",
-            "scope_down_statement": rate_limit_scope(prefix),
-        }}, **block(RATE_LIMITED_STATUS))
+        rule(
+            RATE_LIMIT_RULE[prefix],
+            {
+                "rate_based_statement": {
+                    "limit": limit,
+                    "evaluation_window_sec": RATE_WINDOW_SECONDS,
+                    "aggregate_key_type": "IP",
+                    "scope_down_statement": rate_limit_scope(prefix),
+                }
+            },
+            **block(RATE_LIMITED_STATUS),
+        )
     # Body size: WAF sees at most the first 8 KB of a body behind an ALB (a fixed limit), so a size
     # constraint on the body can never see 10 MiB: with oversize handling MATCH it would block every
     # body over 8 KB, with CONTINUE nothing. The declared Content-Length is what WAF can check.
-    rule("body-size-limit", {"regex_match_statement": {
-        "regex_string": greater_than_pattern(BODY_SIZE_LIMIT_BYTES),
-        "field_to_match": {"single_header": {"name": "content-length"}},
-        "text_transformations": [{"priority": 0, "type": "NONE"}],
-    }}, **block(TOO_LARGE_STATUS))
+    rule(
+        "body-size-limit",
+        {
+            "regex_match_statement": {
+                "regex_string": greater_than_pattern(BODY_SIZE_LIMIT_BYTES),
+                "field_to_match": {"single_header": {"name": "content-length"}},
+                "text_transformations": [{"priority": 0, "type": "NONE"}],
+            }
+        },
+        **block(TOO_LARGE_STATUS),
+    )
     for group in MANAGED_RULE_GROUPS:
         statement: dict[str, Any] = {"name": group, "vendor_name": "AWS"}
         if group in COUNT_ONLY_RULES:
@@ -219,20 +273,31 @@ def log_delivery_principals(region: str, partition: str = "aws") -> list[dict[st
 
 def access_log_bucket_policy(bucket_arn: str, account: str, region: str, partition: str = "aws") -> str:
     """TLS only, and ELB log delivery may write this account's logs under ACCESS_LOG_PREFIX, nothing else."""
-    statements: list[dict[str, Any]] = [{
-        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-        "Resource": [bucket_arn, f"{bucket_arn}/*"],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }]
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [bucket_arn, f"{bucket_arn}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    ]
     for i, principal in enumerate(log_delivery_principals(region, partition)):
-        statements.append({
-            "Sid": f"ElbLogDelivery{i}", "Effect": "Allow", "Principal": principal, "Action": "s3:PutObject",
-            "Resource": f"{bucket_arn}/{ACCESS_LOG_PREFIX}/AWSLogs/{account}/*",
-        })
+        statements.append(
+            {
+                "Sid": f"ElbLogDelivery{i}",
+                "Effect": "Allow",
+                "Principal": principal,
+                "Action": "s3:PutObject",
+                "Resource": f"{bucket_arn}/{ACCESS_LOG_PREFIX}/AWSLogs/{account}/*",
+            }
+        )
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
 # --- component ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class EdgeArgs:
@@ -288,66 +353,92 @@ class Edge(pulumi.ComponentResource):
         if args.platform == "asg":
             self._load_balancer(name, args, bucket_ready)
 
-        self.register_outputs({
-            "certificateArn": self.certificate_arn,
-            "webAclArn": self.web_acl.arn,
-            "accessLogBucket": self.access_log_bucket.bucket,
-            "loadBalancerDnsName": self.load_balancer.dns_name if self.load_balancer else None,
-            "targetGroupArns": self.target_group_arns,
-        })
+        self.register_outputs(
+            {
+                "certificateArn": self.certificate_arn,
+                "webAclArn": self.web_acl.arn,
+                "accessLogBucket": self.access_log_bucket.bucket,
+                "loadBalancerDnsName": self.load_balancer.dns_name if self.load_balancer else None,
+                "targetGroupArns": self.target_group_arns,
+            }
+        )
 
     # --- TLS certificate ---------------------------------------------------------------------
     def _certificate(self, name: str, s: EdgeSettings) -> pulumi.Output[str]:
         if s.certificate_arn:
             return pulumi.Output.from_input(s.certificate_arn)
         child = pulumi.ResourceOptions(parent=self)
-        cert = aws.acm.Certificate(f"{name}-cert", domain_name=s.domain, validation_method="DNS",
-                                   tags={"Name": s.domain}, opts=child)
+        cert = aws.acm.Certificate(f"{name}-cert", domain_name=s.domain, validation_method="DNS", tags={"Name": s.domain}, opts=child)
         option = cert.domain_validation_options.apply(lambda options: options[0])
         record = aws.route53.Record(
-            f"{name}-cert-validation", zone_id=s.hosted_zone_id, name=option.apply(lambda o: o.resource_record_name),
-            type=option.apply(lambda o: o.resource_record_type), records=[option.apply(lambda o: o.resource_record_value)],
-            ttl=60, allow_overwrite=True, opts=pulumi.ResourceOptions(parent=cert),
+            f"{name}-cert-validation",
+            zone_id=s.hosted_zone_id,
+            name=option.apply(lambda o: o.resource_record_name),
+            type=option.apply(lambda o: o.resource_record_type),
+            records=[option.apply(lambda o: o.resource_record_value)],
+            ttl=60,
+            allow_overwrite=True,
+            opts=pulumi.ResourceOptions(parent=cert),
         )
         # The listener takes the ARN from the validation, so it is created only once the cert is ISSUED.
-        validation = aws.acm.CertificateValidation(f"{name}-cert-validated", certificate_arn=cert.arn,
-                                                   validation_record_fqdns=[record.fqdn],
-                                                   opts=pulumi.ResourceOptions(parent=cert))
+        validation = aws.acm.CertificateValidation(
+            f"{name}-cert-validated",
+            certificate_arn=cert.arn,
+            validation_record_fqdns=[record.fqdn],
+            opts=pulumi.ResourceOptions(parent=cert),
+        )
         return validation.certificate_arn
 
     # --- access logs ---------------------------------------------------------------------------
     def _access_log_bucket(self, name: str, args: EdgeArgs) -> tuple[aws.s3.Bucket, list[pulumi.Resource]]:
         bucket = aws.s3.Bucket(
-            f"{name}-access-logs", bucket_prefix=f"{args.name_prefix}-alb-logs-", force_destroy=not args.protect,
+            f"{name}-access-logs",
+            bucket_prefix=f"{args.name_prefix}-alb-logs-",
+            force_destroy=not args.protect,
             tags={"Name": f"{args.name_prefix}-alb-access-logs"},
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         child = pulumi.ResourceOptions(parent=bucket)
-        ownership = aws.s3.BucketOwnershipControls(f"{name}-access-logs-ownership", bucket=bucket.bucket,
-                                                   rule={"object_ownership": "BucketOwnerEnforced"}, opts=child)
+        ownership = aws.s3.BucketOwnershipControls(
+            f"{name}-access-logs-ownership", bucket=bucket.bucket, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child
+        )
         public_block = aws.s3.BucketPublicAccessBlock(
-            f"{name}-access-logs-public-access", bucket=bucket.bucket, block_public_acls=True, block_public_policy=True,
-            ignore_public_acls=True, restrict_public_buckets=True, opts=child,
+            f"{name}-access-logs-public-access",
+            bucket=bucket.bucket,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
         )
         # SSE-S3: ALB access-log delivery supports no other server-side encryption (no SSE-KMS with a
         # customer key), so the network's log key cannot be used here.
         encryption = aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-access-logs-encryption", bucket=bucket.bucket,
-            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}], opts=child,
+            f"{name}-access-logs-encryption",
+            bucket=bucket.bucket,
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            opts=child,
         )
         aws.s3.BucketLifecycleConfiguration(
-            f"{name}-access-logs-lifecycle", bucket=bucket.bucket,
-            rules=[{
-                "id": "expire-access-logs", "status": "Enabled", "filter": {"prefix": ""},
-                "expiration": {"days": args.settings.access_log_expiration_days},
-                "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
-            }],
+            f"{name}-access-logs-lifecycle",
+            bucket=bucket.bucket,
+            rules=[
+                {
+                    "id": "expire-access-logs",
+                    "status": "Enabled",
+                    "filter": {"prefix": ""},
+                    "expiration": {"days": args.settings.access_log_expiration_days},
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
+                }
+            ],
             opts=child,
         )
         policy = aws.s3.BucketPolicy(
-            f"{name}-access-logs-policy", bucket=bucket.bucket,
+            f"{name}-access-logs-policy",
+            bucket=bucket.bucket,
             policy=pulumi.Output.all(bucket.arn, self._account, self._region, self._partition).apply(
-                lambda a: access_log_bucket_policy(*a)),
+                lambda a: access_log_bucket_policy(*a)
+            ),
             # After the public access block: S3 rejects concurrent bucket-configuration changes.
             opts=pulumi.ResourceOptions(parent=bucket, depends_on=[public_block]),
         )
@@ -358,7 +449,9 @@ class Edge(pulumi.ComponentResource):
     def _waf(self, name: str, args: EdgeArgs) -> tuple[aws.wafv2.WebAcl, aws.cloudwatch.LogGroup]:
         prefix = args.name_prefix
         acl = aws.wafv2.WebAcl(
-            f"{name}-waf", name=f"{prefix}-api", scope="REGIONAL",
+            f"{name}-waf",
+            name=f"{prefix}-api",
+            scope="REGIONAL",
             description=f"{prefix} NOX API: seed nginx-waf.conf (rate limits, attack patterns, body size, geo)",
             default_action={"allow": {}},
             rules=waf_rules(prefix, args.settings.geo_block_countries),
@@ -369,11 +462,16 @@ class Edge(pulumi.ComponentResource):
         # WAF writes only to log groups named aws-waf-logs-*; it adds the log-delivery resource
         # policy itself when the deploying identity may (logs:PutResourcePolicy).
         group = aws.cloudwatch.LogGroup(
-            f"{name}-waf-logs", name=f"aws-waf-logs-{prefix}", retention_in_days=args.log_retention_days,
-            kms_key_id=args.log_key.arn, opts=pulumi.ResourceOptions(parent=acl),
+            f"{name}-waf-logs",
+            name=f"aws-waf-logs-{prefix}",
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.log_key.arn,
+            opts=pulumi.ResourceOptions(parent=acl),
         )
         aws.wafv2.WebAclLoggingConfiguration(
-            f"{name}-waf-logging", resource_arn=acl.arn, log_destination_configs=[group.arn],
+            f"{name}-waf-logging",
+            resource_arn=acl.arn,
+            log_destination_configs=[group.arn],
             redacted_fields=[{"single_header": {"name": h}} for h in REDACTED_HEADERS],
             opts=pulumi.ResourceOptions(parent=acl),
         )
@@ -383,50 +481,88 @@ class Edge(pulumi.ComponentResource):
     def _load_balancer(self, name: str, args: EdgeArgs, bucket_ready: list[pulumi.Resource]) -> None:
         s, prefix, release = args.settings, args.name_prefix, args.release
         child = pulumi.ResourceOptions(parent=self)
-        alb_sg = aws.ec2.SecurityGroup(f"{name}-alb-sg", vpc_id=args.vpc_id, description=f"{prefix} ALB: HTTP/HTTPS in, app ports out",
-                                       tags={"Name": f"{prefix}-alb"}, opts=child)
-        app_sg = aws.ec2.SecurityGroup(f"{name}-app-sg", vpc_id=args.vpc_id, description=f"{prefix} NOX API instances",
-                                       tags={"Name": f"{prefix}-app"}, opts=child)
+        alb_sg = aws.ec2.SecurityGroup(
+            f"{name}-alb-sg",
+            vpc_id=args.vpc_id,
+            description=f"{prefix} ALB: HTTP/HTTPS in, app ports out",
+            tags={"Name": f"{prefix}-alb"},
+            opts=child,
+        )
+        app_sg = aws.ec2.SecurityGroup(
+            f"{name}-app-sg", vpc_id=args.vpc_id, description=f"{prefix} NOX API instances", tags={"Name": f"{prefix}-app"}, opts=child
+        )
         self.alb_security_group, self.app_security_group = alb_sg, app_sg
         # Rules as separate resources: the two groups reference each other, which inline rules cannot.
         for port in (80, 443):
             aws.vpc.SecurityGroupIngressRule(
-                f"{name}-alb-in-{port}", security_group_id=alb_sg.id, ip_protocol="tcp", from_port=port, to_port=port,
-                cidr_ipv4="0.0.0.0/0", description=f"{'HTTPS' if port == 443 else 'HTTP (redirected to HTTPS)'} from the internet",
+                f"{name}-alb-in-{port}",
+                security_group_id=alb_sg.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                cidr_ipv4="0.0.0.0/0",
+                description=f"{'HTTPS' if port == 443 else 'HTTP (redirected to HTTPS)'} from the internet",
                 opts=pulumi.ResourceOptions(parent=alb_sg),
             )
         for port, what in ((appspec.APP_PORT, "app"), (appspec.WS_PORT, "WebSocket")):
             aws.vpc.SecurityGroupEgressRule(
-                f"{name}-alb-out-{port}", security_group_id=alb_sg.id, ip_protocol="tcp", from_port=port, to_port=port,
-                referenced_security_group_id=app_sg.id, description=f"To the {what} port of the API instances",
+                f"{name}-alb-out-{port}",
+                security_group_id=alb_sg.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                referenced_security_group_id=app_sg.id,
+                description=f"To the {what} port of the API instances",
                 opts=pulumi.ResourceOptions(parent=alb_sg),
             )
             aws.vpc.SecurityGroupIngressRule(
-                f"{name}-app-in-{port}", security_group_id=app_sg.id, ip_protocol="tcp", from_port=port, to_port=port,
-                referenced_security_group_id=alb_sg.id, description=f"{what} port from the ALB only",
+                f"{name}-app-in-{port}",
+                security_group_id=app_sg.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                referenced_security_group_id=alb_sg.id,
+                description=f"{what} port from the ALB only",
                 opts=pulumi.ResourceOptions(parent=app_sg),
             )
         # Instances reach AWS APIs, ECR and package repositories over HTTPS (via NAT or the VPC
         # endpoints) and the data tier inside the VPC; nothing else.
-        for port, cidr, what in ((443, "0.0.0.0/0", "HTTPS to AWS APIs, ECR and package repositories"),
-                                 (POSTGRES_PORT, args.vpc_cidr, "PostgreSQL in the VPC"),
-                                 (REDIS_PORT, args.vpc_cidr, "Redis in the VPC")):
+        for port, cidr, what in (
+            (443, "0.0.0.0/0", "HTTPS to AWS APIs, ECR and package repositories"),
+            (POSTGRES_PORT, args.vpc_cidr, "PostgreSQL in the VPC"),
+            (REDIS_PORT, args.vpc_cidr, "Redis in the VPC"),
+        ):
             aws.vpc.SecurityGroupEgressRule(
-                f"{name}-app-out-{port}", security_group_id=app_sg.id, ip_protocol="tcp", from_port=port, to_port=port,
-                cidr_ipv4=cidr, description=what, opts=pulumi.ResourceOptions(parent=app_sg),
+                f"{name}-app-out-{port}",
+                security_group_id=app_sg.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                cidr_ipv4=cidr,
+                description=what,
+                opts=pulumi.ResourceOptions(parent=app_sg),
             )
 
         self.load_balancer = lb = aws.lb.LoadBalancer(
-            f"{name}-alb", name=f"{prefix}-api"[:32], load_balancer_type="application", internal=False,
-            ip_address_type="ipv4", security_groups=[alb_sg.id], subnets=args.public_subnet_ids,
-            drop_invalid_header_fields=True, desync_mitigation_mode="defensive",
-            enable_deletion_protection=args.protect, enable_http2=True, idle_timeout=s.idle_timeout,
+            f"{name}-alb",
+            name=f"{prefix}-api"[:32],
+            load_balancer_type="application",
+            internal=False,
+            ip_address_type="ipv4",
+            security_groups=[alb_sg.id],
+            subnets=args.public_subnet_ids,
+            drop_invalid_header_fields=True,
+            desync_mitigation_mode="defensive",
+            enable_deletion_protection=args.protect,
+            enable_http2=True,
+            idle_timeout=s.idle_timeout,
             access_logs={"bucket": self.access_log_bucket.bucket, "prefix": ACCESS_LOG_PREFIX, "enabled": True},
             tags={"Name": f"{prefix}-api"},
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=bucket_ready),
         )
-        aws.wafv2.WebAclAssociation(f"{name}-waf-association", resource_arn=lb.arn, web_acl_arn=self.web_acl.arn,
-                                    opts=pulumi.ResourceOptions(parent=lb))
+        aws.wafv2.WebAclAssociation(
+            f"{name}-waf-association", resource_arn=lb.arn, web_acl_arn=self.web_acl.arn, opts=pulumi.ResourceOptions(parent=lb)
+        )
 
         for colour in COLOURS:
             self.target_groups[colour] = {
@@ -439,7 +575,10 @@ class Edge(pulumi.ComponentResource):
 
         lb_child = pulumi.ResourceOptions(parent=lb)
         self.http_listener = aws.lb.Listener(
-            f"{name}-http", load_balancer_arn=lb.arn, port=80, protocol="HTTP",
+            f"{name}-http",
+            load_balancer_arn=lb.arn,
+            port=80,
+            protocol="HTTP",
             default_actions=[{"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"}}],
             opts=lb_child,
         )
@@ -448,31 +587,51 @@ class Edge(pulumi.ComponentResource):
         # ALB does not offer for TLS 1.2 (and ALB has no custom policies). Session cache, tickets
         # and OCSP stapling are ALB's own.
         self.https_listener = https = aws.lb.Listener(
-            f"{name}-https", load_balancer_arn=lb.arn, port=443, protocol="HTTPS", ssl_policy=s.ssl_policy,
-            certificate_arn=self.certificate_arn, default_actions=[weighted_forward(app_arns, release.weights)],
-            **listener_header_arguments(s.cors_allow_origin), opts=lb_child,
+            f"{name}-https",
+            load_balancer_arn=lb.arn,
+            port=443,
+            protocol="HTTPS",
+            ssl_policy=s.ssl_policy,
+            certificate_arn=self.certificate_arn,
+            default_actions=[weighted_forward(app_arns, release.weights)],
+            **listener_header_arguments(s.cors_allow_origin),
+            opts=lb_child,
         )
         https_child = pulumi.ResourceOptions(parent=https)
         if release.candidate in serving_colours(release):
             canary = {"http_header": {"http_header_name": appspec.CANARY_HEADER, "values": [appspec.CANARY_HEADER_VALUE]}}
             aws.lb.ListenerRule(
-                f"{name}-canary-ws", listener_arn=https.arn, priority=CANARY_WS_PRIORITY,
+                f"{name}-canary-ws",
+                listener_arn=https.arn,
+                priority=CANARY_WS_PRIORITY,
                 conditions=[canary, {"path_pattern": {"values": list(WS_PATHS)}}],
-                actions=[{"type": "forward", "target_group_arn": ws_arns[release.candidate]}], opts=https_child,
+                actions=[{"type": "forward", "target_group_arn": ws_arns[release.candidate]}],
+                opts=https_child,
             )
             aws.lb.ListenerRule(
-                f"{name}-canary", listener_arn=https.arn, priority=CANARY_PRIORITY, conditions=[canary],
-                actions=[{"type": "forward", "target_group_arn": app_arns[release.candidate]}], opts=https_child,
+                f"{name}-canary",
+                listener_arn=https.arn,
+                priority=CANARY_PRIORITY,
+                conditions=[canary],
+                actions=[{"type": "forward", "target_group_arn": app_arns[release.candidate]}],
+                opts=https_child,
             )
         aws.lb.ListenerRule(
-            f"{name}-websocket", listener_arn=https.arn, priority=WS_PRIORITY,
+            f"{name}-websocket",
+            listener_arn=https.arn,
+            priority=WS_PRIORITY,
             conditions=[{"path_pattern": {"values": list(WS_PATHS)}}],
-            actions=[weighted_forward(ws_arns, release.weights)], opts=https_child,
+            actions=[weighted_forward(ws_arns, release.weights)],
+            opts=https_child,
         )
         if s.hosted_zone_id:
             aws.route53.Record(
-                f"{name}-dns", zone_id=s.hosted_zone_id, name=s.domain, type="A",
-                aliases=[{"name": lb.dns_name, "zone_id": lb.zone_id, "evaluate_target_health": True}], opts=lb_child,
+                f"{name}-dns",
+                zone_id=s.hosted_zone_id,
+                name=s.domain,
+                type="A",
+                aliases=[{"name": lb.dns_name, "zone_id": lb.zone_id, "evaluate_target_health": True}],
+                opts=lb_child,
             )
 
     def _target_group(self, resource_name: str, args: EdgeArgs, colour: str, port: int) -> aws.lb.TargetGroup:
@@ -480,12 +639,21 @@ class Edge(pulumi.ComponentResource):
         # Both groups check the app's /health on the app port: the seed's health check, and the
         # WebSocket server lives in the same container.
         return aws.lb.TargetGroup(
-            resource_name, port=port, protocol="HTTP", target_type="instance", vpc_id=args.vpc_id,
+            resource_name,
+            port=port,
+            protocol="HTTP",
+            target_type="instance",
+            vpc_id=args.vpc_id,
             deregistration_delay=appspec.DEREGISTRATION_DELAY_SECONDS,
             health_check={
-                "enabled": True, "protocol": "HTTP", "path": appspec.HEALTH_PATH, "port": str(appspec.APP_PORT),
-                "interval": appspec.HEALTH_INTERVAL_SECONDS, "timeout": appspec.HEALTH_TIMEOUT_SECONDS,
-                "healthy_threshold": appspec.HEALTHY_THRESHOLD, "unhealthy_threshold": appspec.UNHEALTHY_THRESHOLD,
+                "enabled": True,
+                "protocol": "HTTP",
+                "path": appspec.HEALTH_PATH,
+                "port": str(appspec.APP_PORT),
+                "interval": appspec.HEALTH_INTERVAL_SECONDS,
+                "timeout": appspec.HEALTH_TIMEOUT_SECONDS,
+                "healthy_threshold": appspec.HEALTHY_THRESHOLD,
+                "unhealthy_threshold": appspec.UNHEALTHY_THRESHOLD,
                 "matcher": "200",
             },
             tags={"Name": f"{args.name_prefix}-{colour}-{'app' if port == appspec.APP_PORT else 'ws'}", "Colour": colour},

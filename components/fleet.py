@@ -39,8 +39,14 @@ MANAGED_POLICIES = (
     "AmazonEC2ContainerRegistryPullOnly",  # pull the app image from ECR, nothing else in ECR
 )
 ENABLED_METRICS = (
-    "GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity", "GroupInServiceInstances",
-    "GroupPendingInstances", "GroupStandbyInstances", "GroupTerminatingInstances", "GroupTotalInstances",
+    "GroupMinSize",
+    "GroupMaxSize",
+    "GroupDesiredCapacity",
+    "GroupInServiceInstances",
+    "GroupPendingInstances",
+    "GroupStandbyInstances",
+    "GroupTerminatingInstances",
+    "GroupTotalInstances",
 )
 CONTAINER_NAME = "nox-api"
 ENV_FILE = "/etc/nox/app.env"
@@ -108,7 +114,7 @@ umask 077
 install -d -m 0700 -o root -g root "$(dirname "$ENV_FILE")"
 secret="$(aws secretsmanager get-secret-value --region "$REGION" --secret-id "$SECRET_ID" --query SecretString --output text)"
 if ! jq -e '{required}' <<<"$secret" >/dev/null; then
-  echo "app secret lacks {', '.join(REQUIRED_SECRET_KEYS)}" >&2
+  echo "app secret lacks {", ".join(REQUIRED_SECRET_KEYS)}" >&2
   exit 1
 fi
 jq -r 'to_entries[] | "\\(.key)=\\(.value)"' <<<"$secret" > "$ENV_FILE.new"
@@ -182,12 +188,19 @@ class AppFleet(pulumi.ComponentResource):
         # the EBS key's policy must name the role that launches instances, and the account's default
         # role may not exist yet in a fresh account (a key policy cannot name a missing principal).
         self.service_role = aws.iam.ServiceLinkedRole(
-            f"{name}-autoscaling-role", aws_service_name="autoscaling.amazonaws.com", custom_suffix=prefix,
+            f"{name}-autoscaling-role",
+            aws_service_name="autoscaling.amazonaws.com",
+            custom_suffix=prefix,
             description=f"{prefix} NOX API Auto Scaling groups (uses the fleet's EBS key)",
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.ebs_key = encryption_key(f"{prefix}-ebs", description=f"{prefix} NOX API instance volumes", parent=self,
-                                      service_roles=[self.service_role.arn], protect=args.protect)
+        self.ebs_key = encryption_key(
+            f"{prefix}-ebs",
+            description=f"{prefix} NOX API instance volumes",
+            parent=self,
+            service_roles=[self.service_role.arn],
+            protect=args.protect,
+        )
 
         self.launch_templates, self.groups, self.scaling_policies, self.alarms = {}, {}, {}, {}
         serving = serving_colours(args.release)
@@ -197,51 +210,89 @@ class AppFleet(pulumi.ComponentResource):
             if colour in serving:
                 self._scaling(name, args, colour)
 
-        self.register_outputs({
-            "groups": {c: g.name for c, g in self.groups.items()},
-            "instanceRoleArn": self.role.arn,
-        })
+        self.register_outputs(
+            {
+                "groups": {c: g.name for c, g in self.groups.items()},
+                "instanceRoleArn": self.role.arn,
+            }
+        )
 
     def _instance_identity(self, name: str, args: FleetArgs, partition: pulumi.Output[str]) -> None:
         self.role = aws.iam.Role(
-            f"{name}-instance-role", description=f"{args.name_prefix} NOX API instances",
-            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole",
-            }]}),
+            f"{name}-instance-role",
+            description=f"{args.name_prefix} NOX API instances",
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ec2.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         role_child = pulumi.ResourceOptions(parent=self.role)
         for policy in MANAGED_POLICIES:
             aws.iam.RolePolicyAttachment(
-                f"{name}-{policy}", role=self.role.name,
-                policy_arn=partition.apply(lambda p, pol=policy: f"arn:{p}:iam::aws:policy/{pol}"), opts=role_child,
+                f"{name}-{policy}",
+                role=self.role.name,
+                policy_arn=partition.apply(lambda p, pol=policy: f"arn:{p}:iam::aws:policy/{pol}"),
+                opts=role_child,
             )
         # This app's secret and its key, nothing else (AppSecrets owns the policy's shape).
-        aws.iam.RolePolicy(f"{name}-read-app-secret", role=self.role.id, policy=args.secrets.read_policy_json(),
-                           opts=role_child)
+        aws.iam.RolePolicy(f"{name}-read-app-secret", role=self.role.id, policy=args.secrets.read_policy_json(), opts=role_child)
         self.instance_profile = aws.iam.InstanceProfile(f"{name}-instance-profile", role=self.role.name, opts=role_child)
 
     def _launch_template(self, name: str, args: FleetArgs, colour: str, ami: pulumi.Output[str]) -> aws.ec2.LaunchTemplate:
         prefix = args.name_prefix
-        script = args.secrets.secret.arn.apply(lambda arn: user_data(
-            colour=colour, image=args.release.image(colour), secret_arn=arn, region=args.region,
-            db_pool_max=args.db_pool_max,
-        ))
+        script = args.secrets.secret.arn.apply(
+            lambda arn: user_data(
+                colour=colour,
+                image=args.release.image(colour),
+                secret_arn=arn,
+                region=args.region,
+                db_pool_max=args.db_pool_max,
+            )
+        )
         tags = {**args.tags, "Name": f"{prefix}-api-{colour}", "Colour": colour}
         return aws.ec2.LaunchTemplate(
-            f"{name}-{colour}-lt", name=f"{prefix}-api-{colour}",
+            f"{name}-{colour}-lt",
+            name=f"{prefix}-api-{colour}",
             description=f"{prefix} NOX API {colour}: {args.release.image(colour)}",
-            image_id=ami, instance_type=args.settings.instance_type,
+            image_id=ami,
+            instance_type=args.settings.instance_type,
             iam_instance_profile={"arn": self.instance_profile.arn},
             # IMDSv2 only, one hop: the host's aws CLI gets credentials, containers (one more hop) do not.
-            metadata_options={"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1,
-                              "instance_metadata_tags": "disabled"},
-            block_device_mappings=[{"device_name": ROOT_DEVICE, "ebs": {
-                "volume_type": "gp3", "volume_size": ROOT_VOLUME_GIB, "encrypted": "true",
-                "kms_key_id": self.ebs_key.arn, "delete_on_termination": "true",
-            }}],
-            network_interfaces=[{"device_index": 0, "associate_public_ip_address": "false",
-                                 "security_groups": [args.app_security_group_id], "delete_on_termination": "true"}],
+            metadata_options={
+                "http_endpoint": "enabled",
+                "http_tokens": "required",
+                "http_put_response_hop_limit": 1,
+                "instance_metadata_tags": "disabled",
+            },
+            block_device_mappings=[
+                {
+                    "device_name": ROOT_DEVICE,
+                    "ebs": {
+                        "volume_type": "gp3",
+                        "volume_size": ROOT_VOLUME_GIB,
+                        "encrypted": "true",
+                        "kms_key_id": self.ebs_key.arn,
+                        "delete_on_termination": "true",
+                    },
+                }
+            ],
+            network_interfaces=[
+                {
+                    "device_index": 0,
+                    "associate_public_ip_address": "false",
+                    "security_groups": [args.app_security_group_id],
+                    "delete_on_termination": "true",
+                }
+            ],
             monitoring={"enabled": True},  # 1-minute metrics: the CPU alarms see changes sooner
             user_data=script.apply(lambda s: base64.b64encode(s.encode()).decode()),
             update_default_version=True,
@@ -255,22 +306,30 @@ class AppFleet(pulumi.ComponentResource):
         template = self.launch_templates[colour]
         tags = {**args.tags, "Name": f"{prefix}-api-{colour}", "Colour": colour}
         return aws.autoscaling.Group(
-            f"{name}-{colour}", name=f"{prefix}-api-{colour}",
+            f"{name}-{colour}",
+            name=f"{prefix}-api-{colour}",
             **capacity(args.settings, args.release, colour),
             vpc_zone_identifiers=args.private_subnet_ids,
             target_group_arns=args.target_group_arns[colour],
-            health_check_type=HEALTH_CHECK_TYPE, health_check_grace_period=HEALTH_CHECK_GRACE_SECONDS,
+            health_check_type=HEALTH_CHECK_TYPE,
+            health_check_grace_period=HEALTH_CHECK_GRACE_SECONDS,
             default_cooldown=DEFAULT_COOLDOWN_SECONDS,
             # Only acts on Spot capacity; these groups are On-Demand, so it is inert until Spot is mixed in.
             capacity_rebalance=True,
-            enabled_metrics=list(ENABLED_METRICS), metrics_granularity="1Minute",
+            enabled_metrics=list(ENABLED_METRICS),
+            metrics_granularity="1Minute",
             service_linked_role_arn=self.service_role.arn,
             # A pinned version (not $Latest): every template change is a new version, which starts
             # the instance refresh below (and the preview shows it).
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},
-            instance_refresh={"strategy": "Rolling", "preferences": {
-                "min_healthy_percentage": MIN_HEALTHY_PERCENTAGE, "skip_matching": True, "auto_rollback": AUTO_ROLLBACK,
-            }},
+            instance_refresh={
+                "strategy": "Rolling",
+                "preferences": {
+                    "min_healthy_percentage": MIN_HEALTHY_PERCENTAGE,
+                    "skip_matching": True,
+                    "auto_rollback": AUTO_ROLLBACK,
+                },
+            },
             tags=[{"key": k, "value": v, "propagate_at_launch": True} for k, v in tags.items()],
             # A serving group's desired capacity belongs to its scaling policies once created; a
             # `pulumi up` must not reset it to the configured value in the middle of a busy hour.
@@ -280,8 +339,7 @@ class AppFleet(pulumi.ComponentResource):
             # depends_on the app secrets: instances read the secret's value at boot, and it exists
             # only once the database and cache are up; launched earlier, they would fail user data,
             # fail their health checks and be replaced until it does.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desired_capacity"] if serving else None,
-                                        depends_on=[args.secrets]),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desired_capacity"] if serving else None, depends_on=[args.secrets]),
         )
 
     def _scaling(self, name: str, args: FleetArgs, colour: str) -> None:
@@ -289,9 +347,14 @@ class AppFleet(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=group)
         policies = {
             direction: aws.autoscaling.Policy(
-                f"{name}-{colour}-scale-{direction}", name=f"{prefix}-api-{colour}-scale-{direction}",
-                autoscaling_group_name=group.name, policy_type="SimpleScaling", adjustment_type="ChangeInCapacity",
-                scaling_adjustment=adjustment, cooldown=POLICY_COOLDOWN_SECONDS, opts=child,
+                f"{name}-{colour}-scale-{direction}",
+                name=f"{prefix}-api-{colour}-scale-{direction}",
+                autoscaling_group_name=group.name,
+                policy_type="SimpleScaling",
+                adjustment_type="ChangeInCapacity",
+                scaling_adjustment=adjustment,
+                cooldown=POLICY_COOLDOWN_SECONDS,
+                opts=child,
             )
             for direction, adjustment in (("up", SCALE_UP_ADJUSTMENT), ("down", SCALE_DOWN_ADJUSTMENT))
         }
@@ -302,11 +365,18 @@ class AppFleet(pulumi.ComponentResource):
         ):
             symbol = ">" if operator == "GreaterThanThreshold" else "<"
             alarms[level] = aws.cloudwatch.MetricAlarm(
-                f"{name}-{colour}-{level}-cpu", name=f"{alarm}-{prefix}-{colour}",
+                f"{name}-{colour}-{level}-cpu",
+                name=f"{alarm}-{prefix}-{colour}",
                 alarm_description=f"Scale {direction} {prefix} {colour} when CPU {symbol} {threshold}% (seed {alarm})",
-                namespace=ALARM_NAMESPACE, metric_name=ALARM_METRIC, statistic=ALARM_STATISTIC,
-                period=ALARM_PERIOD_SECONDS, evaluation_periods=ALARM_EVALUATION_PERIODS, threshold=threshold,
-                comparison_operator=operator, dimensions={"AutoScalingGroupName": group.name},
-                alarm_actions=[policies[direction].arn], opts=child,
+                namespace=ALARM_NAMESPACE,
+                metric_name=ALARM_METRIC,
+                statistic=ALARM_STATISTIC,
+                period=ALARM_PERIOD_SECONDS,
+                evaluation_periods=ALARM_EVALUATION_PERIODS,
+                threshold=threshold,
+                comparison_operator=operator,
+                dimensions={"AutoScalingGroupName": group.name},
+                alarm_actions=[policies[direction].arn],
+                opts=child,
             )
         self.scaling_policies[colour], self.alarms[colour] = policies, alarms

@@ -33,44 +33,61 @@ def encryption_key(
     partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=parent))
 
     def policy(account: str, region_name: str, part: str, roles: Sequence[str] = ()) -> str:
-        statements = [{
-            "Sid": "AccountAdministers",
-            "Effect": "Allow",
-            "Principal": {"AWS": f"arn:{part}:iam::{account}:root"},
-            "Action": "kms:*",
-            "Resource": "*",
-        }]
+        statements = [
+            {
+                "Sid": "AccountAdministers",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{part}:iam::{account}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ]
         if logs_service:
-            statements.append({
-                "Sid": "CloudWatchLogsOfThisAccount",
-                "Effect": "Allow",
-                "Principal": {"Service": f"logs.{region_name}.amazonaws.com"},
-                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                "Resource": "*",
-                "Condition": {"ArnLike": {
-                    "kms:EncryptionContext:aws:logs:arn": f"arn:{part}:logs:{region_name}:{account}:log-group:*",
-                }},
-            })
+            statements.append(
+                {
+                    "Sid": "CloudWatchLogsOfThisAccount",
+                    "Effect": "Allow",
+                    "Principal": {"Service": f"logs.{region_name}.amazonaws.com"},
+                    "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                    "Resource": "*",
+                    "Condition": {
+                        "ArnLike": {
+                            "kms:EncryptionContext:aws:logs:arn": f"arn:{part}:logs:{region_name}:{account}:log-group:*",
+                        }
+                    },
+                }
+            )
         if service_principals:
-            statements.append({
-                "Sid": "ServicesOfThisAccount",
-                "Effect": "Allow",
-                "Principal": {"Service": list(service_principals)},
-                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
-                "Resource": "*",
-                "Condition": {"StringEquals": {"aws:SourceAccount": account}},
-            })
+            statements.append(
+                {
+                    "Sid": "ServicesOfThisAccount",
+                    "Effect": "Allow",
+                    "Principal": {"Service": list(service_principals)},
+                    "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+                }
+            )
         if roles:  # AWS's documented pair for EBS encryption by Auto Scaling (key-policy-requirements-EBS-encryption)
-            statements.append({
-                "Sid": "ServiceRolesUseKey", "Effect": "Allow", "Principal": {"AWS": list(roles)},
-                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
-                "Resource": "*",
-            })
-            statements.append({
-                "Sid": "ServiceRolesGrantForAwsResources", "Effect": "Allow", "Principal": {"AWS": list(roles)},
-                "Action": "kms:CreateGrant", "Resource": "*",
-                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
-            })
+            statements.append(
+                {
+                    "Sid": "ServiceRolesUseKey",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": list(roles)},
+                    "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                    "Resource": "*",
+                }
+            )
+            statements.append(
+                {
+                    "Sid": "ServiceRolesGrantForAwsResources",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": list(roles)},
+                    "Action": "kms:CreateGrant",
+                    "Resource": "*",
+                    "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+                }
+            )
         return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
     key = aws.kms.Key(

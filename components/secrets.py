@@ -57,8 +57,9 @@ class AppSecrets(pulumi.ComponentResource):
         self.redis_url = args.redis_url
         self._region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
 
-        self.key = encryption_key(f"{prefix}-app-secrets", description=f"{prefix} application secrets (Secrets Manager)",
-                                  parent=self, protect=args.protect)
+        self.key = encryption_key(
+            f"{prefix}-app-secrets", description=f"{prefix} application secrets (Secrets Manager)", parent=self, protect=args.protect
+        )
         self.secret = aws.secretsmanager.Secret(
             f"{name}-secret",
             name_prefix=f"{prefix}/app-",
@@ -72,18 +73,29 @@ class AppSecrets(pulumi.ComponentResource):
         )
         # Never protected: a changed value (new endpoint, rotated password) replaces the version.
         aws.secretsmanager.SecretVersion(
-            f"{name}-value", secret_id=self.secret.id, secret_string=self.secret_string,
+            f"{name}-value",
+            secret_id=self.secret.id,
+            secret_string=self.secret_string,
             opts=pulumi.ResourceOptions(parent=self, protect=False),
         )
         self.register_outputs({"secretArn": self.secret.arn})
 
     def read_policy_json(self) -> pulumi.Output[str]:
         """IAM policy (JSON) for a reader: this secret's value and metadata, and its key only via Secrets Manager."""
-        return pulumi.Output.all(self.secret.arn, self.key.arn, self._region).apply(lambda a: json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Sid": "ReadAppSecret", "Effect": "Allow", "Action": list(READ_ACTIONS), "Resource": a[0]},
-                {"Sid": "DecryptAppSecret", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": a[1],
-                 "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{a[2]}.amazonaws.com"}}},
-            ],
-        }))
+        return pulumi.Output.all(self.secret.arn, self.key.arn, self._region).apply(
+            lambda a: json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Sid": "ReadAppSecret", "Effect": "Allow", "Action": list(READ_ACTIONS), "Resource": a[0]},
+                        {
+                            "Sid": "DecryptAppSecret",
+                            "Effect": "Allow",
+                            "Action": "kms:Decrypt",
+                            "Resource": a[1],
+                            "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{a[2]}.amazonaws.com"}},
+                        },
+                    ],
+                }
+            )
+        )

@@ -23,13 +23,21 @@ def app_only_security_group(
     No egress rules: a data store answers connections, it never opens one.
     """
     group = aws.ec2.SecurityGroup(
-        f"{name}-sg", vpc_id=vpc_id, description=f"{physical_name} {service}: {port} from the app only",
-        tags={"Name": physical_name}, opts=pulumi.ResourceOptions(parent=parent),
+        f"{name}-sg",
+        vpc_id=vpc_id,
+        description=f"{physical_name} {service}: {port} from the app only",
+        tags={"Name": physical_name},
+        opts=pulumi.ResourceOptions(parent=parent),
     )
     for i, source in enumerate(sources):
         aws.vpc.SecurityGroupIngressRule(
-            f"{name}-from-app-{i}", security_group_id=group.id, referenced_security_group_id=source,
-            ip_protocol="tcp", from_port=port, to_port=port, description=f"{service} from app security group {i}",
+            f"{name}-from-app-{i}",
+            security_group_id=group.id,
+            referenced_security_group_id=source,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            description=f"{service} from app security group {i}",
             opts=pulumi.ResourceOptions(parent=group),
         )
     return group

@@ -93,22 +93,27 @@ def labels(colour: str) -> dict[str, str]:
 
 def forward_action(targets: list[tuple[str, int, int]]) -> str:
     """The controller's `actions.<name>` JSON: forward to Services (name, port) with weights."""
-    return json.dumps({
-        "type": "forward",
-        "forwardConfig": {
-            # servicePort is an IntOrString: a JSON string names a Service port ("http"), a JSON
-            # number is the port number. "80" would look for a port *named* "80" and fail.
-            "targetGroups": [{"serviceName": n, "servicePort": p, "weight": w} for n, p, w in targets],
-            # Off: with stickiness a rollback (weight 0) would keep stuck clients on the bad colour.
-            "targetGroupStickinessConfig": {"enabled": False},
+    return json.dumps(
+        {
+            "type": "forward",
+            "forwardConfig": {
+                # servicePort is an IntOrString: a JSON string names a Service port ("http"), a JSON
+                # number is the port number. "80" would look for a port *named* "80" and fail.
+                "targetGroups": [{"serviceName": n, "servicePort": p, "weight": w} for n, p, w in targets],
+                # Off: with stickiness a rollback (weight 0) would keep stuck clients on the bad colour.
+                "targetGroupStickinessConfig": {"enabled": False},
+            },
         },
-    }, separators=(",", ":"))
+        separators=(",", ":"),
+    )
 
 
 def canary_conditions() -> str:
     """`conditions.<name>` JSON: the seed's `if ($http_x_canary_user = "true")`."""
-    return json.dumps([{"field": "http-header", "httpHeaderConfig": {
-        "httpHeaderName": appspec.CANARY_HEADER, "values": [appspec.CANARY_HEADER_VALUE]}}], separators=(",", ":"))
+    return json.dumps(
+        [{"field": "http-header", "httpHeaderConfig": {"httpHeaderName": appspec.CANARY_HEADER, "values": [appspec.CANARY_HEADER_VALUE]}}],
+        separators=(",", ":"),
+    )
 
 
 def string_map(attributes: dict[str, str]) -> str:
@@ -162,9 +167,9 @@ def ingress_annotations(settings: StackSettings, certificate_arn: str, web_acl_a
 
 def ingress_paths(release: Any) -> list[dict[str, Any]]:
     """ALB rules follow path order: header rules first, then /ws before the catch-all /."""
+
     def path(p: str, action: str) -> dict[str, Any]:
-        return {"path": p, "pathType": "Prefix",
-                "backend": {"service": {"name": action, "port": {"name": "use-annotation"}}}}
+        return {"path": p, "pathType": "Prefix", "backend": {"service": {"name": action, "port": {"name": "use-annotation"}}}}
 
     paths = []
     if release.candidate in serving_colours(release):
@@ -176,19 +181,25 @@ def container(colour: str, image: str, db_pool_max: int, readonly_url: bool = Fa
     def secret_env(name: str, key: str) -> dict[str, Any]:
         return {"name": name, "valueFrom": {"secretKeyRef": {"name": SECRET_NAME, "key": key}}}
 
-    env = [{"name": k, "value": v} for k, v in appspec.BASE_ENV.items()] + [
-        {"name": "DEPLOYMENT_COLOR", "value": colour},
-        {"name": "DB_POOL_MAX", "value": str(db_pool_max)},
-        {"name": "NODE_OPTIONS", "value": NODE_OPTIONS},
-        secret_env("DATABASE_URL", "database-url"),
-        secret_env("REDIS_URL", "redis-url"),
-    ] + ([secret_env("DATABASE_READONLY_URL", READONLY_KEY)] if readonly_url else [])
+    env = (
+        [{"name": k, "value": v} for k, v in appspec.BASE_ENV.items()]
+        + [
+            {"name": "DEPLOYMENT_COLOR", "value": colour},
+            {"name": "DB_POOL_MAX", "value": str(db_pool_max)},
+            {"name": "NODE_OPTIONS", "value": NODE_OPTIONS},
+            secret_env("DATABASE_URL", "database-url"),
+            secret_env("REDIS_URL", "redis-url"),
+        ]
+        + ([secret_env("DATABASE_READONLY_URL", READONLY_KEY)] if readonly_url else [])
+    )
     return {
         "name": APP,
         "image": image,
         "imagePullPolicy": "IfNotPresent",
-        "ports": [{"name": "http", "containerPort": appspec.APP_PORT, "protocol": "TCP"},
-                  {"name": "websocket", "containerPort": appspec.WS_PORT, "protocol": "TCP"}],
+        "ports": [
+            {"name": "http", "containerPort": appspec.APP_PORT, "protocol": "TCP"},
+            {"name": "websocket", "containerPort": appspec.WS_PORT, "protocol": "TCP"},
+        ],
         "env": env,
         "resources": {"requests": dict(REQUESTS), "limits": dict(LIMITS)},
         "livenessProbe": {"httpGet": {"path": appspec.HEALTH_PATH, "port": appspec.APP_PORT}, **LIVENESS},
@@ -207,8 +218,7 @@ def container(colour: str, image: str, db_pool_max: int, readonly_url: bool = Fa
 def pod_spec(colour: str, image: str, db_pool_max: int, readonly_url: bool = False) -> dict[str, Any]:
     def spread(key: str) -> dict[str, Any]:
         # ScheduleAnyway: prefer spreading, but a full zone must not leave pods Pending while others have room.
-        return {"maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": "ScheduleAnyway",
-                "labelSelector": {"matchLabels": labels(colour)}}
+        return {"maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {"matchLabels": labels(colour)}}
 
     return {
         "serviceAccountName": SERVICE_ACCOUNT,
@@ -265,31 +275,48 @@ class Workload(pulumi.ComponentResource):
             return pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=list(depends_on), **kwargs))
 
         pss = f"v{s.eks.version}"  # pin the Pod Security Standard to the cluster's minor version
-        self.namespace = k8s.core.v1.Namespace(f"{name}-ns", metadata={
-            "name": NAMESPACE,
-            "labels": {
-                "pod-security.kubernetes.io/enforce": "restricted",
-                "pod-security.kubernetes.io/enforce-version": pss,
-                "pod-security.kubernetes.io/audit": "restricted",
-                "pod-security.kubernetes.io/audit-version": pss,
-                "pod-security.kubernetes.io/warn": "restricted",
-                "pod-security.kubernetes.io/warn-version": pss,
-                # The LB controller injects readiness gates: a new pod counts as ready only once it
-                # is healthy in its ALB target group, so rolling updates never shrink capacity.
-                "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled",
+        self.namespace = k8s.core.v1.Namespace(
+            f"{name}-ns",
+            metadata={
+                "name": NAMESPACE,
+                "labels": {
+                    "pod-security.kubernetes.io/enforce": "restricted",
+                    "pod-security.kubernetes.io/enforce-version": pss,
+                    "pod-security.kubernetes.io/audit": "restricted",
+                    "pod-security.kubernetes.io/audit-version": pss,
+                    "pod-security.kubernetes.io/warn": "restricted",
+                    "pod-security.kubernetes.io/warn-version": pss,
+                    # The LB controller injects readiness gates: a new pod counts as ready only once it
+                    # is healthy in its ALB target group, so rolling updates never shrink capacity.
+                    "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled",
+                },
             },
-        }, opts=opts_with(cluster.lb_controller))
+            opts=opts_with(cluster.lb_controller),
+        )
         ns = self.namespace.metadata.name
 
         # --- identity and secret ------------------------------------------------------------------
         # The Deployment depends on the role's grants: a pod must not start before it may read its secret.
-        role, role_grants = irsa_role(f"{name}-app-role", oidc_provider=cluster.oidc_provider, issuer_url=cluster.oidc_issuer,
-                                      namespace=NAMESPACE, service_account=SERVICE_ACCOUNT, parent=self,
-                                      inline_policy=args.secrets.read_policy_json())
-        self.service_account = k8s.core.v1.ServiceAccount(f"{name}-sa", metadata={
-            "name": SERVICE_ACCOUNT, "namespace": ns, "labels": {"app": APP},
-            "annotations": {"eks.amazonaws.com/role-arn": role.arn},
-        }, automount_service_account_token=False, opts=k8s_opts)
+        role, role_grants = irsa_role(
+            f"{name}-app-role",
+            oidc_provider=cluster.oidc_provider,
+            issuer_url=cluster.oidc_issuer,
+            namespace=NAMESPACE,
+            service_account=SERVICE_ACCOUNT,
+            parent=self,
+            inline_policy=args.secrets.read_policy_json(),
+        )
+        self.service_account = k8s.core.v1.ServiceAccount(
+            f"{name}-sa",
+            metadata={
+                "name": SERVICE_ACCOUNT,
+                "namespace": ns,
+                "labels": {"app": APP},
+                "annotations": {"eks.amazonaws.com/role-arn": role.arn},
+            },
+            automount_service_account_token=False,
+            opts=k8s_opts,
+        )
         secret_data = {
             "database-url": pulumi.Output.secret(args.secrets.database_url),
             "redis-url": pulumi.Output.secret(args.secrets.redis_url),
@@ -297,44 +324,71 @@ class Workload(pulumi.ComponentResource):
         readonly_url = args.secrets.database_readonly_url is not None
         if readonly_url:
             secret_data[READONLY_KEY] = pulumi.Output.secret(args.secrets.database_readonly_url)
-        self.secret = k8s.core.v1.Secret(f"{name}-secret", metadata={
-            "name": SECRET_NAME, "namespace": ns, "labels": {"app": APP},
-        }, type="Opaque", string_data=secret_data, opts=k8s_opts)
+        self.secret = k8s.core.v1.Secret(
+            f"{name}-secret",
+            metadata={
+                "name": SECRET_NAME,
+                "namespace": ns,
+                "labels": {"app": APP},
+            },
+            type="Opaque",
+            string_data=secret_data,
+            opts=k8s_opts,
+        )
 
         # --- one stack per serving colour ------------------------------------------------------------
         self.deployments = {}
         services = []
         for colour in serving_colours(r):
             sel = labels(colour)
-            self.deployments[colour] = k8s.apps.v1.Deployment(f"{name}-{colour}", metadata={
-                "name": deployment_name(colour), "namespace": ns, "labels": sel,
-            }, spec={
-                # Seed: 3 replicas (hpa_min). The HPA owns the count afterwards: see ignore_changes.
-                "replicas": s.eks.hpa_min,
-                "selector": {"matchLabels": sel},
-                "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"}},
-                "template": {"metadata": {"labels": sel}, "spec": pod_spec(colour, r.image(colour), args.db_pool_max, readonly_url)},
-            }, opts=opts_with(self.secret, self.service_account, cluster.lb_controller, *role_grants,
-                              ignore_changes=["spec.replicas"]))
+            self.deployments[colour] = k8s.apps.v1.Deployment(
+                f"{name}-{colour}",
+                metadata={
+                    "name": deployment_name(colour),
+                    "namespace": ns,
+                    "labels": sel,
+                },
+                spec={
+                    # Seed: 3 replicas (hpa_min). The HPA owns the count afterwards: see ignore_changes.
+                    "replicas": s.eks.hpa_min,
+                    "selector": {"matchLabels": sel},
+                    "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"}},
+                    "template": {"metadata": {"labels": sel}, "spec": pod_spec(colour, r.image(colour), args.db_pool_max, readonly_url)},
+                },
+                opts=opts_with(self.secret, self.service_account, cluster.lb_controller, *role_grants, ignore_changes=["spec.replicas"]),
+            )
 
             services.append(self._service(name, api_service_name(colour), sel, API_SERVICE_PORT, "http", ns))
             services.append(self._service(name, ws_service_name(colour), sel, appspec.WS_PORT, "websocket", ns, ws=True))
-            k8s.autoscaling.v2.HorizontalPodAutoscaler(f"{name}-hpa-{colour}", metadata={
-                "name": f"{APP}-hpa-{colour}", "namespace": ns, "labels": sel,
-            }, spec={
-                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": deployment_name(colour)},
-                # A canary candidate keeps the same floor: promoting it lands on a full-size colour.
-                "minReplicas": s.eks.hpa_min,
-                "maxReplicas": s.eks.hpa_max,
-                "metrics": [_utilization("cpu", HPA_CPU_PERCENT), _utilization("memory", HPA_MEMORY_PERCENT)],
-                "behavior": HPA_BEHAVIOR,
-            }, opts=opts_with(self.deployments[colour], cluster.metrics_server))
+            k8s.autoscaling.v2.HorizontalPodAutoscaler(
+                f"{name}-hpa-{colour}",
+                metadata={
+                    "name": f"{APP}-hpa-{colour}",
+                    "namespace": ns,
+                    "labels": sel,
+                },
+                spec={
+                    "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": deployment_name(colour)},
+                    # A canary candidate keeps the same floor: promoting it lands on a full-size colour.
+                    "minReplicas": s.eks.hpa_min,
+                    "maxReplicas": s.eks.hpa_max,
+                    "metrics": [_utilization("cpu", HPA_CPU_PERCENT), _utilization("memory", HPA_MEMORY_PERCENT)],
+                    "behavior": HPA_BEHAVIOR,
+                },
+                opts=opts_with(self.deployments[colour], cluster.metrics_server),
+            )
             # maxUnavailable 1 keeps the seed's 3 pods at >= 2, yet never blocks a node drain when
             # the HPA floor is 2 (dev), which minAvailable 2 would.
-            k8s.policy.v1.PodDisruptionBudget(f"{name}-pdb-{colour}", metadata={
-                "name": f"{APP}-pdb-{colour}", "namespace": ns, "labels": sel,
-            }, spec={"maxUnavailable": 1, "selector": {"matchLabels": sel}, "unhealthyPodEvictionPolicy": "AlwaysAllow"},
-                opts=opts_with(self.deployments[colour]))
+            k8s.policy.v1.PodDisruptionBudget(
+                f"{name}-pdb-{colour}",
+                metadata={
+                    "name": f"{APP}-pdb-{colour}",
+                    "namespace": ns,
+                    "labels": sel,
+                },
+                spec={"maxUnavailable": 1, "selector": {"matchLabels": sel}, "unhealthyPodEvictionPolicy": "AlwaysAllow"},
+                opts=opts_with(self.deployments[colour]),
+            )
 
         # The seed's Service names, on the active colour, for in-cluster clients and scrapers.
         active = labels(r.active)
@@ -343,57 +397,90 @@ class Workload(pulumi.ComponentResource):
 
         self._network_policies(name, s.network.cidr, ns, k8s_opts)
 
-        annotations = pulumi.Output.all(args.edge.certificate_arn, args.edge.web_acl.arn,
-                                        args.edge.access_log_bucket.bucket).apply(
-            lambda a: ingress_annotations(s, a[0], a[1], a[2]))
-        self.ingress = k8s.networking.v1.Ingress(f"{name}-ingress", metadata={
-            "name": INGRESS_NAME, "namespace": ns, "labels": {"app": APP}, "annotations": annotations,
-        }, spec={
-            "ingressClassName": INGRESS_CLASS,
-            "rules": [{"host": s.edge.domain, "http": {"paths": ingress_paths(r)}}],
-        }, opts=opts_with(cluster.lb_controller, *services))
+        annotations = pulumi.Output.all(args.edge.certificate_arn, args.edge.web_acl.arn, args.edge.access_log_bucket.bucket).apply(
+            lambda a: ingress_annotations(s, a[0], a[1], a[2])
+        )
+        self.ingress = k8s.networking.v1.Ingress(
+            f"{name}-ingress",
+            metadata={
+                "name": INGRESS_NAME,
+                "namespace": ns,
+                "labels": {"app": APP},
+                "annotations": annotations,
+            },
+            spec={
+                "ingressClassName": INGRESS_CLASS,
+                "rules": [{"host": s.edge.domain, "http": {"paths": ingress_paths(r)}}],
+            },
+            opts=opts_with(cluster.lb_controller, *services),
+        )
 
-        self.register_outputs({"namespace": ns, "ingress": self.ingress.metadata.name,
-                               "appRoleArn": role.arn, "weights": r.weights})
+        self.register_outputs({"namespace": ns, "ingress": self.ingress.metadata.name, "appRoleArn": role.arn, "weights": r.weights})
 
-    def _service(self, name: str, service: str, selector: dict[str, str], port: int, target: str,
-                 ns: pulumi.Input[str], ws: bool = False) -> k8s.core.v1.Service:
+    def _service(
+        self, name: str, service: str, selector: dict[str, str], port: int, target: str, ns: pulumi.Input[str], ws: bool = False
+    ) -> k8s.core.v1.Service:
         # ClusterIP: the ALB targets pod IPs; the seed's type LoadBalancer would add a second,
         # unprotected (no WAF, no TLS) entry point.
         annotations = {}
         if ws:
             # The WebSocket target group is health-checked on the API port: /health lives there.
             annotations[f"{ANNOTATION}/healthcheck-port"] = str(appspec.APP_PORT)
-        return k8s.core.v1.Service(f"{name}-svc-{service}", metadata={
-            "name": service, "namespace": ns, "labels": {"app": APP}, "annotations": annotations,
-        }, spec={
-            "type": "ClusterIP",
-            "selector": selector,
-            "ports": [{"name": target, "protocol": "TCP", "port": port, "targetPort": target}],
-        }, opts=self._k8s_opts)
+        return k8s.core.v1.Service(
+            f"{name}-svc-{service}",
+            metadata={
+                "name": service,
+                "namespace": ns,
+                "labels": {"app": APP},
+                "annotations": annotations,
+            },
+            spec={
+                "type": "ClusterIP",
+                "selector": selector,
+                "ports": [{"name": target, "protocol": "TCP", "port": port, "targetPort": target}],
+            },
+            opts=self._k8s_opts,
+        )
 
     def _network_policies(self, name: str, vpc_cidr: str, ns: pulumi.Input[str], opts: pulumi.ResourceOptions) -> None:
-        k8s.networking.v1.NetworkPolicy(f"{name}-default-deny", metadata={"name": "default-deny-all", "namespace": ns}, spec={
-            "podSelector": {}, "policyTypes": ["Ingress", "Egress"],
-        }, opts=opts)
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-default-deny",
+            metadata={"name": "default-deny-all", "namespace": ns},
+            spec={
+                "podSelector": {},
+                "policyTypes": ["Ingress", "Egress"],
+            },
+            opts=opts,
+        )
 
         def tcp(*ports: int) -> list[dict[str, Any]]:
             return [{"protocol": "TCP", "port": p} for p in ports]
 
-        k8s.networking.v1.NetworkPolicy(f"{name}-api-policy", metadata={"name": APP, "namespace": ns}, spec={
-            "podSelector": {"matchLabels": {"app": APP}},
-            "policyTypes": ["Ingress", "Egress"],
-            # The ALB (IP targets) and kubelet probes come from inside the VPC.
-            "ingress": [{"from": [{"ipBlock": {"cidr": vpc_cidr}}], "ports": tcp(appspec.APP_PORT, appspec.WS_PORT)}],
-            "egress": [
-                {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
-                         "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
-                 "ports": [{"protocol": "UDP", "port": DNS_PORT}, {"protocol": "TCP", "port": DNS_PORT}]},
-                {"to": [{"ipBlock": {"cidr": vpc_cidr}}], "ports": tcp(POSTGRES_PORT, REDIS_PORT)},
-                # OAuth providers, STS (IRSA) and Secrets Manager.
-                {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": tcp(HTTPS_PORT)},
-            ],
-        }, opts=opts)
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-api-policy",
+            metadata={"name": APP, "namespace": ns},
+            spec={
+                "podSelector": {"matchLabels": {"app": APP}},
+                "policyTypes": ["Ingress", "Egress"],
+                # The ALB (IP targets) and kubelet probes come from inside the VPC.
+                "ingress": [{"from": [{"ipBlock": {"cidr": vpc_cidr}}], "ports": tcp(appspec.APP_PORT, appspec.WS_PORT)}],
+                "egress": [
+                    {
+                        "to": [
+                            {
+                                "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                                "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+                            }
+                        ],
+                        "ports": [{"protocol": "UDP", "port": DNS_PORT}, {"protocol": "TCP", "port": DNS_PORT}],
+                    },
+                    {"to": [{"ipBlock": {"cidr": vpc_cidr}}], "ports": tcp(POSTGRES_PORT, REDIS_PORT)},
+                    # OAuth providers, STS (IRSA) and Secrets Manager.
+                    {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": tcp(HTTPS_PORT)},
+                ],
+            },
+            opts=opts,
+        )
 
 
 def _utilization(resource: str, percent: int) -> dict[str, Any]:

@@ -143,24 +143,50 @@ def bench(stacks: list[str], runs: int, overrides: list[str]) -> list[dict]:
             floor_runs.append(_timed(fcmd))
         plan_s, floor_s = (statistics.median(w for w, _ in plan_runs), statistics.median(w for w, _ in floor_runs))
         plan_cpu, floor_cpu = (statistics.median(c for _, c in plan_runs), statistics.median(c for _, c in floor_runs))
-        rows.append({"stack": stack, "resources": count, "plan": plan_s, "floor": floor_s, "ratio": plan_s / floor_s,
-                     "plan_cpu": plan_cpu, "floor_cpu": floor_cpu, "cpu_ratio": plan_cpu / floor_cpu,
-                     "plan_runs": plan_runs, "floor_runs": floor_runs})
+        rows.append(
+            {
+                "stack": stack,
+                "resources": count,
+                "plan": plan_s,
+                "floor": floor_s,
+                "ratio": plan_s / floor_s,
+                "plan_cpu": plan_cpu,
+                "floor_cpu": floor_cpu,
+                "cpu_ratio": plan_cpu / floor_cpu,
+                "plan_runs": plan_runs,
+                "floor_runs": floor_runs,
+            }
+        )
         print(f"  {stack}: plan {plan_s:.3f} s, floor {floor_s:.3f} s", file=sys.stderr, flush=True)
     return rows
 
 
 def table(rows: list[dict], runs: int) -> str:
     head = ("stack", "resources", "plan (s)", "floor (s)", "ratio", "", "plan cpu (s)", "floor cpu (s)", "cpu ratio")
-    body = [(r["stack"], str(r["resources"]), f"{r['plan']:.3f}", f"{r['floor']:.3f}", f"{r['ratio']:.2f}",
-             "ok" if round(r["ratio"], 2) <= TARGET else f"above {TARGET}",
-             f"{r['plan_cpu']:.3f}", f"{r['floor_cpu']:.3f}", f"{r['cpu_ratio']:.2f}") for r in rows]
+    body = [
+        (
+            r["stack"],
+            str(r["resources"]),
+            f"{r['plan']:.3f}",
+            f"{r['floor']:.3f}",
+            f"{r['ratio']:.2f}",
+            "ok" if round(r["ratio"], 2) <= TARGET else f"above {TARGET}",
+            f"{r['plan_cpu']:.3f}",
+            f"{r['floor_cpu']:.3f}",
+            f"{r['cpu_ratio']:.2f}",
+        )
+        for r in rows
+    ]
     widths = [max(len(x[i]) for x in [head, *body]) for i in range(len(head))]
-    lines = ["  ".join(c.ljust(w) if i in (0, 5) else c.rjust(w) for i, (c, w) in enumerate(zip(x, widths, strict=True))).rstrip()
-             for x in [head, *body]]
+    lines = [
+        "  ".join(c.ljust(w) if i in (0, 5) else c.rjust(w) for i, (c, w) in enumerate(zip(x, widths, strict=True))).rstrip()
+        for x in [head, *body]
+    ]
     lines.insert(1, "-" * max(len(line) for line in lines))
-    return (f"Offline plan vs floor: median of {runs} fresh processes each, wall time (target ratio <= {TARGET}) "
-            "and CPU time (user+sys)\n" + "\n".join(lines) + "\n")
+    return (
+        f"Offline plan vs floor: median of {runs} fresh processes each, wall time (target ratio <= {TARGET}) "
+        "and CPU time (user+sys)\n" + "\n".join(lines) + "\n"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,29 +40,47 @@ class UsageError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m offline", description=(
-        "Offline plan of the nox-infra Pulumi program under Pulumi's mock engine (no cloud, no CLI), "
-        "with the nox-security policy pack evaluated over every registered resource."))
+    parser = argparse.ArgumentParser(
+        prog="python -m offline",
+        description=(
+            "Offline plan of the nox-infra Pulumi program under Pulumi's mock engine (no cloud, no CLI), "
+            "with the nox-security policy pack evaluated over every registered resource."
+        ),
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="{plan,check}")
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--format", choices=FORMATS, default="tree", help="report format (default: tree)")
     common.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
-    common.add_argument("--policy-config", metavar="FILE",
-                        help="policy pack config JSON, as for `pulumi preview --policy-pack-config` (enforcement levels)")
+    common.add_argument(
+        "--policy-config", metavar="FILE", help="policy pack config JSON, as for `pulumi preview --policy-pack-config` (enforcement levels)"
+    )
     common.add_argument("--debug", action="store_true", help="print the traceback of an unexpected failure")
 
-    plan = sub.add_parser("plan", parents=[common], help="run the program for a stack and report what it would create",
-                          description="Run __main__.py for STACK under the mock engine; report resources and policy results. "
-                                      "Exit 0 ok, 1 mandatory policy violation, 2 invalid configuration, 3 other failure.")
+    plan = sub.add_parser(
+        "plan",
+        parents=[common],
+        help="run the program for a stack and report what it would create",
+        description="Run __main__.py for STACK under the mock engine; report resources and policy results. "
+        "Exit 0 ok, 1 mandatory policy violation, 2 invalid configuration, 3 other failure.",
+    )
     plan.add_argument("--stack", default="dev", help="stack name: reads Pulumi.yaml + Pulumi.<stack>.yaml (default: dev)")
-    plan.add_argument("--set", action="append", default=[], metavar="NS:KEY=VALUE",
-                      help="override a config value for this plan only (repeatable), e.g. --set nox:platform=asg")
+    plan.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NS:KEY=VALUE",
+        help="override a config value for this plan only (repeatable), e.g. --set nox:platform=asg",
+    )
     plan.set_defaults(func=cmd_plan)
 
-    check = sub.add_parser("check", parents=[common], help="re-check a saved `--format json` plan against the policy pack",
-                           description="Evaluate the policy pack over a saved plan without running the program. "
-                                       "Exit 0 clean, 1 mandatory violation, 2 unreadable or invalid plan, 3 other failure.")
+    check = sub.add_parser(
+        "check",
+        parents=[common],
+        help="re-check a saved `--format json` plan against the policy pack",
+        description="Evaluate the policy pack over a saved plan without running the program. "
+        "Exit 0 clean, 1 mandatory violation, 2 unreadable or invalid plan, 3 other failure.",
+    )
     check.add_argument("plan_file", metavar="PLAN.json", help="a plan written by `plan --format json`")
     check.set_defaults(func=cmd_check)
     return parser
@@ -94,6 +112,7 @@ def exit_now(code: int) -> None:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
 
 def _err(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
@@ -159,6 +178,7 @@ def _write(text: str, output: str | None) -> None:
 
 # --- plan ------------------------------------------------------------------------------------
 
+
 def cmd_plan(args: argparse.Namespace) -> int:
     policy_config = _policy_config(args.policy_config)
     records: list[dict[str, Any]] = []
@@ -191,10 +211,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
     doc = json.loads(json.dumps(plan.to_json()))
     leaks = secret_leaks(doc)
     if leaks:
-        _err("error: secret values reach the plan in clear text, so `pulumi up` would store them unencrypted:\n  "
-             + "\n  ".join(leaks[:20]) + ("\n  ..." if len(leaks) > 20 else "")
-             + "\nRead secret config with Config.get_secret/require_secret and keep values derived from secrets "
-               "in pulumi.Output.secret.")
+        _err(
+            "error: secret values reach the plan in clear text, so `pulumi up` would store them unencrypted:\n  "
+            + "\n  ".join(leaks[:20])
+            + ("\n  ..." if len(leaks) > 20 else "")
+            + "\nRead secret config with Config.get_secret/require_secret and keep values derived from secrets "
+            "in pulumi.Output.secret."
+        )
         return EXIT_FAILURE
     try:
         violations = evaluate(doc, policy_config)
@@ -244,6 +267,7 @@ def _finish(args: argparse.Namespace, doc: dict[str, Any], violations: list[Any]
 
 # --- check -----------------------------------------------------------------------------------
 
+
 class PlanFileError(Exception):
     pass
 
@@ -289,13 +313,25 @@ def cmd_check(args: argparse.Namespace) -> int:
         return _fail("policy evaluation failed", err, args.debug)
 
     if args.format == "json":
-        text = json.dumps({"project": doc["project"], "stack": doc["stack"], "mandatory": policycheck.has_mandatory(violations),
-                           "violations": [report.violation_dict(v) for v in violations]}, indent=2) + "\n"
+        text = (
+            json.dumps(
+                {
+                    "project": doc["project"],
+                    "stack": doc["stack"],
+                    "mandatory": policycheck.has_mandatory(violations),
+                    "violations": [report.violation_dict(v) for v in violations],
+                },
+                indent=2,
+            )
+            + "\n"
+        )
     elif args.format == "markdown":
         text = report.markdown(doc, violations)
     else:
-        text = (f"Policy check of saved plan {args.plan_file} ({doc['project']}/{doc['stack']}, "
-                f"{report.total(doc)} resources)\n" + policycheck.format_violations(violations).rstrip("\n") + "\n")
+        text = (
+            f"Policy check of saved plan {args.plan_file} ({doc['project']}/{doc['stack']}, "
+            f"{report.total(doc)} resources)\n" + policycheck.format_violations(violations).rstrip("\n") + "\n"
+        )
     _write(text, args.output)
     if args.output:
         _err(f"{report.policy_summary(violations)}; wrote {args.format} report to {args.output}")

@@ -101,17 +101,19 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         if request.type == "pulumi:pulumi:Stack":
             return response
         wire = json_format.MessageToDict(request.object)
-        self.records.append({
-            "urn": response.urn,
-            "type": request.type,
-            "name": request.name,
-            "parent": request.parent or None,
-            "dependencies": sorted(set(request.dependencies)),
-            "provider": request.provider or None,
-            "protect": bool(request.protect),
-            "custom": bool(request.custom),
-            "inputs": redact(wire),
-        })
+        self.records.append(
+            {
+                "urn": response.urn,
+                "type": request.type,
+                "name": request.name,
+                "parent": request.parent or None,
+                "dependencies": sorted(set(request.dependencies)),
+                "provider": request.provider or None,
+                "protect": bool(request.protect),
+                "custom": bool(request.custom),
+                "inputs": redact(wire),
+            }
+        )
         secret = _secret_keys(request.object) | set(request.additionalSecretOutputs)
         if secret and response.object is not None:
             out = json_format.MessageToDict(response.object)
@@ -124,7 +126,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
 
 def _natural(text: str) -> tuple:
-    """"subnet-10" after "subnet-2": digit runs compare as numbers."""
+    """ "subnet-10" after "subnet-2": digit runs compare as numbers."""
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part)
 
 
@@ -174,9 +176,14 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def run(stack: str, overrides: list[str] | tuple[str, ...] = (), root: Path = ROOT,
-        config: StackConfig | None = None, records: list[dict[str, Any]] | None = None,
-        program: Callable[[], None] | None = None) -> Plan:
+def run(
+    stack: str,
+    overrides: list[str] | tuple[str, ...] = (),
+    root: Path = ROOT,
+    config: StackConfig | None = None,
+    records: list[dict[str, Any]] | None = None,
+    program: Callable[[], None] | None = None,
+) -> Plan:
     """Run `__main__.py` of `root` for `stack`. Raises the program's exception, if any.
 
     `records`, if given, is the list the monitor appends every registration to: after a failure

@@ -32,8 +32,15 @@ def _hex(seed: str, n: int) -> str:
 GLOBAL_SERVICES = frozenset({"iam", "s3", "cloudfront", "route53", "waf", "organizations", "globalaccelerator", "shield"})
 NO_ACCOUNT_SERVICES = frozenset({"s3", "route53"})
 # pulumi-aws module -> the service name in its ARNs, where they differ.
-ARN_SERVICE = {"lb": "elasticloadbalancing", "alb": "elasticloadbalancing", "elb": "elasticloadbalancing",
-               "appautoscaling": "application-autoscaling", "cognito": "cognito-idp", "sfn": "states", "index": "aws"}
+ARN_SERVICE = {
+    "lb": "elasticloadbalancing",
+    "alb": "elasticloadbalancing",
+    "elb": "elasticloadbalancing",
+    "appautoscaling": "application-autoscaling",
+    "cognito": "cognito-idp",
+    "sfn": "states",
+    "index": "aws",
+}
 
 
 class Ctx:
@@ -59,8 +66,12 @@ def _lb(ctx: Ctx, name: str, inp: dict[str, Any]) -> dict[str, Any]:
     lb_name = inp.get("name") or name[:32]
     kind = "net" if inp.get("loadBalancerType") == "network" else "app"
     suffix = f"{kind}/{lb_name}/{_hex(name, 16)}"
-    return {"arn": ctx.arn("elasticloadbalancing", f"loadbalancer/{suffix}"), "arnSuffix": suffix,
-            "dnsName": f"{lb_name}-{_hex(name, 10)}.{ctx.region}.elb.amazonaws.com", "zoneId": "Z1H1FL5HABSF5"}
+    return {
+        "arn": ctx.arn("elasticloadbalancing", f"loadbalancer/{suffix}"),
+        "arnSuffix": suffix,
+        "dnsName": f"{lb_name}-{_hex(name, 10)}.{ctx.region}.elb.amazonaws.com",
+        "zoneId": "Z1H1FL5HABSF5",
+    }
 
 
 def _tg(ctx: Ctx, name: str, inp: dict[str, Any]) -> dict[str, Any]:
@@ -71,15 +82,25 @@ def _tg(ctx: Ctx, name: str, inp: dict[str, Any]) -> dict[str, Any]:
 def _rds(ctx: Ctx, name: str, inp: dict[str, Any]) -> dict[str, Any]:
     ident = inp.get("identifier") or name
     address = f"{ident}.c{_hex(ident, 11)}.{ctx.region}.rds.amazonaws.com"
-    return {"arn": ctx.arn("rds", f"db:{ident}"), "address": address, "endpoint": f"{address}:5432",
-            "port": inp.get("port", 5432), "identifier": ident, "resourceId": f"db-{_hex(ident, 26).upper()}"}
+    return {
+        "arn": ctx.arn("rds", f"db:{ident}"),
+        "address": address,
+        "endpoint": f"{address}:5432",
+        "port": inp.get("port", 5432),
+        "identifier": ident,
+        "resourceId": f"db-{_hex(ident, 26).upper()}",
+    }
 
 
 def _replication_group(ctx: Ctx, name: str, inp: dict[str, Any]) -> dict[str, Any]:
     ident = inp.get("replicationGroupId") or name
     base = f"{ident}.{_hex(ident, 6)}.clustercfg.{_short(ctx.region)}.cache.amazonaws.com"
-    return {"arn": ctx.arn("elasticache", f"replicationgroup:{ident}"), "configurationEndpointAddress": base,
-            "primaryEndpointAddress": base.replace("clustercfg", "ng"), "port": inp.get("port", 6379)}
+    return {
+        "arn": ctx.arn("elasticache", f"replicationgroup:{ident}"),
+        "configurationEndpointAddress": base,
+        "primaryEndpointAddress": base.replace("clustercfg", "ng"),
+        "port": inp.get("port", 6379),
+    }
 
 
 def _short(region: str) -> str:
@@ -92,25 +113,39 @@ def _eks_cluster(ctx: Ctx, name: str, inp: dict[str, Any]) -> dict[str, Any]:
     oidc = f"https://oidc.eks.{ctx.region}.amazonaws.com/id/{_hex(cname, 32).upper()}"
     vpc = dict(inp.get("vpcConfig") or {})
     vpc.update({"clusterSecurityGroupId": f"sg-{_hex(cname + 'cluster', 17)}", "vpcId": f"vpc-{_hex('vpc', 17)}"})
-    return {"arn": ctx.arn("eks", f"cluster/{cname}"), "name": cname,
-            "endpoint": f"https://{_hex(cname, 32).upper()}.gr7.{ctx.region}.eks.amazonaws.com",
-            "certificateAuthority": {"data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1PQ0sKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="},
-            "identities": [{"oidcs": [{"issuer": oidc}]}], "vpcConfig": vpc, "version": inp.get("version"),
-            "platformVersion": "eks.1", "status": "ACTIVE"}
+    return {
+        "arn": ctx.arn("eks", f"cluster/{cname}"),
+        "name": cname,
+        "endpoint": f"https://{_hex(cname, 32).upper()}.gr7.{ctx.region}.eks.amazonaws.com",
+        "certificateAuthority": {"data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1PQ0sKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="},
+        "identities": [{"oidcs": [{"issuer": oidc}]}],
+        "vpcConfig": vpc,
+        "version": inp.get("version"),
+        "platformVersion": "eks.1",
+        "status": "ACTIVE",
+    }
 
 
 def _random_secret(ctx: Ctx, name: str, inp: dict[str, Any]) -> dict[str, Any]:
     length = int(inp.get("length", 32))
-    value = (MOCK_SECRET_PREFIX + name + "-" + _hex(name, 64))[:max(length, len(MOCK_SECRET_PREFIX) + 4)]
+    value = (MOCK_SECRET_PREFIX + name + "-" + _hex(name, 64))[: max(length, len(MOCK_SECRET_PREFIX) + 4)]
     return {"result": value, "bcryptHash": MOCK_SECRET_PREFIX + "bcrypt-" + _hex(name, 8)}
 
 
 def _certificate(ctx: Ctx, name: str, inp: dict[str, Any]) -> dict[str, Any]:
     domain = inp.get("domainName", "example.com")
-    return {"arn": ctx.arn("acm", f"certificate/{_uuid(name)}"), "status": "ISSUED",
-            "domainValidationOptions": [{"domainName": domain, "resourceRecordName": f"_{_hex(domain, 32)}.{domain}.",
-                                         "resourceRecordType": "CNAME",
-                                         "resourceRecordValue": f"_{_hex(domain + 'v', 32)}.acm-validations.aws."}]}
+    return {
+        "arn": ctx.arn("acm", f"certificate/{_uuid(name)}"),
+        "status": "ISSUED",
+        "domainValidationOptions": [
+            {
+                "domainName": domain,
+                "resourceRecordName": f"_{_hex(domain, 32)}.{domain}.",
+                "resourceRecordType": "CNAME",
+                "resourceRecordValue": f"_{_hex(domain + 'v', 32)}.acm-validations.aws.",
+            }
+        ],
+    }
 
 
 def _uuid(seed: str) -> str:
@@ -130,31 +165,51 @@ COMPUTED: dict[str, Computed] = {
     "random:index/randomPassword:RandomPassword": _random_secret,
     "aws:acm/certificate:Certificate": _certificate,
     "aws:kms/key:Key": lambda ctx, name, inp: {"keyId": _uuid(name), "arn": ctx.arn("kms", f"key/{_uuid(name)}")},
-    "aws:iam/role:Role": lambda ctx, name, inp: {"arn": ctx.arn("iam", f"role/{inp.get('name') or name}", regional=False),
-                                                 "name": inp.get("name") or name, "uniqueId": "AROA" + _hex(name, 17).upper()},
+    "aws:iam/role:Role": lambda ctx, name, inp: {
+        "arn": ctx.arn("iam", f"role/{inp.get('name') or name}", regional=False),
+        "name": inp.get("name") or name,
+        "uniqueId": "AROA" + _hex(name, 17).upper(),
+    },
     "aws:iam/instanceProfile:InstanceProfile": lambda ctx, name, inp: {
-        "arn": ctx.arn("iam", f"instance-profile/{inp.get('name') or name}", regional=False), "name": inp.get("name") or name},
+        "arn": ctx.arn("iam", f"instance-profile/{inp.get('name') or name}", regional=False),
+        "name": inp.get("name") or name,
+    },
     "aws:iam/policy:Policy": lambda ctx, name, inp: {"arn": ctx.arn("iam", f"policy/{inp.get('name') or name}", regional=False)},
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": lambda ctx, name, inp: {
-        "arn": ctx.arn("iam", "oidc-provider/" + str(inp.get("url", "")).removeprefix("https://"), regional=False)},
+        "arn": ctx.arn("iam", "oidc-provider/" + str(inp.get("url", "")).removeprefix("https://"), regional=False)
+    },
     "aws:s3/bucket:Bucket": lambda ctx, name, inp: {
-        "bucket": inp.get("bucket") or name, "arn": f"arn:aws:s3:::{inp.get('bucket') or name}",
-        "bucketRegionalDomainName": f"{inp.get('bucket') or name}.s3.{ctx.region}.amazonaws.com"},
+        "bucket": inp.get("bucket") or name,
+        "arn": f"arn:aws:s3:::{inp.get('bucket') or name}",
+        "bucketRegionalDomainName": f"{inp.get('bucket') or name}.s3.{ctx.region}.amazonaws.com",
+    },
     "aws:s3/bucketV2:BucketV2": lambda ctx, name, inp: {
-        "bucket": inp.get("bucket") or name, "arn": f"arn:aws:s3:::{inp.get('bucket') or name}"},
-    "aws:cloudwatch/logGroup:LogGroup": lambda ctx, name, inp: {
-        "arn": ctx.arn("logs", f"log-group:{inp.get('name') or name}")},
+        "bucket": inp.get("bucket") or name,
+        "arn": f"arn:aws:s3:::{inp.get('bucket') or name}",
+    },
+    "aws:cloudwatch/logGroup:LogGroup": lambda ctx, name, inp: {"arn": ctx.arn("logs", f"log-group:{inp.get('name') or name}")},
     "aws:secretsmanager/secret:Secret": lambda ctx, name, inp: {
-        "arn": ctx.arn("secretsmanager", f"secret:{inp.get('name') or name}-{_hex(name, 6)}")},
+        "arn": ctx.arn("secretsmanager", f"secret:{inp.get('name') or name}-{_hex(name, 6)}")
+    },
     "aws:wafv2/webAcl:WebAcl": lambda ctx, name, inp: {
-        "arn": ctx.arn("wafv2", f"regional/webacl/{inp.get('name') or name}/{_uuid(name)}"), "capacity": 700},
-    "aws:autoscaling/group:Group": lambda ctx, name, inp: {"name": inp.get("name") or name,
-        "arn": ctx.arn("autoscaling", f"autoScalingGroup:{_uuid(name)}:autoScalingGroupName/{inp.get('name') or name}")},
-    "aws:autoscaling/policy:Policy": lambda ctx, name, inp: {"arn": ctx.arn(
-        "autoscaling", f"scalingPolicy:{_uuid(name)}:autoScalingGroupName/{inp.get('autoscalingGroupName')}"
-                       f":policyName/{inp.get('name') or name}")},
-    "aws:ec2/launchTemplate:LaunchTemplate": lambda ctx, name, inp: {"latestVersion": 1, "defaultVersion": 1,
-        "arn": ctx.arn("ec2", f"launch-template/lt-{_hex(name, 17)}")},
+        "arn": ctx.arn("wafv2", f"regional/webacl/{inp.get('name') or name}/{_uuid(name)}"),
+        "capacity": 700,
+    },
+    "aws:autoscaling/group:Group": lambda ctx, name, inp: {
+        "name": inp.get("name") or name,
+        "arn": ctx.arn("autoscaling", f"autoScalingGroup:{_uuid(name)}:autoScalingGroupName/{inp.get('name') or name}"),
+    },
+    "aws:autoscaling/policy:Policy": lambda ctx, name, inp: {
+        "arn": ctx.arn(
+            "autoscaling",
+            f"scalingPolicy:{_uuid(name)}:autoScalingGroupName/{inp.get('autoscalingGroupName')}:policyName/{inp.get('name') or name}",
+        )
+    },
+    "aws:ec2/launchTemplate:LaunchTemplate": lambda ctx, name, inp: {
+        "latestVersion": 1,
+        "defaultVersion": 1,
+        "arn": ctx.arn("ec2", f"launch-template/lt-{_hex(name, 17)}"),
+    },
     "aws:sns/topic:Topic": lambda ctx, name, inp: {"arn": ctx.arn("sns", inp.get("name") or name)},
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": lambda ctx, name, inp: {"name": "default"},
     "aws:route53/record:Record": lambda ctx, name, inp: {"fqdn": str(inp.get("name") or name).rstrip(".")},
@@ -168,15 +223,21 @@ def _service_linked_role(ctx: Ctx, inp: dict[str, Any]) -> dict[str, Any]:
     role = "AWSServiceRoleFor" + service.split(".")[0].title().replace("scaling", "Scaling")
     if inp.get("customSuffix"):
         role += f"_{inp['customSuffix']}"
-    return {"name": role, "path": f"/aws-service-role/{service}/",
-            "arn": ctx.arn("iam", f"role/aws-service-role/{service}/{role}")}
+    return {"name": role, "path": f"/aws-service-role/{service}/", "arn": ctx.arn("iam", f"role/aws-service-role/{service}/{role}")}
+
 
 # Prefixes AWS uses for ids, so ids in a plan look like the ones in a console.
 ID_PREFIX = {
-    "aws:ec2/vpc:Vpc": "vpc-", "aws:ec2/subnet:Subnet": "subnet-", "aws:ec2/securityGroup:SecurityGroup": "sg-",
-    "aws:ec2/internetGateway:InternetGateway": "igw-", "aws:ec2/natGateway:NatGateway": "nat-",
-    "aws:ec2/eip:Eip": "eipalloc-", "aws:ec2/routeTable:RouteTable": "rtb-", "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-",
-    "aws:ec2/launchTemplate:LaunchTemplate": "lt-", "aws:ec2/flowLog:FlowLog": "fl-",
+    "aws:ec2/vpc:Vpc": "vpc-",
+    "aws:ec2/subnet:Subnet": "subnet-",
+    "aws:ec2/securityGroup:SecurityGroup": "sg-",
+    "aws:ec2/internetGateway:InternetGateway": "igw-",
+    "aws:ec2/natGateway:NatGateway": "nat-",
+    "aws:ec2/eip:Eip": "eipalloc-",
+    "aws:ec2/routeTable:RouteTable": "rtb-",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-",
+    "aws:ec2/launchTemplate:LaunchTemplate": "lt-",
+    "aws:ec2/flowLog:FlowLog": "fl-",
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg-",
 }
 
@@ -218,14 +279,21 @@ ARN_RESOURCE = {
 }
 # Physical-name property Pulumi auto-names when the program leaves it out (default: `name`).
 AUTONAME_FIELD = {
-    "aws:rds/instance:Instance": "identifier", "aws:rds/cluster:Cluster": "clusterIdentifier",
+    "aws:rds/instance:Instance": "identifier",
+    "aws:rds/cluster:Cluster": "clusterIdentifier",
     "aws:elasticache/replicationGroup:ReplicationGroup": "replicationGroupId",
-    "aws:s3/bucket:Bucket": "bucket", "aws:s3/bucketV2:BucketV2": "bucket",
+    "aws:s3/bucket:Bucket": "bucket",
+    "aws:s3/bucketV2:BucketV2": "bucket",
 }
 # AWS name length limits the autonamer respects.
-AUTONAME_MAX = {"aws:lb/loadBalancer:LoadBalancer": 32, "aws:alb/loadBalancer:LoadBalancer": 32,
-                "aws:lb/targetGroup:TargetGroup": 32, "aws:alb/targetGroup:TargetGroup": 32,
-                "aws:elasticache/replicationGroup:ReplicationGroup": 40, "aws:rds/instance:Instance": 63}
+AUTONAME_MAX = {
+    "aws:lb/loadBalancer:LoadBalancer": 32,
+    "aws:alb/loadBalancer:LoadBalancer": 32,
+    "aws:lb/targetGroup:TargetGroup": 32,
+    "aws:alb/targetGroup:TargetGroup": 32,
+    "aws:elasticache/replicationGroup:ReplicationGroup": 40,
+    "aws:rds/instance:Instance": 63,
+}
 
 
 @functools.cache
@@ -300,15 +368,13 @@ def _policy_document(inp: dict[str, Any]) -> dict[str, Any]:
         if s.get("sid"):
             out["Sid"] = s["sid"]
         out["Effect"] = s.get("effect", "Allow")
-        for field, key in (("actions", "Action"), ("notActions", "NotAction"), ("resources", "Resource"),
-                           ("notResources", "NotResource")):
+        for field, key in (("actions", "Action"), ("notActions", "NotAction"), ("resources", "Resource"), ("notResources", "NotResource")):
             if s.get(field):
                 vals = s[field]
                 out[key] = vals[0] if len(vals) == 1 else vals
         for field, key in (("principals", "Principal"), ("notPrincipals", "NotPrincipal")):
             if s.get(field):
-                out[key] = {p["type"]: p["identifiers"][0] if len(p["identifiers"]) == 1 else p["identifiers"]
-                            for p in s[field]}
+                out[key] = {p["type"]: p["identifiers"][0] if len(p["identifiers"]) == 1 else p["identifiers"] for p in s[field]}
         if s.get("conditions"):
             cond: dict[str, Any] = {}
             for c in s["conditions"]:
@@ -360,8 +426,12 @@ class NoxMocks(pulumi.runtime.Mocks):
 
 def _azs(ctx: Ctx, inp: dict[str, Any]) -> dict[str, Any]:
     letters = "abcd"
-    return {"names": [f"{ctx.region}{x}" for x in letters], "zoneIds": [f"{_short(ctx.region)}-az{i + 1}" for i in range(4)],
-            "id": ctx.region, "state": inp.get("state")}
+    return {
+        "names": [f"{ctx.region}{x}" for x in letters],
+        "zoneIds": [f"{_short(ctx.region)}-az{i + 1}" for i in range(4)],
+        "id": ctx.region,
+        "state": inp.get("state"),
+    }
 
 
 def _ssm_parameter(ctx: Ctx, inp: dict[str, Any]) -> dict[str, Any]:
@@ -375,18 +445,33 @@ def _ssm_parameter(ctx: Ctx, inp: dict[str, Any]) -> dict[str, Any]:
 CALLS: dict[str, Callable[[Ctx, dict[str, Any]], dict[str, Any]]] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": _azs,
     "aws:index/getCallerIdentity:getCallerIdentity": lambda ctx, inp: {
-        "accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/offline-plan", "userId": "AIDAOFFLINEPLAN", "id": ACCOUNT},
+        "accountId": ACCOUNT,
+        "arn": f"arn:aws:iam::{ACCOUNT}:user/offline-plan",
+        "userId": "AIDAOFFLINEPLAN",
+        "id": ACCOUNT,
+    },
     "aws:index/getRegion:getRegion": lambda ctx, inp: {
-        "name": ctx.region, "region": ctx.region, "id": ctx.region, "endpoint": f"ec2.{ctx.region}.amazonaws.com",
-        "description": ctx.region},
+        "name": ctx.region,
+        "region": ctx.region,
+        "id": ctx.region,
+        "endpoint": f"ec2.{ctx.region}.amazonaws.com",
+        "description": ctx.region,
+    },
     "aws:index/getPartition:getPartition": lambda ctx, inp: {
-        "partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws", "reverseDnsPrefix": "com.amazonaws"},
+        "partition": "aws",
+        "dnsSuffix": "amazonaws.com",
+        "id": "aws",
+        "reverseDnsPrefix": "com.amazonaws",
+    },
     "aws:ssm/getParameter:getParameter": _ssm_parameter,
     "aws:ec2/getAmi:getAmi": lambda ctx, inp: {"id": f"ami-0{_hex(str(inp), 16)}", "architecture": "x86_64"},
     "aws:iam/getPolicyDocument:getPolicyDocument": lambda ctx, inp: _policy_document(inp),
     # EKS add-on default version for a Kubernetes version (the shape AWS answers with).
     "aws:eks/getAddonVersion:getAddonVersion": lambda ctx, inp: {
-        "addonName": inp.get("addonName"), "kubernetesVersion": inp.get("kubernetesVersion"),
+        "addonName": inp.get("addonName"),
+        "kubernetesVersion": inp.get("kubernetesVersion"),
         "version": f"v1.0.0-eksbuild.{int(_hex(str(inp.get('addonName')), 2), 16) % 9 + 1}",
-        "id": inp.get("addonName"), "mostRecent": bool(inp.get("mostRecent"))},
+        "id": inp.get("addonName"),
+        "mostRecent": bool(inp.get("mostRecent")),
+    },
 }

@@ -68,6 +68,7 @@ class PolicyConfigError(ValueError):
 
 # --- configuration --------------------------------------------------------------------------------
 
+
 def _level(value: Any, where: str) -> EnforcementLevel:
     try:
         return EnforcementLevel(value)
@@ -87,8 +88,9 @@ def _split(entry: Any, where: str) -> tuple[EnforcementLevel | None, dict[str, A
     raise PolicyConfigError(f"{where}: expected a level string or an object, got {type(entry).__name__}")
 
 
-def resolve(policies: list[Policy], config: Mapping[str, Any] | None,
-            default: EnforcementLevel = PACK_ENFORCEMENT_LEVEL) -> dict[str, tuple[EnforcementLevel, dict[str, Any]]]:
+def resolve(
+    policies: list[Policy], config: Mapping[str, Any] | None, default: EnforcementLevel = PACK_ENFORCEMENT_LEVEL
+) -> dict[str, tuple[EnforcementLevel, dict[str, Any]]]:
     """Per policy: (enforcement level, config properties), as the engine reconciles pack config."""
     config = dict(config or {})
     names = {p.name for p in policies}
@@ -106,14 +108,20 @@ def resolve(policies: list[Policy], config: Mapping[str, Any] | None,
 
 # --- the plan as the engine presents it ----------------------------------------------------------
 
+
 def _props(inputs: Any) -> Mapping[str, Any]:
     return unknown_checking_proxy(deserialize_properties(dict(inputs or {})))
 
 
 def _options(record: Mapping[str, Any]) -> PolicyResourceOptions:
     return PolicyResourceOptions(
-        protect=bool(record.get("protect")), ignore_changes=[], delete_before_replace=None, aliases=[],
-        custom_timeouts=PolicyCustomTimeouts(0, 0, 0), additional_secret_outputs=[], parent=record.get("parent"),
+        protect=bool(record.get("protect")),
+        ignore_changes=[],
+        delete_before_replace=None,
+        aliases=[],
+        custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
+        additional_secret_outputs=[],
+        parent=record.get("parent"),
     )
 
 
@@ -142,12 +150,18 @@ class _Collector:
             # Resource policies always report against the resource validated (the engine ignores urn).
             where = default_urn if default_urn is not None else urn
             self.found.append(Violation(policy.name, _report_level(level), message or policy.description, where))
+
         return report_violation
 
     def unknown(self, policy: Policy, err: UnknownValueError, urn: str | None) -> None:
-        self.found.append(Violation(policy.name, "advisory",
-                                    f"can't run policy '{policy.name}' from policy pack '{PACK_NAME}' during preview: "
-                                    f"{err.message}", urn))
+        self.found.append(
+            Violation(
+                policy.name,
+                "advisory",
+                f"can't run policy '{policy.name}' from policy pack '{PACK_NAME}' during preview: {err.message}",
+                urn,
+            )
+        )
 
 
 def _report_level(level: EnforcementLevel) -> str:
@@ -163,8 +177,12 @@ def _run(result: Any) -> None:
             loop.close()
 
 
-def evaluate(plan: Mapping[str, Any], config: Mapping[str, Any] | None = None,
-             stack_tags: Mapping[str, str] | None = None, policies: list[Policy] | None = None) -> list[Violation]:
+def evaluate(
+    plan: Mapping[str, Any],
+    config: Mapping[str, Any] | None = None,
+    stack_tags: Mapping[str, str] | None = None,
+    policies: list[Policy] | None = None,
+) -> list[Violation]:
     """Every violation of the pack over `plan` (a `--format json` document), sorted for stable output."""
     records = _records(plan)
     policies = ALL_POLICIES if policies is None else policies
@@ -189,8 +207,16 @@ def evaluate(plan: Mapping[str, Any], config: Mapping[str, Any] | None = None,
             continue
         if isinstance(policy, ResourceValidationPolicy):
             for record in records:
-                args = ResourceValidationArgs(record["type"], props_of[record["urn"]], record["urn"], record["name"],
-                                              _options(record), providers[record["urn"]], dict(props), tags)
+                args = ResourceValidationArgs(
+                    record["type"],
+                    props_of[record["urn"]],
+                    record["urn"],
+                    record["name"],
+                    _options(record),
+                    providers[record["urn"]],
+                    dict(props),
+                    tags,
+                )
                 _validate(collector, policy, level, args, record["urn"])
         elif isinstance(policy, StackValidationPolicy):
             args = StackValidationArgs(_stack_resources(records, props_of, providers), dict(props), tags)
@@ -198,23 +224,23 @@ def evaluate(plan: Mapping[str, Any], config: Mapping[str, Any] | None = None,
     return sorted(collector.found, key=lambda v: (LEVELS.index(v.level), v.policy, v.urn or "", v.message))
 
 
-def _validate(collector: _Collector, policy: Policy, level: EnforcementLevel,
-              args: ResourceValidationArgs | StackValidationArgs, urn: str | None) -> None:
+def _validate(
+    collector: _Collector, policy: Policy, level: EnforcementLevel, args: ResourceValidationArgs | StackValidationArgs, urn: str | None
+) -> None:
     try:
         _run(policy.validate(args, collector.reporter(policy, level, urn)))  # type: ignore[attr-defined]
     except UnknownValueError as err:
         collector.unknown(policy, err, urn)
     except Exception as err:  # a policy bug must show up as a failure, not pass silently or crash the report
-        collector.found.append(Violation(policy.name, "mandatory",
-                                         f"policy '{policy.name}' failed: {type(err).__name__}: {err}", urn))
+        collector.found.append(Violation(policy.name, "mandatory", f"policy '{policy.name}' failed: {type(err).__name__}: {err}", urn))
 
 
-def _stack_resources(records: list[Mapping[str, Any]], props_of: Mapping[str, Any],
-                     providers: Mapping[str, PolicyProviderResource | None]) -> list[PolicyResource]:
+def _stack_resources(
+    records: list[Mapping[str, Any]], props_of: Mapping[str, Any], providers: Mapping[str, PolicyProviderResource | None]
+) -> list[PolicyResource]:
     """PolicyResources with parent and dependencies resolved to objects, as AnalyzeStack builds them."""
     resources = {
-        r["urn"]: PolicyResource(r["type"], props_of[r["urn"]], r["urn"], r["name"], _options(r), providers[r["urn"]],
-                                 None, [], {})
+        r["urn"]: PolicyResource(r["type"], props_of[r["urn"]], r["urn"], r["name"], _options(r), providers[r["urn"]], None, [], {})
         for r in records
     }
     for r in records:
@@ -227,6 +253,7 @@ def _stack_resources(records: list[Mapping[str, Any]], props_of: Mapping[str, An
 
 # --- reporting ----------------------------------------------------------------------------------------
 
+
 def _where(urn: str | None) -> str:
     if not urn:
         return "stack"
@@ -238,8 +265,7 @@ def format_violations(violations: list[Violation]) -> str:
     """A report grouped by enforcement level (mandatory first), one violation per entry."""
     if not violations:
         return f"policy pack {PACK_NAME}: no violations"
-    counts = ", ".join(f"{sum(v.level == lvl for v in violations)} {lvl}" for lvl in LEVELS
-                       if any(v.level == lvl for v in violations))
+    counts = ", ".join(f"{sum(v.level == lvl for v in violations)} {lvl}" for lvl in LEVELS if any(v.level == lvl for v in violations))
     lines = [f"policy pack {PACK_NAME}: {len(violations)} violation(s) ({counts})"]
     for level in LEVELS:
         group = [v for v in violations if v.level == level]

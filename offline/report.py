@@ -24,6 +24,7 @@ class PlanSchemaError(ValueError):
 
 # --- JSON ------------------------------------------------------------------------------------
 
+
 def to_json(doc: dict[str, Any]) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
@@ -69,6 +70,7 @@ def validate(doc: Any) -> None:
 
 # --- summaries -------------------------------------------------------------------------------
 
+
 def stack_urn(doc: dict[str, Any]) -> str:
     return f"urn:pulumi:{doc['stack']}::{doc['project']}::{STACK_TYPE}::{doc['project']}-{doc['stack']}"
 
@@ -98,8 +100,7 @@ def _tree_rows(doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         kids = children.get(urn, [])
         for i, res in enumerate(kids):
             last = i == len(kids) - 1
-            rows.append((f"{indent}{'└─' if last else '├─'} {res['type']}", res["name"], "create",
-                         "protected" if res["protect"] else ""))
+            rows.append((f"{indent}{'└─' if last else '├─'} {res['type']}", res["name"], "create", "protected" if res["protect"] else ""))
             walk(res["urn"], indent + ("   " if last else "│  "))
 
     walk(root, "")
@@ -116,6 +117,7 @@ def _output_value(value: Any) -> str:
 
 
 # --- tree (like `pulumi preview`) ------------------------------------------------------------
+
 
 def tree_lines(doc: dict[str, Any]) -> list[str]:
     rows = [("Type", "Name", "Plan", "Info")] + _tree_rows(doc)
@@ -144,6 +146,7 @@ def tree(doc: dict[str, Any]) -> str:
 
 
 # --- policy results --------------------------------------------------------------------------
+
 
 def violation_dict(violation: Any) -> dict[str, Any]:
     if dataclasses.is_dataclass(violation):
@@ -186,19 +189,32 @@ def policy_summary(violations: list[Any]) -> str:
 
 # --- Markdown (pull-request comments) --------------------------------------------------------
 
+
 def markdown(doc: dict[str, Any], violations: list[Any]) -> str:
     mandatory = sum(getattr(v, "level", "") == "mandatory" for v in violations)
     status = "❌" if mandatory else ("⚠️" if violations else "✅")
     protected = [r for r in doc["resources"] if r["protect"]]
     out = [
-        f"## Offline plan: `{doc['project']}` / `{doc['stack']}`", "",
-        f"{status} **+{total(doc)} to create** · {len(protected)} protected · {policy_summary(violations)}", "",
-        "| Type | Count |", "| --- | ---: |",
+        f"## Offline plan: `{doc['project']}` / `{doc['stack']}`",
+        "",
+        f"{status} **+{total(doc)} to create** · {len(protected)} protected · {policy_summary(violations)}",
+        "",
+        "| Type | Count |",
+        "| --- | ---: |",
         *[f"| `{t}` | {n} |" for t, n in counts_by_type(doc)],
-        f"| **Total** | **{total(doc)}** |", "",
-        "<details>", f"<summary>Resource tree ({total(doc)} resources)</summary>", "", "```text",
-        *tree_lines(doc), "```", "", "</details>", "",
-        "### Protected resources", "",
+        f"| **Total** | **{total(doc)}** |",
+        "",
+        "<details>",
+        f"<summary>Resource tree ({total(doc)} resources)</summary>",
+        "",
+        "```text",
+        *tree_lines(doc),
+        "```",
+        "",
+        "</details>",
+        "",
+        "### Protected resources",
+        "",
     ]
     if protected:
         out += [f"- `{r['type']}` **{r['name']}**" for r in protected]
@@ -207,7 +223,16 @@ def markdown(doc: dict[str, Any], violations: list[Any]) -> str:
     out.append("")
     out += _policy_markdown(doc, violations)
     if doc["outputs"]:
-        out += ["<details>", "<summary>Stack outputs</summary>", "", "| Output | Value |", "| --- | --- |",
-                *[f"| `{k}` | `{_md(_output_value(v))}` |" for k, v in doc["outputs"].items()], "", "</details>", ""]
+        out += [
+            "<details>",
+            "<summary>Stack outputs</summary>",
+            "",
+            "| Output | Value |",
+            "| --- | --- |",
+            *[f"| `{k}` | `{_md(_output_value(v))}` |" for k, v in doc["outputs"].items()],
+            "",
+            "</details>",
+            "",
+        ]
     out.append("_Offline plan under Pulumi's mock engine: no cloud state, so every resource shows as `create`._")
     return "\n".join(out) + "\n"

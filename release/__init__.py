@@ -21,7 +21,21 @@ from .gates import Clock, SystemClock
 from .metrics import CloudWatchSource, MetricError, MetricSetupError, MetricSource, PrometheusSource
 
 __all__ = [
-    "CANARY_STAGES", "FAILED", "PROMOTED", "ROLLED_BACK", "AutomationEngine", "Clock", "CloudWatchSource", "Engine",
-    "MetricError", "MetricSetupError", "MetricSource", "PrometheusSource", "ReleaseError", "Result", "SystemClock",
-    "blue_green", "canary",
+    "CANARY_STAGES",
+    "FAILED",
+    "PROMOTED",
+    "ROLLED_BACK",
+    "AutomationEngine",
+    "Clock",
+    "CloudWatchSource",
+    "Engine",
+    "MetricError",
+    "MetricSetupError",
+    "MetricSource",
+    "PrometheusSource",
+    "ReleaseError",
+    "Result",
+    "SystemClock",
+    "blue_green",
+    "canary",
 ]

@@ -87,39 +87,55 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--stack", required=True, help="Pulumi stack (dev, staging, prod)")
     g.add_argument("--image", required=True, type=_image, help="pinned image for the candidate colour (tag or digest)")
     g.add_argument("--work-dir", default=str(REPO_ROOT), help="the Pulumi project directory (default: this repo)")
-    g.add_argument("--max-error-percent", type=_percent, default=ERROR_THRESHOLD * 100,
-                   help="error-ratio gate: 5xx / requests in percent, strictly above fails (default 5, the seed's)")
+    g.add_argument(
+        "--max-error-percent",
+        type=_percent,
+        default=ERROR_THRESHOLD * 100,
+        help="error-ratio gate: 5xx / requests in percent, strictly above fails (default 5, the seed's)",
+    )
     g.add_argument("--health-timeout", type=_seconds, default=HEALTH_CHECK_TIMEOUT, help="seconds (default 300)")
     g.add_argument("--health-interval", type=_seconds, default=HEALTH_CHECK_INTERVAL, help="seconds (default 10)")
     g.add_argument("--window", type=_seconds, default=METRIC_WINDOW, help="error-ratio window in seconds (default 60)")
-    g.add_argument("--allow-no-traffic", action="store_true",
-                   help="do not fail a stage that saw no candidate traffic (stacks nobody calls, e.g. dev)")
+    g.add_argument(
+        "--allow-no-traffic", action="store_true", help="do not fail a stage that saw no candidate traffic (stacks nobody calls, e.g. dev)"
+    )
     g.add_argument("--policy-pack", default="policies", help="policy pack run with every update (default: policies)")
     g.add_argument("--no-policy-pack", action="store_true", help="run updates without the policy pack")
     g.add_argument("--preview", action="store_true", help="run a preview (with the policy pack) before every update")
     m = common.add_argument_group("metrics")
     m.add_argument("--metrics", choices=("prometheus", "cloudwatch"), default="prometheus")
-    m.add_argument("--prometheus-url", default=os.environ.get("PROMETHEUS_URL"),
-                   help="Prometheus base URL (default: $PROMETHEUS_URL); a bearer token is read from $PROMETHEUS_TOKEN")
+    m.add_argument(
+        "--prometheus-url",
+        default=os.environ.get("PROMETHEUS_URL"),
+        help="Prometheus base URL (default: $PROMETHEUS_URL); a bearer token is read from $PROMETHEUS_TOKEN",
+    )
     m.add_argument("--colour-label", default=COLOUR_LABEL, help=f"metric label holding the colour (default {COLOUR_LABEL})")
-    m.add_argument("--health-query", default=HEALTH_QUERY,
-                   help="PromQL that is >= 1 when every target of {colour} is healthy; {label} is the colour "
-                        "label (default: %(default)s)")
+    m.add_argument(
+        "--health-query",
+        default=HEALTH_QUERY,
+        help="PromQL that is >= 1 when every target of {colour} is healthy; {label} is the colour label (default: %(default)s)",
+    )
     m.add_argument("--region", help="AWS region for CloudWatch (default: the stack's aws:region)")
     m.add_argument("--load-balancer", help=f"ALB ARN suffix app/<name>/<id> (default: stack output {OUTPUT_ALB_SUFFIX})")
-    m.add_argument("--target-group", type=_target_group, action="append", default=[], metavar="COLOUR=SUFFIX",
-                   help=f"target-group ARN suffix per colour (default: stack output {OUTPUT_TG_SUFFIXES})")
+    m.add_argument(
+        "--target-group",
+        type=_target_group,
+        action="append",
+        default=[],
+        metavar="COLOUR=SUFFIX",
+        help=f"target-group ARN suffix per colour (default: stack output {OUTPUT_TG_SUFFIXES})",
+    )
 
-    parser = argparse.ArgumentParser(prog="python -m release", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m release", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="strategy", required=True)
     c = sub.add_parser("canary", parents=[common], help="weighted canary: 1,5,10,25,50,100 %% then promote")
     c.add_argument("--stages", type=_stages, default=driver.CANARY_STAGES, help="comma-separated percentages ending in 100")
     c.add_argument("--stage-duration", type=_seconds, default=driver.STAGE_DURATION, help="seconds per stage (default 300)")
     c.add_argument("--poll", type=_seconds, default=driver.CANARY_POLL, help="seconds between metric checks (default 30)")
     b = sub.add_parser("bluegreen", parents=[common], help="deploy idle colour, switch all traffic, watch, switch back on failure")
-    b.add_argument("--watch", type=_seconds, default=driver.BLUE_GREEN_WATCH,
-                   help="seconds watched before and after the switch (default 60)")
+    b.add_argument(
+        "--watch", type=_seconds, default=driver.BLUE_GREEN_WATCH, help="seconds watched before and after the switch (default 60)"
+    )
     b.add_argument("--poll", type=_seconds, default=driver.BLUE_GREEN_POLL, help="seconds between checks (default 10)")
     b.add_argument("--no-pre-switch-check", action="store_true", help="skip the X-Canary-User check before the switch")
     return parser
@@ -129,18 +145,24 @@ def make_engine(args: argparse.Namespace) -> Engine:
     packs = [] if args.no_policy_pack else [args.policy_pack]
     for pack in packs:
         if not Path(args.work_dir, pack, "PulumiPolicy.yaml").is_file():
-            raise UsageError(f"policy pack {pack!r} not found under {args.work_dir} (PulumiPolicy.yaml); "
-                             "pass --policy-pack PATH or --no-policy-pack")
-    return AutomationEngine(args.stack, work_dir=args.work_dir, policy_packs=packs, preview_first=args.preview,
-                            message=f"release {args.strategy} {args.image}")
+            raise UsageError(
+                f"policy pack {pack!r} not found under {args.work_dir} (PulumiPolicy.yaml); pass --policy-pack PATH or --no-policy-pack"
+            )
+    return AutomationEngine(
+        args.stack, work_dir=args.work_dir, policy_packs=packs, preview_first=args.preview, message=f"release {args.strategy} {args.image}"
+    )
 
 
 def make_metrics(args: argparse.Namespace, engine: Engine) -> MetricSource:
     if args.metrics == "prometheus":
         if not args.prometheus_url:
             raise UsageError("--metrics prometheus needs --prometheus-url (or $PROMETHEUS_URL)")
-        return PrometheusSource(args.prometheus_url, label=args.colour_label, health_template=args.health_query,
-                                token=os.environ.get("PROMETHEUS_TOKEN") or None)
+        return PrometheusSource(
+            args.prometheus_url,
+            label=args.colour_label,
+            health_template=args.health_query,
+            token=os.environ.get("PROMETHEUS_TOKEN") or None,
+        )
     region = args.region or engine.get_config().get("aws:region")
     lb, tgs = args.load_balancer, dict(args.target_group)
     if not lb or set(tgs) != set(COLOURS):
@@ -154,9 +176,11 @@ def make_metrics(args: argparse.Namespace, engine: Engine) -> MetricSource:
         lb = lb or outputs.get(OUTPUT_ALB_SUFFIX)
         tgs = {**(outputs.get(OUTPUT_TG_SUFFIXES) or {}), **tgs}
     if not lb or set(tgs) < set(COLOURS):
-        raise UsageError("--metrics cloudwatch needs the ALB and both target-group ARN suffixes: --load-balancer "
-                         "app/<name>/<id> --target-group blue=targetgroup/... --target-group green=targetgroup/... "
-                         f"(or stack outputs {OUTPUT_ALB_SUFFIX} and {OUTPUT_TG_SUFFIXES})")
+        raise UsageError(
+            "--metrics cloudwatch needs the ALB and both target-group ARN suffixes: --load-balancer "
+            "app/<name>/<id> --target-group blue=targetgroup/... --target-group green=targetgroup/... "
+            f"(or stack outputs {OUTPUT_ALB_SUFFIX} and {OUTPUT_TG_SUFFIXES})"
+        )
     source = CloudWatchSource(lb, tgs, region=region)
     source.connect()  # fail now (boto3 missing) rather than count blind polls mid-release
     return source
@@ -166,9 +190,13 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def main(argv: Sequence[str] | None = None, *, engine_factory: Callable[[argparse.Namespace], Engine] = make_engine,
-         metrics_factory: Callable[[argparse.Namespace, Engine], MetricSource] = make_metrics,
-         clock: Clock | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    engine_factory: Callable[[argparse.Namespace], Engine] = make_engine,
+    metrics_factory: Callable[[argparse.Namespace, Engine], MetricSource] = make_metrics,
+    clock: Clock | None = None,
+) -> int:
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exit_:
@@ -182,20 +210,39 @@ def main(argv: Sequence[str] | None = None, *, engine_factory: Callable[[argpars
     except (UsageError, MetricSetupError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_ARGS
-    common = {"error_threshold": args.max_error_percent / 100, "health_timeout": args.health_timeout,
-              "health_interval": args.health_interval, "window": args.window}
+    common = {
+        "error_threshold": args.max_error_percent / 100,
+        "health_timeout": args.health_timeout,
+        "health_interval": args.health_interval,
+        "window": args.window,
+    }
     # The seed traps INT and TERM: both roll back.
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         if args.strategy == "canary":
-            result = driver.canary(engine, metrics, clock or SystemClock(), args.image, stages=args.stages,
-                                   stage_duration=args.stage_duration, poll=args.poll,
-                                   min_traffic_weight=None if args.allow_no_traffic else driver.MIN_TRAFFIC_WEIGHT,
-                                   **common)
+            result = driver.canary(
+                engine,
+                metrics,
+                clock or SystemClock(),
+                args.image,
+                stages=args.stages,
+                stage_duration=args.stage_duration,
+                poll=args.poll,
+                min_traffic_weight=None if args.allow_no_traffic else driver.MIN_TRAFFIC_WEIGHT,
+                **common,
+            )
         else:
-            result = driver.blue_green(engine, metrics, clock or SystemClock(), args.image, watch_duration=args.watch,
-                                       poll=args.poll, pre_switch_check=not args.no_pre_switch_check,
-                                       require_traffic=not args.allow_no_traffic, **common)
+            result = driver.blue_green(
+                engine,
+                metrics,
+                clock or SystemClock(),
+                args.image,
+                watch_duration=args.watch,
+                poll=args.poll,
+                pre_switch_check=not args.no_pre_switch_check,
+                require_traffic=not args.allow_no_traffic,
+                **common,
+            )
     except driver.ReleaseError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_ARGS

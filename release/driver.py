@@ -96,6 +96,7 @@ class Result:
 
 # --- release config ------------------------------------------------------------------------------
 
+
 def release_config(config: dict[str, str]) -> dict[str, str]:
     """The five release keys of a stack config, project defaults filled in (as strings)."""
     out = {}
@@ -136,8 +137,9 @@ def problems(cfg: dict[str, str]) -> list[str]:
 
 def weights(cfg: dict[str, str]) -> dict[str, int]:
     """Traffic percent per colour for a release config (the same rule the program applies)."""
-    return ReleaseSettings(strategy=cfg[STRATEGY], active=cfg[ACTIVE], images=tuple((c, cfg[IMAGE[c]]) for c in COLOURS),
-                           canary_weight=int(cfg[WEIGHT])).weights
+    return ReleaseSettings(
+        strategy=cfg[STRATEGY], active=cfg[ACTIVE], images=tuple((c, cfg[IMAGE[c]]) for c in COLOURS), canary_weight=int(cfg[WEIGHT])
+    ).weights
 
 
 def _short(err: BaseException | None, limit: int = 300) -> str:
@@ -159,6 +161,7 @@ def _show_weights(cfg: dict[str, str]) -> str:
 
 
 # --- one release run ------------------------------------------------------------------------------
+
 
 class _GateFailed(Exception):
     def __init__(self, stage: str, reason: str):
@@ -187,8 +190,10 @@ class _Release:
         if bad_config:
             raise ReleaseError("the stack's release config is invalid: " + "; ".join(bad_config))
         if int(snapshot[WEIGHT]) != 0:
-            raise ReleaseError(f"{WEIGHT} = {snapshot[WEIGHT]}: a canary is in progress (or was abandoned); "
-                               f"finish it or set it to 0 and run pulumi up before starting a release")
+            raise ReleaseError(
+                f"{WEIGHT} = {snapshot[WEIGHT]}: a canary is in progress (or was abandoned); "
+                f"finish it or set it to 0 and run pulumi up before starting a release"
+            )
         self.active = snapshot[ACTIVE]
         self.candidate = _other(self.active)
         if snapshot[IMAGE[self.active]] == image:
@@ -208,8 +213,15 @@ class _Release:
         wrong = problems(cfg)
         if wrong:  # a bug in the driver, never a stack to apply
             raise RuntimeError("refusing to apply an invalid release config: " + "; ".join(wrong))
-        self.log(logging.INFO, "stage=%s apply weights %s (active=%s, %s=%s)", stage, _show_weights(cfg), cfg[ACTIVE],
-                 IMAGE[self.candidate], cfg[IMAGE[self.candidate]])
+        self.log(
+            logging.INFO,
+            "stage=%s apply weights %s (active=%s, %s=%s)",
+            stage,
+            _show_weights(cfg),
+            cfg[ACTIVE],
+            IMAGE[self.candidate],
+            cfg[IMAGE[self.candidate]],
+        )
         self.dirty = True
         try:
             self.engine.set_config(dict(cfg))
@@ -235,8 +247,9 @@ class _Release:
         return res
 
     def run(self, steps: Callable[[], None]) -> Result:
-        self.log(logging.INFO, "start: %s -> %s, image %s, weights %s", self.active, self.candidate, self.image,
-                 _show_weights(self.applied))
+        self.log(
+            logging.INFO, "start: %s -> %s, image %s, weights %s", self.active, self.candidate, self.image, _show_weights(self.applied)
+        )
         try:
             steps()
         except _GateFailed as failed:
@@ -256,8 +269,9 @@ class _Release:
     def rollback(self, stage: str, reason: str, target: dict[str, str]) -> Result:
         self.log(logging.ERROR, "stage=%s ROLLBACK: %s", stage, reason)
         if target == self.applied and not self.dirty:
-            self.log(logging.INFO, "stage=%s traffic never left %s (weights %s): nothing to apply", stage,
-                     self.active, _show_weights(target))
+            self.log(
+                logging.INFO, "stage=%s traffic never left %s (weights %s): nothing to apply", stage, self.active, _show_weights(target)
+            )
             return self.result(ROLLED_BACK, reason, stage)
         last: BaseException | None = None
         for attempt in range(1, ROLLBACK_ATTEMPTS + 1):
@@ -275,12 +289,12 @@ class _Release:
             self.log(logging.INFO, "rollback applied: weights %s", _show_weights(target))
             return self.result(ROLLED_BACK, reason, stage)
         wanted = ", ".join(f"{k}={v!r}" for k, v in target.items())
-        return self.result(FAILED, f"{reason}; rollback failed ({_short(last)}): MANUAL INTERVENTION: set {wanted} "
-                                   f"and run pulumi up", stage)
+        return self.result(
+            FAILED, f"{reason}; rollback failed ({_short(last)}): MANUAL INTERVENTION: set {wanted} and run pulumi up", stage
+        )
 
 
-def _check_common(error_threshold: float, health_timeout: float, health_interval: float, poll: float,
-                  window: float) -> None:
+def _check_common(error_threshold: float, health_timeout: float, health_interval: float, poll: float, window: float) -> None:
     if not 0 <= error_threshold < 1:
         raise ReleaseError(f"error threshold must be a fraction in [0, 1), got {error_threshold}")
     if health_timeout < 0 or health_interval <= 0 or poll <= 0:
@@ -302,11 +316,22 @@ def check_stages(stages: Sequence[int]) -> tuple[int, ...]:
 
 # --- strategies ------------------------------------------------------------------------------------
 
-def canary(engine: Engine, metrics: MetricSource, clock: Clock, image: str, *,
-           stages: Sequence[int] = CANARY_STAGES, stage_duration: float = STAGE_DURATION, poll: float = CANARY_POLL,
-           error_threshold: float = ERROR_THRESHOLD, health_timeout: float = HEALTH_CHECK_TIMEOUT,
-           health_interval: float = HEALTH_CHECK_INTERVAL, window: float = METRIC_WINDOW,
-           min_traffic_weight: int | None = MIN_TRAFFIC_WEIGHT) -> Result:
+
+def canary(
+    engine: Engine,
+    metrics: MetricSource,
+    clock: Clock,
+    image: str,
+    *,
+    stages: Sequence[int] = CANARY_STAGES,
+    stage_duration: float = STAGE_DURATION,
+    poll: float = CANARY_POLL,
+    error_threshold: float = ERROR_THRESHOLD,
+    health_timeout: float = HEALTH_CHECK_TIMEOUT,
+    health_interval: float = HEALTH_CHECK_INTERVAL,
+    window: float = METRIC_WINDOW,
+    min_traffic_weight: int | None = MIN_TRAFFIC_WEIGHT,
+) -> Result:
     """Deploy `image` to the idle colour at 0 %, gate on health, walk the weights, then promote.
 
     Each stage: set the weight, `up()`, watch the candidate for `stage_duration` s (health and
@@ -323,25 +348,47 @@ def canary(engine: Engine, metrics: MetricSource, clock: Clock, image: str, *,
 
     def steps() -> None:
         run.apply("deploy", record=True, **{IMAGE[cand]: image, STRATEGY: "canary", WEIGHT: "0"})
-        run.gate("health", lambda: wait_healthy(metrics, clock, cand, timeout=health_timeout, interval=health_interval,
-                                                context="stage=health"))
+        run.gate(
+            "health", lambda: wait_healthy(metrics, clock, cand, timeout=health_timeout, interval=health_interval, context="stage=health")
+        )
         for i, weight in enumerate(stages, 1):
             stage = f"{weight}%"
             run.apply(stage, **{WEIGHT: str(weight)})
             need_traffic = min_traffic_weight is not None and weight >= min_traffic_weight
-            run.gate(stage, lambda w=weight, i=i, need=need_traffic: watch(
-                metrics, clock, cand, duration=stage_duration, poll=poll, threshold=error_threshold, window=window,
-                require_traffic=need, context=f"stage={w}% ({i}/{n}) weight={w}%"))
+            run.gate(
+                stage,
+                lambda w=weight, i=i, need=need_traffic: watch(
+                    metrics,
+                    clock,
+                    cand,
+                    duration=stage_duration,
+                    poll=poll,
+                    threshold=error_threshold,
+                    window=window,
+                    require_traffic=need,
+                    context=f"stage={w}% ({i}/{n}) weight={w}%",
+                ),
+            )
         run.apply("promote", record=True, **{ACTIVE: cand, STRATEGY: "bluegreen", WEIGHT: "0"})
 
     return run.run(steps)
 
 
-def blue_green(engine: Engine, metrics: MetricSource, clock: Clock, image: str, *,
-               health_timeout: float = HEALTH_CHECK_TIMEOUT, health_interval: float = HEALTH_CHECK_INTERVAL,
-               watch_duration: float = BLUE_GREEN_WATCH, poll: float = BLUE_GREEN_POLL,
-               error_threshold: float = ERROR_THRESHOLD, window: float = METRIC_WINDOW,
-               pre_switch_check: bool = True, require_traffic: bool = True) -> Result:
+def blue_green(
+    engine: Engine,
+    metrics: MetricSource,
+    clock: Clock,
+    image: str,
+    *,
+    health_timeout: float = HEALTH_CHECK_TIMEOUT,
+    health_interval: float = HEALTH_CHECK_INTERVAL,
+    watch_duration: float = BLUE_GREEN_WATCH,
+    poll: float = BLUE_GREEN_POLL,
+    error_threshold: float = ERROR_THRESHOLD,
+    window: float = METRIC_WINDOW,
+    pre_switch_check: bool = True,
+    require_traffic: bool = True,
+) -> Result:
     """Deploy `image` to the idle colour, gate on health, switch all traffic at once, watch, then promote.
 
     The candidate is warmed as a canary at weight 0: the platform runs it at full size with the
@@ -361,16 +408,39 @@ def blue_green(engine: Engine, metrics: MetricSource, clock: Clock, image: str, 
 
     def steps() -> None:
         run.apply("deploy", record=True, **{IMAGE[cand]: image, STRATEGY: "canary", WEIGHT: "0"})
-        run.gate("health", lambda: wait_healthy(metrics, clock, cand, timeout=health_timeout, interval=health_interval,
-                                                context="stage=health"))
+        run.gate(
+            "health", lambda: wait_healthy(metrics, clock, cand, timeout=health_timeout, interval=health_interval, context="stage=health")
+        )
         if pre_switch_check:
-            run.gate("pre-switch", lambda: watch(
-                metrics, clock, cand, duration=watch_duration, poll=poll, threshold=error_threshold, window=window,
-                require_traffic=False, context="stage=pre-switch (X-Canary-User traffic only) weight=0%"))
+            run.gate(
+                "pre-switch",
+                lambda: watch(
+                    metrics,
+                    clock,
+                    cand,
+                    duration=watch_duration,
+                    poll=poll,
+                    threshold=error_threshold,
+                    window=window,
+                    require_traffic=False,
+                    context="stage=pre-switch (X-Canary-User traffic only) weight=0%",
+                ),
+            )
         run.apply("switch", record=True, **{WEIGHT: "100"})
-        run.gate("watch", lambda: watch(
-            metrics, clock, cand, duration=watch_duration, poll=poll, threshold=error_threshold, window=window,
-            require_traffic=require_traffic, context="stage=watch weight=100%"))
+        run.gate(
+            "watch",
+            lambda: watch(
+                metrics,
+                clock,
+                cand,
+                duration=watch_duration,
+                poll=poll,
+                threshold=error_threshold,
+                window=window,
+                require_traffic=require_traffic,
+                context="stage=watch weight=100%",
+            ),
+        )
         run.apply("promote", record=True, **{ACTIVE: cand, STRATEGY: "bluegreen", WEIGHT: "0"})
 
     return run.run(steps)

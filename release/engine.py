@@ -43,11 +43,21 @@ class AutomationEngine:
     `pulumi config set` does: commit the file after a release.
     """
 
-    def __init__(self, stack_name: str, *, work_dir: str | Path = REPO_ROOT, policy_packs: list[str] | None = None,
-                 preview_first: bool = False, on_output: Callable[[str], Any] | None = print,
-                 select_stack: Callable[..., Any] | None = None, message: str | None = None,
-                 lock_wait: float = LOCK_WAIT_SECONDS, lock_poll: float = LOCK_POLL_SECONDS,
-                 sleep: Callable[[float], None] = time.sleep, monotonic: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        stack_name: str,
+        *,
+        work_dir: str | Path = REPO_ROOT,
+        policy_packs: list[str] | None = None,
+        preview_first: bool = False,
+        on_output: Callable[[str], Any] | None = print,
+        select_stack: Callable[..., Any] | None = None,
+        message: str | None = None,
+        lock_wait: float = LOCK_WAIT_SECONDS,
+        lock_poll: float = LOCK_POLL_SECONDS,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ):
         self.stack_name = stack_name
         self.work_dir = str(Path(work_dir).resolve())
         self.policy_packs = [str(Path(self.work_dir, p).resolve()) for p in (policy_packs or [])]
@@ -65,6 +75,7 @@ class AutomationEngine:
             select = self._select_stack
             if select is None:
                 from pulumi import automation as auto
+
                 select = auto.select_stack
             self._stack = select(stack_name=self.stack_name, work_dir=self.work_dir)
         return self._stack
@@ -75,6 +86,7 @@ class AutomationEngine:
 
     def set_config(self, values: dict[str, str]) -> None:
         from pulumi import automation as auto
+
         self.stack.set_all_config({key: auto.ConfigValue(value=str(value)) for key, value in values.items()})
 
     def _update_args(self) -> dict[str, Any]:
@@ -90,6 +102,7 @@ class AutomationEngine:
 
     def up(self) -> None:
         from pulumi import automation as auto
+
         deadline = self._monotonic() + self.lock_wait
         while True:
             try:
@@ -114,4 +127,3 @@ class AutomationEngine:
     def outputs(self) -> dict[str, Any]:
         """Plain stack outputs (secret ones left out), e.g. the ALB and target-group ARN suffixes."""
         return {key: ov.value for key, ov in self.stack.outputs().items() if not ov.secret}
-

@@ -57,8 +57,15 @@ def _pct(ratio: float | None) -> str:
     return "no-traffic" if ratio is None else f"{ratio:.2%}"
 
 
-def wait_healthy(metrics: MetricSource, clock: Clock, colour: str, *, timeout: float = HEALTH_CHECK_TIMEOUT,
-                 interval: float = HEALTH_CHECK_INTERVAL, context: str = "health") -> Verdict:
+def wait_healthy(
+    metrics: MetricSource,
+    clock: Clock,
+    colour: str,
+    *,
+    timeout: float = HEALTH_CHECK_TIMEOUT,
+    interval: float = HEALTH_CHECK_INTERVAL,
+    context: str = "health",
+) -> Verdict:
     """Poll `healthy(colour)` every `interval` s until it is true or `timeout` s have passed."""
     deadline = clock.now() + timeout
     attempt = 0
@@ -73,16 +80,27 @@ def wait_healthy(metrics: MetricSource, clock: Clock, colour: str, *, timeout: f
             log.info("%s %s colour=%s healthy=yes attempt=%d", stamp(clock), context, colour, attempt)
             return Verdict(True)
         remaining = deadline - clock.now()
-        log.info("%s %s colour=%s healthy=no attempt=%d (%s; %.0fs left)", stamp(clock), context, colour, attempt,
-                 problem, max(remaining, 0))
+        log.info(
+            "%s %s colour=%s healthy=no attempt=%d (%s; %.0fs left)", stamp(clock), context, colour, attempt, problem, max(remaining, 0)
+        )
         if remaining <= 0:
             return Verdict(False, f"{colour} did not become healthy within {timeout:g}s")
         clock.sleep(min(interval, remaining))
 
 
-def watch(metrics: MetricSource, clock: Clock, colour: str, *, duration: float, poll: float,
-          threshold: float = ERROR_THRESHOLD, window: float = METRIC_WINDOW, require_traffic: bool = False,
-          context: str = "watch", max_blind: int = MAX_BLIND_POLLS) -> Verdict:
+def watch(
+    metrics: MetricSource,
+    clock: Clock,
+    colour: str,
+    *,
+    duration: float,
+    poll: float,
+    threshold: float = ERROR_THRESHOLD,
+    window: float = METRIC_WINDOW,
+    require_traffic: bool = False,
+    context: str = "watch",
+    max_blind: int = MAX_BLIND_POLLS,
+) -> Verdict:
     """Watch `colour` for `duration` s, sampling every `poll` s (at least once, the last at the end).
 
     Fails at once when the colour is unhealthy or its error ratio (5xx / requests over `window` s)
@@ -101,15 +119,21 @@ def watch(metrics: MetricSource, clock: Clock, colour: str, *, duration: float, 
             ratio = metrics.error_ratio(colour, window)
         except MetricError as err:
             blind += 1
-            log.warning("%s %s colour=%s metrics unavailable (%d/%d): %s", stamp(clock), context, colour, blind,
-                        max_blind, err)
+            log.warning("%s %s colour=%s metrics unavailable (%d/%d): %s", stamp(clock), context, colour, blind, max_blind, err)
             if blind >= max_blind:
                 return Verdict(False, f"metrics for {colour} unavailable for {blind} consecutive polls: {err}")
         else:
             blind = 0
             samples += 1
-            log.info("%s %s colour=%s ratio=%s healthy=%s threshold=%.2f%%", stamp(clock), context, colour,
-                     _pct(ratio), "yes" if healthy else "no", threshold * 100)
+            log.info(
+                "%s %s colour=%s ratio=%s healthy=%s threshold=%.2f%%",
+                stamp(clock),
+                context,
+                colour,
+                _pct(ratio),
+                "yes" if healthy else "no",
+                threshold * 100,
+            )
             if not healthy:
                 return Verdict(False, f"{colour} unhealthy")
             if ratio is None:
@@ -123,6 +147,9 @@ def watch(metrics: MetricSource, clock: Clock, colour: str, *, duration: float, 
     if not samples:
         return Verdict(False, f"no metric sample for {colour} succeeded during {duration:g}s")
     if require_traffic and not saw_traffic:
-        return Verdict(False, f"no traffic observed on {colour} for {duration:g}s: the gate would pass blind "
-                              "(weights not applied, or the metric has no colour label)")
+        return Verdict(
+            False,
+            f"no traffic observed on {colour} for {duration:g}s: the gate would pass blind "
+            "(weights not applied, or the metric has no colour label)",
+        )
     return Verdict(True)

@@ -95,6 +95,7 @@ def _urllib_fetch(timeout: float) -> Callable[[str, Mapping[str, str]], bytes]:
         request = urllib.request.Request(url, headers=dict(headers))
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.read()
+
     return fetch
 
 
@@ -136,9 +137,16 @@ class PrometheusSource:
     DEPLOYMENT_COLOR; expose it as a metric label or add it by relabelling the pod label).
     """
 
-    def __init__(self, url: str, *, label: str = COLOUR_LABEL, health_template: str = HEALTH_QUERY,
-                 timeout: float = 10.0, token: str | None = None,
-                 fetch: Callable[[str, Mapping[str, str]], bytes] | None = None):
+    def __init__(
+        self,
+        url: str,
+        *,
+        label: str = COLOUR_LABEL,
+        health_template: str = HEALTH_QUERY,
+        timeout: float = 10.0,
+        token: str | None = None,
+        fetch: Callable[[str, Mapping[str, str]], bytes] | None = None,
+    ):
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise MetricSetupError(f"Prometheus URL must be http(s)://host[:port][/prefix], got {redact_url(url)!r}")
@@ -196,8 +204,7 @@ def metric_query(qid: str, name: str, stat: str, load_balancer: str, target_grou
     return {
         "Id": qid,
         "MetricStat": {
-            "Metric": {"Namespace": ALB_NAMESPACE, "MetricName": name,
-                       "Dimensions": _dimensions(load_balancer, target_group)},
+            "Metric": {"Namespace": ALB_NAMESPACE, "MetricName": name, "Dimensions": _dimensions(load_balancer, target_group)},
             "Period": period,
             "Stat": stat,
         },
@@ -215,9 +222,17 @@ class CloudWatchSource:
     imported only when the first query runs (or `connect()` is called).
     """
 
-    def __init__(self, load_balancer: str, target_groups: Mapping[str, str], *, region: str | None = None,
-                 client: Any = None, now: Callable[[], datetime] | None = None, period: int = PERIOD,
-                 min_lookback: int = MIN_LOOKBACK):
+    def __init__(
+        self,
+        load_balancer: str,
+        target_groups: Mapping[str, str],
+        *,
+        region: str | None = None,
+        client: Any = None,
+        now: Callable[[], datetime] | None = None,
+        period: int = PERIOD,
+        min_lookback: int = MIN_LOOKBACK,
+    ):
         if not load_balancer.startswith("app/"):
             raise MetricSetupError(f"load balancer must be an ALB ARN suffix app/<name>/<id>, got {load_balancer!r}")
         for colour in COLOURS:
@@ -237,9 +252,11 @@ class CloudWatchSource:
             try:
                 import boto3  # operator-side dependency, not in requirements.txt
             except ImportError:
-                raise MetricSetupError("--metrics cloudwatch needs boto3, which nox-infra does not install: "
-                                       "pip install boto3 (and AWS credentials that may call "
-                                       "cloudwatch:GetMetricData)") from None
+                raise MetricSetupError(
+                    "--metrics cloudwatch needs boto3, which nox-infra does not install: "
+                    "pip install boto3 (and AWS credentials that may call "
+                    "cloudwatch:GetMetricData)"
+                ) from None
             self._client = boto3.client("cloudwatch", region_name=self.region)
         return self._client
 
@@ -249,8 +266,7 @@ class CloudWatchSource:
         start = end - timedelta(seconds=max(lookback, self.min_lookback))
         client = self.connect()
         values: dict[str, list[tuple[datetime, float]]] = {q["Id"]: [] for q in queries}
-        kwargs: dict[str, Any] = {"MetricDataQueries": queries, "StartTime": start, "EndTime": end,
-                                  "ScanBy": "TimestampDescending"}
+        kwargs: dict[str, Any] = {"MetricDataQueries": queries, "StartTime": start, "EndTime": end, "ScanBy": "TimestampDescending"}
         try:
             while True:
                 page = client.get_metric_data(**kwargs)
@@ -272,10 +288,13 @@ class CloudWatchSource:
 
     def error_ratio(self, colour: str, window_s: float) -> float | None:
         tg = self._tg(colour)
-        data = self._fetch([
-            metric_query("errors", "HTTPCode_Target_5XX_Count", "Sum", self.load_balancer, tg, self.period),
-            metric_query("requests", "RequestCount", "Sum", self.load_balancer, tg, self.period),
-        ], window_s)
+        data = self._fetch(
+            [
+                metric_query("errors", "HTTPCode_Target_5XX_Count", "Sum", self.load_balancer, tg, self.period),
+                metric_query("requests", "RequestCount", "Sum", self.load_balancer, tg, self.period),
+            ],
+            window_s,
+        )
         requests = sum(data.get("requests", []))
         if requests <= 0:
             return None
@@ -284,9 +303,12 @@ class CloudWatchSource:
 
     def healthy(self, colour: str) -> bool:
         tg = self._tg(colour)
-        data = self._fetch([
-            metric_query("healthy", "HealthyHostCount", "Minimum", self.load_balancer, tg, self.period),
-            metric_query("unhealthy", "UnHealthyHostCount", "Maximum", self.load_balancer, tg, self.period),
-        ], self.min_lookback)
+        data = self._fetch(
+            [
+                metric_query("healthy", "HealthyHostCount", "Minimum", self.load_balancer, tg, self.period),
+                metric_query("unhealthy", "UnHealthyHostCount", "Maximum", self.load_balancer, tg, self.period),
+            ],
+            self.min_lookback,
+        )
         healthy, unhealthy = data.get("healthy", []), data.get("unhealthy", [])
         return bool(healthy) and healthy[0] >= 1 and (not unhealthy or unhealthy[0] == 0)

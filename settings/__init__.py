@@ -15,7 +15,17 @@ from .model import (
 )
 
 __all__ = [
-    "COLOURS", "CacheSettings", "ConfigError", "DatabaseSettings", "EdgeSettings", "EksSettings",
-    "FleetSettings", "NetworkSettings", "ReleaseSettings", "StackSettings", "build", "load_settings",
+    "COLOURS",
+    "CacheSettings",
+    "ConfigError",
+    "DatabaseSettings",
+    "EdgeSettings",
+    "EksSettings",
+    "FleetSettings",
+    "NetworkSettings",
+    "ReleaseSettings",
+    "StackSettings",
+    "build",
+    "load_settings",
     "pool_size",
 ]

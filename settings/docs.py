@@ -1,6 +1,6 @@
 """The README's configuration table, generated from the schema (a test keeps the README in step).
 
-    python -m settings.docs    # prints the table
+python -m settings.docs    # prints the table
 """
 
 from __future__ import annotations

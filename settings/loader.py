@@ -101,8 +101,11 @@ def read_values(raw: Mapping[str, Any], unread: Iterable[str] = ()) -> tuple[dic
         problems.append(f"{NAMESPACE}:{name} is not a known setting (typo?); see the README's configuration table")
     env = raw.get("environment")
     if env not in ENVIRONMENTS:
-        problems.append(f"{NAMESPACE}:environment = {_show(env)}: must be one of {', '.join(ENVIRONMENTS)}"
-                        if env is not None else f"{NAMESPACE}:environment is required (one of {', '.join(ENVIRONMENTS)})")
+        problems.append(
+            f"{NAMESPACE}:environment = {_show(env)}: must be one of {', '.join(ENVIRONMENTS)}"
+            if env is not None
+            else f"{NAMESPACE}:environment is required (one of {', '.join(ENVIRONMENTS)})"
+        )
         return {}, problems
     values: dict[str, Any] = {}
     for key in KEYS:
@@ -143,19 +146,25 @@ def _cross_field(v: dict[str, Any]) -> list[str]:
     # RDS refuses a storage-autoscaling ceiling under 110 % of the allocated storage.
     ceiling = min_storage_ceiling(v["dbAllocatedStorage"])
     if v["dbMaxAllocatedStorage"] < ceiling:
-        p.append(f"nox:dbMaxAllocatedStorage = {v['dbMaxAllocatedStorage']}: must be at least 110% of "
-                 f"nox:dbAllocatedStorage ({v['dbAllocatedStorage']}), i.e. >= {ceiling}, for storage autoscaling")
+        p.append(
+            f"nox:dbMaxAllocatedStorage = {v['dbMaxAllocatedStorage']}: must be at least 110% of "
+            f"nox:dbAllocatedStorage ({v['dbAllocatedStorage']}), i.e. >= {ceiling}, for storage autoscaling"
+        )
 
     versions = CACHE_ENGINE_FAMILIES[v["cacheEngine"]]
     if v["cacheEngineVersion"] and v["cacheEngineVersion"] not in versions:
-        p.append(f"nox:cacheEngineVersion = {v['cacheEngineVersion']!r}: must be one of "
-                 f"{', '.join(versions)} for nox:cacheEngine = {v['cacheEngine']!r}")
+        p.append(
+            f"nox:cacheEngineVersion = {v['cacheEngineVersion']!r}: must be one of "
+            f"{', '.join(versions)} for nox:cacheEngine = {v['cacheEngine']!r}"
+        )
 
     # TLS certificate: exactly one source.
     if bool(v["hostedZoneId"]) == bool(v["certificateArn"]):
-        p.append("nox:hostedZoneId and nox:certificateArn: set exactly one (a Route 53 zone to issue and "
-                 f"DNS-validate a certificate for {v['domain']!r}, or an existing ACM certificate ARN); "
-                 f"got hostedZoneId={v['hostedZoneId']!r}, certificateArn={v['certificateArn']!r}")
+        p.append(
+            "nox:hostedZoneId and nox:certificateArn: set exactly one (a Route 53 zone to issue and "
+            f"DNS-validate a certificate for {v['domain']!r}, or an existing ACM certificate ARN); "
+            f"got hostedZoneId={v['hostedZoneId']!r}, certificateArn={v['certificateArn']!r}"
+        )
 
     # Release: the active colour runs; a canary needs a candidate; blue/green has no split.
     active, candidate = v["releaseActive"], ("green" if v["releaseActive"] == "blue" else "blue")
@@ -163,24 +172,31 @@ def _cross_field(v: dict[str, Any]) -> list[str]:
     if not v[image_key[active]]:
         p.append(f"nox:{image_key[active]} is empty but nox:releaseActive = '{active}': the active colour needs an image")
     if v["releaseStrategy"] == "canary" and not v[image_key[candidate]]:
-        p.append(f"nox:{image_key[candidate]} is empty but nox:releaseStrategy = 'canary': "
-                 f"the candidate colour ({candidate}) needs an image")
+        p.append(
+            f"nox:{image_key[candidate]} is empty but nox:releaseStrategy = 'canary': the candidate colour ({candidate}) needs an image"
+        )
     if v["releaseStrategy"] == "bluegreen" and v["releaseCanaryWeight"] != 0:
-        p.append(f"nox:releaseCanaryWeight = {v['releaseCanaryWeight']}: must be 0 when nox:releaseStrategy = "
-                 "'bluegreen' (set releaseStrategy to canary to split traffic)")
+        p.append(
+            f"nox:releaseCanaryWeight = {v['releaseCanaryWeight']}: must be 0 when nox:releaseStrategy = "
+            "'bluegreen' (set releaseStrategy to canary to split traffic)"
+        )
 
     # Authentication mode API with no implicit creator admin: without an admin entry nobody,
     # not even `pulumi up`, could reach the cluster to apply the workload.
     if v["platform"] == "eks" and not v["eksAdminRoleArn"]:
-        p.append("nox:eksAdminRoleArn is empty but nox:platform = 'eks': set the IAM role that administers the "
-                 "cluster (and that `pulumi up` runs as)")
+        p.append(
+            "nox:eksAdminRoleArn is empty but nox:platform = 'eks': set the IAM role that administers the "
+            "cluster (and that `pulumi up` runs as)"
+        )
 
     # Database memory: the seed's shared_buffers and effective_cache_size must fit the class.
     memory_gib = DB_INSTANCE_MEMORY_GIB[v["dbInstanceClass"]]
     if not fits_seed_memory(memory_gib):
-        p.append(f"nox:dbInstanceClass = {v['dbInstanceClass']!r} ({memory_gib} GiB): too small for the seed's "
-                 f"shared_buffers {SHARED_BUFFERS_MIB}MB (<= 40% of memory) and effective_cache_size "
-                 f"{EFFECTIVE_CACHE_SIZE_MIB}MB (<= 75%); use db.t4g.small or larger")
+        p.append(
+            f"nox:dbInstanceClass = {v['dbInstanceClass']!r} ({memory_gib} GiB): too small for the seed's "
+            f"shared_buffers {SHARED_BUFFERS_MIB}MB (<= 40% of memory) and effective_cache_size "
+            f"{EFFECTIVE_CACHE_SIZE_MIB}MB (<= 75%); use db.t4g.small or larger"
+        )
 
     # Prod is never weaker than the profiles below it on protections.
     if env == "prod":
@@ -197,21 +213,24 @@ def _cross_field(v: dict[str, Any]) -> list[str]:
             if not ok(v[key]):
                 p.append(f"nox:{key} = {_show(v[key])}: must be {allowed} in prod")
         if any(c in ("0.0.0.0/0", "::/0") for c in v["eksPublicAccessCidrs"]):
-            p.append(f"nox:eksPublicAccessCidrs = {_show(v['eksPublicAccessCidrs'])}: the EKS API may not be "
-                     "open to the whole internet in prod; list your admin CIDRs")
+            p.append(
+                f"nox:eksPublicAccessCidrs = {_show(v['eksPublicAccessCidrs'])}: the EKS API may not be "
+                "open to the whole internet in prod; list your admin CIDRs"
+            )
 
     # Connection budget: every app instance that can run at once, with both colours live
     # during a release, must fit its pool into max_connections.
-    key, most = (("asgMax", v["asgMax"]) if v["platform"] == "asg" else ("hpaMaxReplicas", v["hpaMaxReplicas"]))
+    key, most = ("asgMax", v["asgMax"]) if v["platform"] == "asg" else ("hpaMaxReplicas", v["hpaMaxReplicas"])
     instances = most * len(COLOURS)
     if pool_size(instances) < MIN_POOL:
-        p.append(f"nox:{key} = {most}: {instances} app instances ({most} x {len(COLOURS)} colours during a release) "
-                 f"cannot each get a pool of {MIN_POOL} within max_connections {MAX_CONNECTIONS}; lower nox:{key}")
+        p.append(
+            f"nox:{key} = {most}: {instances} app instances ({most} x {len(COLOURS)} colours during a release) "
+            f"cannot each get a pool of {MIN_POOL} within max_connections {MAX_CONNECTIONS}; lower nox:{key}"
+        )
     return p
 
 
-def build(project: str, stack: str, region: str | None, raw: Mapping[str, Any],
-          secret_keys: Iterable[str] = ()) -> StackSettings:
+def build(project: str, stack: str, region: str | None, raw: Mapping[str, Any], secret_keys: Iterable[str] = ()) -> StackSettings:
     """Validate raw `nox:` values (keys without the namespace) and build the frozen settings.
 
     `secret_keys` names the keys the stack stores as secrets. No `nox:` setting is a secret (the
@@ -220,8 +239,10 @@ def build(project: str, stack: str, region: str | None, raw: Mapping[str, Any],
     """
     v, problems = read_values(raw, secret_keys)
     for name in sorted(secret_keys):
-        problems.append(f"{NAMESPACE}:{name} is stored as a secret, but no {NAMESPACE}: setting is secret: "
-                        f"set it without --secret (pulumi config set {NAMESPACE}:{name} <value>)")
+        problems.append(
+            f"{NAMESPACE}:{name} is stored as a secret, but no {NAMESPACE}: setting is secret: "
+            f"set it without --secret (pulumi config set {NAMESPACE}:{name} <value>)"
+        )
     if not region:
         problems.append("aws:region is required (pulumi config set aws:region <region>)")
     if not problems:
@@ -230,8 +251,7 @@ def build(project: str, stack: str, region: str | None, raw: Mapping[str, Any],
         raise ConfigError(problems)
 
     major = v["dbEngineVersion"].split(".")[0]
-    engine_version = v["cacheEngineVersion"] or max(CACHE_ENGINE_FAMILIES[v["cacheEngine"]],
-                                                    key=lambda s: tuple(map(int, s.split("."))))
+    engine_version = v["cacheEngineVersion"] or max(CACHE_ENGINE_FAMILIES[v["cacheEngine"]], key=lambda s: tuple(map(int, s.split("."))))
     most = v["asgMax"] if v["platform"] == "asg" else v["hpaMaxReplicas"]
     return StackSettings(
         project=project,
@@ -243,40 +263,62 @@ def build(project: str, stack: str, region: str | None, raw: Mapping[str, Any],
         cost_center=v["costCenter"],
         deletion_protection=v["deletionProtection"],
         network=NetworkSettings(
-            cidr=v["vpcCidr"], az_count=v["azCount"], nat_per_az=v["natGateways"] == "perAz",
-            interface_endpoints=v["interfaceEndpoints"], log_retention_days=v["logRetentionDays"],
+            cidr=v["vpcCidr"],
+            az_count=v["azCount"],
+            nat_per_az=v["natGateways"] == "perAz",
+            interface_endpoints=v["interfaceEndpoints"],
+            log_retention_days=v["logRetentionDays"],
         ),
         edge=EdgeSettings(
-            domain=v["domain"], hosted_zone_id=v["hostedZoneId"], certificate_arn=v["certificateArn"],
-            ssl_policy=v["sslPolicy"], cors_allow_origin=v["corsAllowOrigin"], idle_timeout=v["albIdleTimeout"],
+            domain=v["domain"],
+            hosted_zone_id=v["hostedZoneId"],
+            certificate_arn=v["certificateArn"],
+            ssl_policy=v["sslPolicy"],
+            cors_allow_origin=v["corsAllowOrigin"],
+            idle_timeout=v["albIdleTimeout"],
             access_log_expiration_days=v["accessLogExpirationDays"],
             geo_block_countries=tuple(v["wafGeoBlockCountries"]),
         ),
         release=ReleaseSettings(
-            strategy=v["releaseStrategy"], active=v["releaseActive"],
-            images=(("blue", v["imageBlue"]), ("green", v["imageGreen"])), canary_weight=v["releaseCanaryWeight"],
+            strategy=v["releaseStrategy"],
+            active=v["releaseActive"],
+            images=(("blue", v["imageBlue"]), ("green", v["imageGreen"])),
+            canary_weight=v["releaseCanaryWeight"],
         ),
-        fleet=FleetSettings(instance_type=v["instanceType"], min_size=v["asgMin"], max_size=v["asgMax"],
-                            desired=v["asgDesired"]),
+        fleet=FleetSettings(instance_type=v["instanceType"], min_size=v["asgMin"], max_size=v["asgMax"], desired=v["asgDesired"]),
         database=DatabaseSettings(
-            engine_version=v["dbEngineVersion"], family=f"postgres{major}", instance_class=v["dbInstanceClass"],
-            memory_gib=DB_INSTANCE_MEMORY_GIB[v["dbInstanceClass"]], allocated_storage=v["dbAllocatedStorage"],
-            max_allocated_storage=v["dbMaxAllocatedStorage"], multi_az=v["dbMultiAz"],
-            read_replica=v["dbReadReplica"], backup_retention_days=v["dbBackupRetentionDays"],
-            backup_copy_vault_arn=v["backupCopyVaultArn"], max_connections=MAX_CONNECTIONS,
+            engine_version=v["dbEngineVersion"],
+            family=f"postgres{major}",
+            instance_class=v["dbInstanceClass"],
+            memory_gib=DB_INSTANCE_MEMORY_GIB[v["dbInstanceClass"]],
+            allocated_storage=v["dbAllocatedStorage"],
+            max_allocated_storage=v["dbMaxAllocatedStorage"],
+            multi_az=v["dbMultiAz"],
+            read_replica=v["dbReadReplica"],
+            backup_retention_days=v["dbBackupRetentionDays"],
+            backup_copy_vault_arn=v["backupCopyVaultArn"],
+            max_connections=MAX_CONNECTIONS,
             pool_max=pool_size(most * len(COLOURS)),
         ),
         cache=CacheSettings(
-            engine=v["cacheEngine"], engine_version=engine_version,
-            family=CACHE_ENGINE_FAMILIES[v["cacheEngine"]][engine_version], node_type=v["cacheNodeType"],
-            shards=v["cacheShards"], replicas_per_shard=v["cacheReplicasPerShard"],
+            engine=v["cacheEngine"],
+            engine_version=engine_version,
+            family=CACHE_ENGINE_FAMILIES[v["cacheEngine"]][engine_version],
+            node_type=v["cacheNodeType"],
+            shards=v["cacheShards"],
+            replicas_per_shard=v["cacheReplicasPerShard"],
             snapshot_retention_days=v["cacheSnapshotRetentionDays"],
         ),
         eks=EksSettings(
-            version=v["eksVersion"], public_access_cidrs=tuple(v["eksPublicAccessCidrs"]),
-            admin_role_arn=v["eksAdminRoleArn"], node_instance_types=tuple(v["eksNodeInstanceTypes"]),
-            node_min=v["eksNodeMin"], node_max=v["eksNodeMax"], node_desired=v["eksNodeDesired"],
-            hpa_min=v["hpaMinReplicas"], hpa_max=v["hpaMaxReplicas"],
+            version=v["eksVersion"],
+            public_access_cidrs=tuple(v["eksPublicAccessCidrs"]),
+            admin_role_arn=v["eksAdminRoleArn"],
+            node_instance_types=tuple(v["eksNodeInstanceTypes"]),
+            node_min=v["eksNodeMin"],
+            node_max=v["eksNodeMax"],
+            node_desired=v["eksNodeDesired"],
+            hpa_min=v["hpaMinReplicas"],
+            hpa_max=v["hpaMaxReplicas"],
         ),
     )
 
@@ -286,9 +328,9 @@ def load_settings() -> StackSettings:
     prefix = f"{NAMESPACE}:"
     cfg = pulumi.Config(NAMESPACE)
     keys = [k for k in _config_keys() if k.startswith(prefix)]
-    secret = [k[len(prefix):] for k in keys if runtime_config.is_config_secret(k)]
+    secret = [k[len(prefix) :] for k in keys if runtime_config.is_config_secret(k)]
     # Secret values are not read at all: Config.get would unwrap them (and warn about it).
-    raw = {k[len(prefix):]: cfg.get(k[len(prefix):]) for k in keys if k[len(prefix):] not in secret}
+    raw = {k[len(prefix) :]: cfg.get(k[len(prefix) :]) for k in keys if k[len(prefix) :] not in secret}
     raw.update(dict.fromkeys(secret, ""))
     region = pulumi.Config("aws").get("region")
     return build(pulumi.get_project(), pulumi.get_stack(), region, raw, secret)

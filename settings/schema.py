@@ -16,8 +16,7 @@ from typing import Any
 ENVIRONMENTS = ("dev", "staging", "prod")
 
 # CloudWatch Logs accepts only these retention values (PutRetentionPolicy).
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
-                      1096, 1827, 2192, 2557, 2922, 3288, 3653)
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 
 # TLS 1.2+ ALB policies (AWS "Security policies for your Application Load Balancer").
 TLS_POLICIES = (
@@ -37,12 +36,26 @@ POSTGRES_MAJORS = ("14", "15", "16", "17")
 
 # Memory (GiB) of the RDS classes we allow: the parameter group is sized against it.
 DB_INSTANCE_MEMORY_GIB = {
-    "db.t4g.micro": 1, "db.t4g.small": 2, "db.t4g.medium": 4, "db.t4g.large": 8,
-    "db.t4g.xlarge": 16, "db.t4g.2xlarge": 32,
-    "db.m7g.large": 8, "db.m7g.xlarge": 16, "db.m7g.2xlarge": 32, "db.m7g.4xlarge": 64,
-    "db.r7g.large": 16, "db.r7g.xlarge": 32, "db.r7g.2xlarge": 64, "db.r7g.4xlarge": 128,
-    "db.m6i.large": 8, "db.m6i.xlarge": 16, "db.m6i.2xlarge": 32,
-    "db.r6i.large": 16, "db.r6i.xlarge": 32, "db.r6i.2xlarge": 64,
+    "db.t4g.micro": 1,
+    "db.t4g.small": 2,
+    "db.t4g.medium": 4,
+    "db.t4g.large": 8,
+    "db.t4g.xlarge": 16,
+    "db.t4g.2xlarge": 32,
+    "db.m7g.large": 8,
+    "db.m7g.xlarge": 16,
+    "db.m7g.2xlarge": 32,
+    "db.m7g.4xlarge": 64,
+    "db.r7g.large": 16,
+    "db.r7g.xlarge": 32,
+    "db.r7g.2xlarge": 64,
+    "db.r7g.4xlarge": 128,
+    "db.m6i.large": 8,
+    "db.m6i.xlarge": 16,
+    "db.m6i.2xlarge": 32,
+    "db.r6i.large": 16,
+    "db.r6i.xlarge": 32,
+    "db.r6i.2xlarge": 64,
 }
 
 # ElastiCache engine versions and the parameter-group family each belongs to.
@@ -84,6 +97,7 @@ def matches(pattern: re.Pattern[str], what: str, allow_empty: bool = False) -> C
         if allow_empty and v == "":
             return None
         return None if pattern.match(v) else what
+
     return check
 
 
@@ -149,98 +163,218 @@ def per_env(dev: Any, staging: Any, prod: Any) -> dict[str, Any]:
 
 KEYS: tuple[Key, ...] = (
     # --- stack identity -------------------------------------------------------------------
-    Key("environment", str, "Environment profile that supplies the per-environment defaults.",
-        check=one_of(*ENVIRONMENTS), required=True),
-    Key("platform", str, "Compute platform for the API: EC2 Auto Scaling (`asg`) or EKS (`eks`).",
-        profile=per_env("asg", "eks", "eks"), check=one_of("asg", "eks")),
-    Key("owner", str, "Owner tag on every resource.", default="platform-team",
-        check=matches(_TAG_VALUE, "a tag value of 1-256 letters, digits, spaces or _.:/=+-@")),
-    Key("costCenter", str, "CostCenter tag on every resource.", default="nox-api",
-        check=matches(_TAG_VALUE, "a tag value of 1-256 letters, digits, spaces or _.:/=+-@")),
+    Key("environment", str, "Environment profile that supplies the per-environment defaults.", check=one_of(*ENVIRONMENTS), required=True),
+    Key(
+        "platform",
+        str,
+        "Compute platform for the API: EC2 Auto Scaling (`asg`) or EKS (`eks`).",
+        profile=per_env("asg", "eks", "eks"),
+        check=one_of("asg", "eks"),
+    ),
+    Key(
+        "owner",
+        str,
+        "Owner tag on every resource.",
+        default="platform-team",
+        check=matches(_TAG_VALUE, "a tag value of 1-256 letters, digits, spaces or _.:/=+-@"),
+    ),
+    Key(
+        "costCenter",
+        str,
+        "CostCenter tag on every resource.",
+        default="nox-api",
+        check=matches(_TAG_VALUE, "a tag value of 1-256 letters, digits, spaces or _.:/=+-@"),
+    ),
     # --- network --------------------------------------------------------------------------
-    Key("vpcCidr", str, "VPC CIDR block; subnets are carved from it deterministically.",
-        default="10.0.0.0/16", check=_cidr),
-    Key("azCount", int, "Availability zones used (2 in dev, 3 in prod).",
-        profile=per_env(2, 3, 3), check=int_range(2, 4)),
-    Key("natGateways", str, "NAT gateways: `single` (one, cheaper) or `perAz` (one per AZ, no cross-AZ dependency).",
-        profile=per_env("single", "single", "perAz"), check=one_of("single", "perAz")),
-    Key("interfaceEndpoints", bool,
+    Key("vpcCidr", str, "VPC CIDR block; subnets are carved from it deterministically.", default="10.0.0.0/16", check=_cidr),
+    Key("azCount", int, "Availability zones used (2 in dev, 3 in prod).", profile=per_env(2, 3, 3), check=int_range(2, 4)),
+    Key(
+        "natGateways",
+        str,
+        "NAT gateways: `single` (one, cheaper) or `perAz` (one per AZ, no cross-AZ dependency).",
+        profile=per_env("single", "single", "perAz"),
+        check=one_of("single", "perAz"),
+    ),
+    Key(
+        "interfaceEndpoints",
+        bool,
         "Create VPC interface endpoints (ECR api/dkr, SSM with ssmmessages/ec2messages, Secrets Manager, Logs, STS).",
-        profile=per_env(False, True, True)),
-    Key("logRetentionDays", int, "Retention of every CloudWatch log group (flow, WAF, EKS, cache logs).",
-        profile=per_env(30, 90, 365), check=one_of(*LOG_RETENTION_DAYS)),
+        profile=per_env(False, True, True),
+    ),
+    Key(
+        "logRetentionDays",
+        int,
+        "Retention of every CloudWatch log group (flow, WAF, EKS, cache logs).",
+        profile=per_env(30, 90, 365),
+        check=one_of(*LOG_RETENTION_DAYS),
+    ),
     # --- edge -----------------------------------------------------------------------------
-    Key("domain", str, "Public host name of the API (certificate and Ingress host).", required=True,
-        check=matches(_DOMAIN, "a lower-case DNS name such as api.example.com")),
-    Key("hostedZoneId", str, "Route 53 zone for DNS validation of a new ACM certificate (or set certificateArn).",
-        default="", check=matches(_ZONE_ID, "a Route 53 hosted zone id such as Z0123456789ABC", True)),
-    Key("certificateArn", str, "Existing ACM certificate ARN to use instead of issuing one.",
-        default="", check=matches(_ACM_ARN, "an ACM certificate ARN", True)),
-    Key("sslPolicy", str, "ALB TLS policy (TLS 1.2+ only).",
-        default="ELBSecurityPolicy-TLS13-1-2-Res-2021-06", check=one_of(*TLS_POLICIES)),
-    Key("corsAllowOrigin", str, "Origin allowed by CORS (the seed's cors-allow-origin).", required=True,
-        check=matches(_ORIGIN, "an https origin with no path, e.g. https://app.example.com")),
-    Key("albIdleTimeout", int, "ALB idle timeout in seconds (long for WebSockets).",
-        default=3600, check=int_range(60, 4000)),
-    Key("accessLogExpirationDays", int, "Days before ALB access logs expire from their bucket.",
-        profile=per_env(30, 90, 365), check=int_range(1, 3650)),
-    Key("wafGeoBlockCountries", list, "ISO 3166-1 alpha-2 country codes blocked by the WAF.",
-        default=[], check=each(matches(re.compile(r"^[A-Z]{2}$"), ""), "two-letter upper-case country codes, e.g. [\"XX\"]")),
+    Key(
+        "domain",
+        str,
+        "Public host name of the API (certificate and Ingress host).",
+        required=True,
+        check=matches(_DOMAIN, "a lower-case DNS name such as api.example.com"),
+    ),
+    Key(
+        "hostedZoneId",
+        str,
+        "Route 53 zone for DNS validation of a new ACM certificate (or set certificateArn).",
+        default="",
+        check=matches(_ZONE_ID, "a Route 53 hosted zone id such as Z0123456789ABC", True),
+    ),
+    Key(
+        "certificateArn",
+        str,
+        "Existing ACM certificate ARN to use instead of issuing one.",
+        default="",
+        check=matches(_ACM_ARN, "an ACM certificate ARN", True),
+    ),
+    Key(
+        "sslPolicy", str, "ALB TLS policy (TLS 1.2+ only).", default="ELBSecurityPolicy-TLS13-1-2-Res-2021-06", check=one_of(*TLS_POLICIES)
+    ),
+    Key(
+        "corsAllowOrigin",
+        str,
+        "Origin allowed by CORS (the seed's cors-allow-origin).",
+        required=True,
+        check=matches(_ORIGIN, "an https origin with no path, e.g. https://app.example.com"),
+    ),
+    Key("albIdleTimeout", int, "ALB idle timeout in seconds (long for WebSockets).", default=3600, check=int_range(60, 4000)),
+    Key(
+        "accessLogExpirationDays",
+        int,
+        "Days before ALB access logs expire from their bucket.",
+        profile=per_env(30, 90, 365),
+        check=int_range(1, 3650),
+    ),
+    Key(
+        "wafGeoBlockCountries",
+        list,
+        "ISO 3166-1 alpha-2 country codes blocked by the WAF.",
+        default=[],
+        check=each(matches(re.compile(r"^[A-Z]{2}$"), ""), 'two-letter upper-case country codes, e.g. ["XX"]'),
+    ),
     # --- release --------------------------------------------------------------------------
-    Key("releaseStrategy", str, "`bluegreen` (all traffic on the active colour) or `canary` (weighted split).",
-        default="bluegreen", check=one_of("bluegreen", "canary")),
+    Key(
+        "releaseStrategy",
+        str,
+        "`bluegreen` (all traffic on the active colour) or `canary` (weighted split).",
+        default="bluegreen",
+        check=one_of("bluegreen", "canary"),
+    ),
     Key("releaseActive", str, "Colour serving production traffic.", default="blue", check=one_of("blue", "green")),
-    Key("imageBlue", str, "Image of the blue colour (pinned tag or digest; empty: colour not deployed).",
-        default="", check=_image(allow_empty=True)),
-    Key("imageGreen", str, "Image of the green colour (pinned tag or digest; empty: colour not deployed).",
-        default="", check=_image(allow_empty=True)),
-    Key("releaseCanaryWeight", int, "Percent of traffic sent to the candidate colour under `canary`.",
-        default=0, check=int_range(0, 100)),
+    Key(
+        "imageBlue",
+        str,
+        "Image of the blue colour (pinned tag or digest; empty: colour not deployed).",
+        default="",
+        check=_image(allow_empty=True),
+    ),
+    Key(
+        "imageGreen",
+        str,
+        "Image of the green colour (pinned tag or digest; empty: colour not deployed).",
+        default="",
+        check=_image(allow_empty=True),
+    ),
+    Key("releaseCanaryWeight", int, "Percent of traffic sent to the candidate colour under `canary`.", default=0, check=int_range(0, 100)),
     # --- EC2 fleet (platform asg) ----------------------------------------------------------
-    Key("instanceType", str, "EC2 instance type of the API fleet.",
+    Key(
+        "instanceType",
+        str,
+        "EC2 instance type of the API fleet.",
         profile=per_env("t3.small", "m6i.large", "m6i.large"),
-        check=matches(_INSTANCE_TYPE, "an EC2 instance type such as m6i.large")),
+        check=matches(_INSTANCE_TYPE, "an EC2 instance type such as m6i.large"),
+    ),
     Key("asgMin", int, "Live colour's minimum instances (seed: 2).", profile=per_env(1, 2, 2), check=int_range(1, 100)),
     Key("asgMax", int, "Live colour's maximum instances (seed: 20).", profile=per_env(4, 20, 20), check=int_range(1, 100)),
     Key("asgDesired", int, "Live colour's desired instances (seed: 3).", profile=per_env(1, 3, 3), check=int_range(1, 100)),
     # --- database -------------------------------------------------------------------------
-    Key("dbEngineVersion", str, "PostgreSQL version (`16` or `16.4`); the parameter-group family follows the major.",
-        default="17", check=lambda v: None if v.split(".")[0] in POSTGRES_MAJORS and re.match(r"^\d+(\.\d+)?$", v)
-        else "a PostgreSQL version with major " + ", ".join(POSTGRES_MAJORS)),
-    Key("dbInstanceClass", str, "RDS instance class (must hold the seed's shared_buffers and effective_cache_size).",
-        profile=per_env("db.t4g.medium", "db.m7g.large", "db.r7g.large"), check=one_of(*DB_INSTANCE_MEMORY_GIB)),
+    Key(
+        "dbEngineVersion",
+        str,
+        "PostgreSQL version (`16` or `16.4`); the parameter-group family follows the major.",
+        default="17",
+        check=lambda v: (
+            None
+            if v.split(".")[0] in POSTGRES_MAJORS and re.match(r"^\d+(\.\d+)?$", v)
+            else "a PostgreSQL version with major " + ", ".join(POSTGRES_MAJORS)
+        ),
+    ),
+    Key(
+        "dbInstanceClass",
+        str,
+        "RDS instance class (must hold the seed's shared_buffers and effective_cache_size).",
+        profile=per_env("db.t4g.medium", "db.m7g.large", "db.r7g.large"),
+        check=one_of(*DB_INSTANCE_MEMORY_GIB),
+    ),
     Key("dbAllocatedStorage", int, "Initial gp3 storage in GiB.", default=20, check=int_range(20, 65536)),
-    Key("dbMaxAllocatedStorage", int, "Storage autoscaling ceiling in GiB.",
-        profile=per_env(100, 500, 1000), check=int_range(21, 65536)),
+    Key("dbMaxAllocatedStorage", int, "Storage autoscaling ceiling in GiB.", profile=per_env(100, 500, 1000), check=int_range(21, 65536)),
     Key("dbMultiAz", bool, "Multi-AZ primary (standby in another AZ).", profile=per_env(False, True, True)),
     Key("dbReadReplica", bool, "Create the read replica (the seed's Replica DB).", profile=per_env(False, True, True)),
-    Key("dbBackupRetentionDays", int, "Automated backup retention in days.",
-        profile=per_env(1, 7, 30), check=int_range(1, 35)),
-    Key("backupCopyVaultArn", str, "Optional AWS Backup vault in another region to copy daily backups to.",
-        default="", check=matches(_VAULT_ARN, "an AWS Backup vault ARN", True)),
-    Key("deletionProtection", bool, "AWS deletion protection and Pulumi `protect` on stateful resources.",
-        profile=per_env(False, True, True)),
+    Key("dbBackupRetentionDays", int, "Automated backup retention in days.", profile=per_env(1, 7, 30), check=int_range(1, 35)),
+    Key(
+        "backupCopyVaultArn",
+        str,
+        "Optional AWS Backup vault in another region to copy daily backups to.",
+        default="",
+        check=matches(_VAULT_ARN, "an AWS Backup vault ARN", True),
+    ),
+    Key(
+        "deletionProtection",
+        bool,
+        "AWS deletion protection and Pulumi `protect` on stateful resources.",
+        profile=per_env(False, True, True),
+    ),
     # --- cache ----------------------------------------------------------------------------
     Key("cacheEngine", str, "ElastiCache engine.", default="redis", check=one_of(*CACHE_ENGINE_FAMILIES)),
-    Key("cacheEngineVersion", str, "Engine version (redis 7.0/7.1, valkey 7.2/8.0/8.1); empty: newest for the engine.",
-        default="", check=lambda v: None if v == "" or any(v in f for f in CACHE_ENGINE_FAMILIES.values())
-        else "one of " + ", ".join(sorted({x for f in CACHE_ENGINE_FAMILIES.values() for x in f}))),
-    Key("cacheNodeType", str, "ElastiCache node type.", profile=per_env("cache.t4g.small", "cache.m7g.large", "cache.r7g.large"),
-        check=matches(_CACHE_NODE, "an ElastiCache node type such as cache.r7g.large")),
+    Key(
+        "cacheEngineVersion",
+        str,
+        "Engine version (redis 7.0/7.1, valkey 7.2/8.0/8.1); empty: newest for the engine.",
+        default="",
+        check=lambda v: (
+            None
+            if v == "" or any(v in f for f in CACHE_ENGINE_FAMILIES.values())
+            else "one of " + ", ".join(sorted({x for f in CACHE_ENGINE_FAMILIES.values() for x in f}))
+        ),
+    ),
+    Key(
+        "cacheNodeType",
+        str,
+        "ElastiCache node type.",
+        profile=per_env("cache.t4g.small", "cache.m7g.large", "cache.r7g.large"),
+        check=matches(_CACHE_NODE, "an ElastiCache node type such as cache.r7g.large"),
+    ),
     Key("cacheShards", int, "Cluster-mode shards (node groups).", default=1, check=int_range(1, 500)),
-    Key("cacheReplicasPerShard", int, "Replicas per shard (prod: 2, the seed's M1/S1/S2).",
-        profile=per_env(0, 1, 2), check=int_range(0, 5)),
-    Key("cacheSnapshotRetentionDays", int, "Daily snapshot retention in days (0: none).",
-        profile=per_env(1, 3, 7), check=int_range(0, 35)),
+    Key(
+        "cacheReplicasPerShard", int, "Replicas per shard (prod: 2, the seed's M1/S1/S2).", profile=per_env(0, 1, 2), check=int_range(0, 5)
+    ),
+    Key("cacheSnapshotRetentionDays", int, "Daily snapshot retention in days (0: none).", profile=per_env(1, 3, 7), check=int_range(0, 35)),
     # --- EKS (platform eks) ---------------------------------------------------------------
     Key("eksVersion", str, "EKS Kubernetes version.", default="1.35", check=one_of(*EKS_VERSIONS)),
-    Key("eksPublicAccessCidrs", list, "CIDRs allowed to reach the public API endpoint (empty: endpoint off).",
-        default=[], check=each(_public_cidr, "CIDR blocks with no host bits set, e.g. [\"203.0.113.0/24\"]")),
-    Key("eksAdminRoleArn", str, "IAM role granted cluster admin through an EKS access entry.", default="",
-        check=matches(_ROLE_ARN, "an IAM role ARN such as arn:aws:iam::123456789012:role/platform-admin", True)),
-    Key("eksNodeInstanceTypes", list, "Managed node group instance types.",
+    Key(
+        "eksPublicAccessCidrs",
+        list,
+        "CIDRs allowed to reach the public API endpoint (empty: endpoint off).",
+        default=[],
+        check=each(_public_cidr, 'CIDR blocks with no host bits set, e.g. ["203.0.113.0/24"]'),
+    ),
+    Key(
+        "eksAdminRoleArn",
+        str,
+        "IAM role granted cluster admin through an EKS access entry.",
+        default="",
+        check=matches(_ROLE_ARN, "an IAM role ARN such as arn:aws:iam::123456789012:role/platform-admin", True),
+    ),
+    Key(
+        "eksNodeInstanceTypes",
+        list,
+        "Managed node group instance types.",
         profile=per_env(["t3.large"], ["m6i.large"], ["m6i.large", "m7i.large"]),
-        check=each(matches(_INSTANCE_TYPE, ""), "EC2 instance types such as [\"m6i.large\"]")),
+        check=each(matches(_INSTANCE_TYPE, ""), 'EC2 instance types such as ["m6i.large"]'),
+    ),
     Key("eksNodeMin", int, "Node group minimum size.", profile=per_env(2, 3, 3), check=int_range(1, 100)),
     Key("eksNodeMax", int, "Node group maximum size.", profile=per_env(4, 6, 10), check=int_range(1, 100)),
     Key("eksNodeDesired", int, "Node group desired size.", profile=per_env(2, 3, 3), check=int_range(1, 100)),

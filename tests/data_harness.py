@@ -18,7 +18,7 @@ from offline.config import StackConfig
 REGION = "us-west-2"
 APP_SGS = ("sg-0app1111111111111", "sg-0app2222222222222")
 
-PROGRAM = '''
+PROGRAM = """
 import json
 from pathlib import Path
 
@@ -56,7 +56,7 @@ values = dict(
 pulumi.Output.all(**values).apply(lambda v: Path({out!r}).write_text(json.dumps(v)))
 for k, v in values.items():
     pulumi.export(k, v)
-'''
+"""
 
 
 def run_data_tier(tmp_path: Path, stack: str = "prod", *overrides: str) -> tuple[engine.Plan, dict[str, Any]]:
@@ -64,8 +64,9 @@ def run_data_tier(tmp_path: Path, stack: str = "prod", *overrides: str) -> tuple
     out = tmp_path / "values.json"
     root = tmp_path / "program"
     root.mkdir()
-    (root / "__main__.py").write_text(textwrap.dedent(PROGRAM.format(
-        stack=stack, overrides=list(overrides), region=REGION, app_sgs=APP_SGS, out=str(out))))
+    (root / "__main__.py").write_text(
+        textwrap.dedent(PROGRAM.format(stack=stack, overrides=list(overrides), region=REGION, app_sgs=APP_SGS, out=str(out)))
+    )
     config = StackConfig(project="nox-infra", stack=stack, values={"aws:region": REGION}, secret_keys=())
     plan = engine.run(stack, root=root, config=config)
     return plan, json.loads(out.read_text())

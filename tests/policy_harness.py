@@ -39,32 +39,55 @@ def urn(type_: str, name: str) -> str:
 def aws_provider(environment: str | None = "prod") -> dict[str, Any]:
     tags = dict(TAGS, Environment=environment) if environment else dict(TAGS)
     # As the engine sees an explicit aws provider: object config JSON-encoded (see a real plan).
-    return {"urn": AWS_PROVIDER_URN, "type": "pulumi:providers:aws", "name": "aws", "parent": STACK, "dependencies": [],
-            "provider": None, "protect": False, "custom": True,
-            "inputs": {"region": "us-west-2", "defaultTags": json.dumps({"tags": tags})}}
+    return {
+        "urn": AWS_PROVIDER_URN,
+        "type": "pulumi:providers:aws",
+        "name": "aws",
+        "parent": STACK,
+        "dependencies": [],
+        "provider": None,
+        "protect": False,
+        "custom": True,
+        "inputs": {"region": "us-west-2", "defaultTags": json.dumps({"tags": tags})},
+    }
 
 
 def k8s_provider() -> dict[str, Any]:
-    return {"urn": K8S_PROVIDER_URN, "type": "pulumi:providers:kubernetes", "name": "k8s", "parent": STACK,
-            "dependencies": [], "provider": None, "protect": False, "custom": True, "inputs": {"kubeconfig": "[secret]"}}
+    return {
+        "urn": K8S_PROVIDER_URN,
+        "type": "pulumi:providers:kubernetes",
+        "name": "k8s",
+        "parent": STACK,
+        "dependencies": [],
+        "provider": None,
+        "protect": False,
+        "custom": True,
+        "inputs": {"kubeconfig": "[secret]"},
+    }
 
 
-def record(type_: str, name: str, inputs: dict[str, Any], *, deps: Iterable[dict[str, Any] | str] = (),
-           protect: bool = False) -> dict[str, Any]:
+def record(
+    type_: str, name: str, inputs: dict[str, Any], *, deps: Iterable[dict[str, Any] | str] = (), protect: bool = False
+) -> dict[str, Any]:
     provider = K8S_PROVIDER_URN if type_.startswith("kubernetes:") else AWS_PROVIDER_URN
-    return {"urn": urn(type_, name), "type": type_, "name": name, "parent": STACK,
-            "dependencies": sorted(d if isinstance(d, str) else d["urn"] for d in deps),
-            "provider": f"{provider}::{provider.rsplit('::', 1)[-1]}-0000", "protect": protect, "custom": True,
-            "inputs": copy.deepcopy(inputs)}
+    return {
+        "urn": urn(type_, name),
+        "type": type_,
+        "name": name,
+        "parent": STACK,
+        "dependencies": sorted(d if isinstance(d, str) else d["urn"] for d in deps),
+        "provider": f"{provider}::{provider.rsplit('::', 1)[-1]}-0000",
+        "protect": protect,
+        "custom": True,
+        "inputs": copy.deepcopy(inputs),
+    }
 
 
 def plan(*records: dict[str, Any], environment: str | None = "prod") -> dict[str, Any]:
-    return {"project": "nox-infra", "stack": "test", "outputs": {},
-            "resources": [aws_provider(environment), k8s_provider(), *records]}
+    return {"project": "nox-infra", "stack": "test", "outputs": {}, "resources": [aws_provider(environment), k8s_provider(), *records]}
 
 
-def run(name: str, *records: dict[str, Any], environment: str | None = "prod",
-        config: dict[str, Any] | None = None) -> list[Violation]:
+def run(name: str, *records: dict[str, Any], environment: str | None = "prod", config: dict[str, Any] | None = None) -> list[Violation]:
     """Violations of one policy over a synthetic plan; a crashing policy fails the test."""
     found = evaluate(plan(*records, environment=environment), config=config, policies=[policy(name)])
     crashed = [v for v in found if f"policy '{name}' failed" in v.message]

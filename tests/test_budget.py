@@ -15,9 +15,20 @@ def test_constants_are_the_seed():
     assert (SEED_POOL_MAX, MAX_CONNECTIONS, ADMIN_CONNECTION_HEADROOM, MIN_POOL) == (20, 200, 20, 2)
 
 
-@pytest.mark.parametrize(("instances", "pool"), [
-    (1, 20), (8, 20), (9, 20), (10, 18), (40, 4), (45, 4), (60, 3), (90, 2), (91, 1),
-])
+@pytest.mark.parametrize(
+    ("instances", "pool"),
+    [
+        (1, 20),
+        (8, 20),
+        (9, 20),
+        (10, 18),
+        (40, 4),
+        (45, 4),
+        (60, 3),
+        (90, 2),
+        (91, 1),
+    ],
+)
 def test_pool_formula(instances, pool):
     # min(seed pool, (max_connections - admin headroom) // instances)
     assert pool_size(instances) == pool
@@ -32,25 +43,35 @@ def test_pool_always_fits_with_headroom(instances):
         assert pool == SEED_POOL_MAX or (pool + 1) * instances + ADMIN_CONNECTION_HEADROOM > MAX_CONNECTIONS
 
 
-@pytest.mark.parametrize(("stack", "overrides", "pool"), [
-    ("dev", (), 20),  # asg: 4 max x 2 colours = 8 -> the seed's 20
-    ("staging", (), 4),  # eks: HPA 20 x 2 colours = 40 -> 180 // 40
-    ("prod", (), 4),
-    ("prod", ("nox:platform=asg",), 4),  # asg 20 x 2
-    ("dev", ("nox:asgMax=10", "nox:asgDesired=1"), 9),  # 20 instances -> 180 // 20
-    ("prod", ("nox:hpaMaxReplicas=45",), 2),  # 90 pods: the last size that fits
-])
+@pytest.mark.parametrize(
+    ("stack", "overrides", "pool"),
+    [
+        ("dev", (), 20),  # asg: 4 max x 2 colours = 8 -> the seed's 20
+        ("staging", (), 4),  # eks: HPA 20 x 2 colours = 40 -> 180 // 40
+        ("prod", (), 4),
+        ("prod", ("nox:platform=asg",), 4),  # asg 20 x 2
+        ("dev", ("nox:asgMax=10", "nox:asgDesired=1"), 9),  # 20 instances -> 180 // 20
+        ("prod", ("nox:hpaMaxReplicas=45",), 2),  # 90 pods: the last size that fits
+    ],
+)
 def test_pool_handed_to_the_app(plan_for, stack, overrides, pool):
     plan = plan_for(stack, *overrides)
     assert plan.outputs["dbPoolMax"] == pool
 
 
-@pytest.mark.parametrize(("stack", "override", "message"), [
-    ("dev", "nox:asgMax=100", "nox:asgMax = 100: 200 app instances (100 x 2 colours during a release) cannot each get "
-                              "a pool of 2 within max_connections 200; lower nox:asgMax"),
-    ("dev", "nox:asgMax=46", "nox:asgMax = 46: 92 app instances"),
-    ("prod", "nox:hpaMaxReplicas=46", "nox:hpaMaxReplicas = 46: 92 app instances"),
-])
+@pytest.mark.parametrize(
+    ("stack", "override", "message"),
+    [
+        (
+            "dev",
+            "nox:asgMax=100",
+            "nox:asgMax = 100: 200 app instances (100 x 2 colours during a release) cannot each get "
+            "a pool of 2 within max_connections 200; lower nox:asgMax",
+        ),
+        ("dev", "nox:asgMax=46", "nox:asgMax = 46: 92 app instances"),
+        ("prod", "nox:hpaMaxReplicas=46", "nox:hpaMaxReplicas = 46: 92 app instances"),
+    ],
+)
 def test_budget_that_cannot_fit_fails_with_the_key_named(stack, override, message):
     with pytest.raises(ConfigError) as err:
         engine.run(stack, [override])

@@ -30,18 +30,25 @@ def group(plan):
 
 # --- parameter group ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("overrides", "family", "version"), [
-    ((), "redis7", "7.1"),
-    (("nox:cacheEngineVersion=7.0",), "redis7", "7.0"),
-    (("nox:cacheEngine=valkey",), "valkey8", "8.1"),
-    (("nox:cacheEngine=valkey", "nox:cacheEngineVersion=7.2"), "valkey7", "7.2"),
-])
+
+@pytest.mark.parametrize(
+    ("overrides", "family", "version"),
+    [
+        ((), "redis7", "7.1"),
+        (("nox:cacheEngineVersion=7.0",), "redis7", "7.0"),
+        (("nox:cacheEngine=valkey",), "valkey8", "8.1"),
+        (("nox:cacheEngine=valkey", "nox:cacheEngineVersion=7.2"), "valkey7", "7.2"),
+    ],
+)
 def test_parameter_group_is_the_seed_where_elasticache_allows(plan_for, overrides, family, version):
     plan = plan_for("prod", *overrides)
     params = plan.one(PARAMS)["inputs"]
     assert params["family"] == family and params["name"] == f"nox-prod-cache-{family}"
     assert {p["name"]: p["value"] for p in params["parameters"]} == {
-        "cluster-enabled": "yes", "maxmemory-policy": "allkeys-lru", "timeout": "0", "tcp-keepalive": "300",
+        "cluster-enabled": "yes",
+        "maxmemory-policy": "allkeys-lru",
+        "timeout": "0",
+        "tcp-keepalive": "300",
     }
     g = group(plan)
     assert g["parameterGroupName"] == params["name"]
@@ -51,18 +58,34 @@ def test_parameter_group_is_the_seed_where_elasticache_allows(plan_for, override
 def test_no_unsupported_seed_settings_are_attempted(plan_for):
     names = {p["name"] for p in plan_for("prod").one(PARAMS)["inputs"]["parameters"]}
     # appendonly is not available on ElastiCache; the rest is run for us or fixed by the node type
-    assert not names & {"appendonly", "appendfsync", "maxmemory", "bind", "port", "protected-mode",
-                        "cluster-node-timeout", "cluster-config-file", "databases", "logfile", "loglevel"}
+    assert not names & {
+        "appendonly",
+        "appendfsync",
+        "maxmemory",
+        "bind",
+        "port",
+        "protected-mode",
+        "cluster-node-timeout",
+        "cluster-config-file",
+        "databases",
+        "logfile",
+        "loglevel",
+    }
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    (("nox:cacheEngine=valkey", "nox:cacheEngineVersion=7.1"),
-     "nox:cacheEngineVersion = '7.1': must be one of 7.2, 8.0, 8.1 for nox:cacheEngine = 'valkey'"),
-    (("nox:cacheEngineVersion=8.1",), "nox:cacheEngineVersion = '8.1': must be one of 7.0, 7.1 for nox:cacheEngine = 'redis'"),
-    (("nox:cacheEngine=memcached",), "nox:cacheEngine = 'memcached': must be one of redis, valkey"),
-    (("nox:cacheEngineVersion=6.2",), "nox:cacheEngineVersion = '6.2': must be one of"),
-    (("nox:cacheNodeType=r7g.large",), "nox:cacheNodeType = 'r7g.large': must be an ElastiCache node type"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            ("nox:cacheEngine=valkey", "nox:cacheEngineVersion=7.1"),
+            "nox:cacheEngineVersion = '7.1': must be one of 7.2, 8.0, 8.1 for nox:cacheEngine = 'valkey'",
+        ),
+        (("nox:cacheEngineVersion=8.1",), "nox:cacheEngineVersion = '8.1': must be one of 7.0, 7.1 for nox:cacheEngine = 'redis'"),
+        (("nox:cacheEngine=memcached",), "nox:cacheEngine = 'memcached': must be one of redis, valkey"),
+        (("nox:cacheEngineVersion=6.2",), "nox:cacheEngineVersion = '6.2': must be one of"),
+        (("nox:cacheNodeType=r7g.large",), "nox:cacheNodeType = 'r7g.large': must be an ElastiCache node type"),
+    ],
+)
 def test_bad_cache_config_fails_before_any_resource(overrides, message):
     with pytest.raises(ConfigError) as err:
         engine.run("dev", list(overrides))
@@ -70,26 +93,44 @@ def test_bad_cache_config_fails_before_any_resource(overrides, message):
 
 
 def _cache_settings(**changes):
-    base = CacheSettings(engine="redis", engine_version="7.1", family="redis7", node_type="cache.r7g.large",
-                         shards=1, replicas_per_shard=2, snapshot_retention_days=7)
+    base = CacheSettings(
+        engine="redis",
+        engine_version="7.1",
+        family="redis7",
+        node_type="cache.r7g.large",
+        shards=1,
+        replicas_per_shard=2,
+        snapshot_retention_days=7,
+    )
     return dataclasses.replace(base, **changes)
 
 
-@pytest.mark.parametrize(("settings_change", "arg_change", "message"), [
-    ({"family": "valkey8"}, {}, "parameter-group family 'valkey8' does not match redis 7.1 (expected redis7)"),
-    ({"engine": "memcached"}, {}, "cache engine 'memcached': must be redis or valkey"),
-    ({}, {"app_security_group_ids": []}, "app_security_group_ids is empty"),
-    ({}, {"data_subnet_ids": ["subnet-a"]}, "Multi-AZ replicas need data subnets in at least two"),
-])
+@pytest.mark.parametrize(
+    ("settings_change", "arg_change", "message"),
+    [
+        ({"family": "valkey8"}, {}, "parameter-group family 'valkey8' does not match redis 7.1 (expected redis7)"),
+        ({"engine": "memcached"}, {}, "cache engine 'memcached': must be redis or valkey"),
+        ({}, {"app_security_group_ids": []}, "app_security_group_ids is empty"),
+        ({}, {"data_subnet_ids": ["subnet-a"]}, "Multi-AZ replicas need data subnets in at least two"),
+    ],
+)
 def test_component_args_are_validated(settings_change, arg_change, message):
-    base = dict(name_prefix="nox-unit", protect=False, vpc_id="vpc-1", data_subnet_ids=["subnet-a", "subnet-b"],
-                app_security_group_ids=["sg-app"], log_key=None, log_retention_days=30)
+    base = dict(
+        name_prefix="nox-unit",
+        protect=False,
+        vpc_id="vpc-1",
+        data_subnet_ids=["subnet-a", "subnet-b"],
+        app_security_group_ids=["sg-app"],
+        log_key=None,
+        log_retention_days=30,
+    )
     CacheArgs(settings=_cache_settings(), **base)  # the baseline is valid
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         CacheArgs(settings=_cache_settings(**settings_change), **{**base, **arg_change})
 
 
 # --- replication group ---------------------------------------------------------------------------
+
 
 def test_prod_replication_group_is_exact(plan_for):
     plan = plan_for("prod")
@@ -122,10 +163,18 @@ def test_prod_replication_group_is_exact(plan_for):
         "autoMinorVersionUpgrade": True,
         "applyImmediately": False,
         "logDeliveryConfigurations": [
-            {"destination": "/nox/nox-prod/redis/slow-log", "destinationType": "cloudwatch-logs", "logFormat": "json",
-             "logType": "slow-log"},
-            {"destination": "/nox/nox-prod/redis/engine-log", "destinationType": "cloudwatch-logs", "logFormat": "json",
-             "logType": "engine-log"},
+            {
+                "destination": "/nox/nox-prod/redis/slow-log",
+                "destinationType": "cloudwatch-logs",
+                "logFormat": "json",
+                "logType": "slow-log",
+            },
+            {
+                "destination": "/nox/nox-prod/redis/engine-log",
+                "destinationType": "cloudwatch-logs",
+                "logFormat": "json",
+                "logType": "engine-log",
+            },
         ],
     }
 
@@ -140,14 +189,23 @@ def test_dev_has_no_replica_but_cluster_mode_keeps_automatic_failover(plan_for):
     assert plan_for("dev").one(GROUP)["protect"] is False
 
 
-@pytest.mark.parametrize(("stack", "replicas", "multi_az", "snapshots", "protect"), [
-    ("dev", 0, False, 1, False), ("staging", 1, True, 3, True), ("prod", 2, True, 7, True),
-])
+@pytest.mark.parametrize(
+    ("stack", "replicas", "multi_az", "snapshots", "protect"),
+    [
+        ("dev", 0, False, 1, False),
+        ("staging", 1, True, 3, True),
+        ("prod", 2, True, 7, True),
+    ],
+)
 def test_environment_shape(plan_for, stack, replicas, multi_az, snapshots, protect):
     plan = plan_for(stack)
     g = plan.one(GROUP)
-    assert (g["inputs"]["replicasPerNodeGroup"], g["inputs"]["multiAzEnabled"], g["inputs"]["snapshotRetentionLimit"],
-            g["protect"]) == (replicas, multi_az, snapshots, protect)
+    assert (g["inputs"]["replicasPerNodeGroup"], g["inputs"]["multiAzEnabled"], g["inputs"]["snapshotRetentionLimit"], g["protect"]) == (
+        replicas,
+        multi_az,
+        snapshots,
+        protect,
+    )
     assert next(r for r in plan.of_type("aws:kms/key:Key") if r["name"] == f"nox-{stack}-cache")["protect"] is protect
 
 
@@ -185,15 +243,23 @@ def test_log_groups_encrypted_with_the_log_key_and_expiring(plan_for):
 
 # --- network --------------------------------------------------------------------------------------
 
+
 def test_security_group_admits_6379_from_each_app_group_only(tmp_path):
     plan, _ = run_data_tier(tmp_path, "dev")
     sg = plan.one(SG, "cache-sg")
     assert "ingress" not in sg["inputs"] and "egress" not in sg["inputs"]
     rules = sorted((r for r in plan.of_type(RULE) if r["parent"] == sg["urn"]), key=lambda r: r["name"])
-    assert [r["inputs"] for r in rules] == [{
-        "securityGroupId": rules[i]["inputs"]["securityGroupId"], "referencedSecurityGroupId": APP_SGS[i],
-        "ipProtocol": "tcp", "fromPort": 6379, "toPort": 6379, "description": f"redis from app security group {i}",
-    } for i in range(2)]
+    assert [r["inputs"] for r in rules] == [
+        {
+            "securityGroupId": rules[i]["inputs"]["securityGroupId"],
+            "referencedSecurityGroupId": APP_SGS[i],
+            "ipProtocol": "tcp",
+            "fromPort": 6379,
+            "toPort": 6379,
+            "description": f"redis from app security group {i}",
+        }
+        for i in range(2)
+    ]
     assert plan.one(GROUP)["inputs"]["securityGroupIds"] == [rules[0]["inputs"]["securityGroupId"]]
     subnets = plan.one("aws:elasticache/subnetGroup:SubnetGroup")["inputs"]
     assert subnets["subnetIds"] == ["subnet-data-0", "subnet-data-1", "subnet-data-2"]

@@ -54,12 +54,16 @@ def public_rds_plan(saved_plan: Path) -> Path:
 
 # --- plan: configuration errors (exit 2, message names the key, nothing registered) -----------
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (["--set", "nox:platform=foo"], ["nox:platform", "'foo'", "asg, eks"]),
-    (["--set", "nox:platfrom=asg"], ["nox:platfrom", "not a known setting"]),
-    (["--set", "platform"], ["--set 'platform'", "namespace:key=value"]),
-    (["--stack", "nosuch"], ["Pulumi.nosuch.yaml not found"]),
-])
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--set", "nox:platform=foo"], ["nox:platform", "'foo'", "asg, eks"]),
+        (["--set", "nox:platfrom=asg"], ["nox:platfrom", "not a known setting"]),
+        (["--set", "platform"], ["--set 'platform'", "namespace:key=value"]),
+        (["--stack", "nosuch"], ["Pulumi.nosuch.yaml not found"]),
+    ],
+)
 def test_plan_invalid_configuration_exits_2(capsys, args, expected):
     argv = ["plan", *args] if "--stack" in args else ["plan", "--stack", "dev", *args]
     assert cli.main(argv) == 2
@@ -85,6 +89,7 @@ def test_config_error_reports_what_was_registered(capsys, monkeypatch):
 
 
 # --- plan: formats and output ------------------------------------------------------------------
+
 
 def test_plan_tree_to_stdout_with_policy_results(capsys, cached_engine):
     assert cli.main(["plan", "--stack", "dev"]) == 0
@@ -174,11 +179,24 @@ def test_secure_nox_value_is_a_config_error(tmp_path, capsys, monkeypatch):
 
 def test_secret_in_clear_text_fails_the_plan(capsys, monkeypatch):
     """The last line of defence: a mock secret anywhere in the captured inputs fails the plan (exit 3)."""
-    leaky = engine.Plan("nox-infra", "dev", [{
-        "urn": "urn:pulumi:dev::nox-infra::aws:ssm/parameter:Parameter::leak", "type": "aws:ssm/parameter:Parameter",
-        "name": "leak", "parent": None, "dependencies": [], "provider": None, "protect": False, "custom": True,
-        "inputs": {"value": "postgres://nox:MOCK-SECRET-database-master-password@db:5432/nox"},
-    }], {})
+    leaky = engine.Plan(
+        "nox-infra",
+        "dev",
+        [
+            {
+                "urn": "urn:pulumi:dev::nox-infra::aws:ssm/parameter:Parameter::leak",
+                "type": "aws:ssm/parameter:Parameter",
+                "name": "leak",
+                "parent": None,
+                "dependencies": [],
+                "provider": None,
+                "protect": False,
+                "custom": True,
+                "inputs": {"value": "postgres://nox:MOCK-SECRET-database-master-password@db:5432/nox"},
+            }
+        ],
+        {},
+    )
     monkeypatch.setattr(engine, "run", lambda *a, **k: leaky)
     assert cli.main(["plan", "--stack", "dev", "--format", "json"]) == 3
     out, err = capsys.readouterr()
@@ -219,6 +237,7 @@ def test_mandatory_violation_in_a_live_plan_exits_1(capsys, monkeypatch, saved_p
 
 # --- check ---------------------------------------------------------------------------------------
 
+
 def test_check_clean_plan_exits_0(capsys, saved_plan):
     assert cli.main(["check", str(saved_plan)]) == 0
     assert "no violations" in capsys.readouterr().out
@@ -235,13 +254,16 @@ def test_check_mandatory_violation_exits_1(capsys, saved_plan):
     assert any(v["policy"] == PUBLIC_RDS_POLICY and v["level"] == "mandatory" for v in result["violations"])
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (None, "no such file"),
-    ("{not json", "not valid JSON"),
-    ('{"project": "nox-infra", "stack": "dev", "resources": []}', "missing outputs"),
-    ('[1, 2]', "must be a JSON object"),
-    ('{"project": "nox-infra", "stack": "dev", "resources": [{"urn": "u"}], "outputs": {}}', "resources[0]: missing type"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no such file"),
+        ("{not json", "not valid JSON"),
+        ('{"project": "nox-infra", "stack": "dev", "resources": []}', "missing outputs"),
+        ("[1, 2]", "must be a JSON object"),
+        ('{"project": "nox-infra", "stack": "dev", "resources": [{"urn": "u"}], "outputs": {}}', "resources[0]: missing type"),
+    ],
+)
 def test_check_unreadable_plan_exits_2(tmp_path, capsys, content, message):
     path = tmp_path / "plan.json"
     if content is not None:
@@ -275,12 +297,18 @@ def test_check_gives_the_same_results_as_the_live_run(capsys, monkeypatch, saved
 
 # --- end to end: the documented commands in fresh processes ----------------------------------------
 
+
 def test_make_plan_contract_end_to_end(tmp_path):
     """`make -s plan STACK=prod ARGS='--format json --output plan.json --set nox:platform=asg'`, then `make check`."""
     target = tmp_path / "plan.json"
     make = ["make", "-s", "-o", "venv/.installed"]  # never (re)install dependencies from a test
-    proc = subprocess.run([*make, "plan", "STACK=prod", f"ARGS=--format json --output {target} --set nox:platform=asg"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [*make, "plan", "STACK=prod", f"ARGS=--format json --output {target} --set nox:platform=asg"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""
     doc = json.loads(target.read_text())
@@ -292,8 +320,13 @@ def test_make_plan_contract_end_to_end(tmp_path):
 
 
 def test_invalid_configuration_end_to_end():
-    proc = subprocess.run([sys.executable, "-m", "offline", "plan", "--stack", "dev", "--set", "nox:natGateways=maybe"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "offline", "plan", "--stack", "dev", "--set", "nox:natGateways=maybe"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert "nox:natGateways" in proc.stderr and "'maybe'" in proc.stderr and "nothing was registered" in proc.stderr

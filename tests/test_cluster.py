@@ -22,6 +22,7 @@ K8S_PROVIDER = "pulumi:providers:kubernetes"
 
 # --- pure helpers ---------------------------------------------------------------------------
 
+
 def test_kubeconfig_uses_aws_eks_get_token():
     cfg = json.loads(c.kubeconfig_json("nox-prod", "https://x.eks.amazonaws.com", "Q0E=", "us-west-2"))
     assert cfg["clusters"][0]["cluster"] == {"server": "https://x.eks.amazonaws.com", "certificate-authority-data": "Q0E="}
@@ -34,24 +35,32 @@ def test_kubeconfig_uses_aws_eks_get_token():
 
 
 def test_irsa_trust_is_one_service_account_with_sts_audience():
-    doc = json.loads(c.irsa_trust_policy("arn:aws:iam::1:oidc-provider/oidc.eks.x/id/AB", "https://oidc.eks.x/id/AB",
-                                         "kube-system", "aws-node"))
+    doc = json.loads(
+        c.irsa_trust_policy("arn:aws:iam::1:oidc-provider/oidc.eks.x/id/AB", "https://oidc.eks.x/id/AB", "kube-system", "aws-node")
+    )
     [st] = doc["Statement"]
     assert st["Principal"] == {"Federated": "arn:aws:iam::1:oidc-provider/oidc.eks.x/id/AB"}
     assert st["Action"] == "sts:AssumeRoleWithWebIdentity"
-    assert st["Condition"] == {"StringEquals": {
-        "oidc.eks.x/id/AB:sub": "system:serviceaccount:kube-system:aws-node",
-        "oidc.eks.x/id/AB:aud": "sts.amazonaws.com",
-    }}
+    assert st["Condition"] == {
+        "StringEquals": {
+            "oidc.eks.x/id/AB:sub": "system:serviceaccount:kube-system:aws-node",
+            "oidc.eks.x/id/AB:aud": "sts.amazonaws.com",
+        }
+    }
 
 
 def test_vendored_lb_controller_policy_covers_what_the_ingress_uses():
     doc = json.loads(c.lb_controller_policy())
     actions = {a for s in doc["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
     # listener-attributes (security/CORS headers), WAF association, rule ordering, tagging on create.
-    for needed in ("elasticloadbalancing:ModifyListenerAttributes", "elasticloadbalancing:DescribeListenerAttributes",
-                   "wafv2:AssociateWebACL", "elasticloadbalancing:SetRulePriorities", "elasticloadbalancing:AddTags",
-                   "ec2:GetSecurityGroupsForVpc"):
+    for needed in (
+        "elasticloadbalancing:ModifyListenerAttributes",
+        "elasticloadbalancing:DescribeListenerAttributes",
+        "wafv2:AssociateWebACL",
+        "elasticloadbalancing:SetRulePriorities",
+        "elasticloadbalancing:AddTags",
+        "ec2:GetSecurityGroupsForVpc",
+    ):
         assert needed in actions
 
 
@@ -61,6 +70,7 @@ def test_chart_versions_are_pinned():
 
 
 # --- the program under mocks -------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def prod(plan_for):
@@ -74,8 +84,11 @@ def _children(plan, parent_urn, token):
 def _role_by_arn(plan, arn):
     name = arn.rsplit("/", 1)[-1]
     # Roles are auto-named like Pulumi does: "<resource name>-<7 hex>".
-    [role] = [r for r in plan.of_type(ROLE)
-              if name in (r["inputs"].get("name"), r["name"]) or re.fullmatch(re.escape(r["name"]) + "-[0-9a-f]{7}", name)]
+    [role] = [
+        r
+        for r in plan.of_type(ROLE)
+        if name in (r["inputs"].get("name"), r["name"]) or re.fullmatch(re.escape(r["name"]) + "-[0-9a-f]{7}", name)
+    ]
     return role
 
 
@@ -193,8 +206,10 @@ def test_oidc_provider_and_irsa_roles(prod):
     assert eks_oidc["url"].startswith("https://oidc.eks.us-west-2.amazonaws.com/id/")
     assert eks_oidc["clientIdLists"] == ["sts.amazonaws.com"]
     issuer = eks_oidc["url"].removeprefix("https://")
-    expected = {"vpc-cni": ("aws-node", "AmazonEKS_CNI_Policy"),
-                "aws-ebs-csi-driver": ("ebs-csi-controller-sa", "AmazonEBSCSIDriverPolicy")}
+    expected = {
+        "vpc-cni": ("aws-node", "AmazonEKS_CNI_Policy"),
+        "aws-ebs-csi-driver": ("ebs-csi-controller-sa", "AmazonEBSCSIDriverPolicy"),
+    }
     addons = {a["inputs"]["addonName"]: a for a in prod.of_type(ADDON)}
     for addon, (sa, policy) in expected.items():
         role = _role_by_arn(prod, addons[addon]["inputs"]["serviceAccountRoleArn"])
@@ -253,8 +268,7 @@ def test_lb_controller_values_and_role(prod):
 
 
 def _grants(plan, role):
-    return {r["urn"] for r in plan.resources
-            if r["parent"] == role["urn"] and r["type"] in (ATTACH, "aws:iam/rolePolicy:RolePolicy")}
+    return {r["urn"] for r in plan.resources if r["parent"] == role["urn"] and r["type"] in (ATTACH, "aws:iam/rolePolicy:RolePolicy")}
 
 
 def test_every_role_user_depends_on_the_roles_policies(prod):
@@ -288,8 +302,11 @@ def test_kubernetes_provider_depends_on_the_admin_access_entry(prod):
 
 def test_data_tier_admits_the_cluster_security_group(prod):
     eks_sg = "sg-"  # the mock's clusterSecurityGroupId
-    rules = [r for r in prod.resources if r["type"].startswith("aws:vpc/securityGroupIngressRule")
-             or r["type"] == "aws:ec2/securityGroupRule:SecurityGroupRule"]
+    rules = [
+        r
+        for r in prod.resources
+        if r["type"].startswith("aws:vpc/securityGroupIngressRule") or r["type"] == "aws:ec2/securityGroupRule:SecurityGroupRule"
+    ]
     refs = {r["inputs"].get("referencedSecurityGroupId") or r["inputs"].get("sourceSecurityGroupId") for r in rules}
     assert any(isinstance(x, str) and x.startswith(eks_sg) for x in refs)
     assert prod.one(CLUSTER)["urn"] in {d for r in rules for d in r["dependencies"]}

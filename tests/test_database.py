@@ -64,6 +64,7 @@ def db_key(plan):
 
 # --- parameter group -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_parameter_group_is_the_seed_in_rds_units(plan_for, stack):
     group = plan_for(stack).one(PARAMS)
@@ -77,8 +78,14 @@ def test_parameter_group_is_the_seed_in_rds_units(plan_for, stack):
 def test_units_convert_the_seed_sizes():
     kib = {"8kB pages": 8, "kB": 1, "MB": 1024}
     as_mib = {p.name: int(p.value) * kib[p.unit] / 1024 for p in PARAMETERS if p.unit in kib}
-    assert as_mib == {"shared_buffers": 256, "effective_cache_size": 1024, "work_mem": 4,
-                      "maintenance_work_mem": 64, "max_wal_size": 1024, "min_wal_size": 192}
+    assert as_mib == {
+        "shared_buffers": 256,
+        "effective_cache_size": 1024,
+        "work_mem": 4,
+        "maintenance_work_mem": 64,
+        "max_wal_size": 1024,
+        "min_wal_size": 192,
+    }
     static = {p.name for p in PARAMETERS if p.apply_method == "pending-reboot"}
     assert static == {"max_connections", "shared_buffers"}
 
@@ -103,13 +110,17 @@ def test_family_follows_the_engine_major(plan_for, version, family):
 
 # --- invalid engine / family / instance combinations -----------------------------------------
 
-@pytest.mark.parametrize(("override", "message"), [
-    ("nox:dbInstanceClass=db.t4g.micro", "nox:dbInstanceClass = 'db.t4g.micro' (1 GiB): too small for the seed's shared_buffers"),
-    ("nox:dbInstanceClass=db.x9.huge", "nox:dbInstanceClass = 'db.x9.huge': must be one of db.t4g.micro"),
-    ("nox:dbEngineVersion=13", "nox:dbEngineVersion = '13': must be a PostgreSQL version with major 14, 15, 16, 17"),
-    ("nox:dbEngineVersion=17.2.1", "nox:dbEngineVersion = '17.2.1': must be a PostgreSQL version"),
-    ("nox:dbEngineVersion=latest", "nox:dbEngineVersion = 'latest': must be a PostgreSQL version"),
-])
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("nox:dbInstanceClass=db.t4g.micro", "nox:dbInstanceClass = 'db.t4g.micro' (1 GiB): too small for the seed's shared_buffers"),
+        ("nox:dbInstanceClass=db.x9.huge", "nox:dbInstanceClass = 'db.x9.huge': must be one of db.t4g.micro"),
+        ("nox:dbEngineVersion=13", "nox:dbEngineVersion = '13': must be a PostgreSQL version with major 14, 15, 16, 17"),
+        ("nox:dbEngineVersion=17.2.1", "nox:dbEngineVersion = '17.2.1': must be a PostgreSQL version"),
+        ("nox:dbEngineVersion=latest", "nox:dbEngineVersion = 'latest': must be a PostgreSQL version"),
+    ],
+)
 def test_bad_database_config_fails_before_any_resource(override, message):
     with pytest.raises(ConfigError) as err:
         engine.run("dev", [override])
@@ -117,28 +128,49 @@ def test_bad_database_config_fails_before_any_resource(override, message):
 
 
 def _args(plan_settings, **changes):
-    base = dict(settings=plan_settings, name_prefix="nox-unit", protect=False, vpc_id="vpc-1",
-                data_subnet_ids=["subnet-a", "subnet-b"], app_security_group_ids=["sg-app"])
+    base = dict(
+        settings=plan_settings,
+        name_prefix="nox-unit",
+        protect=False,
+        vpc_id="vpc-1",
+        data_subnet_ids=["subnet-a", "subnet-b"],
+        app_security_group_ids=["sg-app"],
+    )
     base.update(changes)
     return DatabaseArgs(**base)
 
 
 def _db_settings(**changes):
     from settings.model import DatabaseSettings
-    s = DatabaseSettings(engine_version="17", family="postgres17", instance_class="db.r7g.large", memory_gib=16,
-                         allocated_storage=20, max_allocated_storage=100, multi_az=True, read_replica=True,
-                         backup_retention_days=7, backup_copy_vault_arn="", max_connections=200, pool_max=4)
+
+    s = DatabaseSettings(
+        engine_version="17",
+        family="postgres17",
+        instance_class="db.r7g.large",
+        memory_gib=16,
+        allocated_storage=20,
+        max_allocated_storage=100,
+        multi_az=True,
+        read_replica=True,
+        backup_retention_days=7,
+        backup_copy_vault_arn="",
+        max_connections=200,
+        pool_max=4,
+    )
     return dataclasses.replace(s, **changes)
 
 
-@pytest.mark.parametrize(("settings_change", "arg_change", "message"), [
-    ({"family": "postgres16"}, {}, "parameter-group family 'postgres16' does not match PostgreSQL 17 (expected postgres17)"),
-    ({"instance_class": "db.t4g.micro", "memory_gib": 1}, {}, "db.t4g.micro (1 GiB) cannot hold shared_buffers 256MB"),
-    ({"max_connections": 500}, {}, "settings.max_connections 500 differs from the parameter group"),
-    ({"max_allocated_storage": 21}, {}, "max_allocated_storage 21 GiB must be at least 10% above allocated_storage 20 GiB"),
-    ({}, {"app_security_group_ids": []}, "app_security_group_ids is empty"),
-    ({}, {"data_subnet_ids": ["subnet-a"]}, "at least two availability zones"),
-])
+@pytest.mark.parametrize(
+    ("settings_change", "arg_change", "message"),
+    [
+        ({"family": "postgres16"}, {}, "parameter-group family 'postgres16' does not match PostgreSQL 17 (expected postgres17)"),
+        ({"instance_class": "db.t4g.micro", "memory_gib": 1}, {}, "db.t4g.micro (1 GiB) cannot hold shared_buffers 256MB"),
+        ({"max_connections": 500}, {}, "settings.max_connections 500 differs from the parameter group"),
+        ({"max_allocated_storage": 21}, {}, "max_allocated_storage 21 GiB must be at least 10% above allocated_storage 20 GiB"),
+        ({}, {"app_security_group_ids": []}, "app_security_group_ids is empty"),
+        ({}, {"data_subnet_ids": ["subnet-a"]}, "at least two availability zones"),
+    ],
+)
 def test_component_args_are_validated(settings_change, arg_change, message):
     _args(_db_settings())  # the baseline is valid
     _args(_db_settings(max_allocated_storage=22))  # exactly 110%: the smallest ceiling RDS accepts
@@ -147,6 +179,7 @@ def test_component_args_are_validated(settings_change, arg_change, message):
 
 
 # --- primary -----------------------------------------------------------------------------------
+
 
 def test_prod_primary_is_exact(plan_for):
     plan = plan_for("prod")
@@ -207,7 +240,7 @@ def test_master_password_uses_only_characters_rds_allows(plan_for):
     pw = plan_for("prod").one("random:index/randomPassword:RandomPassword", "database-master-password")["inputs"]
     assert pw["length"] >= 32 and pw["special"] is True
     assert pw["overrideSpecial"] == PASSWORD_SPECIAL
-    assert not set(pw["overrideSpecial"]) & set('/"@ \'\\%')
+    assert not set(pw["overrideSpecial"]) & set("/\"@ '\\%")
     assert all(c.isprintable() and c.isascii() for c in pw["overrideSpecial"])
 
 
@@ -216,7 +249,13 @@ def test_url_percent_encodes_every_special_character():
     url = postgres_url(password, "db.example.internal")
     parts = urlsplit(url)
     assert (parts.scheme, parts.username, parts.hostname, parts.port, parts.path, parts.query) == (
-        "postgres", "nox", "db.example.internal", 5432, "/nox", "sslmode=require")
+        "postgres",
+        "nox",
+        "db.example.internal",
+        5432,
+        "/nox",
+        "sslmode=require",
+    )
     assert unquote(parts.password) == password
 
 
@@ -224,8 +263,7 @@ def test_enhanced_monitoring_role(plan_for):
     plan = plan_for("prod")
     role = plan.one(ROLE, "database-monitoring-role")
     trust = json.loads(role["inputs"]["assumeRolePolicy"])
-    assert trust["Statement"] == [{"Effect": "Allow", "Principal": {"Service": "monitoring.rds.amazonaws.com"},
-                                   "Action": "sts:AssumeRole"}]
+    assert trust["Statement"] == [{"Effect": "Allow", "Principal": {"Service": "monitoring.rds.amazonaws.com"}, "Action": "sts:AssumeRole"}]
     attachment = plan.one(ATTACHMENT, "database-monitoring-policy")
     assert attachment["inputs"]["policyArn"] == "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
     assert attachment["inputs"]["role"] in instances(plan)["database-primary"]["inputs"]["monitoringRoleArn"]
@@ -238,8 +276,9 @@ def test_enhanced_monitoring_role(plan_for):
 def test_exported_log_groups_exist_first_encrypted_and_expiring(plan_for):
     plan = plan_for("prod")
     groups = {r["inputs"]["name"]: r for r in plan.of_type(LOG_GROUP) if r["name"].startswith("database-")}
-    assert set(groups) == {f"/aws/rds/instance/{i}/{log}" for i in ("nox-prod-db", "nox-prod-db-replica")
-                           for log in ("postgresql", "upgrade")}
+    assert set(groups) == {
+        f"/aws/rds/instance/{i}/{log}" for i in ("nox-prod-db", "nox-prod-db-replica") for log in ("postgresql", "upgrade")
+    }
     flow_logs = next(r for r in plan.of_type(LOG_GROUP) if r["name"] == "network-flow-logs")
     for group in groups.values():
         assert group["inputs"]["retentionInDays"] == 365
@@ -251,16 +290,23 @@ def test_exported_log_groups_exist_first_encrypted_and_expiring(plan_for):
 
 # --- security group ----------------------------------------------------------------------------
 
+
 def test_security_group_admits_5432_from_each_app_group_only(tmp_path):
     plan, _ = run_data_tier(tmp_path, "prod")
     sg = plan.one(SG, "database-sg")
     assert "ingress" not in sg["inputs"] and "egress" not in sg["inputs"]  # rules are separate resources; no egress
     rules = sorted((r for r in plan.of_type(RULE) if r["parent"] == sg["urn"]), key=lambda r: r["name"])
-    assert [r["inputs"] for r in rules] == [{
-        "securityGroupId": rules[i]["inputs"]["securityGroupId"], "referencedSecurityGroupId": APP_SGS[i],
-        "ipProtocol": "tcp", "fromPort": 5432, "toPort": 5432,
-        "description": f"PostgreSQL from app security group {i}",
-    } for i in range(2)]
+    assert [r["inputs"] for r in rules] == [
+        {
+            "securityGroupId": rules[i]["inputs"]["securityGroupId"],
+            "referencedSecurityGroupId": APP_SGS[i],
+            "ipProtocol": "tcp",
+            "fromPort": 5432,
+            "toPort": 5432,
+            "description": f"PostgreSQL from app security group {i}",
+        }
+        for i in range(2)
+    ]
     assert {r["inputs"]["securityGroupId"] for r in rules} == set(instances(plan)["database-primary"]["inputs"]["vpcSecurityGroupIds"])
 
 
@@ -284,12 +330,30 @@ def test_subnet_group_uses_the_data_subnets(tmp_path):
 
 # --- replica -----------------------------------------------------------------------------------
 
-SHARED_WITH_REPLICA = ("instanceClass", "storageType", "maxAllocatedStorage", "storageEncrypted", "kmsKeyId",
-                       "parameterGroupName", "vpcSecurityGroupIds", "port", "publiclyAccessible",
-                       "iamDatabaseAuthenticationEnabled", "performanceInsightsEnabled", "performanceInsightsKmsKeyId",
-                       "performanceInsightsRetentionPeriod", "monitoringInterval", "monitoringRoleArn",
-                       "enabledCloudwatchLogsExports", "caCertIdentifier", "autoMinorVersionUpgrade",
-                       "copyTagsToSnapshot", "maintenanceWindow", "deletionProtection", "applyImmediately")
+SHARED_WITH_REPLICA = (
+    "instanceClass",
+    "storageType",
+    "maxAllocatedStorage",
+    "storageEncrypted",
+    "kmsKeyId",
+    "parameterGroupName",
+    "vpcSecurityGroupIds",
+    "port",
+    "publiclyAccessible",
+    "iamDatabaseAuthenticationEnabled",
+    "performanceInsightsEnabled",
+    "performanceInsightsKmsKeyId",
+    "performanceInsightsRetentionPeriod",
+    "monitoringInterval",
+    "monitoringRoleArn",
+    "enabledCloudwatchLogsExports",
+    "caCertIdentifier",
+    "autoMinorVersionUpgrade",
+    "copyTagsToSnapshot",
+    "maintenanceWindow",
+    "deletionProtection",
+    "applyImmediately",
+)
 
 
 def test_replica_follows_the_primary(plan_for):
@@ -300,8 +364,11 @@ def test_replica_follows_the_primary(plan_for):
     for key in SHARED_WITH_REPLICA:
         assert replica["inputs"][key] == primary["inputs"][key], key
     assert replica["inputs"]["identifier"] == "nox-prod-db-replica"
-    assert (replica["inputs"]["multiAz"], replica["inputs"]["backupRetentionPeriod"],
-            replica["inputs"]["skipFinalSnapshot"]) == (False, 0, True)
+    assert (replica["inputs"]["multiAz"], replica["inputs"]["backupRetentionPeriod"], replica["inputs"]["skipFinalSnapshot"]) == (
+        False,
+        0,
+        True,
+    )
     assert replica["protect"] is True and replica["inputs"]["deletionProtection"] is True
     # inherited from the source: setting them on a replica is an error or a perpetual diff
     for key in ("engine", "engineVersion", "username", "password", "dbName", "allocatedStorage", "finalSnapshotIdentifier"):
@@ -321,11 +388,15 @@ def test_same_region_replica_names_no_subnet_group(plan_for):
 
 # --- per environment ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("stack", "multi_az", "replica", "retention", "protect"), [
-    ("dev", False, False, 1, False),
-    ("staging", True, True, 7, True),
-    ("prod", True, True, 30, True),
-])
+
+@pytest.mark.parametrize(
+    ("stack", "multi_az", "replica", "retention", "protect"),
+    [
+        ("dev", False, False, 1, False),
+        ("staging", True, True, 7, True),
+        ("prod", True, True, 30, True),
+    ],
+)
 def test_environment_shape(plan_for, stack, multi_az, replica, retention, protect):
     plan = plan_for(stack)
     found = instances(plan)
@@ -353,6 +424,7 @@ def test_replica_switchable(plan_for):
 
 # --- keys and backups --------------------------------------------------------------------------
 
+
 def test_key_rotates_and_encrypts_everything_stateful(plan_for):
     plan = plan_for("prod")
     key = db_key(plan)
@@ -366,16 +438,26 @@ def test_backup_plan_daily_for_the_primary(plan_for):
     plan = plan_for("prod")
     vault = plan.one("aws:backup/vault:Vault")
     rule = plan.one("aws:backup/plan:Plan")["inputs"]["rules"]
-    assert rule == [{"ruleName": "daily", "targetVaultName": vault["inputs"]["name"], "schedule": "cron(0 5 * * ? *)",
-                     "startWindow": 120, "completionWindow": 480, "lifecycle": {"deleteAfter": 30}}]
+    assert rule == [
+        {
+            "ruleName": "daily",
+            "targetVaultName": vault["inputs"]["name"],
+            "schedule": "cron(0 5 * * ? *)",
+            "startWindow": 120,
+            "completionWindow": 480,
+            "lifecycle": {"deleteAfter": 30},
+        }
+    ]
     selection = plan.one("aws:backup/selection:Selection")["inputs"]
     assert selection["resources"] == [f"arn:aws:rds:us-west-2:{ACCOUNT}:db:nox-prod-db"]
     role = plan.one(ROLE, "database-backup-role")
     assert json.loads(role["inputs"]["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": "backup.amazonaws.com"}
     assert selection["iamRoleArn"].endswith(":role/" + selection["iamRoleArn"].rsplit("/", 1)[1])
     attached = {r["inputs"]["policyArn"] for r in plan.of_type(ATTACHMENT) if r["parent"] == role["urn"]}
-    assert attached == {"arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
-                        "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"}
+    assert attached == {
+        "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+        "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+    }
 
 
 def test_backup_copies_to_another_region_when_configured(plan_for):
@@ -388,8 +470,20 @@ def test_backup_copies_to_another_region_when_configured(plan_for):
 def test_component_children_are_parented(plan_for):
     plan = plan_for("prod")
     component = plan.one("nox:data:Database")
-    tokens = (INSTANCE, PARAMS, SG, RULE, KEY, ROLE, ATTACHMENT, "aws:rds/subnetGroup:SubnetGroup", "aws:backup/vault:Vault",
-              "aws:backup/plan:Plan", "aws:backup/selection:Selection", "random:index/randomPassword:RandomPassword")
+    tokens = (
+        INSTANCE,
+        PARAMS,
+        SG,
+        RULE,
+        KEY,
+        ROLE,
+        ATTACHMENT,
+        "aws:rds/subnetGroup:SubnetGroup",
+        "aws:backup/vault:Vault",
+        "aws:backup/plan:Plan",
+        "aws:backup/selection:Selection",
+        "random:index/randomPassword:RandomPassword",
+    )
     by_urn = {r["urn"]: r for r in plan.resources}
 
     def under_component(r):

@@ -99,6 +99,7 @@ def forward_weights(action: dict, plan) -> dict[str, int]:
 
 # --- ALB ---------------------------------------------------------------------------------------
 
+
 def test_alb_is_internet_facing_in_the_public_subnets(dev):
     lb = dev.one(LB)["inputs"]
     assert lb["loadBalancerType"] == "application" and lb["internal"] is False and lb["ipAddressType"] == "ipv4"
@@ -123,37 +124,58 @@ def test_alb_security_groups_admit_only_web_ports_and_send_only_to_the_app(dev):
     assert all(r["inputs"].get("description") for r, _ in rules)
 
     def of(sg: str, way: str) -> set[tuple]:
-        return {(r["inputs"]["fromPort"], r["inputs"]["toPort"], r["inputs"].get("cidrIpv4"), r["inputs"].get("cidrIpv6"),
-                 r["inputs"].get("referencedSecurityGroupId")) for r, w in rules if w == way and r["inputs"]["securityGroupId"] == sg}
+        return {
+            (
+                r["inputs"]["fromPort"],
+                r["inputs"]["toPort"],
+                r["inputs"].get("cidrIpv4"),
+                r["inputs"].get("cidrIpv6"),
+                r["inputs"].get("referencedSecurityGroupId"),
+            )
+            for r, w in rules
+            if w == way and r["inputs"]["securityGroupId"] == sg
+        }
 
     assert of(alb_sg, "in") == {(80, 80, "0.0.0.0/0", None, None), (443, 443, "0.0.0.0/0", None, None)}
     assert of(alb_sg, "out") == {(3000, 3000, None, None, app_sg), (8080, 8080, None, None, app_sg)}
     assert of(app_sg, "in") == {(3000, 3000, None, None, alb_sg), (8080, 8080, None, None, alb_sg)}
-    assert of(app_sg, "out") == {(443, 443, "0.0.0.0/0", None, None), (5432, 5432, "10.0.0.0/16", None, None),
-                                 (6379, 6379, "10.0.0.0/16", None, None)}
+    assert of(app_sg, "out") == {
+        (443, 443, "0.0.0.0/0", None, None),
+        (5432, 5432, "10.0.0.0/16", None, None),
+        (6379, 6379, "10.0.0.0/16", None, None),
+    }
 
 
 # --- access logs ---------------------------------------------------------------------------
+
 
 def test_access_log_bucket_is_private_encrypted_and_expires(dev, prod_asg):
     for plan, days in ((dev, 30), (prod_asg, 365)):
         bucket = computed(plan.one(BUCKET))[1]["bucket"]
         assert bucket.startswith(f"nox-{plan.stack}-alb-logs-")
         assert plan.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")["inputs"] == {
-            "bucket": bucket, "blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True,
-            "restrictPublicBuckets": True}
+            "bucket": bucket,
+            "blockPublicAcls": True,
+            "blockPublicPolicy": True,
+            "ignorePublicAcls": True,
+            "restrictPublicBuckets": True,
+        }
         assert plan.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls")["inputs"]["rule"] == {
-            "objectOwnership": "BucketOwnerEnforced"}
+            "objectOwnership": "BucketOwnerEnforced"
+        }
         # SSE-S3: the only server-side encryption ALB log delivery supports.
-        assert plan.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")[
-            "inputs"]["rules"] == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
+        assert plan.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")["inputs"]["rules"] == [
+            {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}
+        ]
         (rule,) = plan.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")["inputs"]["rules"]
         assert rule["status"] == "Enabled" and rule["expiration"] == {"days": days}
         lb = plan.one(LB)
         assert lb["inputs"]["accessLogs"] == {"bucket": bucket, "prefix": "alb", "enabled": True}
         # Logging is switched on only after the bucket accepts the ALB's writes.
-        for token in ("aws:s3/bucketPolicy:BucketPolicy",
-                      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"):
+        for token in (
+            "aws:s3/bucketPolicy:BucketPolicy",
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        ):
             assert plan.one(token)["urn"] in lb["dependencies"]
 
 
@@ -162,21 +184,29 @@ def test_access_log_bucket_policy_denies_plain_http_and_admits_only_elb_delivery
     doc = json.loads(dev.one("aws:s3/bucketPolicy:BucketPolicy")["inputs"]["policy"])
     assert json.loads(access_log_bucket_policy(bucket_arn, ACCOUNT, REGION)) == doc
     deny, *allows = doc["Statement"]
-    assert deny == {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-                    "Resource": [bucket_arn, f"{bucket_arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+    assert deny == {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
     # us-west-2 predates August 2022: its ELB account, and the service principal for newer regions.
     assert [a["Principal"] for a in allows] == [{"Service": ELB_LOG_DELIVERY_SERVICE}, {"AWS": "arn:aws:iam::797873946194:root"}]
-    assert all(a["Effect"] == "Allow" and a["Action"] == "s3:PutObject"
-               and a["Resource"] == f"{bucket_arn}/alb/AWSLogs/{ACCOUNT}/*" for a in allows)
+    assert all(
+        a["Effect"] == "Allow" and a["Action"] == "s3:PutObject" and a["Resource"] == f"{bucket_arn}/alb/AWSLogs/{ACCOUNT}/*"
+        for a in allows
+    )
 
 
 def test_log_delivery_principals_per_region():
-    assert log_delivery_principals("eu-west-1") == [{"Service": ELB_LOG_DELIVERY_SERVICE},
-                                                    {"AWS": "arn:aws:iam::156460612806:root"}]
+    assert log_delivery_principals("eu-west-1") == [{"Service": ELB_LOG_DELIVERY_SERVICE}, {"AWS": "arn:aws:iam::156460612806:root"}]
     assert log_delivery_principals("ap-southeast-7") == [{"Service": ELB_LOG_DELIVERY_SERVICE}]  # a post-2022 region
 
 
 # --- certificate and DNS ---------------------------------------------------------------------
+
 
 def test_certificate_is_issued_for_the_domain_and_dns_validated(dev):
     cert = dev.one(CERT)
@@ -185,7 +215,10 @@ def test_certificate_is_issued_for_the_domain_and_dns_validated(dev):
     record = dev.one(RECORD, "edge-cert-validation")["inputs"]
     assert record["zoneId"] == "Z0DEVNOXEXAMPLE"
     assert (record["name"], record["type"], record["records"]) == (
-        option["resourceRecordName"], option["resourceRecordType"], [option["resourceRecordValue"]])
+        option["resourceRecordName"],
+        option["resourceRecordType"],
+        [option["resourceRecordValue"]],
+    )
     validation = dev.one("aws:acm/certificateValidation:CertificateValidation")["inputs"]
     assert validation["validationRecordFqdns"] == [record["name"].rstrip(".")]
     assert validation["certificateArn"] == computed(cert)[1]["arn"] == listener(dev, 443)["inputs"]["certificateArn"]
@@ -202,11 +235,13 @@ def test_existing_certificate_arn_is_used_as_is(variant):
 
 # --- listeners ---------------------------------------------------------------------------------
 
+
 def test_http_listener_only_redirects_to_https(dev):
     http = listener(dev, 80)
     assert http["inputs"]["protocol"] == "HTTP"
     assert http["inputs"]["defaultActions"] == [
-        {"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}]
+        {"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}
+    ]
     http_arn = computed(http)[1]["arn"]
     assert not [r for r in dev.of_type(RULE) if r["inputs"]["listenerArn"] == http_arn]
     assert not any(k.startswith("routingHttpResponse") for k in http["inputs"])
@@ -220,7 +255,8 @@ def test_https_listener_tls_policy_and_the_seed_security_headers(dev):
     assert https["routingHttpResponseXFrameOptionsHeaderValue"] == "DENY"
     assert https["routingHttpResponseXContentTypeOptionsHeaderValue"] == "nosniff"
     assert https["routingHttpResponseContentSecurityPolicyHeaderValue"] == (
-        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline';")
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline';"
+    )
     assert https["routingHttpResponseServerEnabled"] is False
     assert https["routingHttpResponseAccessControlAllowOriginHeaderValue"] == "https://app.dev.nox.example.com"
     # CORS, exactly: only methods ALB accepts for this attribute, the canary header allowed, preflight cached 10 min.
@@ -239,8 +275,9 @@ def test_every_appspec_header_maps_to_a_listener_argument(monkeypatch):
     args = listener_header_arguments("https://app.example.com")
     assert args["routing_http_response_server_enabled"] is False
     assert args["routing_http_response_x_frame_options_header_value"] == "DENY"
-    monkeypatch.setattr(appspec, "response_header_attributes",
-                        lambda origin: {"routing.http.response.referrer_policy.header_value": "no-referrer"})
+    monkeypatch.setattr(
+        appspec, "response_header_attributes", lambda origin: {"routing.http.response.referrer_policy.header_value": "no-referrer"}
+    )
     with pytest.raises(ValueError, match="referrer_policy"):
         listener_header_arguments("https://app.example.com")
 
@@ -252,11 +289,21 @@ def test_target_groups_use_the_seed_health_check(dev):
         assert tg["protocol"] == "HTTP" and tg["targetType"] == "instance"
         assert tg["vpcId"] == rid(dev, "aws:ec2/vpc:Vpc", "network-vpc")
         assert tg["deregistrationDelay"] == appspec.DEREGISTRATION_DELAY_SECONDS
-        assert tg["healthCheck"] == {"enabled": True, "protocol": "HTTP", "path": "/health", "port": "3000", "interval": 30,
-                                     "timeout": 10, "healthyThreshold": 2, "unhealthyThreshold": 3, "matcher": "200"}
+        assert tg["healthCheck"] == {
+            "enabled": True,
+            "protocol": "HTTP",
+            "path": "/health",
+            "port": "3000",
+            "interval": 30,
+            "timeout": 10,
+            "healthyThreshold": 2,
+            "unhealthyThreshold": 3,
+            "matcher": "200",
+        }
 
 
 # --- release weights -----------------------------------------------------------------------
+
 
 def rules_by_priority(plan) -> dict[int, dict]:
     return {r["inputs"]["priority"]: r["inputs"] for r in plan.of_type(RULE)}
@@ -288,8 +335,7 @@ def test_canary_stage_weights_and_header_route(plan_for, weight):
 
 def test_serving_colours():
     def release(strategy: str, active: str, weight: int = 0) -> ReleaseSettings:
-        return ReleaseSettings(strategy=strategy, active=active, images=(("blue", "r/a:1"), ("green", "r/a:2")),
-                               canary_weight=weight)
+        return ReleaseSettings(strategy=strategy, active=active, images=(("blue", "r/a:1"), ("green", "r/a:2")), canary_weight=weight)
 
     assert serving_colours(release("bluegreen", "blue")) == ("blue",)
     assert serving_colours(release("bluegreen", "green")) == ("green",)
@@ -298,10 +344,16 @@ def test_serving_colours():
 
 # --- WAF ---------------------------------------------------------------------------------------
 
+
 def starts_with(path: str) -> dict:
-    return {"byteMatchStatement": {"positionalConstraint": "STARTS_WITH", "searchString": path, "fieldToMatch": {"uriPath": {}},
-                                   "textTransformations": [{"priority": 0, "type": "NORMALIZE_PATH"},
-                                                           {"priority": 1, "type": "LOWERCASE"}]}}
+    return {
+        "byteMatchStatement": {
+            "positionalConstraint": "STARTS_WITH",
+            "searchString": path,
+            "fieldToMatch": {"uriPath": {}},
+            "textTransformations": [{"priority": 0, "type": "NORMALIZE_PATH"}, {"priority": 1, "type": "LOWERCASE"}],
+        }
+    }
 
 
 def test_waf_rules_translate_the_seed(dev):
@@ -310,11 +362,19 @@ def test_waf_rules_translate_the_seed(dev):
     assert acl["visibilityConfig"] == {"cloudwatchMetricsEnabled": True, "metricName": "nox-dev-api", "sampledRequestsEnabled": True}
     rules = {r["name"]: r for r in acl["rules"]}
     assert [(r["name"], r["priority"]) for r in acl["rules"]] == [
-        ("rate-limit-api-auth", 2), ("rate-limit-api", 3), ("body-size-limit", 4), ("AWSManagedRulesCommonRuleSet", 5),
-        ("AWSManagedRulesKnownBadInputsRuleSet", 6), ("AWSManagedRulesSQLiRuleSet", 7)]
+        ("rate-limit-api-auth", 2),
+        ("rate-limit-api", 3),
+        ("body-size-limit", 4),
+        ("AWSManagedRulesCommonRuleSet", 5),
+        ("AWSManagedRulesKnownBadInputsRuleSet", 6),
+        ("AWSManagedRulesSQLiRuleSet", 7),
+    ]
     for r in acl["rules"]:
-        assert r["visibilityConfig"] == {"cloudwatchMetricsEnabled": True, "metricName": f"nox-dev-{r['name']}",
-                                         "sampledRequestsEnabled": True}
+        assert r["visibilityConfig"] == {
+            "cloudwatchMetricsEnabled": True,
+            "metricName": f"nox-dev-{r['name']}",
+            "sampledRequestsEnabled": True,
+        }
 
     # limit_req 5 r/s on /api/auth/ and 10 r/s on /api/, per client IP, as 60-second windows.
     auth = rules["rate-limit-api-auth"]["statement"]["rateBasedStatement"]
@@ -322,8 +382,9 @@ def test_waf_rules_translate_the_seed(dev):
     assert (auth["limit"], auth["evaluationWindowSec"], auth["aggregateKeyType"]) == (300, 60, "IP")
     assert (api["limit"], api["evaluationWindowSec"], api["aggregateKeyType"]) == (600, 60, "IP")
     assert auth["scopeDownStatement"] == starts_with("/api/auth/")
-    assert api["scopeDownStatement"] == {"andStatement": {"statements": [
-        starts_with("/api/"), {"notStatement": {"statement": starts_with("/api/auth/")}}]}}
+    assert api["scopeDownStatement"] == {
+        "andStatement": {"statements": [starts_with("/api/"), {"notStatement": {"statement": starts_with("/api/auth/")}}]}
+    }
     for name in ("rate-limit-api-auth", "rate-limit-api"):
         assert rules[name]["action"] == {"block": {"customResponse": {"responseCode": 429}}}
 
@@ -337,7 +398,8 @@ def test_waf_rules_translate_the_seed(dev):
         assert rules[group]["statement"]["managedRuleGroupStatement"]["vendorName"] == "AWS"
     # The Common set's 8 KB body limit would refuse the seed's 10 MiB bodies: count only.
     assert rules["AWSManagedRulesCommonRuleSet"]["statement"]["managedRuleGroupStatement"]["ruleActionOverrides"] == [
-        {"name": "SizeRestrictions_BODY", "actionToUse": {"count": {}}}]
+        {"name": "SizeRestrictions_BODY", "actionToUse": {"count": {}}}
+    ]
 
 
 def test_waf_is_associated_with_the_alb_and_logs_redacted(dev):
@@ -362,13 +424,12 @@ def test_geo_block_only_when_countries_are_configured(dev, variant):
 
 # AWS's published WCU costs (developer guide, rule statements); logical statements cost their nested
 # statements; every text transformation counts 10, NONE included, to stay on the safe side.
-MANAGED_WCU = {"AWSManagedRulesCommonRuleSet": 700, "AWSManagedRulesKnownBadInputsRuleSet": 200,
-               "AWSManagedRulesSQLiRuleSet": 200}
+MANAGED_WCU = {"AWSManagedRulesCommonRuleSet": 700, "AWSManagedRulesKnownBadInputsRuleSet": 200, "AWSManagedRulesSQLiRuleSet": 200}
 BYTE_MATCH_WCU = {"EXACTLY": 2, "STARTS_WITH": 2, "ENDS_WITH": 2, "CONTAINS": 10, "CONTAINS_WORD": 10}
 
 
 def wcu(statement: dict) -> int:
-    (kind, body), = statement.items()
+    ((kind, body),) = statement.items()
     transformations = 10 * len(body.get("textTransformations", [])) if isinstance(body, dict) else 0
     if kind in ("andStatement", "orStatement"):
         return sum(wcu(s) for s in body["statements"])
@@ -397,9 +458,14 @@ def test_web_acl_fits_the_included_1500_wcu(variant):
 def test_rate_limits_and_body_limit_constants():
     assert RATE_LIMITS == {"/api/auth/": 5 * 60, "/api/": 10 * 60}
     assert BODY_SIZE_LIMIT_BYTES == 10_485_760
-    assert rate_limit_scope("/api/auth/") == {"byte_match_statement": {
-        "positional_constraint": "STARTS_WITH", "search_string": "/api/auth/", "field_to_match": {"uri_path": {}},
-        "text_transformations": [{"priority": 0, "type": "NORMALIZE_PATH"}, {"priority": 1, "type": "LOWERCASE"}]}}
+    assert rate_limit_scope("/api/auth/") == {
+        "byte_match_statement": {
+            "positional_constraint": "STARTS_WITH",
+            "search_string": "/api/auth/",
+            "field_to_match": {"uri_path": {}},
+            "text_transformations": [{"priority": 0, "type": "NORMALIZE_PATH"}, {"priority": 1, "type": "LOWERCASE"}],
+        }
+    }
 
 
 @given(st.integers(0, 10**10), st.integers(0, 3))
@@ -422,31 +488,35 @@ def test_content_length_pattern_edges():
 
 # --- platform eks --------------------------------------------------------------------------------
 
+
 def test_eks_builds_certificate_waf_and_bucket_but_no_alb(plan_for):
     plan = plan_for("prod")
     for token in (LB, LISTENER, RULE, TG, "aws:wafv2/webAclAssociation:WebAclAssociation", "nox:fleet:AppFleet"):
         assert not plan.of_type(token), token
     # (The EKS node group has a launch template of its own; nothing of the edge's or the fleet's.)
     assert not [r for r in plan.resources if r["name"].startswith(("edge-alb", "edge-app", "edge-http", "fleet-"))]
-    for token in (ACL, CERT, BUCKET, "aws:s3/bucketPolicy:BucketPolicy",
-                  "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"):
+    for token in (ACL, CERT, BUCKET, "aws:s3/bucketPolicy:BucketPolicy", "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"):
         assert len(plan.of_type(token)) == 1, token
     assert plan.one(ACL)["inputs"]["name"] == "nox-prod-api"
 
 
 # --- configuration errors ------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("overrides", "key"), [
-    (("nox:releaseStrategy=canary", "nox:releaseCanaryWeight=10"), "nox:imageGreen"),  # candidate without image
-    (("nox:releaseCanaryWeight=10",), "nox:releaseCanaryWeight"),  # a split under bluegreen
-    (("nox:releaseStrategy=canary", GREEN, "nox:releaseCanaryWeight=101"), "nox:releaseCanaryWeight"),
-    (("nox:releaseStrategy=canary", GREEN, "nox:releaseCanaryWeight=-1"), "nox:releaseCanaryWeight"),
-    (("nox:releaseActive=green",), "nox:imageGreen"),  # active colour without image
-    (("nox:imageBlue=123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api:latest",), "nox:imageBlue"),
-    (("nox:imageBlue=123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api",), "nox:imageBlue"),
-    (("nox:hostedZoneId=",), "nox:certificateArn"),  # no certificate source
-    (("nox:wafGeoBlockCountries=[\"cn\"]",), "nox:wafGeoBlockCountries"),
-])
+
+@pytest.mark.parametrize(
+    ("overrides", "key"),
+    [
+        (("nox:releaseStrategy=canary", "nox:releaseCanaryWeight=10"), "nox:imageGreen"),  # candidate without image
+        (("nox:releaseCanaryWeight=10",), "nox:releaseCanaryWeight"),  # a split under bluegreen
+        (("nox:releaseStrategy=canary", GREEN, "nox:releaseCanaryWeight=101"), "nox:releaseCanaryWeight"),
+        (("nox:releaseStrategy=canary", GREEN, "nox:releaseCanaryWeight=-1"), "nox:releaseCanaryWeight"),
+        (("nox:releaseActive=green",), "nox:imageGreen"),  # active colour without image
+        (("nox:imageBlue=123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api:latest",), "nox:imageBlue"),
+        (("nox:imageBlue=123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api",), "nox:imageBlue"),
+        (("nox:hostedZoneId=",), "nox:certificateArn"),  # no certificate source
+        (('nox:wafGeoBlockCountries=["cn"]',), "nox:wafGeoBlockCountries"),
+    ],
+)
 def test_bad_release_image_and_edge_config_fail_before_anything_is_planned(overrides, key):
     records: list = []
     with pytest.raises(ConfigError) as err:
@@ -456,12 +526,27 @@ def test_bad_release_image_and_edge_config_fail_before_anything_is_planned(overr
 
 
 def test_edge_args_validate_platform_and_certificate_source():
-    edge = EdgeSettings(domain="api.example.com", hosted_zone_id="", certificate_arn="", ssl_policy="p",
-                        cors_allow_origin="https://a.example.com", idle_timeout=3600, access_log_expiration_days=30,
-                        geo_block_countries=())
+    edge = EdgeSettings(
+        domain="api.example.com",
+        hosted_zone_id="",
+        certificate_arn="",
+        ssl_policy="p",
+        cors_allow_origin="https://a.example.com",
+        idle_timeout=3600,
+        access_log_expiration_days=30,
+        geo_block_countries=(),
+    )
     release = ReleaseSettings(strategy="bluegreen", active="blue", images=(("blue", "r/a:1"), ("green", "")), canary_weight=0)
-    common = {"release": release, "name_prefix": "nox-t", "protect": False, "vpc_id": "vpc-1", "vpc_cidr": "10.0.0.0/16",
-              "public_subnet_ids": ["subnet-1"], "log_key": None, "log_retention_days": 30}
+    common = {
+        "release": release,
+        "name_prefix": "nox-t",
+        "protect": False,
+        "vpc_id": "vpc-1",
+        "vpc_cidr": "10.0.0.0/16",
+        "public_subnet_ids": ["subnet-1"],
+        "log_key": None,
+        "log_retention_days": 30,
+    }
     with pytest.raises(ValueError, match="certificate_arn or hosted_zone_id"):
         EdgeArgs(settings=edge, platform="asg", **common)
     with pytest.raises(ValueError, match="platform"):
@@ -472,6 +557,5 @@ def test_cors_methods_are_all_valid_alb_values():
     from components.appspec import CORS_METHODS, response_header_attributes
 
     alb_valid = {"GET", "HEAD", "POST", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}  # ELB ListenerAttribute docs
-    value = response_header_attributes("https://app.example.com")[
-        "routing.http.response.access_control_allow_methods.header_value"]
+    value = response_header_attributes("https://app.example.com")["routing.http.response.access_control_allow_methods.header_value"]
     assert value.split(",") == list(CORS_METHODS) and set(CORS_METHODS) <= alb_valid

@@ -65,6 +65,7 @@ def canary25(plan_for):
 @pytest.fixture(scope="module")
 def flipped():
     """Blue/green after the switch to green: blue keeps its image but is idle. Records ignoreChanges too."""
+
     class Monitor(engine.RecordingMonitor):
         def RegisterResource(self, request):  # noqa: N802
             response = super().RegisterResource(request)
@@ -79,6 +80,7 @@ def flipped():
 
 # --- the seed's group ------------------------------------------------------------------------
 
+
 def test_live_group_has_the_seed_sizes_and_health_checks(prod_asg):
     (group,) = prod_asg.of_type(ASG)
     g = group["inputs"]
@@ -88,8 +90,10 @@ def test_live_group_has_the_seed_sizes_and_health_checks(prod_asg):
     assert g["enabledMetrics"] == list(ENABLED_METRICS)
     # No auto rollback: the provider sets the new template version on the group before it starts
     # the refresh, so AWS would "roll back" to the failing version (see fleet.AUTO_ROLLBACK).
-    assert g["instanceRefresh"] == {"strategy": "Rolling", "preferences": {
-        "minHealthyPercentage": 90, "skipMatching": True, "autoRollback": False}}
+    assert g["instanceRefresh"] == {
+        "strategy": "Rolling",
+        "preferences": {"minHealthyPercentage": 90, "skipMatching": True, "autoRollback": False},
+    }
     assert {"key": "Name", "value": "nox-prod-api-blue", "propagateAtLaunch": True} in g["tags"]
     assert {"key": "Environment", "value": "prod", "propagateAtLaunch": True} in g["tags"]
 
@@ -115,13 +119,32 @@ def test_launch_template(prod_asg):
     lt = prod_asg.one(LT, "fleet-blue-lt")["inputs"]
     assert lt["imageId"] == _ssm_parameter(Ctx(REGION), {"name": AMI_PARAMETER})["insecureValue"]
     assert lt["instanceType"] == "m6i.large"
-    assert lt["metadataOptions"] == {"httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 1,
-                                     "instanceMetadataTags": "disabled"}
-    assert lt["blockDeviceMappings"] == [{"deviceName": "/dev/xvda", "ebs": {
-        "volumeType": "gp3", "volumeSize": 30, "encrypted": "true", "deleteOnTermination": "true",
-        "kmsKeyId": out(prod_asg, "aws:kms/key:Key", "nox-prod-ebs")["arn"]}}]
-    assert lt["networkInterfaces"] == [{"deviceIndex": 0, "associatePublicIpAddress": "false", "deleteOnTermination": "true",
-                                        "securityGroups": [rid(prod_asg, "aws:ec2/securityGroup:SecurityGroup", "edge-app-sg")]}]
+    assert lt["metadataOptions"] == {
+        "httpEndpoint": "enabled",
+        "httpTokens": "required",
+        "httpPutResponseHopLimit": 1,
+        "instanceMetadataTags": "disabled",
+    }
+    assert lt["blockDeviceMappings"] == [
+        {
+            "deviceName": "/dev/xvda",
+            "ebs": {
+                "volumeType": "gp3",
+                "volumeSize": 30,
+                "encrypted": "true",
+                "deleteOnTermination": "true",
+                "kmsKeyId": out(prod_asg, "aws:kms/key:Key", "nox-prod-ebs")["arn"],
+            },
+        }
+    ]
+    assert lt["networkInterfaces"] == [
+        {
+            "deviceIndex": 0,
+            "associatePublicIpAddress": "false",
+            "deleteOnTermination": "true",
+            "securityGroups": [rid(prod_asg, "aws:ec2/securityGroup:SecurityGroup", "edge-app-sg")],
+        }
+    ]
     assert lt["monitoring"] == {"enabled": True}
     assert lt["iamInstanceProfile"] == {"arn": out(prod_asg, "aws:iam/instanceProfile:InstanceProfile", "fleet-instance-profile")["arn"]}
     # The provider's default tags do not reach what an ASG launches: the template carries them.
@@ -140,7 +163,12 @@ def test_ebs_key_admits_the_fleets_own_autoscaling_service_role(prod_asg):
     statements = {s["Sid"]: s for s in json.loads(key["inputs"]["policy"])["Statement"]}
     assert statements["ServiceRolesUseKey"]["Principal"] == {"AWS": [role_arn]}
     assert set(statements["ServiceRolesUseKey"]["Action"]) == {
-        "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"}
+        "kms:Encrypt",
+        "kms:Decrypt",
+        "kms:ReEncrypt*",
+        "kms:GenerateDataKey*",
+        "kms:DescribeKey",
+    }
     assert statements["ServiceRolesGrantForAwsResources"]["Action"] == "kms:CreateGrant"
     assert statements["ServiceRolesGrantForAwsResources"]["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
     assert key["inputs"]["enableKeyRotation"] is True and key["protect"] is True
@@ -149,12 +177,18 @@ def test_ebs_key_admits_the_fleets_own_autoscaling_service_role(prod_asg):
 def test_instance_role_has_ssm_cloudwatch_ecr_pull_and_reads_only_the_app_secret(prod_asg):
     role = prod_asg.one("aws:iam/role:Role", "fleet-instance-role")
     assert json.loads(role["inputs"]["assumeRolePolicy"])["Statement"] == [
-        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ]
     role_name = computed(role)[1]["name"]
-    attached = {a["inputs"]["policyArn"] for a in prod_asg.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-                if a["inputs"]["role"] == role_name}
-    assert attached == {f"arn:aws:iam::aws:policy/{p}" for p in (
-        "AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy", "AmazonEC2ContainerRegistryPullOnly")}
+    attached = {
+        a["inputs"]["policyArn"]
+        for a in prod_asg.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if a["inputs"]["role"] == role_name
+    }
+    assert attached == {
+        f"arn:aws:iam::aws:policy/{p}"
+        for p in ("AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy", "AmazonEC2ContainerRegistryPullOnly")
+    }
     inline = prod_asg.one("aws:iam/rolePolicy:RolePolicy", "fleet-read-app-secret")["inputs"]
     secret_arn = out(prod_asg, "aws:secretsmanager/secret:Secret", "app-secrets-secret")["arn"]
     statements = json.loads(inline["policy"])["Statement"]
@@ -164,13 +198,19 @@ def test_instance_role_has_ssm_cloudwatch_ecr_pull_and_reads_only_the_app_secret
 
 # --- scaling: alarm -> policy -> group -------------------------------------------------------
 
+
 def test_scaling_policies_and_cpu_alarms_are_the_seeds_and_wired(prod_asg):
     group = computed(prod_asg.one(ASG))[1]["name"]
     up, down = (prod_asg.one(POLICY, f"fleet-blue-scale-{d}") for d in ("up", "down"))
     for policy, direction, adjustment in ((up, "up", 2), (down, "down", -1)):
         assert policy["inputs"] == {
-            "name": f"nox-prod-api-blue-scale-{direction}", "autoscalingGroupName": group, "policyType": "SimpleScaling",
-            "adjustmentType": "ChangeInCapacity", "scalingAdjustment": adjustment, "cooldown": 300}
+            "name": f"nox-prod-api-blue-scale-{direction}",
+            "autoscalingGroupName": group,
+            "policyType": "SimpleScaling",
+            "adjustmentType": "ChangeInCapacity",
+            "scalingAdjustment": adjustment,
+            "cooldown": 300,
+        }
     high, low = prod_asg.one(ALARM, "fleet-blue-high-cpu")["inputs"], prod_asg.one(ALARM, "fleet-blue-low-cpu")["inputs"]
     for alarm, name, threshold, operator, policy in (
         (high, "NOX-API-High-CPU-nox-prod-blue", 70, "GreaterThanThreshold", up),
@@ -192,13 +232,25 @@ def test_alarm_names_are_unique_across_stacks_and_colours(prod_asg, canary25):
 
 # --- user data -----------------------------------------------------------------------------------
 
+
 def test_user_data_runs_the_colour_image_hardened_and_holds_no_secret(prod_asg):
     script = decoded_user_data(prod_asg, "blue")
     secret_arn = out(prod_asg, "aws:secretsmanager/secret:Secret", "app-secrets-secret")["arn"]
     assert f"SECRET_ID={secret_arn}\n" in script and f"IMAGE={BLUE_IMAGE}\n" in script
-    for flag in ("--user 1001:1001", "--init", "--read-only", "--tmpfs /tmp", "--restart unless-stopped",
-                 "-p 3000:3000", "-p 8080:8080", "-e NODE_ENV=production", "-e PORT=3000", "-e DEPLOYMENT_COLOR=blue",
-                 f"-e DB_POOL_MAX={prod_asg.outputs['dbPoolMax']}", '--env-file "$ENV_FILE"'):
+    for flag in (
+        "--user 1001:1001",
+        "--init",
+        "--read-only",
+        "--tmpfs /tmp",
+        "--restart unless-stopped",
+        "-p 3000:3000",
+        "-p 8080:8080",
+        "-e NODE_ENV=production",
+        "-e PORT=3000",
+        "-e DEPLOYMENT_COLOR=blue",
+        f"-e DB_POOL_MAX={prod_asg.outputs['dbPoolMax']}",
+        '--env-file "$ENV_FILE"',
+    ):
         assert flag in script, flag
     assert "ENV_FILE=/etc/nox/app.env" in script and 'chmod 0600 "$ENV_FILE.new"' in script and "umask 077" in script
     assert "aws secretsmanager get-secret-value" in script
@@ -214,6 +266,7 @@ def test_user_data_quotes_what_it_interpolates():
 
 
 # --- colours and releases ------------------------------------------------------------------------
+
 
 def test_dev_runs_only_the_deployed_colour(dev):
     assert [g["inputs"]["name"] for g in dev.of_type(ASG)] == ["nox-dev-api-blue"]

@@ -29,23 +29,39 @@ def new(token: str, name: str, inputs: dict | None = None, mocks: NoxMocks | Non
 
 # --- data sources, called the way components call them -----------------------------------------
 
+
 def test_get_policy_document_renders_real_iam_json():
     def program() -> None:
-        doc = aws.iam.get_policy_document_output(statements=[
-            {"sid": "ReadLogs", "effect": "Allow", "actions": ["s3:GetObject"], "resources": ["arn:aws:s3:::logs/*"],
-             "principals": [{"type": "Service", "identifiers": ["delivery.logs.amazonaws.com"]}],
-             "conditions": [{"test": "Bool", "variable": "aws:SecureTransport", "values": ["true"]}]},
-            {"effect": "Deny", "actions": ["s3:*", "kms:*"], "resources": ["*"],
-             "principals": [{"type": "AWS", "identifiers": ["*"]}]},
-        ])
+        doc = aws.iam.get_policy_document_output(
+            statements=[
+                {
+                    "sid": "ReadLogs",
+                    "effect": "Allow",
+                    "actions": ["s3:GetObject"],
+                    "resources": ["arn:aws:s3:::logs/*"],
+                    "principals": [{"type": "Service", "identifiers": ["delivery.logs.amazonaws.com"]}],
+                    "conditions": [{"test": "Bool", "variable": "aws:SecureTransport", "values": ["true"]}],
+                },
+                {"effect": "Deny", "actions": ["s3:*", "kms:*"], "resources": ["*"], "principals": [{"type": "AWS", "identifiers": ["*"]}]},
+            ]
+        )
         pulumi.CustomResource("demo:index:Policy", "policy", {"policy": doc.json, "min": doc.minified_json})
 
     inputs = run_program(program).one("demo:index:Policy")["inputs"]
-    expected = {"Version": "2012-10-17", "Statement": [
-        {"Sid": "ReadLogs", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::logs/*",
-         "Principal": {"Service": "delivery.logs.amazonaws.com"}, "Condition": {"Bool": {"aws:SecureTransport": "true"}}},
-        {"Effect": "Deny", "Action": ["s3:*", "kms:*"], "Resource": "*", "Principal": {"AWS": "*"}},
-    ]}
+    expected = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadLogs",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::logs/*",
+                "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+            },
+            {"Effect": "Deny", "Action": ["s3:*", "kms:*"], "Resource": "*", "Principal": {"AWS": "*"}},
+        ],
+    }
     assert json.loads(inputs["policy"]) == expected
     assert inputs["min"] == json.dumps(expected, separators=(",", ":"))
 
@@ -60,12 +76,19 @@ def test_account_region_partition_azs_and_ami_parameters():
         azs = aws.get_availability_zones_output(state="available")
         pulumi.export("azs", azs.names)
         pulumi.export("zoneIds", azs.zone_ids)
-        pulumi.export("al2023", aws.ssm.get_parameter_output(
-            name="/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64").insecure_value)
-        pulumi.export("eksAmi", aws.ssm.get_parameter_output(
-            name="/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/standard/recommended/image_id").value)
-        pulumi.export("ami", aws.ec2.get_ami_output(most_recent=True, owners=["amazon"],
-                                                    filters=[{"name": "name", "values": ["al2023-ami-*"]}]).id)
+        pulumi.export(
+            "al2023",
+            aws.ssm.get_parameter_output(name="/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64").insecure_value,
+        )
+        pulumi.export(
+            "eksAmi",
+            aws.ssm.get_parameter_output(
+                name="/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/standard/recommended/image_id"
+            ).value,
+        )
+        pulumi.export(
+            "ami", aws.ec2.get_ami_output(most_recent=True, owners=["amazon"], filters=[{"name": "name", "values": ["al2023-ami-*"]}]).id
+        )
 
     out = run_program(program, region="eu-central-1").outputs
     assert out["account"] == ACCOUNT and re.fullmatch(r"\d{12}", out["account"])
@@ -79,6 +102,7 @@ def test_account_region_partition_azs_and_ami_parameters():
 
 
 # --- resources: ids, ARNs, computed outputs ---------------------------------------------------------
+
 
 @pytest.mark.parametrize("platform", ["asg", "eks"])
 def test_every_planned_aws_type_gets_a_plausible_id_and_arn(plan_for, platform):
@@ -107,19 +131,25 @@ def test_every_planned_aws_type_gets_a_plausible_id_and_arn(plan_for, platform):
     assert {"aws:ec2/vpc:Vpc", "aws:iam/role:Role", "aws:rds/instance:Instance", "aws:kms/key:Key"} <= seen
 
 
-@pytest.mark.parametrize(("token", "inputs", "arn"), [
-    ("aws:ec2/vpc:Vpc", {}, r"arn:aws:ec2:us-west-2:123456789012:vpc/vpc-[0-9a-f]{17}"),
-    ("aws:ec2/securityGroup:SecurityGroup", {"name": "web"}, r"arn:aws:ec2:us-west-2:123456789012:security-group/sg-[0-9a-f]{17}"),
-    ("aws:iam/role:Role", {}, r"arn:aws:iam::123456789012:role/r-[0-9a-f]{7}"),
-    ("aws:iam/policy:Policy", {"name": "p"}, r"arn:aws:iam::123456789012:policy/p"),
-    ("aws:s3/bucket:Bucket", {"bucket": "nox-logs"}, r"arn:aws:s3:::nox-logs"),
-    ("aws:cloudwatch/metricAlarm:MetricAlarm", {"name": "cpu-high"}, r"arn:aws:cloudwatch:us-west-2:123456789012:alarm:cpu-high"),
-    ("aws:cloudwatch/logGroup:LogGroup", {"name": "/nox/app"}, r"arn:aws:logs:us-west-2:123456789012:log-group:/nox/app"),
-    ("aws:sns/topic:Topic", {"name": "alerts"}, r"arn:aws:sns:us-west-2:123456789012:alerts"),
-    ("aws:ecr/repository:Repository", {"name": "nox-api"}, r"arn:aws:ecr:us-west-2:123456789012:repository/nox-api"),
-    ("aws:lb/targetGroup:TargetGroup", {"name": "blue"},
-     r"arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/blue/[0-9a-f]{16}"),
-])
+@pytest.mark.parametrize(
+    ("token", "inputs", "arn"),
+    [
+        ("aws:ec2/vpc:Vpc", {}, r"arn:aws:ec2:us-west-2:123456789012:vpc/vpc-[0-9a-f]{17}"),
+        ("aws:ec2/securityGroup:SecurityGroup", {"name": "web"}, r"arn:aws:ec2:us-west-2:123456789012:security-group/sg-[0-9a-f]{17}"),
+        ("aws:iam/role:Role", {}, r"arn:aws:iam::123456789012:role/r-[0-9a-f]{7}"),
+        ("aws:iam/policy:Policy", {"name": "p"}, r"arn:aws:iam::123456789012:policy/p"),
+        ("aws:s3/bucket:Bucket", {"bucket": "nox-logs"}, r"arn:aws:s3:::nox-logs"),
+        ("aws:cloudwatch/metricAlarm:MetricAlarm", {"name": "cpu-high"}, r"arn:aws:cloudwatch:us-west-2:123456789012:alarm:cpu-high"),
+        ("aws:cloudwatch/logGroup:LogGroup", {"name": "/nox/app"}, r"arn:aws:logs:us-west-2:123456789012:log-group:/nox/app"),
+        ("aws:sns/topic:Topic", {"name": "alerts"}, r"arn:aws:sns:us-west-2:123456789012:alerts"),
+        ("aws:ecr/repository:Repository", {"name": "nox-api"}, r"arn:aws:ecr:us-west-2:123456789012:repository/nox-api"),
+        (
+            "aws:lb/targetGroup:TargetGroup",
+            {"name": "blue"},
+            r"arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/blue/[0-9a-f]{16}",
+        ),
+    ],
+)
 def test_arn_shapes(token, inputs, arn):
     _, state = new(token, "r", inputs)
     assert re.fullmatch(arn, state["arn"]), state["arn"]

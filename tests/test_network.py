@@ -20,6 +20,7 @@ ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 
 # --- subnet math (pure) ----------------------------------------------------------------------
 
+
 def test_default_plan_is_exact():
     assert subnet_plan("10.0.0.0/16", 3) == {
         "private": ["10.0.0.0/19", "10.0.32.0/19", "10.0.64.0/19"],
@@ -30,9 +31,12 @@ def test_default_plan_is_exact():
 
 private_cidrs = st.builds(
     lambda base, prefix, n: str(ipaddress.ip_network((base, prefix), strict=False)),
-    st.sampled_from([ipaddress.ip_address("10.0.0.0") + i * 2**20 for i in range(16)]
-                    + [ipaddress.ip_address("172.16.0.0"), ipaddress.ip_address("192.168.0.0")]),
-    st.integers(16, 20), st.just(0),
+    st.sampled_from(
+        [ipaddress.ip_address("10.0.0.0") + i * 2**20 for i in range(16)]
+        + [ipaddress.ip_address("172.16.0.0"), ipaddress.ip_address("192.168.0.0")]
+    ),
+    st.integers(16, 20),
+    st.just(0),
 )
 
 
@@ -50,7 +54,7 @@ def test_subnets_are_disjoint_and_inside_the_vpc(cidr, azs):
     assert len(nets) == 3 * azs
     assert all(n.subnet_of(vpc) and n.prefixlen <= 28 for n in nets)  # /28 is AWS's smallest subnet
     for i, a in enumerate(nets):
-        assert not any(a.overlaps(b) for b in nets[i + 1:])
+        assert not any(a.overlaps(b) for b in nets[i + 1 :])
 
 
 def test_plan_rejects_az_counts_it_cannot_hold():
@@ -59,6 +63,7 @@ def test_plan_rejects_az_counts_it_cannot_hold():
 
 
 # --- planned resources -----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(("stack", "azs", "nats"), [("dev", 2, 1), ("staging", 3, 1), ("prod", 3, 3)])
 def test_az_and_nat_counts_per_environment(plan_for, stack, azs, nats):
@@ -129,11 +134,17 @@ def test_flow_logs_role_is_guarded_against_confused_deputy(plan_for):
     plan = plan_for("prod")
     role = plan.one("aws:iam/role:Role", "network-flow-logs-role")
     trust = json.loads(role["inputs"]["assumeRolePolicy"])
-    assert trust["Statement"] == [{
-        "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"},
-                      "ArnLike": {"aws:SourceArn": "arn:aws:ec2:us-west-2:123456789012:vpc-flow-log/*"}},
-    }]
+    assert trust["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": "123456789012"},
+                "ArnLike": {"aws:SourceArn": "arn:aws:ec2:us-west-2:123456789012:vpc-flow-log/*"},
+            },
+        }
+    ]
     flow = plan.one("aws:ec2/flowLog:FlowLog")["inputs"]
     group = plan.one("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs")
     assert flow["iamRoleArn"].endswith(":role/" + flow["iamRoleArn"].rsplit("/", 1)[1])
@@ -155,8 +166,7 @@ def test_endpoints(plan_for):
     services = sorted(e["inputs"]["serviceName"] for e in prod)
     assert services == sorted(["com.amazonaws.us-west-2.s3"] + [f"com.amazonaws.us-west-2.{s}" for s in INTERFACE_ENDPOINTS])
     # Image pulls, SSM sessions, secret reads, logs and the IRSA token exchange (sts), literally.
-    assert set(INTERFACE_ENDPOINTS) == {"ecr.api", "ecr.dkr", "ssm", "ssmmessages", "ec2messages", "secretsmanager",
-                                        "logs", "sts"}
+    assert set(INTERFACE_ENDPOINTS) == {"ecr.api", "ecr.dkr", "ssm", "ssmmessages", "ec2messages", "secretsmanager", "logs", "sts"}
     assert all(e["inputs"]["privateDnsEnabled"] for e in prod if e["inputs"]["vpcEndpointType"] == "Interface")
     dev = plan_for("dev").of_type(ENDPOINT)
     assert [e["inputs"]["vpcEndpointType"] for e in dev] == ["Gateway"]
@@ -170,17 +180,20 @@ def test_every_kms_key_rotates_yearly_with_a_30_day_deletion_window(plan_for, pl
     assert len(keys) >= 4
     for key in keys:
         inputs = key["inputs"]
-        assert (inputs["enableKeyRotation"], inputs["rotationPeriodInDays"], inputs["deletionWindowInDays"]) == (True, 365, 30), \
-            key["name"]
+        assert (inputs["enableKeyRotation"], inputs["rotationPeriodInDays"], inputs["deletionWindowInDays"]) == (True, 365, 30), key["name"]
         admin = json.loads(inputs["policy"])["Statement"][0]
-        assert admin == {"Sid": "AccountAdministers", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
-                         "Action": "kms:*", "Resource": "*"}
+        assert admin == {
+            "Sid": "AccountAdministers",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
 
 
 def test_log_key_serves_only_this_accounts_log_groups_in_this_region(plan_for):
     key = plan_for("prod").one("aws:kms/key:Key", "nox-prod-logs")
     logs = next(s for s in json.loads(key["inputs"]["policy"])["Statement"] if s["Sid"] == "CloudWatchLogsOfThisAccount")
     assert logs["Principal"] == {"Service": "logs.us-west-2.amazonaws.com"}
-    assert logs["Condition"] == {"ArnLike": {
-        "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-west-2:123456789012:log-group:*"}}
+    assert logs["Condition"] == {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-west-2:123456789012:log-group:*"}}
     assert "kms:*" not in logs["Action"] and "kms:CreateGrant" not in logs["Action"]

@@ -81,13 +81,13 @@ def test_secure_stack_config_never_reaches_the_plan(tmp_path):
 
 def test_secret_inputs_and_outputs_are_redacted_by_the_engine():
     """The recording monitor turns every secret into "[secret]", nested ones and stack outputs too."""
-    config = StackConfig(project="nox-infra", stack="redact", values={"demo:token": SECRET_PLACEHOLDER},
-                         secret_keys=("demo:token",))
+    config = StackConfig(project="nox-infra", stack="redact", values={"demo:token": SECRET_PLACEHOLDER}, secret_keys=("demo:token",))
 
     def program() -> None:
         token = pulumi.Config("demo").require_secret("token")
-        res = pulumi.CustomResource("demo:index:Thing", "thing", {
-            "token": token, "plain": "visible", "nested": {"deep": token, "list": [token, "ok"]}})
+        res = pulumi.CustomResource(
+            "demo:index:Thing", "thing", {"token": token, "plain": "visible", "nested": {"deep": token, "list": [token, "ok"]}}
+        )
         pulumi.export("token", token)
         pulumi.export("plain", "visible")
         pulumi.export("derived", res.urn.apply(lambda _: "x"))
@@ -138,28 +138,38 @@ def test_monitor_keeps_outputs_secret_like_the_real_engine(monkeypatch):
     from offline import mocks
 
     # A provider that answers a secret input with a value of its own (here: normalised), in clear.
-    monkeypatch.setitem(mocks.COMPUTED, "demo:index:Normalising",
-                        lambda ctx, name, inputs: {"token": MOCK_SECRET_PREFIX + "normalised"})
+    monkeypatch.setitem(mocks.COMPUTED, "demo:index:Normalising", lambda ctx, name, inputs: {"token": MOCK_SECRET_PREFIX + "normalised"})
 
-    config = StackConfig(project="nox-infra", stack="remark", values={"demo:token": SECRET_PLACEHOLDER},
-                         secret_keys=("demo:token",))
+    config = StackConfig(project="nox-infra", stack="remark", values={"demo:token": SECRET_PLACEHOLDER}, secret_keys=("demo:token",))
 
     def program() -> None:
         token = pulumi.Config("demo").require_secret("token")
         thing = pulumi.CustomResource("demo:index:Thing", "thing", {"token": token, "plain": "visible"})
         normalising = pulumi.CustomResource("demo:index:Normalising", "normalising", {"token": token})
         password = random.RandomPassword("password", length=16, special=False)
-        pulumi.CustomResource("demo:index:User", "user", {
-            "fromSecretInput": thing.token, "fromPlainInput": thing.plain, "recomputedFromSecret": normalising.token,
-            "declaredSecret": password.result, "declaredPlain": password.length})
+        pulumi.CustomResource(
+            "demo:index:User",
+            "user",
+            {
+                "fromSecretInput": thing.token,
+                "fromPlainInput": thing.plain,
+                "recomputedFromSecret": normalising.token,
+                "declaredSecret": password.result,
+                "declaredPlain": password.length,
+            },
+        )
         pulumi.export("fromSecretInput", thing.token)
         pulumi.export("declaredSecret", password.result)
         pulumi.export("plain", thing.plain)
 
     plan = engine.run("remark", config=config, program=program)
     assert plan.one("demo:index:User")["inputs"] == {
-        "fromSecretInput": "[secret]", "fromPlainInput": "visible", "recomputedFromSecret": "[secret]",
-        "declaredSecret": "[secret]", "declaredPlain": 16}
+        "fromSecretInput": "[secret]",
+        "fromPlainInput": "visible",
+        "recomputedFromSecret": "[secret]",
+        "declaredSecret": "[secret]",
+        "declaredPlain": 16,
+    }
     assert plan.outputs == {"fromSecretInput": "[secret]", "declaredSecret": "[secret]", "plain": "visible"}
     assert MOCK_SECRET_PREFIX not in json.dumps(plan.to_json()) and SECRET_PLACEHOLDER not in json.dumps(plan.to_json())
 
@@ -178,8 +188,14 @@ def test_records_are_ordered_parents_first_then_providers_components_resources_b
     shuffled = [subnets[0], key, igw, orphan, subnets[2], vpc, provider, subnets[1], net]
     assert [r["name"] for r in engine.ordered(shuffled)] == [
         "aws",  # providers first
-        "network", "vpc", "igw", "subnet-1", "subnet-2", "subnet-10",  # a component, then its subtree depth first
-        "key", "orphan",  # cloud resources by type
+        "network",
+        "vpc",
+        "igw",
+        "subnet-1",
+        "subnet-2",
+        "subnet-10",  # a component, then its subtree depth first
+        "key",
+        "orphan",  # cloud resources by type
     ]
 
 
@@ -209,6 +225,7 @@ def test_plans_are_deterministic(plan_for):
 
 
 # --- reports ---------------------------------------------------------------------------------
+
 
 def test_tree_report_like_pulumi_preview(plan_for):
     doc = plan_doc(plan_for, "prod", "eks")
@@ -244,8 +261,10 @@ def test_markdown_report(plan_for):
 
     doc = plan_doc(plan_for, "prod", "eks")
     rds = doc["resources"][[r["type"] for r in doc["resources"]].index("aws:rds/instance:Instance")]
-    violations = [Violation("aws-rds-instance-disallow-public-access", "mandatory", "RDS is public | fix it", rds["urn"]),
-                  Violation("aws-kms-key-rotation-enabled", "advisory", "rotate", None)]
+    violations = [
+        Violation("aws-rds-instance-disallow-public-access", "mandatory", "RDS is public | fix it", rds["urn"]),
+        Violation("aws-kms-key-rotation-enabled", "advisory", "rotate", None),
+    ]
     text = report.markdown(doc, violations)
     assert text.startswith("## Offline plan: `nox-infra` / `prod`")
     assert f"| **Total** | **{len(doc['resources']) + 1}** |" in text
@@ -260,14 +279,17 @@ def test_markdown_report(plan_for):
     assert "No violations" in clean and "✅" in clean
 
 
-@pytest.mark.parametrize(("mutate", "message"), [
-    (lambda d: d.pop("outputs"), "missing outputs"),
-    (lambda d: d.update(policy=[]), "unexpected policy"),
-    (lambda d: d["resources"][0].update(protect="yes"), "resources[0].protect must be a boolean"),
-    (lambda d: d["resources"][1].pop("inputs"), "resources[1]: missing inputs"),
-    (lambda d: d["resources"][2].update(dependencies=[1]), "resources[2].dependencies[0] must be a URN string"),
-    (lambda d: d.update(stack=None), "stack must be a string"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d.pop("outputs"), "missing outputs"),
+        (lambda d: d.update(policy=[]), "unexpected policy"),
+        (lambda d: d["resources"][0].update(protect="yes"), "resources[0].protect must be a boolean"),
+        (lambda d: d["resources"][1].pop("inputs"), "resources[1]: missing inputs"),
+        (lambda d: d["resources"][2].update(dependencies=[1]), "resources[2].dependencies[0] must be a URN string"),
+        (lambda d: d.update(stack=None), "stack must be a string"),
+    ],
+)
 def test_schema_validator_says_what_is_wrong(plan_for, mutate, message):
     doc = plan_doc(plan_for, "dev", "asg")
     mutate(doc)
@@ -275,28 +297,31 @@ def test_schema_validator_says_what_is_wrong(plan_for, mutate, message):
         report.validate(doc)
 
 
-
 # --- benchmark helpers (the timing itself is `make bench`, not a test) ------------------------------
+
 
 def test_bench_floor_loads_what_the_plan_loaded_and_prints_a_table():
     from offline import bench
 
-    log = "\n".join([
-        "import time: self [us] | cumulative | imported package",
-        "import time:       116 |        116 |   _io",
-        "import time:      5000 |      9000 |     pulumi_aws.ec2._inputs",
-        "import time:       300 |        300 | pulumi_aws.ec2.vpc",
-        "import time:       200 |        200 | pulumi_random.random_password",
-        "import time:       100 |        100 | settings.loader",
-        "import time:       100 |        100 | pulumi_policy",
-    ])
+    log = "\n".join(
+        [
+            "import time: self [us] | cumulative | imported package",
+            "import time:       116 |        116 |   _io",
+            "import time:      5000 |      9000 |     pulumi_aws.ec2._inputs",
+            "import time:       300 |        300 | pulumi_aws.ec2.vpc",
+            "import time:       200 |        200 | pulumi_random.random_password",
+            "import time:       100 |        100 | settings.loader",
+            "import time:       100 |        100 | pulumi_policy",
+        ]
+    )
     modules = bench._sdk_modules(log)
     assert modules == ["pulumi_aws.ec2._inputs", "pulumi_aws.ec2.vpc", "pulumi_random.random_password"]
     # packages first (their __init__ is what a program runs on `aws.ec2.Vpc`), then the modules
     assert bench._load_order(modules) == ["pulumi_aws", "pulumi_random", "pulumi_aws.ec2", *modules]
-    rows = [{"stack": "dev", "resources": 115, "plan": 1.3, "floor": 1.0, "ratio": 1.3, "plan_cpu": 1.2,
-             "floor_cpu": 1.0, "cpu_ratio": 1.2}, {"stack": "prod", "resources": 151, "plan": 1.5, "floor": 1.0,
-                                                   "ratio": 1.5, "plan_cpu": 1.5, "floor_cpu": 1.0, "cpu_ratio": 1.5}]
+    rows = [
+        {"stack": "dev", "resources": 115, "plan": 1.3, "floor": 1.0, "ratio": 1.3, "plan_cpu": 1.2, "floor_cpu": 1.0, "cpu_ratio": 1.2},
+        {"stack": "prod", "resources": 151, "plan": 1.5, "floor": 1.0, "ratio": 1.5, "plan_cpu": 1.5, "floor_cpu": 1.0, "cpu_ratio": 1.5},
+    ]
     text = bench.table(rows, 5)
     assert "median of 5 fresh processes" in text
     assert re.search(r"^dev +115 +1\.300 +1\.000 +1\.30 +ok", text, re.M)

@@ -28,46 +28,77 @@ from policies.nox_policies import kubernetes as k8s
 
 IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api:v8.0.0"
 CONTAINER = {
-    "name": "nox-api", "image": IMAGE,
+    "name": "nox-api",
+    "image": IMAGE,
     "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}},
     "resources": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}},
     "livenessProbe": {"httpGet": {"path": "/health", "port": 3000.0}, "initialDelaySeconds": 30.0, "periodSeconds": 10.0},
     "readinessProbe": {"httpGet": {"path": "/ready", "port": 3000.0}, "initialDelaySeconds": 5.0, "periodSeconds": 5.0},
     "ports": [{"containerPort": 3000.0, "name": "http"}, {"containerPort": 8080.0, "name": "websocket"}],
-    "env": [{"name": "NODE_ENV", "value": "production"}, {"name": "PORT", "value": "3000"},
-            {"name": "DB_POOL_MAX", "value": "4"},
-            {"name": "DATABASE_URL", "valueFrom": {"secretKeyRef": {"name": "nox-secrets", "key": "database-url"}}},
-            {"name": "REDIS_URL", "valueFrom": {"secretKeyRef": {"name": "nox-secrets", "key": "redis-url"}}}],
+    "env": [
+        {"name": "NODE_ENV", "value": "production"},
+        {"name": "PORT", "value": "3000"},
+        {"name": "DB_POOL_MAX", "value": "4"},
+        {"name": "DATABASE_URL", "valueFrom": {"secretKeyRef": {"name": "nox-secrets", "key": "database-url"}}},
+        {"name": "REDIS_URL", "valueFrom": {"secretKeyRef": {"name": "nox-secrets", "key": "redis-url"}}},
+    ],
     "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
 }
 POD_SPEC = {
-    "securityContext": {"runAsNonRoot": True, "runAsUser": 1001.0, "runAsGroup": 1001.0, "fsGroup": 1001.0,
-                        "seccompProfile": {"type": "RuntimeDefault"}},
-    "serviceAccountName": "nox-api", "automountServiceAccountToken": False,
-    "containers": [CONTAINER], "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
+    "securityContext": {
+        "runAsNonRoot": True,
+        "runAsUser": 1001.0,
+        "runAsGroup": 1001.0,
+        "fsGroup": 1001.0,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    },
+    "serviceAccountName": "nox-api",
+    "automountServiceAccountToken": False,
+    "containers": [CONTAINER],
+    "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
 }
 LABELS = {"app": "nox-api", "colour": "blue"}
-DEPLOYMENT = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "nox-api", "namespace": "nox", "labels": LABELS},
-              "spec": {"replicas": 3.0, "selector": {"matchLabels": LABELS},
-                       "template": {"metadata": {"labels": LABELS}, "spec": POD_SPEC}}}
+DEPLOYMENT = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "nox-api", "namespace": "nox", "labels": LABELS},
+    "spec": {"replicas": 3.0, "selector": {"matchLabels": LABELS}, "template": {"metadata": {"labels": LABELS}, "spec": POD_SPEC}},
+}
 POD = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "one", "namespace": "nox"}, "spec": POD_SPEC}
 STATEFUL_SET = DEPLOYMENT | {"kind": "StatefulSet"}
 DAEMON_SET = DEPLOYMENT | {"kind": "DaemonSet"}
 JOB_POD = mutate(POD_SPEC, ("containers", 0), {k: v for k, v in CONTAINER.items() if not k.endswith("Probe")})
-JOB = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "migrate", "namespace": "nox"},
-       "spec": {"template": {"spec": JOB_POD | {"restartPolicy": "Never"}}}}
-CRON_JOB = {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "cleanup", "namespace": "nox"},
-            "spec": {"schedule": "0 3 * * *", "jobTemplate": {"spec": {"template": {"spec": JOB_POD | {"restartPolicy": "Never"}}}}}}
-SERVICE = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "nox-api-service", "namespace": "nox"},
-           "spec": {"type": "ClusterIP", "selector": LABELS, "ports": [{"port": 80.0, "targetPort": "http"}]}}
+JOB = {
+    "apiVersion": "batch/v1",
+    "kind": "Job",
+    "metadata": {"name": "migrate", "namespace": "nox"},
+    "spec": {"template": {"spec": JOB_POD | {"restartPolicy": "Never"}}},
+}
+CRON_JOB = {
+    "apiVersion": "batch/v1",
+    "kind": "CronJob",
+    "metadata": {"name": "cleanup", "namespace": "nox"},
+    "spec": {"schedule": "0 3 * * *", "jobTemplate": {"spec": {"template": {"spec": JOB_POD | {"restartPolicy": "Never"}}}}},
+}
+SERVICE = {
+    "apiVersion": "v1",
+    "kind": "Service",
+    "metadata": {"name": "nox-api-service", "namespace": "nox"},
+    "spec": {"type": "ClusterIP", "selector": LABELS, "ports": [{"port": 80.0, "targetPort": "http"}]},
+}
 
 DEP_T, POD_T, SVC_T = k8s.DEPLOYMENT, k8s.POD, k8s.SERVICE
 P = ("spec", "template", "spec")
 C = (*P, "containers", 0)
 
 BASELINES: list[tuple[str, dict[str, Any]]] = [
-    (DEP_T, DEPLOYMENT), (POD_T, POD), (k8s.STATEFUL_SET, STATEFUL_SET), (k8s.DAEMON_SET, DAEMON_SET),
-    ("kubernetes:batch/v1:Job", JOB), ("kubernetes:batch/v1:CronJob", CRON_JOB), (SVC_T, SERVICE),
+    (DEP_T, DEPLOYMENT),
+    (POD_T, POD),
+    (k8s.STATEFUL_SET, STATEFUL_SET),
+    (k8s.DAEMON_SET, DAEMON_SET),
+    ("kubernetes:batch/v1:Job", JOB),
+    ("kubernetes:batch/v1:CronJob", CRON_JOB),
+    (SVC_T, SERVICE),
     (DEP_T, mutate(DEPLOYMENT, (*C, "image"), "registry.example.com:5000/nox-api@sha256:" + "a" * 64)),
     ("kubernetes:core/v1:ConfigMap", {"metadata": {"name": "c", "namespace": "nox"}, "data": {"A": "1"}}),
 ]
@@ -76,53 +107,152 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str | int, ...], Any, str]] = 
     ("kubernetes-pod-run-as-non-root", DEP_T, DEPLOYMENT, (*P, "securityContext", "runAsNonRoot"), False, "may run as root"),
     ("kubernetes-pod-run-as-non-root", DEP_T, DEPLOYMENT, (*P, "securityContext", "runAsNonRoot"), DELETE, "may run as root"),
     ("kubernetes-pod-run-as-non-root", DEP_T, DEPLOYMENT, (*C, "securityContext", "runAsUser"), 0.0, "may run as root"),
-    ("kubernetes-pod-run-as-non-root", POD_T, POD, ("spec", "containers", 0, "securityContext", "runAsNonRoot"), False,
-     "container 'nox-api' may run as root"),
-    ("kubernetes-pod-disallow-privilege-escalation", DEP_T, DEPLOYMENT, (*C, "securityContext", "allowPrivilegeEscalation"),
-     True, "may gain privileges"),
-    ("kubernetes-pod-disallow-privilege-escalation", DEP_T, DEPLOYMENT, (*C, "securityContext", "allowPrivilegeEscalation"),
-     DELETE, "may gain privileges"),
-    ("kubernetes-pod-disallow-privilege-escalation", DEP_T, DEPLOYMENT, (*C, "securityContext", "privileged"), True,
-     "is privileged"),
-    ("kubernetes-pod-read-only-root-filesystem", DEP_T, DEPLOYMENT, (*C, "securityContext", "readOnlyRootFilesystem"), False,
-     "writable root filesystem"),
-    ("kubernetes-pod-drop-all-capabilities", DEP_T, DEPLOYMENT, (*C, "securityContext", "capabilities", "drop"), ["NET_RAW"],
-     "keeps Linux capabilities"),
-    ("kubernetes-pod-drop-all-capabilities", DEP_T, DEPLOYMENT, (*C, "securityContext", "capabilities"), DELETE,
-     "keeps Linux capabilities"),
-    ("kubernetes-pod-seccomp-runtime-default", DEP_T, DEPLOYMENT, (*P, "securityContext", "seccompProfile"), DELETE,
-     "without a seccomp profile"),
-    ("kubernetes-pod-seccomp-runtime-default", DEP_T, DEPLOYMENT, (*C, "securityContext", "seccompProfile"),
-     {"type": "Unconfined"}, "without a seccomp profile"),
-    ("kubernetes-pod-resources-requests-limits", DEP_T, DEPLOYMENT, (*C, "resources", "limits", "memory"), DELETE,
-     "no resources limits.memory"),
-    ("kubernetes-pod-resources-requests-limits", DEP_T, DEPLOYMENT, (*C, "resources", "requests"), DELETE,
-     "no resources requests.cpu, requests.memory"),
+    (
+        "kubernetes-pod-run-as-non-root",
+        POD_T,
+        POD,
+        ("spec", "containers", 0, "securityContext", "runAsNonRoot"),
+        False,
+        "container 'nox-api' may run as root",
+    ),
+    (
+        "kubernetes-pod-disallow-privilege-escalation",
+        DEP_T,
+        DEPLOYMENT,
+        (*C, "securityContext", "allowPrivilegeEscalation"),
+        True,
+        "may gain privileges",
+    ),
+    (
+        "kubernetes-pod-disallow-privilege-escalation",
+        DEP_T,
+        DEPLOYMENT,
+        (*C, "securityContext", "allowPrivilegeEscalation"),
+        DELETE,
+        "may gain privileges",
+    ),
+    ("kubernetes-pod-disallow-privilege-escalation", DEP_T, DEPLOYMENT, (*C, "securityContext", "privileged"), True, "is privileged"),
+    (
+        "kubernetes-pod-read-only-root-filesystem",
+        DEP_T,
+        DEPLOYMENT,
+        (*C, "securityContext", "readOnlyRootFilesystem"),
+        False,
+        "writable root filesystem",
+    ),
+    (
+        "kubernetes-pod-drop-all-capabilities",
+        DEP_T,
+        DEPLOYMENT,
+        (*C, "securityContext", "capabilities", "drop"),
+        ["NET_RAW"],
+        "keeps Linux capabilities",
+    ),
+    (
+        "kubernetes-pod-drop-all-capabilities",
+        DEP_T,
+        DEPLOYMENT,
+        (*C, "securityContext", "capabilities"),
+        DELETE,
+        "keeps Linux capabilities",
+    ),
+    (
+        "kubernetes-pod-seccomp-runtime-default",
+        DEP_T,
+        DEPLOYMENT,
+        (*P, "securityContext", "seccompProfile"),
+        DELETE,
+        "without a seccomp profile",
+    ),
+    (
+        "kubernetes-pod-seccomp-runtime-default",
+        DEP_T,
+        DEPLOYMENT,
+        (*C, "securityContext", "seccompProfile"),
+        {"type": "Unconfined"},
+        "without a seccomp profile",
+    ),
+    (
+        "kubernetes-pod-resources-requests-limits",
+        DEP_T,
+        DEPLOYMENT,
+        (*C, "resources", "limits", "memory"),
+        DELETE,
+        "no resources limits.memory",
+    ),
+    (
+        "kubernetes-pod-resources-requests-limits",
+        DEP_T,
+        DEPLOYMENT,
+        (*C, "resources", "requests"),
+        DELETE,
+        "no resources requests.cpu, requests.memory",
+    ),
     ("kubernetes-pod-liveness-readiness-probes", DEP_T, DEPLOYMENT, (*C, "livenessProbe"), DELETE, "has no livenessProbe"),
-    ("kubernetes-pod-liveness-readiness-probes", k8s.STATEFUL_SET, STATEFUL_SET, (*C, "readinessProbe"), DELETE,
-     "has no readinessProbe"),
+    ("kubernetes-pod-liveness-readiness-probes", k8s.STATEFUL_SET, STATEFUL_SET, (*C, "readinessProbe"), DELETE, "has no readinessProbe"),
     ("kubernetes-pod-image-pinned", DEP_T, DEPLOYMENT, (*C, "image"), IMAGE.replace(":v8.0.0", ":latest"), "uses the tag latest"),
     ("kubernetes-pod-image-pinned", DEP_T, DEPLOYMENT, (*C, "image"), IMAGE.replace(":v8.0.0", ""), "has no tag"),
     ("kubernetes-pod-image-pinned", DEP_T, DEPLOYMENT, (*C, "image"), "registry.example.com:5000/nox-api", "has no tag"),
     ("kubernetes-pod-disallow-host-namespaces", DEP_T, DEPLOYMENT, (*P, "hostNetwork"), True, "(hostNetwork)"),
     ("kubernetes-pod-disallow-host-namespaces", POD_T, POD, ("spec", "hostPID"), True, "(hostPID)"),
-    ("kubernetes-pod-disallow-host-path-and-port", DEP_T, DEPLOYMENT, (*P, "volumes", 0),
-     {"name": "docker", "hostPath": {"path": "/var/run/docker.sock"}}, "hostPath volume docker"),
+    (
+        "kubernetes-pod-disallow-host-path-and-port",
+        DEP_T,
+        DEPLOYMENT,
+        (*P, "volumes", 0),
+        {"name": "docker", "hostPath": {"path": "/var/run/docker.sock"}},
+        "hostPath volume docker",
+    ),
     ("kubernetes-pod-disallow-host-path-and-port", DEP_T, DEPLOYMENT, (*C, "ports", 0, "hostPort"), 3000.0, "binds hostPort 3000"),
-    ("kubernetes-pod-secrets-not-literal-env", DEP_T, DEPLOYMENT, (*C, "env", 3), {"name": "DATABASE_URL", "value": "postgres://x"},
-     "sets DATABASE_URL as a literal value"),
-    ("kubernetes-pod-secrets-not-literal-env", DEP_T, DEPLOYMENT, (*C, "env", 4), {"name": "REDIS_URL", "value": "[secret]"},
-     "sets REDIS_URL as a literal value"),
-    ("kubernetes-pod-secrets-not-literal-env", DEP_T, DEPLOYMENT, (*C, "env", 0), {"name": "API_TOKEN", "value": "abc123"},
-     "sets API_TOKEN as a literal value"),
-    ("kubernetes-pod-secrets-not-literal-env", DEP_T, DEPLOYMENT, (*C, "env", 0),
-     {"name": "CONN", "value": "postgres://nox:hunter2@db:5432/nox"}, "env CONN holds a PostgreSQL URL with a password"),
-    ("kubernetes-resource-disallow-default-namespace", DEP_T, DEPLOYMENT, ("metadata", "namespace"), "default",
-     "lands in the 'default' namespace"),
-    ("kubernetes-resource-disallow-default-namespace", SVC_T, SERVICE, ("metadata", "namespace"), DELETE,
-     "lands in the 'default' namespace"),
-    ("kubernetes-service-disallow-load-balancer-node-port", SVC_T, SERVICE, ("spec", "type"), "LoadBalancer",
-     "is of type LoadBalancer"),
+    (
+        "kubernetes-pod-secrets-not-literal-env",
+        DEP_T,
+        DEPLOYMENT,
+        (*C, "env", 3),
+        {"name": "DATABASE_URL", "value": "postgres://x"},
+        "sets DATABASE_URL as a literal value",
+    ),
+    (
+        "kubernetes-pod-secrets-not-literal-env",
+        DEP_T,
+        DEPLOYMENT,
+        (*C, "env", 4),
+        {"name": "REDIS_URL", "value": "[secret]"},
+        "sets REDIS_URL as a literal value",
+    ),
+    (
+        "kubernetes-pod-secrets-not-literal-env",
+        DEP_T,
+        DEPLOYMENT,
+        (*C, "env", 0),
+        {"name": "API_TOKEN", "value": "abc123"},
+        "sets API_TOKEN as a literal value",
+    ),
+    (
+        "kubernetes-pod-secrets-not-literal-env",
+        DEP_T,
+        DEPLOYMENT,
+        (*C, "env", 0),
+        {"name": "CONN", "value": "postgres://nox:hunter2@db:5432/nox"},
+        "env CONN holds a PostgreSQL URL with a password",
+    ),
+    (
+        "kubernetes-resource-disallow-default-namespace",
+        DEP_T,
+        DEPLOYMENT,
+        ("metadata", "namespace"),
+        "default",
+        "lands in the 'default' namespace",
+    ),
+    (
+        "kubernetes-resource-disallow-default-namespace",
+        SVC_T,
+        SERVICE,
+        ("metadata", "namespace"),
+        DELETE,
+        "lands in the 'default' namespace",
+    ),
+    ("kubernetes-service-disallow-load-balancer-node-port", SVC_T, SERVICE, ("spec", "type"), "LoadBalancer", "is of type LoadBalancer"),
     ("kubernetes-service-disallow-load-balancer-node-port", SVC_T, SERVICE, ("spec", "type"), "NodePort", "is of type NodePort"),
 ]
 
@@ -137,10 +267,12 @@ def test_baseline_is_compliant(type_: str, props: dict[str, Any]) -> None:
         assert run(name, record(type_, "subject", props)) == [], name
 
 
-@pytest.mark.parametrize(("name", "type_", "base", "path", "value", "expected"), CASES,
-                         ids=[f"{c[0]}-{'.'.join(map(str, c[3]))}-{i}" for i, c in enumerate(CASES)])
-def test_mutation_is_caught(name: str, type_: str, base: dict[str, Any], path: tuple[str | int, ...], value: Any,
-                            expected: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "type_", "base", "path", "value", "expected"),
+    CASES,
+    ids=[f"{c[0]}-{'.'.join(map(str, c[3]))}-{i}" for i, c in enumerate(CASES)],
+)
+def test_mutation_is_caught(name: str, type_: str, base: dict[str, Any], path: tuple[str | int, ...], value: Any, expected: str) -> None:
     assert messages(name, record(type_, "subject", base)) == []
     subject = record(type_, "subject", mutate(base, path, value))
     found = messages(name, subject)
@@ -178,11 +310,18 @@ def test_namespace_from_the_provider_counts() -> None:
     assert evaluate(doc, policies=[policy("kubernetes-resource-disallow-default-namespace")]) == []
 
 
-@pytest.mark.parametrize(("image", "problem"), [
-    ("nox-api:v8.0.0", None), ("nox-api@sha256:" + "0" * 64, None), ("nox-api:latest@sha256:" + "0" * 64, None),
-    ("nox-api", "has no tag (it means latest)"), ("nox-api:latest", "uses the tag latest"),
-    ("localhost:5000/team/nox-api", "has no tag (it means latest)"), ("localhost:5000/team/nox-api:1.2", None),
-])
+@pytest.mark.parametrize(
+    ("image", "problem"),
+    [
+        ("nox-api:v8.0.0", None),
+        ("nox-api@sha256:" + "0" * 64, None),
+        ("nox-api:latest@sha256:" + "0" * 64, None),
+        ("nox-api", "has no tag (it means latest)"),
+        ("nox-api:latest", "uses the tag latest"),
+        ("localhost:5000/team/nox-api", "has no tag (it means latest)"),
+        ("localhost:5000/team/nox-api:1.2", None),
+    ],
+)
 def test_image_problem(image: str, problem: str | None) -> None:
     assert k8s.image_problem(image) == problem
 

@@ -18,11 +18,19 @@ from policies.nox_policies.taggable import SELF_TAGGED_TYPES, default_taggable_t
 
 Graph = list[dict[str, Any]]
 ANN = "alb.ingress.kubernetes.io/"
-RATE_RULE = {"name": "api-rate", "priority": 1.0, "action": {"block": {}},
-             "statement": {"rateBasedStatement": {"limit": 600.0, "aggregateKeyType": "IP"}},
-             "visibilityConfig": {"metricName": "api-rate", "sampledRequestsEnabled": True, "cloudwatchMetricsEnabled": True}}
-MANAGED_RULE = {"name": "common", "priority": 2.0, "overrideAction": {"none": {}},
-                "statement": {"managedRuleGroupStatement": {"vendorName": "AWS", "name": "AWSManagedRulesCommonRuleSet"}}}
+RATE_RULE = {
+    "name": "api-rate",
+    "priority": 1.0,
+    "action": {"block": {}},
+    "statement": {"rateBasedStatement": {"limit": 600.0, "aggregateKeyType": "IP"}},
+    "visibilityConfig": {"metricName": "api-rate", "sampledRequestsEnabled": True, "cloudwatchMetricsEnabled": True},
+}
+MANAGED_RULE = {
+    "name": "common",
+    "priority": 2.0,
+    "overrideAction": {"none": {}},
+    "statement": {"managedRuleGroupStatement": {"vendorName": "AWS", "name": "AWSManagedRulesCommonRuleSet"}},
+}
 
 
 def b64(text: str) -> str:
@@ -46,39 +54,90 @@ def drop(graph: Graph, *names: str) -> Graph:
 
 # --- graphs ----------------------------------------------------------------------------------------------
 
+
 def bucket_graph() -> Graph:
     """The ALB log bucket: public access blocked, SSE-S3 (what ALB log delivery supports), TLS-only policy."""
     bucket = record("aws:s3/bucket:Bucket", "logs", {"bucket": "nox-prod-alb-logs"}, protect=True)
-    pab = record("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "logs-pab",
-                 {"bucket": "nox-prod-alb-logs", "blockPublicAcls": True, "blockPublicPolicy": True,
-                  "ignorePublicAcls": True, "restrictPublicBuckets": True}, deps=[bucket])
-    sse = record("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "logs-sse",
-                 {"bucket": "nox-prod-alb-logs", "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]},
-                 deps=[bucket])
-    tls = json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
-         "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
-        {"Sid": "ElbLogDelivery", "Effect": "Allow", "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
-         "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/*"}]})
-    bucket_policy = record("aws:s3/bucketPolicy:BucketPolicy", "logs-policy", {"bucket": "nox-prod-alb-logs", "policy": tls},
-                           deps=[bucket])
+    pab = record(
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        "logs-pab",
+        {
+            "bucket": "nox-prod-alb-logs",
+            "blockPublicAcls": True,
+            "blockPublicPolicy": True,
+            "ignorePublicAcls": True,
+            "restrictPublicBuckets": True,
+        },
+        deps=[bucket],
+    )
+    sse = record(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "logs-sse",
+        {"bucket": "nox-prod-alb-logs", "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]},
+        deps=[bucket],
+    )
+    tls = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "TlsOnly",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+                {
+                    "Sid": "ElbLogDelivery",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+                    "Action": "s3:PutObject",
+                    "Resource": "arn:aws:s3:::b/*",
+                },
+            ],
+        }
+    )
+    bucket_policy = record("aws:s3/bucketPolicy:BucketPolicy", "logs-policy", {"bucket": "nox-prod-alb-logs", "policy": tls}, deps=[bucket])
     return [bucket, pab, sse, bucket_policy]
 
 
 def edge_graph() -> Graph:
     """ALB with its security group (80/443 from the internet), log bucket, WAF ACL and association."""
     sg = record("aws:ec2/securityGroup:SecurityGroup", "alb-sg", {"description": "alb", "vpcId": "vpc-1"})
-    rules = [record("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", f"alb-in-{port}",
-                    {"ipProtocol": "tcp", "fromPort": float(port), "toPort": float(port), "cidrIpv4": "0.0.0.0/0",
-                     "securityGroupId": "sg-alb", "description": f"{port} from the internet"}, deps=[sg]) for port in (80, 443)]
+    rules = [
+        record(
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            f"alb-in-{port}",
+            {
+                "ipProtocol": "tcp",
+                "fromPort": float(port),
+                "toPort": float(port),
+                "cidrIpv4": "0.0.0.0/0",
+                "securityGroupId": "sg-alb",
+                "description": f"{port} from the internet",
+            },
+            deps=[sg],
+        )
+        for port in (80, 443)
+    ]
     bucket, pab, sse, bucket_policy = bucket_graph()
-    lb = record("aws:lb/loadBalancer:LoadBalancer", "alb",
-                {"loadBalancerType": "application", "internal": False, "enableDeletionProtection": True,
-                 "securityGroups": ["sg-alb"], "accessLogs": {"bucket": "nox-prod-alb-logs", "enabled": True}},
-                deps=[sg, bucket, bucket_policy])
+    lb = record(
+        "aws:lb/loadBalancer:LoadBalancer",
+        "alb",
+        {
+            "loadBalancerType": "application",
+            "internal": False,
+            "enableDeletionProtection": True,
+            "securityGroups": ["sg-alb"],
+            "accessLogs": {"bucket": "nox-prod-alb-logs", "enabled": True},
+        },
+        deps=[sg, bucket, bucket_policy],
+    )
     acl = record("aws:wafv2/webAcl:WebAcl", "waf", {"scope": "REGIONAL", "rules": [RATE_RULE, MANAGED_RULE]})
-    assoc = record("aws:wafv2/webAclAssociation:WebAclAssociation", "waf-assoc",
-                   {"resourceArn": "arn:lb", "webAclArn": "arn:acl"}, deps=[lb, acl])
+    assoc = record(
+        "aws:wafv2/webAclAssociation:WebAclAssociation", "waf-assoc", {"resourceArn": "arn:lb", "webAclArn": "arn:acl"}, deps=[lb, acl]
+    )
     return [sg, *rules, bucket, pab, sse, bucket_policy, lb, acl, assoc]
 
 
@@ -88,24 +147,52 @@ ATTRS = "access_logs.s3.enabled=true,access_logs.s3.bucket=nox-prod-alb-logs,del
 def ingress_graph() -> Graph:
     acl = record("aws:wafv2/webAcl:WebAcl", "waf", {"scope": "REGIONAL", "rules": [RATE_RULE]})
     bucket, *bucket_config = bucket_graph()
-    ingress = record("kubernetes:networking.k8s.io/v1:Ingress", "ingress",
-                     {"metadata": {"name": "nox-api", "namespace": "nox", "annotations": {
-                         f"{ANN}wafv2-acl-arn": "arn:aws:wafv2:us-west-2:123456789012:regional/webacl/nox/1",
-                         f"{ANN}load-balancer-attributes": ATTRS}},
-                      "spec": {"ingressClassName": "alb"}}, deps=[acl, bucket])
+    ingress = record(
+        "kubernetes:networking.k8s.io/v1:Ingress",
+        "ingress",
+        {
+            "metadata": {
+                "name": "nox-api",
+                "namespace": "nox",
+                "annotations": {
+                    f"{ANN}wafv2-acl-arn": "arn:aws:wafv2:us-west-2:123456789012:regional/webacl/nox/1",
+                    f"{ANN}load-balancer-attributes": ATTRS,
+                },
+            },
+            "spec": {"ingressClassName": "alb"},
+        },
+        deps=[acl, bucket],
+    )
     return [acl, bucket, *bucket_config, ingress]
 
 
 def database_graph(max_connections: str = "200") -> Graph:
-    group = record("aws:rds/parameterGroup:ParameterGroup", "pg", {"family": "postgres17", "parameters": [
-        {"name": "max_connections", "value": max_connections, "applyMethod": "pending-reboot"},
-        {"name": "rds.force_ssl", "value": "1", "applyMethod": "immediate"}]})
+    group = record(
+        "aws:rds/parameterGroup:ParameterGroup",
+        "pg",
+        {
+            "family": "postgres17",
+            "parameters": [
+                {"name": "max_connections", "value": max_connections, "applyMethod": "pending-reboot"},
+                {"name": "rds.force_ssl", "value": "1", "applyMethod": "immediate"},
+            ],
+        },
+    )
     key = record("aws:kms/key:Key", "db-key", {"enableKeyRotation": True}, protect=True)
-    primary = record("aws:rds/instance:Instance", "db", {"engine": "postgres", "parameterGroupName": "nox-prod-pg17",
-                                                        "kmsKeyId": "arn:key"}, deps=[group, key], protect=True)
-    replica = record("aws:rds/instance:Instance", "db-replica", {"replicateSourceDb": "nox-prod-db",
-                                                                "parameterGroupName": "nox-prod-pg17"},
-                     deps=[group, primary], protect=True)
+    primary = record(
+        "aws:rds/instance:Instance",
+        "db",
+        {"engine": "postgres", "parameterGroupName": "nox-prod-pg17", "kmsKeyId": "arn:key"},
+        deps=[group, key],
+        protect=True,
+    )
+    replica = record(
+        "aws:rds/instance:Instance",
+        "db-replica",
+        {"replicateSourceDb": "nox-prod-db", "parameterGroupName": "nox-prod-pg17"},
+        deps=[group, primary],
+        protect=True,
+    )
     return [group, key, primary, replica]
 
 
@@ -116,27 +203,64 @@ def fleet_graph(pool: int = 4, colours: tuple[str, ...] = ("blue",), max_size: f
     graph: Graph = []
     for colour in colours:
         lt = record("aws:ec2/launchTemplate:LaunchTemplate", f"lt-{colour}", {"userData": b64(BOOT.format(pool=pool))})
-        asg = record("aws:autoscaling/group:Group", f"asg-{colour}", {"maxSize": max_size, "minSize": 2.0, "tags": [
-            {"key": k, "value": v, "propagateAtLaunch": True} for k, v in
-            {"Project": "nox-infra", "Environment": "prod", "ManagedBy": "pulumi", "Owner": "o", "CostCenter": "c"}.items()]},
-            deps=[lt])
-        up = record("aws:autoscaling/policy:Policy", f"up-{colour}", {"adjustmentType": "ChangeInCapacity",
-                                                                       "scalingAdjustment": 2.0}, deps=[asg])
+        asg = record(
+            "aws:autoscaling/group:Group",
+            f"asg-{colour}",
+            {
+                "maxSize": max_size,
+                "minSize": 2.0,
+                "tags": [
+                    {"key": k, "value": v, "propagateAtLaunch": True}
+                    for k, v in {
+                        "Project": "nox-infra",
+                        "Environment": "prod",
+                        "ManagedBy": "pulumi",
+                        "Owner": "o",
+                        "CostCenter": "c",
+                    }.items()
+                ],
+            },
+            deps=[lt],
+        )
+        up = record(
+            "aws:autoscaling/policy:Policy", f"up-{colour}", {"adjustmentType": "ChangeInCapacity", "scalingAdjustment": 2.0}, deps=[asg]
+        )
         alarm = record("aws:cloudwatch/metricAlarm:MetricAlarm", f"high-{colour}", {"alarmActions": ["arn:policy"]}, deps=[up])
         graph += [lt, asg, up, alarm]
     return graph
 
 
 def workload_graph(pool: str = "4", hpa_max: float = 20.0, hpa_min: float = 3.0) -> Graph:
-    deployment = record("kubernetes:apps/v1:Deployment", "deploy", mutate(DEPLOYMENT, ("spec", "template", "spec", "containers", 0,
-                                                                                      "env", 2), {"name": "DB_POOL_MAX", "value": pool}))
-    hpa = record("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "hpa", {"metadata": {"name": "nox-api", "namespace": "nox"},
-                 "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "nox-api"},
-                          "minReplicas": hpa_min, "maxReplicas": hpa_max}})
-    pdb = record("kubernetes:policy/v1:PodDisruptionBudget", "pdb", {"metadata": {"name": "nox-api", "namespace": "nox"},
-                 "spec": {"minAvailable": 2.0, "selector": {"matchLabels": {"app": "nox-api"}}}})
-    netpol = record("kubernetes:networking.k8s.io/v1:NetworkPolicy", "netpol", {"metadata": {"name": "default-deny",
-                    "namespace": "nox"}, "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}})
+    deployment = record(
+        "kubernetes:apps/v1:Deployment",
+        "deploy",
+        mutate(DEPLOYMENT, ("spec", "template", "spec", "containers", 0, "env", 2), {"name": "DB_POOL_MAX", "value": pool}),
+    )
+    hpa = record(
+        "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+        "hpa",
+        {
+            "metadata": {"name": "nox-api", "namespace": "nox"},
+            "spec": {
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "nox-api"},
+                "minReplicas": hpa_min,
+                "maxReplicas": hpa_max,
+            },
+        },
+    )
+    pdb = record(
+        "kubernetes:policy/v1:PodDisruptionBudget",
+        "pdb",
+        {
+            "metadata": {"name": "nox-api", "namespace": "nox"},
+            "spec": {"minAvailable": 2.0, "selector": {"matchLabels": {"app": "nox-api"}}},
+        },
+    )
+    netpol = record(
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+        "netpol",
+        {"metadata": {"name": "default-deny", "namespace": "nox"}, "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}},
+    )
     return [deployment, hpa, pdb, netpol]
 
 
@@ -146,6 +270,7 @@ def full_graph() -> Graph:
 
 # --- every stack policy is clean on the compliant graphs -----------------------------------------------------
 
+
 @pytest.mark.parametrize("name", [p.name for p in stack.POLICIES])
 @pytest.mark.parametrize("graph", [full_graph, ingress_graph], ids=["full", "ingress"])
 def test_compliant_graphs_are_clean(name: str, graph: Callable[[], Graph]) -> None:
@@ -154,85 +279,213 @@ def test_compliant_graphs_are_clean(name: str, graph: Callable[[], Graph]) -> No
 
 # (policy, graph, change, expected part of the one message)
 CASES: list[tuple[str, Callable[[], Graph], Callable[[Graph], Graph], str]] = [
-    ("aws-alb-deletion-protection-prod", edge_graph, lambda g: change(g, "alb", ("enableDeletionProtection",), False),
-     "LoadBalancer 'alb' can be deleted in prod"),
-    ("aws-alb-deletion-protection-prod", ingress_graph,
-     lambda g: change(g, "ingress", ("metadata", "annotations", f"{ANN}load-balancer-attributes"), "access_logs.s3.enabled=true"),
-     "add deletion_protection.enabled=true"),
+    (
+        "aws-alb-deletion-protection-prod",
+        edge_graph,
+        lambda g: change(g, "alb", ("enableDeletionProtection",), False),
+        "LoadBalancer 'alb' can be deleted in prod",
+    ),
+    (
+        "aws-alb-deletion-protection-prod",
+        ingress_graph,
+        lambda g: change(g, "ingress", ("metadata", "annotations", f"{ANN}load-balancer-attributes"), "access_logs.s3.enabled=true"),
+        "add deletion_protection.enabled=true",
+    ),
     ("aws-alb-waf-rate-limited", edge_graph, lambda g: drop(g, "waf-assoc"), "Internet-facing LoadBalancer 'alb' has no WAF web ACL"),
-    ("aws-alb-waf-rate-limited", edge_graph, lambda g: change(g, "waf", ("rules",), [MANAGED_RULE]),
-     "web ACL 'waf', which has no rate-based rule"),
-    ("aws-alb-waf-rate-limited", ingress_graph, lambda g: change(g, "ingress", ("metadata", "annotations", f"{ANN}wafv2-acl-arn"),
-                                                                  ""), "gives its ALB no WAF"),
+    (
+        "aws-alb-waf-rate-limited",
+        edge_graph,
+        lambda g: change(g, "waf", ("rules",), [MANAGED_RULE]),
+        "web ACL 'waf', which has no rate-based rule",
+    ),
+    (
+        "aws-alb-waf-rate-limited",
+        ingress_graph,
+        lambda g: change(g, "ingress", ("metadata", "annotations", f"{ANN}wafv2-acl-arn"), ""),
+        "gives its ALB no WAF",
+    ),
     ("aws-alb-waf-rate-limited", ingress_graph, lambda g: change(g, "waf", ("rules",), []), "has no rate-based rule"),
     ("aws-alb-waf-rate-limited", ingress_graph, lambda g: drop(g, "waf"), "not managed in this stack"),
-    ("aws-security-group-disallow-public-ingress", edge_graph,
-     lambda g: change(change(g, "alb-in-443", ("fromPort",), 8443.0), "alb-in-443", ("toPort",), 8443.0),
-     "tcp 8443-8443 from 0.0.0.0/0) admits the whole internet"),
-    ("aws-security-group-disallow-public-ingress", edge_graph,
-     lambda g: [*g, record("aws:ec2/securityGroup:SecurityGroup", "app-sg", {"description": "app", "ingress": [
-         {"protocol": "tcp", "fromPort": 443.0, "toPort": 443.0, "cidrBlocks": ["0.0.0.0/0"], "description": "https"}]})],
-     "ingress[0] (tcp 443-443 from 0.0.0.0/0) admits the whole internet to a group no load balancer uses"),
-    ("aws-security-group-disallow-public-ingress", edge_graph,
-     lambda g: change(g, "alb-sg", ("ingress",), [{"protocol": "tcp", "fromPort": 5432.0, "toPort": 5432.0,
-                                                   "ipv6CidrBlocks": ["::/0"], "description": "oops"}]),
-     "ingress[0] (tcp 5432-5432 from ::/0) admits the whole internet"),
-    ("aws-rds-instance-force-ssl", database_graph, lambda g: drop(change(g, "pg", ("parameters", 1, "value"), "0"), "db-replica"),
-     "parameter group 'pg' does not force TLS"),
-    ("aws-rds-instance-force-ssl", database_graph, lambda g: change(g, "db", ("parameterGroupName",), ""),
-     "'db' uses the default parameter group"),
-    ("aws-rds-instance-force-ssl", database_graph,
-     lambda g: [dict(r, dependencies=[d for d in r["dependencies"] if "parameterGroup" not in d]) if r["name"] == "db" else r
-                for r in g], "not managed in this stack"),
+    (
+        "aws-security-group-disallow-public-ingress",
+        edge_graph,
+        lambda g: change(change(g, "alb-in-443", ("fromPort",), 8443.0), "alb-in-443", ("toPort",), 8443.0),
+        "tcp 8443-8443 from 0.0.0.0/0) admits the whole internet",
+    ),
+    (
+        "aws-security-group-disallow-public-ingress",
+        edge_graph,
+        lambda g: [
+            *g,
+            record(
+                "aws:ec2/securityGroup:SecurityGroup",
+                "app-sg",
+                {
+                    "description": "app",
+                    "ingress": [
+                        {"protocol": "tcp", "fromPort": 443.0, "toPort": 443.0, "cidrBlocks": ["0.0.0.0/0"], "description": "https"}
+                    ],
+                },
+            ),
+        ],
+        "ingress[0] (tcp 443-443 from 0.0.0.0/0) admits the whole internet to a group no load balancer uses",
+    ),
+    (
+        "aws-security-group-disallow-public-ingress",
+        edge_graph,
+        lambda g: change(
+            g,
+            "alb-sg",
+            ("ingress",),
+            [{"protocol": "tcp", "fromPort": 5432.0, "toPort": 5432.0, "ipv6CidrBlocks": ["::/0"], "description": "oops"}],
+        ),
+        "ingress[0] (tcp 5432-5432 from ::/0) admits the whole internet",
+    ),
+    (
+        "aws-rds-instance-force-ssl",
+        database_graph,
+        lambda g: drop(change(g, "pg", ("parameters", 1, "value"), "0"), "db-replica"),
+        "parameter group 'pg' does not force TLS",
+    ),
+    (
+        "aws-rds-instance-force-ssl",
+        database_graph,
+        lambda g: change(g, "db", ("parameterGroupName",), ""),
+        "'db' uses the default parameter group",
+    ),
+    (
+        "aws-rds-instance-force-ssl",
+        database_graph,
+        lambda g: [
+            dict(r, dependencies=[d for d in r["dependencies"] if "parameterGroup" not in d]) if r["name"] == "db" else r for r in g
+        ],
+        "not managed in this stack",
+    ),
     ("aws-s3-bucket-public-access-blocked", edge_graph, lambda g: drop(g, "logs-pab"), "'logs' has no public access block"),
-    ("aws-s3-bucket-public-access-blocked", edge_graph, lambda g: change(g, "logs-pab", ("restrictPublicBuckets",), False),
-     "leaves restrictPublicBuckets off"),
+    (
+        "aws-s3-bucket-public-access-blocked",
+        edge_graph,
+        lambda g: change(g, "logs-pab", ("restrictPublicBuckets",), False),
+        "leaves restrictPublicBuckets off",
+    ),
     ("aws-s3-bucket-encrypted", edge_graph, lambda g: drop(g, "logs-sse"), "'logs' has no default encryption"),
     ("aws-s3-bucket-tls-only", edge_graph, lambda g: drop(g, "logs-policy"), "'logs' accepts plain-HTTP requests"),
-    ("aws-s3-bucket-tls-only", edge_graph,
-     lambda g: change(g, "logs-policy", ("policy",), json.dumps({"Statement": [{"Effect": "Allow", "Action": "s3:PutObject"}]})),
-     "accepts plain-HTTP requests"),
-    ("aws-resource-required-tags", fleet_graph, lambda g: change(g, "asg-blue", ("tags",), []),
-     "'asg-blue' is missing tags Project, Environment, ManagedBy, Owner, CostCenter (provider default tags do not apply"),
+    (
+        "aws-s3-bucket-tls-only",
+        edge_graph,
+        lambda g: change(g, "logs-policy", ("policy",), json.dumps({"Statement": [{"Effect": "Allow", "Action": "s3:PutObject"}]})),
+        "accepts plain-HTTP requests",
+    ),
+    (
+        "aws-resource-required-tags",
+        fleet_graph,
+        lambda g: change(g, "asg-blue", ("tags",), []),
+        "'asg-blue' is missing tags Project, Environment, ManagedBy, Owner, CostCenter (provider default tags do not apply",
+    ),
     ("aws-resource-required-tags", edge_graph, lambda g: change(g, "alb", ("tags",), {"Owner": ""}), "'alb' is missing tags Owner"),
-    ("aws-autoscaling-policy-alarm-triggered", fleet_graph, lambda g: drop(g, "high-blue"),
-     "Scaling policy 'up-blue' is the action of no CloudWatch alarm"),
-    ("aws-autoscaling-policy-alarm-triggered", fleet_graph, lambda g: change(g, "high-blue", ("alarmActions",), []),
-     "is the action of no CloudWatch alarm"),
-    ("stack-stateful-resources-protected-prod", database_graph, lambda g: [dict(r, protect=False) if r["name"] == "db" else r
-                                                                          for r in g], "Instance 'db' is stateful but not protected"),
-    ("stack-stateful-resources-protected-prod", database_graph,
-     lambda g: [dict(r, protect=False) if r["name"] == "db-key" else r for r in g], "Key 'db-key' is stateful"),
-    ("stack-stateful-resources-protected-prod", edge_graph, lambda g: [dict(r, protect=False) if r["name"] == "logs" else r for r in g],
-     "Bucket 'logs' is stateful but not protected in prod"),
-    ("stack-stateful-resources-protected-prod", ingress_graph,
-     lambda g: [dict(r, protect=False) if r["name"] == "logs" else r for r in g], "Bucket 'logs' is stateful"),
-    ("stack-database-connection-budget", lambda: database_graph() + fleet_graph(pool=10), lambda g: g,
-     "can receive 200 app connections (ASG 'asg-blue': 20 x pool 10) but max_connections 200 leaves 180"),
-    ("stack-database-connection-budget", lambda: database_graph() + fleet_graph(pool=4, colours=("blue", "green")),
-     lambda g: change(g, "lt-green", ("userData",), b64(BOOT.format(pool=6))),
-     "can receive 200 app connections (ASG 'asg-blue': 20 x pool 4 + ASG 'asg-green': 20 x pool 6)"),
-    ("stack-database-connection-budget", lambda: database_graph() + workload_graph(),
-     lambda g: change(g, "hpa", ("spec", "maxReplicas"), 50.0),
-     "can receive 200 app connections (Deployment 'deploy': 50 x pool 4)"),
-    ("stack-database-connection-budget", lambda: database_graph() + workload_graph(),
-     lambda g: change(g, "deploy", ("spec", "template", "spec", "containers", 0, "env", 2), {"name": "NODE_ENV", "value": "x"}),
-     "400 app connections (Deployment 'deploy': 20 x pool 20)"),
-    ("stack-database-connection-budget", lambda: database_graph() + fleet_graph(),
-     lambda g: change(g, "pg", ("parameters",), [{"name": "rds.force_ssl", "value": "1"}]), "has no explicit max_connections"),
-    ("kubernetes-workload-replicas-prod", workload_graph, lambda g: drop(change(g, "deploy", ("spec", "replicas"), 1.0), "hpa"),
-     "Deployment 'deploy' runs 1 replica(s) in prod"),
-    ("kubernetes-hpa-min-replicas-prod", workload_graph, lambda g: change(g, "hpa", ("spec", "minReplicas"), 1.0),
-     "may scale down to 1 pod(s) in prod"),
-    ("kubernetes-deployment-has-pod-disruption-budget", workload_graph, lambda g: drop(g, "pdb"),
-     "Deployment 'deploy' has no PodDisruptionBudget"),
-    ("kubernetes-deployment-has-pod-disruption-budget", workload_graph,
-     lambda g: change(g, "pdb", ("spec", "selector", "matchLabels"), {"app": "other"}), "has no PodDisruptionBudget"),
-    ("kubernetes-deployment-has-pod-disruption-budget", workload_graph, lambda g: change(g, "pdb", ("metadata", "namespace"), "x"),
-     "has no PodDisruptionBudget"),
+    (
+        "aws-autoscaling-policy-alarm-triggered",
+        fleet_graph,
+        lambda g: drop(g, "high-blue"),
+        "Scaling policy 'up-blue' is the action of no CloudWatch alarm",
+    ),
+    (
+        "aws-autoscaling-policy-alarm-triggered",
+        fleet_graph,
+        lambda g: change(g, "high-blue", ("alarmActions",), []),
+        "is the action of no CloudWatch alarm",
+    ),
+    (
+        "stack-stateful-resources-protected-prod",
+        database_graph,
+        lambda g: [dict(r, protect=False) if r["name"] == "db" else r for r in g],
+        "Instance 'db' is stateful but not protected",
+    ),
+    (
+        "stack-stateful-resources-protected-prod",
+        database_graph,
+        lambda g: [dict(r, protect=False) if r["name"] == "db-key" else r for r in g],
+        "Key 'db-key' is stateful",
+    ),
+    (
+        "stack-stateful-resources-protected-prod",
+        edge_graph,
+        lambda g: [dict(r, protect=False) if r["name"] == "logs" else r for r in g],
+        "Bucket 'logs' is stateful but not protected in prod",
+    ),
+    (
+        "stack-stateful-resources-protected-prod",
+        ingress_graph,
+        lambda g: [dict(r, protect=False) if r["name"] == "logs" else r for r in g],
+        "Bucket 'logs' is stateful",
+    ),
+    (
+        "stack-database-connection-budget",
+        lambda: database_graph() + fleet_graph(pool=10),
+        lambda g: g,
+        "can receive 200 app connections (ASG 'asg-blue': 20 x pool 10) but max_connections 200 leaves 180",
+    ),
+    (
+        "stack-database-connection-budget",
+        lambda: database_graph() + fleet_graph(pool=4, colours=("blue", "green")),
+        lambda g: change(g, "lt-green", ("userData",), b64(BOOT.format(pool=6))),
+        "can receive 200 app connections (ASG 'asg-blue': 20 x pool 4 + ASG 'asg-green': 20 x pool 6)",
+    ),
+    (
+        "stack-database-connection-budget",
+        lambda: database_graph() + workload_graph(),
+        lambda g: change(g, "hpa", ("spec", "maxReplicas"), 50.0),
+        "can receive 200 app connections (Deployment 'deploy': 50 x pool 4)",
+    ),
+    (
+        "stack-database-connection-budget",
+        lambda: database_graph() + workload_graph(),
+        lambda g: change(g, "deploy", ("spec", "template", "spec", "containers", 0, "env", 2), {"name": "NODE_ENV", "value": "x"}),
+        "400 app connections (Deployment 'deploy': 20 x pool 20)",
+    ),
+    (
+        "stack-database-connection-budget",
+        lambda: database_graph() + fleet_graph(),
+        lambda g: change(g, "pg", ("parameters",), [{"name": "rds.force_ssl", "value": "1"}]),
+        "has no explicit max_connections",
+    ),
+    (
+        "kubernetes-workload-replicas-prod",
+        workload_graph,
+        lambda g: drop(change(g, "deploy", ("spec", "replicas"), 1.0), "hpa"),
+        "Deployment 'deploy' runs 1 replica(s) in prod",
+    ),
+    (
+        "kubernetes-hpa-min-replicas-prod",
+        workload_graph,
+        lambda g: change(g, "hpa", ("spec", "minReplicas"), 1.0),
+        "may scale down to 1 pod(s) in prod",
+    ),
+    (
+        "kubernetes-deployment-has-pod-disruption-budget",
+        workload_graph,
+        lambda g: drop(g, "pdb"),
+        "Deployment 'deploy' has no PodDisruptionBudget",
+    ),
+    (
+        "kubernetes-deployment-has-pod-disruption-budget",
+        workload_graph,
+        lambda g: change(g, "pdb", ("spec", "selector", "matchLabels"), {"app": "other"}),
+        "has no PodDisruptionBudget",
+    ),
+    (
+        "kubernetes-deployment-has-pod-disruption-budget",
+        workload_graph,
+        lambda g: change(g, "pdb", ("metadata", "namespace"), "x"),
+        "has no PodDisruptionBudget",
+    ),
     ("kubernetes-namespace-has-network-policy", workload_graph, lambda g: drop(g, "netpol"), "Namespace 'nox'"),
-    ("kubernetes-namespace-has-network-policy", workload_graph, lambda g: change(g, "netpol", ("metadata", "namespace"), "other"),
-     "Namespace 'nox' (of Deployment 'deploy') has no NetworkPolicy"),
+    (
+        "kubernetes-namespace-has-network-policy",
+        workload_graph,
+        lambda g: change(g, "netpol", ("metadata", "namespace"), "other"),
+        "Namespace 'nox' (of Deployment 'deploy') has no NetworkPolicy",
+    ),
 ]
 
 
@@ -252,15 +505,20 @@ def test_every_stack_policy_has_cases() -> None:
 
 # --- environment, selectors, details ---------------------------------------------------------------------
 
-PROD_ONLY = ["aws-alb-deletion-protection-prod", "stack-stateful-resources-protected-prod", "kubernetes-workload-replicas-prod",
-             "kubernetes-hpa-min-replicas-prod"]
+PROD_ONLY = [
+    "aws-alb-deletion-protection-prod",
+    "stack-stateful-resources-protected-prod",
+    "kubernetes-workload-replicas-prod",
+    "kubernetes-hpa-min-replicas-prod",
+]
 
 
 def _weak() -> Graph:
     g = change(edge_graph(), "alb", ("enableDeletionProtection",), False)
     g = [dict(r, protect=False) for r in g]
-    solo = record("kubernetes:apps/v1:Deployment", "solo", mutate(mutate(DEPLOYMENT, ("metadata", "name"), "solo"),
-                                                                  ("spec", "replicas"), 1.0))
+    solo = record(
+        "kubernetes:apps/v1:Deployment", "solo", mutate(mutate(DEPLOYMENT, ("metadata", "name"), "solo"), ("spec", "replicas"), 1.0)
+    )
     return g + workload_graph(hpa_min=1.0) + [solo]
 
 
@@ -292,13 +550,19 @@ def test_hpa_targets_by_dependency_too() -> None:
     assert messages("stack-database-connection-budget", *database_graph(), *change(g, "hpa", ("spec", "maxReplicas"), 50.0))
 
 
-@pytest.mark.parametrize(("selector", "matches"), [
-    ({}, True), (None, False), ({"matchLabels": {"app": "nox-api"}}, True), ({"matchLabels": {"app": "x"}}, False),
-    ({"matchExpressions": [{"key": "colour", "operator": "In", "values": ["blue", "green"]}]}, True),
-    ({"matchExpressions": [{"key": "colour", "operator": "NotIn", "values": ["blue"]}]}, False),
-    ({"matchExpressions": [{"key": "tier", "operator": "DoesNotExist"}]}, True),
-    ({"matchExpressions": [{"key": "tier", "operator": "Exists"}]}, False),
-])
+@pytest.mark.parametrize(
+    ("selector", "matches"),
+    [
+        ({}, True),
+        (None, False),
+        ({"matchLabels": {"app": "nox-api"}}, True),
+        ({"matchLabels": {"app": "x"}}, False),
+        ({"matchExpressions": [{"key": "colour", "operator": "In", "values": ["blue", "green"]}]}, True),
+        ({"matchExpressions": [{"key": "colour", "operator": "NotIn", "values": ["blue"]}]}, False),
+        ({"matchExpressions": [{"key": "tier", "operator": "DoesNotExist"}]}, True),
+        ({"matchExpressions": [{"key": "tier", "operator": "Exists"}]}, False),
+    ],
+)
 def test_selector_matches(selector: Any, matches: bool) -> None:
     assert stack.selector_matches(selector, LABELS) is matches
 
@@ -306,8 +570,12 @@ def test_selector_matches(selector: Any, matches: bool) -> None:
 def test_internal_alb_needs_no_waf_and_egress_to_the_world_is_fine() -> None:
     g = drop(change(edge_graph(), "alb", ("internal",), True), "waf-assoc")
     assert messages("aws-alb-waf-rate-limited", *g) == []
-    g = change(edge_graph(), "alb-sg", ("egress",), [{"protocol": "-1", "fromPort": 0.0, "toPort": 0.0,
-                                                      "cidrBlocks": ["0.0.0.0/0"], "description": "out"}])
+    g = change(
+        edge_graph(),
+        "alb-sg",
+        ("egress",),
+        [{"protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "cidrBlocks": ["0.0.0.0/0"], "description": "out"}],
+    )
     assert messages("aws-security-group-disallow-public-ingress", *g) == []
 
 
@@ -341,6 +609,7 @@ def test_tags_from_provider_or_resource() -> None:
 
 # --- unknown values ------------------------------------------------------------------------------------------
 
+
 def test_unknown_values_never_crash_stack_policies() -> None:
     """Each input of each resource of the compliant graphs made unknown in turn: no crash, no mandatory finding."""
     for build in (full_graph, ingress_graph):
@@ -358,6 +627,7 @@ def test_unknown_user_data_skips_the_budget() -> None:
 
 # --- the pack's data stays true to its sources ----------------------------------------------------------------
 
+
 def test_budget_constants_match_settings() -> None:
     from settings.model import ADMIN_CONNECTION_HEADROOM, SEED_POOL_MAX
 
@@ -366,8 +636,13 @@ def test_budget_constants_match_settings() -> None:
 
 def test_taggable_types_match_pulumi_aws(plan_for) -> None:
     """The shipped taggable-type list agrees with the installed pulumi-aws for every module the stacks use."""
-    types = {r["type"] for s in ("dev", "prod") for p in ("asg", "eks") for r in plan_for(s, f"nox:platform={p}").resources
-             if r["type"].startswith("aws:")}
+    types = {
+        r["type"]
+        for s in ("dev", "prod")
+        for p in ("asg", "eks")
+        for r in plan_for(s, f"nox:platform={p}").resources
+        if r["type"].startswith("aws:")
+    }
     modules = sorted({t.split(":")[1] for t in types} | {"autoscaling/group"})
     taggable, self_tagged = introspect(modules)
     listed = {t for t in default_taggable_types() if t.split(":")[1] in modules}

@@ -32,12 +32,16 @@ STACKS = [(s, p) for s in ("dev", "staging", "prod") for p in ("asg", "eks")]
 # Advisory violations the shipped stacks may have, each with the reason it is acceptable. None today.
 JUSTIFIED_ADVISORIES: dict[tuple[str, str], str] = {}
 
-PUBLIC_DB = record("aws:rds/instance:Instance", "db", {"engine": "postgres", "publiclyAccessible": True, "storageEncrypted": True,
-                                                       "kmsKeyId": "k", "iamDatabaseAuthenticationEnabled": True})
+PUBLIC_DB = record(
+    "aws:rds/instance:Instance",
+    "db",
+    {"engine": "postgres", "publiclyAccessible": True, "storageEncrypted": True, "kmsKeyId": "k", "iamDatabaseAuthenticationEnabled": True},
+)
 OPEN_LOGS = record("aws:cloudwatch/logGroup:LogGroup", "logs", {"name": "x"})
 
 
 # --- the shipped stacks ----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(("stack", "platform"), STACKS)
 def test_shipped_stacks_have_no_mandatory_violation(plan_for, stack: str, platform: str) -> None:
@@ -80,6 +84,7 @@ def test_check_command_exit_codes(plan_for, tmp_path: Path, capsys) -> None:
 
 # --- the engine's own analyzer gives the same answers -------------------------------------------------------
 
+
 def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
     s = struct_pb2.Struct()
     json_format.ParseDict(value, s)
@@ -91,9 +96,15 @@ def _engine_violations(doc: dict[str, Any], config: dict[str, Any] | None = None
     servicer = _PolicyAnalyzerServicer(PACK_NAME, "0.0.1", ALL_POLICIES, PACK_ENFORCEMENT_LEVEL)
     if config:
         levels = resolve(ALL_POLICIES, config)
-        servicer.Configure(proto.ConfigureAnalyzerRequest(policyConfig={
-            name: proto.PolicyConfig(enforcementLevel=servicer._map_enforcement_level(level), properties=_struct(props))
-            for name, (level, props) in levels.items()}), None)
+        servicer.Configure(
+            proto.ConfigureAnalyzerRequest(
+                policyConfig={
+                    name: proto.PolicyConfig(enforcementLevel=servicer._map_enforcement_level(level), properties=_struct(props))
+                    for name, (level, props) in levels.items()
+                }
+            ),
+            None,
+        )
     by_urn = {r["urn"]: r for r in doc["resources"]}
 
     def provider(r: dict[str, Any]) -> proto.AnalyzerProviderResource | None:
@@ -112,11 +123,28 @@ def _engine_violations(doc: dict[str, Any], config: dict[str, Any] | None = None
             found.append(Violation(d.policyName, level, message, d.urn or default_urn))
 
     for r in doc["resources"]:
-        collect(servicer.Analyze(proto.AnalyzeRequest(type=r["type"], properties=_struct(r["inputs"]), urn=r["urn"], name=r["name"],
-                                                      options=options(r), provider=provider(r)), None), r["urn"])
-    resources = [proto.AnalyzerResource(type=r["type"], properties=_struct(r["inputs"]), urn=r["urn"], name=r["name"],
-                                        options=options(r), provider=provider(r), parent=r["parent"] or "",
-                                        dependencies=r["dependencies"]) for r in doc["resources"]]
+        collect(
+            servicer.Analyze(
+                proto.AnalyzeRequest(
+                    type=r["type"], properties=_struct(r["inputs"]), urn=r["urn"], name=r["name"], options=options(r), provider=provider(r)
+                ),
+                None,
+            ),
+            r["urn"],
+        )
+    resources = [
+        proto.AnalyzerResource(
+            type=r["type"],
+            properties=_struct(r["inputs"]),
+            urn=r["urn"],
+            name=r["name"],
+            options=options(r),
+            provider=provider(r),
+            parent=r["parent"] or "",
+            dependencies=r["dependencies"],
+        )
+        for r in doc["resources"]
+    ]
     collect(servicer.AnalyzeStack(proto.AnalyzeStackRequest(resources=resources), None), None)
     return sorted(found, key=lambda v: (policycheck.LEVELS.index(v.level), v.policy, v.urn or "", v.message))
 
@@ -131,17 +159,24 @@ def test_offline_evaluation_matches_the_sdk_analyzer(plan_for, stack: str, platf
 
 
 def test_unknown_values_match_the_sdk_analyzer() -> None:
-    doc = plan(record("aws:rds/instance:Instance", "db", {"engine": "postgres", "publiclyAccessible": UNKNOWN,
-                                                          "kmsKeyId": UNKNOWN, "storageEncrypted": True}))
+    doc = plan(
+        record(
+            "aws:rds/instance:Instance",
+            "db",
+            {"engine": "postgres", "publiclyAccessible": UNKNOWN, "kmsKeyId": UNKNOWN, "storageEncrypted": True},
+        )
+    )
     assert evaluate(doc) == _engine_violations(doc)
 
 
 # --- evaluation mechanics ------------------------------------------------------------------------------------
 
+
 def _probe(seen: list[Any], stack_level: bool = False):
     def validate(args, report_violation):
         seen.append(args)
         report_violation("probe says no", None)
+
     cls = StackValidationPolicy if stack_level else ResourceValidationPolicy
     return cls("probe-policy", "A probe.", validate)
 
@@ -192,14 +227,16 @@ def test_a_crashing_policy_is_a_mandatory_failure_not_a_crash() -> None:
     assert (found.level, found.message) == ("mandatory", "policy 'broken-policy' failed: KeyError: 'boom'")
 
 
-@pytest.mark.parametrize("doc", [[], {}, {"resources": {}}, {"resources": [{"urn": "u"}]},
-                                 {"resources": [{"urn": "u", "type": "t", "name": "n", "inputs": []}]}])
+@pytest.mark.parametrize(
+    "doc", [[], {}, {"resources": {}}, {"resources": [{"urn": "u"}]}, {"resources": [{"urn": "u", "type": "t", "name": "n", "inputs": []}]}]
+)
 def test_not_a_plan(doc: Any) -> None:
     with pytest.raises(PlanError):
         evaluate(doc)
 
 
 # --- enforcement levels -------------------------------------------------------------------------------------
+
 
 def test_mandatory_by_default() -> None:
     assert PACK_ENFORCEMENT_LEVEL is EnforcementLevel.MANDATORY
@@ -208,16 +245,19 @@ def test_mandatory_by_default() -> None:
     assert {level for level, _ in levels.values()} == {EnforcementLevel.MANDATORY}
 
 
-@pytest.mark.parametrize(("config", "expected"), [
-    (None, "mandatory"),
-    ({"aws-rds-instance-disallow-public-access": "advisory"}, "advisory"),
-    ({"aws-rds-instance-disallow-public-access": {"enforcementLevel": "advisory"}}, "advisory"),
-    ({"aws-rds-instance-disallow-public-access": "remediate"}, "mandatory"),
-    ({"all": "advisory"}, "advisory"),
-    ({"all": "advisory", "aws-rds-instance-disallow-public-access": "mandatory"}, "mandatory"),
-    ({"aws-rds-instance-disallow-public-access": "disabled"}, None),
-    ({"all": {"enforcementLevel": "disabled"}}, None),
-])
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        (None, "mandatory"),
+        ({"aws-rds-instance-disallow-public-access": "advisory"}, "advisory"),
+        ({"aws-rds-instance-disallow-public-access": {"enforcementLevel": "advisory"}}, "advisory"),
+        ({"aws-rds-instance-disallow-public-access": "remediate"}, "mandatory"),
+        ({"all": "advisory"}, "advisory"),
+        ({"all": "advisory", "aws-rds-instance-disallow-public-access": "mandatory"}, "mandatory"),
+        ({"aws-rds-instance-disallow-public-access": "disabled"}, None),
+        ({"all": {"enforcementLevel": "disabled"}}, None),
+    ],
+)
 def test_policy_pack_config_sets_levels(config: dict[str, Any] | None, expected: str | None) -> None:
     found = [v for v in evaluate(plan(PUBLIC_DB), config=config) if v.policy == "aws-rds-instance-disallow-public-access"]
     assert [v.level for v in found] == ([expected] if expected else [])
@@ -226,8 +266,9 @@ def test_policy_pack_config_sets_levels(config: dict[str, Any] | None, expected:
 def test_level_precedence_is_the_engines_named_then_all_then_the_policys_own_then_the_pack():
     """As Pulumi's ReconcilePolicyPackConfig: defaults from each policy's own level, `all` overrides every
     policy, a policy named in the config overrides `all`; the pack level applies when nothing else does."""
-    own = ResourceValidationPolicy(name="own-level", description="d", validate=lambda args, report: None,
-                                   enforcement_level=EnforcementLevel.ADVISORY)
+    own = ResourceValidationPolicy(
+        name="own-level", description="d", validate=lambda args, report: None, enforcement_level=EnforcementLevel.ADVISORY
+    )
     none = ResourceValidationPolicy(name="no-level", description="d", validate=lambda args, report: None)
 
     def levels(config):
@@ -236,11 +277,14 @@ def test_level_precedence_is_the_engines_named_then_all_then_the_policys_own_the
     assert levels(None) == {"own-level": EnforcementLevel.ADVISORY, "no-level": EnforcementLevel.MANDATORY}
     assert levels({"all": "mandatory"}) == {"own-level": EnforcementLevel.MANDATORY, "no-level": EnforcementLevel.MANDATORY}
     assert levels({"all": "disabled", "own-level": "advisory"}) == {
-        "own-level": EnforcementLevel.ADVISORY, "no-level": EnforcementLevel.DISABLED}
+        "own-level": EnforcementLevel.ADVISORY,
+        "no-level": EnforcementLevel.DISABLED,
+    }
 
 
-@pytest.mark.parametrize("config", [{"no-such-policy": "advisory"}, {"aws-kms-key-rotation-enabled": "loud"},
-                                    {"aws-kms-key-rotation-enabled": 3}])
+@pytest.mark.parametrize(
+    "config", [{"no-such-policy": "advisory"}, {"aws-kms-key-rotation-enabled": "loud"}, {"aws-kms-key-rotation-enabled": 3}]
+)
 def test_bad_policy_pack_config(config: dict[str, Any]) -> None:
     with pytest.raises(PolicyConfigError):
         evaluate(plan(), config=config)
@@ -254,19 +298,28 @@ def test_example_config_is_valid_and_documented() -> None:
 
 # --- reports ------------------------------------------------------------------------------------------------
 
+
 def test_format_groups_by_level_mandatory_first() -> None:
-    found = evaluate(plan(PUBLIC_DB, OPEN_LOGS), config={"aws-cloudwatch-log-group-retention": "advisory"},
-                     policies=[policy("aws-rds-instance-disallow-public-access"), policy("aws-cloudwatch-log-group-retention")])
+    found = evaluate(
+        plan(PUBLIC_DB, OPEN_LOGS),
+        config={"aws-cloudwatch-log-group-retention": "advisory"},
+        policies=[policy("aws-rds-instance-disallow-public-access"), policy("aws-cloudwatch-log-group-retention")],
+    )
     text = format_violations(found)
     assert text.startswith("policy pack nox-security: 2 violation(s) (1 mandatory, 1 advisory)")
-    assert text.index("mandatory (1):") < text.index("[aws-rds-instance-disallow-public-access] aws:rds/instance:Instance db") \
-        < text.index("advisory (1):") < text.index("[aws-cloudwatch-log-group-retention] aws:cloudwatch/logGroup:LogGroup logs")
+    assert (
+        text.index("mandatory (1):")
+        < text.index("[aws-rds-instance-disallow-public-access] aws:rds/instance:Instance db")
+        < text.index("advisory (1):")
+        < text.index("[aws-cloudwatch-log-group-retention] aws:cloudwatch/logGroup:LogGroup logs")
+    )
     assert "set publicly_accessible=False" in text
     assert has_mandatory(found) and not has_mandatory([v for v in found if v.level == "advisory"])
     assert format_violations([]) == "policy pack nox-security: no violations"
 
 
 # --- the pack itself ----------------------------------------------------------------------------------------
+
 
 def test_pack_main_only_assembles_the_pack() -> None:
     tree = ast.parse((ROOT / "policies" / "__main__.py").read_text())
@@ -282,9 +335,11 @@ def test_pack_main_only_assembles_the_pack() -> None:
 
 def test_pack_is_standalone() -> None:
     """As the CLI loads it (policies/ as sys.path[0]): imports, and needs neither the program nor pulumi-aws."""
-    code = ("import sys, nox_policies; "
-            "bad = [m for m in ('settings', 'components', 'pulumi_aws', 'pulumi_kubernetes', 'offline') if m in sys.modules]; "
-            "print(len(nox_policies.ALL_POLICIES), bad)")
+    code = (
+        "import sys, nox_policies; "
+        "bad = [m for m in ('settings', 'components', 'pulumi_aws', 'pulumi_kubernetes', 'offline') if m in sys.modules]; "
+        "print(len(nox_policies.ALL_POLICIES), bad)"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT / "policies", capture_output=True, text=True, check=True).stdout
     assert out.strip() == f"{len(ALL_POLICIES)} []"
 
@@ -314,8 +369,13 @@ def test_pack_serves_as_the_pulumi_cli_starts_it() -> None:
     from google.protobuf import empty_pb2
     from pulumi.runtime.proto import analyzer_pb2_grpc
 
-    with subprocess.Popen([sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:1", "."], cwd=ROOT / "policies",
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as server:
+    with subprocess.Popen(
+        [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:1", "."],
+        cwd=ROOT / "policies",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as server:
         try:
             port = server.stdout.readline().strip()
             assert port.isdigit(), server.stderr.read()
@@ -325,8 +385,10 @@ def test_pack_serves_as_the_pulumi_cli_starts_it() -> None:
                 assert info.name == PACK_NAME
                 assert [p.name for p in info.policies] == [p.name for p in ALL_POLICIES]
                 assert {p.enforcementLevel for p in info.policies} == {proto.MANDATORY}
-                found = stub.Analyze(proto.AnalyzeRequest(type=PUBLIC_DB["type"], properties=_struct(PUBLIC_DB["inputs"]),
-                                                          urn=PUBLIC_DB["urn"], name="db"), timeout=30)
+                found = stub.Analyze(
+                    proto.AnalyzeRequest(type=PUBLIC_DB["type"], properties=_struct(PUBLIC_DB["inputs"]), urn=PUBLIC_DB["urn"], name="db"),
+                    timeout=30,
+                )
                 assert "aws-rds-instance-disallow-public-access" in {d.policyName for d in found.diagnostics}
         finally:
             server.kill()  # the pack serves until killed, as under the Pulumi CLI

@@ -42,6 +42,7 @@ START = 1_800_000_000.0
 
 # --- fakes --------------------------------------------------------------------------------------
 
+
 class FakeEngine:
     """Stack config in memory; `ups` is the release config of every successful update, in order."""
 
@@ -93,8 +94,12 @@ class FakeClock:
 class FakeMetrics:
     """Answers from the live config: `ratio(colour, weight_of_colour, live_cfg)`, `healthy(colour, live_cfg)`."""
 
-    def __init__(self, engine: FakeEngine, ratio: Callable[..., float | None] = lambda c, w, cfg: 0.001,
-                 healthy: Callable[..., bool] = lambda c, cfg: True):
+    def __init__(
+        self,
+        engine: FakeEngine,
+        ratio: Callable[..., float | None] = lambda c, w, cfg: 0.001,
+        healthy: Callable[..., bool] = lambda c, cfg: True,
+    ):
         self.engine, self._ratio, self._healthy = engine, ratio, healthy
         self.ratio_calls: list[tuple[str, int]] = []
 
@@ -120,6 +125,7 @@ def run_canary(engine=None, metrics=None, **kw):
 
 
 # --- canary ----------------------------------------------------------------------------------------
+
 
 def test_canary_happy_path_walks_every_seed_stage_then_promotes():
     result, engine, clock = run_canary()
@@ -166,8 +172,9 @@ def test_canary_bad_ratio_at_stage_10_rolls_back_to_weight_0_and_stops(caplog):
     assert "ROLLBACK" in caplog.text
 
 
-@pytest.mark.parametrize(("ratio", "outcome"), [(0.05, driver.PROMOTED), (0.0501, driver.ROLLED_BACK),
-                                                 (5 / 100, driver.PROMOTED), (0.0, driver.PROMOTED)])
+@pytest.mark.parametrize(
+    ("ratio", "outcome"), [(0.05, driver.PROMOTED), (0.0501, driver.ROLLED_BACK), (5 / 100, driver.PROMOTED), (0.0, driver.PROMOTED)]
+)
 def test_threshold_is_strictly_greater_than_5_percent(ratio, outcome):
     engine = FakeEngine()
     result, _, _ = run_canary(engine, FakeMetrics(engine, ratio=lambda c, w, cfg: ratio))
@@ -180,8 +187,7 @@ def test_threshold_is_strictly_greater_than_5_percent(ratio, outcome):
 @given(st.floats(min_value=0, max_value=1, allow_nan=False))
 def test_gate_property_promoted_iff_ratio_at_most_threshold(ratio):
     engine = FakeEngine()
-    result = canary(engine, FakeMetrics(engine, ratio=lambda c, w, cfg: ratio), FakeClock(), NEW,
-                    stages=(50, 100), stage_duration=60)
+    result = canary(engine, FakeMetrics(engine, ratio=lambda c, w, cfg: ratio), FakeClock(), NEW, stages=(50, 100), stage_duration=60)
     assert (result.outcome == driver.PROMOTED) == (ratio <= 0.05)
     assert weights(engine.live)[result.candidate if result.outcome == driver.PROMOTED else "blue"] == 100
 
@@ -373,15 +379,17 @@ def test_a_canary_restarted_after_a_rolled_back_one():
     assert result.outcome == driver.PROMOTED and engine.ups[0][IMAGE["green"]] == NEW
 
 
-@pytest.mark.parametrize(("config", "image", "message"), [
-    (BASE, "registry/nox-api:latest", "latest"),
-    (BASE, "registry/nox-api", "pinned"),
-    (BASE, OLD, "already the active image"),
-    ({**BASE, "nox:releaseStrategy": "canary", "nox:imageGreen": NEW, "nox:releaseCanaryWeight": "25"}, NEW,
-     "a canary is in progress"),
-    ({k: v for k, v in BASE.items() if k != "nox:imageBlue"}, NEW, "active colour needs an image"),
-    ({**BASE, "nox:releaseActive": "purple"}, NEW, "one of blue, green"),
-])
+@pytest.mark.parametrize(
+    ("config", "image", "message"),
+    [
+        (BASE, "registry/nox-api:latest", "latest"),
+        (BASE, "registry/nox-api", "pinned"),
+        (BASE, OLD, "already the active image"),
+        ({**BASE, "nox:releaseStrategy": "canary", "nox:imageGreen": NEW, "nox:releaseCanaryWeight": "25"}, NEW, "a canary is in progress"),
+        ({k: v for k, v in BASE.items() if k != "nox:imageBlue"}, NEW, "active colour needs an image"),
+        ({**BASE, "nox:releaseActive": "purple"}, NEW, "one of blue, green"),
+    ],
+)
 def test_refuses_to_start_without_changing_anything(config, image, message):
     engine = FakeEngine(config)
     with pytest.raises(ReleaseError, match=message):
@@ -416,6 +424,7 @@ def test_log_lines_carry_timestamp_stage_weight_and_ratio(caplog):
 
 # --- blue/green --------------------------------------------------------------------------------------
 
+
 def run_bg(engine=None, metrics=None, **kw):
     engine = engine or FakeEngine()
     metrics = metrics or FakeMetrics(engine)
@@ -431,8 +440,7 @@ def test_blue_green_switches_all_traffic_after_gates():
         rel(strategy="canary", weight=100, green=NEW),  # the switch: all traffic at once, blue still warm
         rel(active="green", strategy="bluegreen", weight=0, green=NEW),  # promote: green is the active colour
     ]
-    assert [weights(c) for c in engine.ups] == [{"blue": 100, "green": 0}, {"blue": 0, "green": 100},
-                                                {"blue": 0, "green": 100}]
+    assert [weights(c) for c in engine.ups] == [{"blue": 100, "green": 0}, {"blue": 0, "green": 100}, {"blue": 0, "green": 100}]
     assert result.completed == ("deploy", "health", "pre-switch", "switch", "watch", "promote")
     assert clock.elapsed == 60 + 60  # seed: monitor 60 s before and after the switch
 
@@ -521,6 +529,7 @@ def test_blue_green_interrupt_after_switch_switches_back():
 
 # --- every config the driver applies is one the program accepts, on both platforms -----------------
 
+
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 @pytest.mark.parametrize("strategy", ["canary", "bluegreen"])
 def test_applied_configs_pass_the_settings_loader_and_keep_the_right_colours_serving(stack, strategy):
@@ -546,13 +555,18 @@ def test_applied_configs_pass_the_settings_loader_and_keep_the_right_colours_ser
         if cfg is not engine.ups[-1]:
             assert set(serving_colours(release)) == {"blue", "green"}
             assert release.active == old
-    final = build("nox-infra", stack, "us-west-2",
-                  {k.removeprefix("nox:"): v for k, v in {**stack_cfg, **engine.ups[-1]}.items() if k.startswith("nox:")}).release
+    final = build(
+        "nox-infra",
+        stack,
+        "us-west-2",
+        {k.removeprefix("nox:"): v for k, v in {**stack_cfg, **engine.ups[-1]}.items() if k.startswith("nox:")},
+    ).release
     assert final.active == result.candidate and serving_colours(final) == (result.candidate,)
     assert final.image(old) == stack_cfg[IMAGE[old]]  # the old colour keeps its image for a quick way back
 
 
 # --- the seed's rate-vs-percentage bug --------------------------------------------------------------
+
 
 class FakePrometheus:
     """Evaluates the two query shapes the source sends, from per-colour request and 5xx rates."""
@@ -604,10 +618,13 @@ def test_low_request_rate_with_high_error_ratio_fails():
 
 # --- Prometheus source ---------------------------------------------------------------------------------
 
+
 def test_error_ratio_query_is_a_ratio_of_the_colour():
     q = error_ratio_query("green", 60)
-    assert q == ('(sum(rate(http_requests_total{status=~"5..",deployment_color="green"}[1m])) or vector(0)) / '
-                 'sum(rate(http_requests_total{deployment_color="green"}[1m]))')
+    assert q == (
+        '(sum(rate(http_requests_total{status=~"5..",deployment_color="green"}[1m])) or vector(0)) / '
+        'sum(rate(http_requests_total{deployment_color="green"}[1m]))'
+    )
     assert "[90s]" in error_ratio_query("blue", 90)
     assert 'color="blue"' in error_ratio_query("blue", 60, label="color")
     with pytest.raises(ValueError):
@@ -618,29 +635,44 @@ def test_error_ratio_query_is_a_ratio_of_the_colour():
 
 def test_health_query_template():
     assert health_query("blue") == 'min(up{deployment_color="blue"})'
-    assert health_query("green", 'min(kube_deployment_status_replicas_available{deployment="nox-api-{colour}"})') == \
-        'min(kube_deployment_status_replicas_available{deployment="nox-api-green"})'
+    assert (
+        health_query("green", 'min(kube_deployment_status_replicas_available{deployment="nox-api-{colour}"})')
+        == 'min(kube_deployment_status_replicas_available{deployment="nox-api-green"})'
+    )
     assert health_query("green", label="color") == 'min(up{color="green"})'
 
 
-@pytest.mark.parametrize(("body", "expected"), [
-    (vector(0.0123), 0.0123),
-    (vector(None), None),  # no series: no requests
-    (vector(float("nan")), None),  # 0 / 0: no requests in the window
-    (json.dumps({"status": "success", "data": {"resultType": "scalar", "result": [START, "0.5"]}}), 0.5),
-])
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (vector(0.0123), 0.0123),
+        (vector(None), None),  # no series: no requests
+        (vector(float("nan")), None),  # 0 / 0: no requests in the window
+        (json.dumps({"status": "success", "data": {"resultType": "scalar", "result": [START, "0.5"]}}), 0.5),
+    ],
+)
 def test_parse_vector_value(body, expected):
     assert parse_vector_value(body) == expected
 
 
-@pytest.mark.parametrize("body", [
-    "not json",
-    json.dumps({"status": "error", "errorType": "bad_data", "error": "parse error at char 5"}),
-    json.dumps({"status": "success", "data": {"resultType": "matrix", "result": []}}),
-    json.dumps({"status": "success", "data": {"resultType": "vector", "result": [
-        {"metric": {"a": "1"}, "value": [1, "0.1"]}, {"metric": {"a": "2"}, "value": [1, "0.2"]}]}}),
-    json.dumps({"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}}]}}),
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "not json",
+        json.dumps({"status": "error", "errorType": "bad_data", "error": "parse error at char 5"}),
+        json.dumps({"status": "success", "data": {"resultType": "matrix", "result": []}}),
+        json.dumps(
+            {
+                "status": "success",
+                "data": {
+                    "resultType": "vector",
+                    "result": [{"metric": {"a": "1"}, "value": [1, "0.1"]}, {"metric": {"a": "2"}, "value": [1, "0.2"]}],
+                },
+            }
+        ),
+        json.dumps({"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}}]}}),
+    ],
+)
 def test_parse_vector_value_errors(body):
     with pytest.raises(MetricError):
         parse_vector_value(body)
@@ -701,9 +733,17 @@ class FakeCloudWatch:
 
 
 def page(values: dict[str, list[float]], token: str | None = None) -> dict:
-    out = {"MetricDataResults": [
-        {"Id": qid, "Timestamps": [datetime(2027, 1, 1, 11, 59 - i, tzinfo=UTC) for i in range(len(v))], "Values": v,
-         "StatusCode": "Complete"} for qid, v in values.items()]}
+    out = {
+        "MetricDataResults": [
+            {
+                "Id": qid,
+                "Timestamps": [datetime(2027, 1, 1, 11, 59 - i, tzinfo=UTC) for i in range(len(v))],
+                "Values": v,
+                "StatusCode": "Complete",
+            }
+            for qid, v in values.items()
+        ]
+    }
     if token:
         out["NextToken"] = token
     return out
@@ -739,13 +779,16 @@ def test_cloudwatch_follows_next_token():
     assert cw.calls[1]["NextToken"] == "t1"
 
 
-@pytest.mark.parametrize(("healthy", "unhealthy", "expected"), [
-    ([3.0, 2.0], [0.0, 1.0], True),  # latest datapoint first: 3 healthy, 0 unhealthy
-    ([3.0], [1.0], False),
-    ([0.0], [0.0], False),
-    ([], [], False),  # no datapoints: no targets registered
-    ([2.0], [], True),
-])
+@pytest.mark.parametrize(
+    ("healthy", "unhealthy", "expected"),
+    [
+        ([3.0, 2.0], [0.0, 1.0], True),  # latest datapoint first: 3 healthy, 0 unhealthy
+        ([3.0], [1.0], False),
+        ([0.0], [0.0], False),
+        ([], [], False),  # no datapoints: no targets registered
+        ([2.0], [], True),
+    ],
+)
 def test_cloudwatch_health(healthy, unhealthy, expected):
     cw = FakeCloudWatch([page({"healthy": healthy, "unhealthy": unhealthy})])
     assert CloudWatchSource(LB, TGS, client=cw, now=lambda: NOW).healthy("green") is expected
@@ -764,6 +807,7 @@ def test_cloudwatch_errors_become_metric_errors():
 
 def test_cloudwatch_needs_boto3_only_when_used(monkeypatch):
     import sys
+
     monkeypatch.setitem(sys.modules, "boto3", None)  # import boto3 -> ImportError
     src = CloudWatchSource(LB, TGS, region="us-west-2")  # constructing needs nothing
     with pytest.raises(MetricSetupError, match="pip install boto3"):
@@ -779,14 +823,18 @@ def test_cloudwatch_rejects_full_arns():
 
 # --- Automation API engine -----------------------------------------------------------------------------
 
+
 class FakeStack:
     def __init__(self, result="succeeded"):
         self.calls: list[tuple[str, object]] = []
         self.result = result
 
     def get_all_config(self):
-        return {"nox:imageBlue": auto.ConfigValue(OLD), "aws:region": auto.ConfigValue("us-west-2"),
-                "nox:someToken": auto.ConfigValue("s3cr3t", secret=True)}
+        return {
+            "nox:imageBlue": auto.ConfigValue(OLD),
+            "aws:region": auto.ConfigValue("us-west-2"),
+            "nox:someToken": auto.ConfigValue("s3cr3t", secret=True),
+        }
 
     def set_all_config(self, config):
         self.calls.append(("set", config))
@@ -805,8 +853,14 @@ class FakeStack:
 def test_automation_engine_maps_calls_to_the_automation_api(tmp_path):
     stack = FakeStack()
     selected = []
-    eng = AutomationEngine("prod", work_dir=tmp_path, policy_packs=["policies"], preview_first=True,
-                           select_stack=lambda **kw: selected.append(kw) or stack, message="release canary x")
+    eng = AutomationEngine(
+        "prod",
+        work_dir=tmp_path,
+        policy_packs=["policies"],
+        preview_first=True,
+        select_stack=lambda **kw: selected.append(kw) or stack,
+        message="release canary x",
+    )
     assert selected == []  # lazy: constructing needs no CLI
     assert eng.get_config() == {"nox:imageBlue": OLD, "aws:region": "us-west-2"}  # secrets never leave the engine
     assert selected == [{"stack_name": "prod", "work_dir": str(tmp_path.resolve())}]
@@ -826,8 +880,9 @@ def test_automation_engine_maps_calls_to_the_automation_api(tmp_path):
 def test_automation_engine_waits_for_a_locked_stack_then_gives_up():
     from pulumi.automation.errors import create_command_error
 
-    locked = create_command_error(auto.CommandResult(
-        stdout="Updating (prod)\n", stderr="error: [409] Conflict: Another update is currently in progress.\n", code=255))
+    locked = create_command_error(
+        auto.CommandResult(stdout="Updating (prod)\n", stderr="error: [409] Conflict: Another update is currently in progress.\n", code=255)
+    )
     assert isinstance(locked, auto.ConcurrentUpdateError)
 
     class LockedStack(FakeStack):
@@ -848,12 +903,14 @@ def test_automation_engine_waits_for_a_locked_stack_then_gives_up():
         sleeps.append(s)
         t["now"] += s
 
-    eng = AutomationEngine("prod", select_stack=lambda **kw: LockedStack(2), lock_wait=60, lock_poll=15,
-                           sleep=sleep, monotonic=lambda: t["now"])
+    eng = AutomationEngine(
+        "prod", select_stack=lambda **kw: LockedStack(2), lock_wait=60, lock_poll=15, sleep=sleep, monotonic=lambda: t["now"]
+    )
     eng.up()
     assert sleeps == [15, 15]
-    eng = AutomationEngine("prod", select_stack=lambda **kw: LockedStack(100), lock_wait=60, lock_poll=15,
-                           sleep=sleep, monotonic=lambda: t["now"])
+    eng = AutomationEngine(
+        "prod", select_stack=lambda **kw: LockedStack(100), lock_wait=60, lock_poll=15, sleep=sleep, monotonic=lambda: t["now"]
+    )
     with pytest.raises(auto.ConcurrentUpdateError):
         eng.up()
 
@@ -861,8 +918,9 @@ def test_automation_engine_waits_for_a_locked_stack_then_gives_up():
 def test_engine_errors_are_shortened_in_the_reason():
     from pulumi.automation.errors import create_command_error
 
-    err = create_command_error(auto.CommandResult(stdout="Updating (prod)\n" + "x" * 5000,
-                                                  stderr="error: update failed: AccessDenied", code=255))
+    err = create_command_error(
+        auto.CommandResult(stdout="Updating (prod)\n" + "x" * 5000, stderr="error: update failed: AccessDenied", code=255)
+    )
     engine = FakeEngine()
 
     def up():
@@ -884,14 +942,15 @@ def test_automation_engine_raises_when_the_update_did_not_succeed():
 
 def test_policy_packs_supported_by_this_pulumi_version():
     import inspect
+
     assert "policy_packs" in inspect.signature(auto.Stack.up).parameters
 
 
 # --- CLI ---------------------------------------------------------------------------------------------------
 
+
 def cli(args: list[str], engine: FakeEngine, metrics_for: Callable[[FakeEngine], object] | None = None):
-    return main(args, engine_factory=lambda a: engine,
-                metrics_factory=lambda a, e: (metrics_for or FakeMetrics)(engine), clock=FakeClock())
+    return main(args, engine_factory=lambda a: engine, metrics_factory=lambda a, e: (metrics_for or FakeMetrics)(engine), clock=FakeClock())
 
 
 def test_cli_canary_promoted_exit_0(capsys):
@@ -904,8 +963,14 @@ def test_cli_canary_promoted_exit_0(capsys):
 def test_cli_custom_stages_and_threshold():
     engine = FakeEngine()
     metrics = lambda e: FakeMetrics(e, ratio=lambda c, w, cfg: 0.08)  # noqa: E731
-    assert cli(["canary", "--stack", "prod", "--image", NEW, "--stages", "10,100", "--stage-duration", "60",
-                "--max-error-percent", "10"], engine, metrics) == 0
+    assert (
+        cli(
+            ["canary", "--stack", "prod", "--image", NEW, "--stages", "10,100", "--stage-duration", "60", "--max-error-percent", "10"],
+            engine,
+            metrics,
+        )
+        == 0
+    )
     assert [int(c[WEIGHT]) for c in engine.ups] == [0, 10, 100, 0]
 
 
@@ -927,17 +992,20 @@ def test_cli_failed_rollback_exit_3():
     assert cli(["canary", "--stack", "prod", "--image", NEW], engine) == 3
 
 
-@pytest.mark.parametrize("args", [
-    ["canary", "--stack", "prod", "--image", "registry/nox-api:latest"],
-    ["canary", "--stack", "prod", "--image", "registry/nox-api"],
-    ["canary", "--stack", "prod", "--image", NEW, "--stages", "1,5,50"],
-    ["canary", "--stack", "prod", "--image", NEW, "--stages", "a,b"],
-    ["canary", "--stack", "prod", "--image", NEW, "--max-error-percent", "150"],
-    ["canary", "--stack", "prod", "--image", NEW, "--metrics", "datadog"],
-    ["canary", "--image", NEW],
-    ["rollout", "--stack", "prod", "--image", NEW],
-    [],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["canary", "--stack", "prod", "--image", "registry/nox-api:latest"],
+        ["canary", "--stack", "prod", "--image", "registry/nox-api"],
+        ["canary", "--stack", "prod", "--image", NEW, "--stages", "1,5,50"],
+        ["canary", "--stack", "prod", "--image", NEW, "--stages", "a,b"],
+        ["canary", "--stack", "prod", "--image", NEW, "--max-error-percent", "150"],
+        ["canary", "--stack", "prod", "--image", NEW, "--metrics", "datadog"],
+        ["canary", "--image", NEW],
+        ["rollout", "--stack", "prod", "--image", NEW],
+        [],
+    ],
+)
 def test_cli_bad_arguments_exit_2(args):
     engine = FakeEngine()
     assert cli(args, engine) == 2
@@ -956,8 +1024,10 @@ def test_cli_metric_setup_errors_exit_2(monkeypatch, capsys):
     assert main(["canary", "--stack", "prod", "--image", NEW], engine_factory=lambda a: engine, clock=FakeClock()) == 2
     assert "--prometheus-url" in capsys.readouterr().err
     # CloudWatch without ALB / target-group suffixes (the fake engine has no stack outputs).
-    assert main(["canary", "--stack", "prod", "--image", NEW, "--metrics", "cloudwatch"],
-                engine_factory=lambda a: engine, clock=FakeClock()) == 2
+    assert (
+        main(["canary", "--stack", "prod", "--image", NEW, "--metrics", "cloudwatch"], engine_factory=lambda a: engine, clock=FakeClock())
+        == 2
+    )
     assert "ARN suffixes" in capsys.readouterr().err
     assert engine.sets == []
 
@@ -973,16 +1043,17 @@ def test_cli_cloudwatch_suffixes_from_stack_outputs(monkeypatch):
 
     monkeypatch.setattr(CloudWatchSource, "connect", fake_connect)
     from release.__main__ import build_parser, make_metrics
-    args = build_parser().parse_args(["canary", "--stack", "prod", "--image", NEW, "--metrics", "cloudwatch",
-                                      "--target-group", "green=targetgroup/override/1"])
+
+    args = build_parser().parse_args(
+        ["canary", "--stack", "prod", "--image", NEW, "--metrics", "cloudwatch", "--target-group", "green=targetgroup/override/1"]
+    )
     src = make_metrics(args, engine)
     assert src is made["source"] and src.load_balancer == LB and src.region == "us-west-2"
     assert src.target_groups == {"blue": TGS["blue"], "green": "targetgroup/override/1"}
 
 
 def test_cli_missing_policy_pack_exit_2(tmp_path, capsys):
-    assert main(["canary", "--stack", "prod", "--image", NEW, "--work-dir", str(tmp_path),
-                 "--prometheus-url", "http://prom:9090"]) == 2
+    assert main(["canary", "--stack", "prod", "--image", NEW, "--work-dir", str(tmp_path), "--prometheus-url", "http://prom:9090"]) == 2
     assert "policy pack" in capsys.readouterr().err
 
 

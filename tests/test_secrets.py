@@ -28,9 +28,13 @@ def dev_tier(tmp_path_factory):
 
 # --- the stored value ---------------------------------------------------------------------------
 
+
 def test_secret_value_with_and_without_replica():
     assert json.loads(secret_value("postgres://a", "postgres://b", "rediss://c")) == {
-        "DATABASE_URL": "postgres://a", "DATABASE_READONLY_URL": "postgres://b", "REDIS_URL": "rediss://c"}
+        "DATABASE_URL": "postgres://a",
+        "DATABASE_READONLY_URL": "postgres://b",
+        "REDIS_URL": "rediss://c",
+    }
     assert json.loads(secret_value("postgres://a", None, "rediss://c")) == {"DATABASE_URL": "postgres://a", "REDIS_URL": "rediss://c"}
 
 
@@ -58,12 +62,21 @@ def test_dev_secret_has_no_readonly_url(dev_tier):
 
 def test_every_credential_output_is_a_pulumi_secret(prod_tier):
     plan, _ = prod_tier
-    for name in ("db_url", "db_readonly_url", "db_password", "redis_url", "redis_token", "secret_string",
-                 "secrets_database_url", "secrets_redis_url"):
+    for name in (
+        "db_url",
+        "db_readonly_url",
+        "db_password",
+        "redis_url",
+        "redis_token",
+        "secret_string",
+        "secrets_database_url",
+        "secrets_redis_url",
+    ):
         assert plan.outputs[name] == "[secret]", name
 
 
 # --- resources ----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(("stack", "recovery", "protect"), [("dev", 7, False), ("staging", 30, True), ("prod", 30, True)])
 def test_secret_is_encrypted_with_its_own_key(plan_for, stack, recovery, protect):
@@ -107,8 +120,11 @@ def test_read_policy_allows_only_this_secret_and_its_key(prod_tier):
 
 # --- nothing leaks --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("stack", "overrides"), [("dev", ()), ("staging", ()), ("prod", ()), ("prod", ("nox:platform=asg",)),
-                                                  ("dev", ("nox:dbReadReplica=true",))])
+
+@pytest.mark.parametrize(
+    ("stack", "overrides"),
+    [("dev", ()), ("staging", ()), ("prod", ()), ("prod", ("nox:platform=asg",)), ("dev", ("nox:dbReadReplica=true",))],
+)
 def test_plan_json_never_contains_a_mock_secret(plan_for, stack, overrides):
     plan = plan_for(stack, *overrides)
     text = json.dumps(plan.to_json())

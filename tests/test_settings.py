@@ -28,8 +28,9 @@ def stack_raw(stack: str) -> dict[str, str]:
 
 def settings_for(stack: str = "dev", **overrides):
     raw = stack_raw(stack)
-    raw.update({k: (json.dumps(v) if isinstance(v, list) else str(v).lower() if isinstance(v, bool) else str(v))
-                for k, v in overrides.items()})
+    raw.update(
+        {k: (json.dumps(v) if isinstance(v, list) else str(v).lower() if isinstance(v, bool) else str(v)) for k, v in overrides.items()}
+    )
     return build("nox-infra", stack, "us-west-2", raw)
 
 
@@ -41,14 +42,14 @@ def problems(stack: str = "dev", **overrides) -> str:
 
 # --- shipped stacks and profiles ---------------------------------------------------------
 
+
 def test_shipped_stacks_build_with_their_profiles():
     dev, staging, prod = (settings_for(s) for s in ("dev", "staging", "prod"))
     assert (dev.platform, staging.platform, prod.platform) == ("asg", "eks", "eks")
     assert (dev.network.az_count, prod.network.az_count) == (2, 3)
     assert (dev.network.nat_per_az, prod.network.nat_per_az) == (False, True)
     assert (dev.network.interface_endpoints, prod.network.interface_endpoints) == (False, True)
-    assert (dev.database.backup_retention_days, staging.database.backup_retention_days,
-            prod.database.backup_retention_days) == (1, 7, 30)
+    assert (dev.database.backup_retention_days, staging.database.backup_retention_days, prod.database.backup_retention_days) == (1, 7, 30)
     assert (dev.database.multi_az, dev.database.read_replica) == (False, False)
     assert (prod.database.multi_az, prod.database.read_replica, prod.deletion_protection) == (True, True, True)
     assert prod.cache.replicas_per_shard == 2 and prod.cache.shards == 1  # the seed's M1/S1/S2
@@ -58,26 +59,83 @@ def test_shipped_stacks_build_with_their_profiles():
 
 def profile_defaults(environment: str, **extra):
     """Settings of a stack that sets only what is required: every other value is the profile's default."""
-    raw = {"environment": environment, "domain": "api.example.com", "hostedZoneId": "Z0EXAMPLE",
-           "corsAllowOrigin": "https://app.example.com", "imageBlue": IMAGE,
-           "eksAdminRoleArn": "arn:aws:iam::123456789012:role/admin", **extra}
+    raw = {
+        "environment": environment,
+        "domain": "api.example.com",
+        "hostedZoneId": "Z0EXAMPLE",
+        "corsAllowOrigin": "https://app.example.com",
+        "imageBlue": IMAGE,
+        "eksAdminRoleArn": "arn:aws:iam::123456789012:role/admin",
+        **extra,
+    }
     return build("nox-infra", environment, "us-west-2", raw)
 
 
 # Each environment's defaults. staging and prod carry the seed's numbers (ASG 2/20/3, HPA 3/20).
 PROFILES = {
-    "dev": {"platform": "asg", "azs": 2, "nat_per_az": False, "endpoints": False, "logs": 30, "access_logs": 30,
-            "instance": "t3.small", "asg": (1, 4, 1), "db_class": "db.t4g.medium", "db_max_storage": 100,
-            "multi_az": False, "replica": False, "backups": 1, "protect": False, "cache_node": "cache.t4g.small",
-            "cache_replicas": 0, "snapshots": 1, "nodes": (["t3.large"], 2, 4, 2), "hpa": (2, 6)},
-    "staging": {"platform": "eks", "azs": 3, "nat_per_az": False, "endpoints": True, "logs": 90, "access_logs": 90,
-                "instance": "m6i.large", "asg": (2, 20, 3), "db_class": "db.m7g.large", "db_max_storage": 500,
-                "multi_az": True, "replica": True, "backups": 7, "protect": True, "cache_node": "cache.m7g.large",
-                "cache_replicas": 1, "snapshots": 3, "nodes": (["m6i.large"], 3, 6, 3), "hpa": (3, 20)},
-    "prod": {"platform": "eks", "azs": 3, "nat_per_az": True, "endpoints": True, "logs": 365, "access_logs": 365,
-             "instance": "m6i.large", "asg": (2, 20, 3), "db_class": "db.r7g.large", "db_max_storage": 1000,
-             "multi_az": True, "replica": True, "backups": 30, "protect": True, "cache_node": "cache.r7g.large",
-             "cache_replicas": 2, "snapshots": 7, "nodes": (["m6i.large", "m7i.large"], 3, 10, 3), "hpa": (3, 20)},
+    "dev": {
+        "platform": "asg",
+        "azs": 2,
+        "nat_per_az": False,
+        "endpoints": False,
+        "logs": 30,
+        "access_logs": 30,
+        "instance": "t3.small",
+        "asg": (1, 4, 1),
+        "db_class": "db.t4g.medium",
+        "db_max_storage": 100,
+        "multi_az": False,
+        "replica": False,
+        "backups": 1,
+        "protect": False,
+        "cache_node": "cache.t4g.small",
+        "cache_replicas": 0,
+        "snapshots": 1,
+        "nodes": (["t3.large"], 2, 4, 2),
+        "hpa": (2, 6),
+    },
+    "staging": {
+        "platform": "eks",
+        "azs": 3,
+        "nat_per_az": False,
+        "endpoints": True,
+        "logs": 90,
+        "access_logs": 90,
+        "instance": "m6i.large",
+        "asg": (2, 20, 3),
+        "db_class": "db.m7g.large",
+        "db_max_storage": 500,
+        "multi_az": True,
+        "replica": True,
+        "backups": 7,
+        "protect": True,
+        "cache_node": "cache.m7g.large",
+        "cache_replicas": 1,
+        "snapshots": 3,
+        "nodes": (["m6i.large"], 3, 6, 3),
+        "hpa": (3, 20),
+    },
+    "prod": {
+        "platform": "eks",
+        "azs": 3,
+        "nat_per_az": True,
+        "endpoints": True,
+        "logs": 365,
+        "access_logs": 365,
+        "instance": "m6i.large",
+        "asg": (2, 20, 3),
+        "db_class": "db.r7g.large",
+        "db_max_storage": 1000,
+        "multi_az": True,
+        "replica": True,
+        "backups": 30,
+        "protect": True,
+        "cache_node": "cache.r7g.large",
+        "cache_replicas": 2,
+        "snapshots": 7,
+        "nodes": (["m6i.large", "m7i.large"], 3, 10, 3),
+        "hpa": (3, 20),
+    },
 }
 
 
@@ -86,31 +144,41 @@ def test_profile_defaults_are_exact(environment):
     s, want = profile_defaults(environment), PROFILES[environment]
     assert s.platform == want["platform"]
     assert (s.network.az_count, s.network.nat_per_az, s.network.interface_endpoints, s.network.log_retention_days) == (
-        want["azs"], want["nat_per_az"], want["endpoints"], want["logs"])
+        want["azs"],
+        want["nat_per_az"],
+        want["endpoints"],
+        want["logs"],
+    )
     assert s.edge.access_log_expiration_days == want["access_logs"]
     assert s.fleet.instance_type == want["instance"]
     assert (s.fleet.min_size, s.fleet.max_size, s.fleet.desired) == want["asg"]
     d = s.database
     assert (d.instance_class, d.max_allocated_storage, d.multi_az, d.read_replica, d.backup_retention_days) == (
-        want["db_class"], want["db_max_storage"], want["multi_az"], want["replica"], want["backups"])
+        want["db_class"],
+        want["db_max_storage"],
+        want["multi_az"],
+        want["replica"],
+        want["backups"],
+    )
     assert s.deletion_protection is want["protect"]
     c = s.cache
     assert (c.node_type, c.shards, c.replicas_per_shard, c.snapshot_retention_days) == (
-        want["cache_node"], 1, want["cache_replicas"], want["snapshots"])
+        want["cache_node"],
+        1,
+        want["cache_replicas"],
+        want["snapshots"],
+    )
     e = s.eks
-    assert (list(e.node_instance_types), e.node_min, e.node_max, e.node_desired) == (
-        want["nodes"][0], *want["nodes"][1:])
+    assert (list(e.node_instance_types), e.node_min, e.node_max, e.node_desired) == (want["nodes"][0], *want["nodes"][1:])
     assert (e.hpa_min, e.hpa_max) == want["hpa"]
 
 
 def test_global_defaults_are_exact():
     s = profile_defaults("prod")
-    assert (s.edge.ssl_policy, s.edge.idle_timeout, s.edge.geo_block_countries) == (
-        "ELBSecurityPolicy-TLS13-1-2-Res-2021-06", 3600, ())
+    assert (s.edge.ssl_policy, s.edge.idle_timeout, s.edge.geo_block_countries) == ("ELBSecurityPolicy-TLS13-1-2-Res-2021-06", 3600, ())
     assert (s.release.strategy, s.release.active, s.release.canary_weight) == ("bluegreen", "blue", 0)
     assert (s.network.cidr, s.owner, s.cost_center) == ("10.0.0.0/16", "platform-team", "nox-api")
-    assert (s.database.engine_version, s.database.allocated_storage, s.cache.engine, s.eks.version) == (
-        "17", 20, "redis", "1.35")
+    assert (s.database.engine_version, s.database.allocated_storage, s.cache.engine, s.eks.version) == ("17", 20, "redis", "1.35")
 
 
 def test_prod_carries_the_seed_numbers():
@@ -124,8 +192,7 @@ def test_prod_carries_the_seed_numbers():
 
 def test_tags_come_from_config():
     s = settings_for("staging", owner="team-nox", costCenter="cc-42")
-    assert s.tags == {"Project": "nox-infra", "Environment": "staging", "ManagedBy": "pulumi",
-                      "Owner": "team-nox", "CostCenter": "cc-42"}
+    assert s.tags == {"Project": "nox-infra", "Environment": "staging", "ManagedBy": "pulumi", "Owner": "team-nox", "CostCenter": "cc-42"}
 
 
 def test_stack_value_overrides_profile_default():
@@ -198,8 +265,17 @@ def test_every_key_has_a_bad_value_case_or_is_free_form():
     free_form = {"costCenter", "interfaceEndpoints", "dbMultiAz", "dbReadReplica"}  # booleans / same rule as owner
     untested = {k.name for k in KEYS if k.check} - tested - free_form
     # Keys whose rule is the same helper as a tested key (ranges) are covered by that helper's test.
-    assert untested <= {"asgMin", "asgDesired", "dbMaxAllocatedStorage", "cacheShards", "cacheSnapshotRetentionDays",
-                        "eksNodeMin", "eksNodeMax", "eksNodeDesired", "hpaMinReplicas"}
+    assert untested <= {
+        "asgMin",
+        "asgDesired",
+        "dbMaxAllocatedStorage",
+        "cacheShards",
+        "cacheSnapshotRetentionDays",
+        "eksNodeMin",
+        "eksNodeMax",
+        "eksNodeDesired",
+        "hpaMinReplicas",
+    }
 
 
 def test_secret_nox_value_is_refused_not_unwrapped():
@@ -208,8 +284,10 @@ def test_secret_nox_value_is_refused_not_unwrapped():
     with pytest.raises(ConfigError) as err:
         build("nox-infra", "dev", "us-west-2", raw, secret_keys=["corsAllowOrigin"])
     # One message for the key, not a second one about the value it was never given.
-    assert err.value.problems == ["nox:corsAllowOrigin is stored as a secret, but no nox: setting is secret: "
-                                  "set it without --secret (pulumi config set nox:corsAllowOrigin <value>)"]
+    assert err.value.problems == [
+        "nox:corsAllowOrigin is stored as a secret, but no nox: setting is secret: "
+        "set it without --secret (pulumi config set nox:corsAllowOrigin <value>)"
+    ]
 
 
 def test_unknown_key_is_an_error_not_ignored():
@@ -242,6 +320,7 @@ def test_all_problems_reported_together():
 
 # --- ranges and CIDRs, property-based --------------------------------------------------------
 
+
 @given(st.integers(min_value=-5, max_value=12))
 def test_az_count_range(n):
     if 2 <= n <= 4:
@@ -257,8 +336,11 @@ def test_any_private_cidr_from_16_to_20_is_accepted(block, prefix, data):
         return
     subnets = 2 ** (prefix - parent.prefixlen)
     index = data.draw(st.integers(0, subnets - 1))
-    cidr = str(list(parent.subnets(new_prefix=prefix))[index] if subnets <= 4096 else
-               ipaddress.ip_network((int(parent.network_address) + index * 2 ** (32 - prefix), prefix)))
+    cidr = str(
+        list(parent.subnets(new_prefix=prefix))[index]
+        if subnets <= 4096
+        else ipaddress.ip_network((int(parent.network_address) + index * 2 ** (32 - prefix), prefix))
+    )
     assert settings_for("dev", vpcCidr=cidr).network.cidr == cidr
 
 
@@ -280,8 +362,8 @@ def test_log_retention_only_cloudwatch_values(days):
 
 # --- cross-field rules ------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("lo", "mid", "hi"), [("asgMin", "asgDesired", "asgMax"),
-                                                ("eksNodeMin", "eksNodeDesired", "eksNodeMax")])
+
+@pytest.mark.parametrize(("lo", "mid", "hi"), [("asgMin", "asgDesired", "asgMax"), ("eksNodeMin", "eksNodeDesired", "eksNodeMax")])
 def test_min_le_desired_le_max(lo, mid, hi):
     message = problems("staging", **{lo: 5, mid: 4, hi: 6})
     assert f"nox:{lo} (5) <= nox:{mid} (4) <= nox:{hi} (6) must hold" in message
@@ -293,8 +375,9 @@ def test_hpa_min_le_max():
 
 
 def test_storage_autoscaling_needs_headroom():
-    assert "nox:dbMaxAllocatedStorage = 21: must be at least 110% of nox:dbAllocatedStorage (20), i.e. >= 22" in \
-        problems("dev", dbMaxAllocatedStorage=21)
+    assert "nox:dbMaxAllocatedStorage = 21: must be at least 110% of nox:dbAllocatedStorage (20), i.e. >= 22" in problems(
+        "dev", dbMaxAllocatedStorage=21
+    )
     assert settings_for("dev", dbMaxAllocatedStorage=22).database.max_allocated_storage == 22
     assert ">= 112" in problems("dev", dbAllocatedStorage=101, dbMaxAllocatedStorage=110)  # 111.1 rounds up
 
@@ -328,24 +411,27 @@ def test_canary_stage_weights(stage):
     assert sum(s.release.weights.values()) == 100
 
 
-@pytest.mark.parametrize(("ref", "ok"), [
-    (IMAGE, True),
-    ("ghcr.io/nox/nox-api@sha256:" + "a" * 64, True),
-    ("nox-api:latest@sha256:" + "b" * 64, True),  # the digest pins it
-    ("localhost:5000/nox-api:v8", True),
-    ("registry.example.com:443/team/nox-api:8", True),
-    # A numeric tag is a tag, not a registry port (a port is always followed by a path).
-    ("nox-api:1234", True),
-    ("123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api:20240101", True),
-    ("localhost:5000/nox-api", False),  # a port and no tag: latest
-    ("nox-api:5000:v1", False),
-    ("nox-api:latest", False),
-    ("nox-api", False),
-    ("nox-api@sha256:abc", False),
-    ("nox-api@sha256:" + "a" * 32, False),  # a digest is exactly 64 hex digits, no shorter
-    ("nox-api@sha256:" + "a" * 63, False),
-    ("nox-api@sha256:" + "A" * 64, False),  # lower-case hex only
-])
+@pytest.mark.parametrize(
+    ("ref", "ok"),
+    [
+        (IMAGE, True),
+        ("ghcr.io/nox/nox-api@sha256:" + "a" * 64, True),
+        ("nox-api:latest@sha256:" + "b" * 64, True),  # the digest pins it
+        ("localhost:5000/nox-api:v8", True),
+        ("registry.example.com:443/team/nox-api:8", True),
+        # A numeric tag is a tag, not a registry port (a port is always followed by a path).
+        ("nox-api:1234", True),
+        ("123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api:20240101", True),
+        ("localhost:5000/nox-api", False),  # a port and no tag: latest
+        ("nox-api:5000:v1", False),
+        ("nox-api:latest", False),
+        ("nox-api", False),
+        ("nox-api@sha256:abc", False),
+        ("nox-api@sha256:" + "a" * 32, False),  # a digest is exactly 64 hex digits, no shorter
+        ("nox-api@sha256:" + "a" * 63, False),
+        ("nox-api@sha256:" + "A" * 64, False),  # lower-case hex only
+    ],
+)
 def test_image_must_be_pinned(ref, ok):
     assert (image_problem(ref) is None) is ok
 
@@ -406,13 +492,16 @@ def test_prod_is_never_weaker(key, value, message):
     settings_for("dev", **{key: value})  # the same value is fine outside prod
 
 
-@pytest.mark.parametrize(("key", "weakest_allowed", "too_weak"), [
-    ("dbBackupRetentionDays", 7, 6),
-    ("cacheReplicasPerShard", 1, 0),
-    ("cacheSnapshotRetentionDays", 1, 0),
-    ("asgMin", 2, 1),
-    ("hpaMinReplicas", 2, 1),
-])
+@pytest.mark.parametrize(
+    ("key", "weakest_allowed", "too_weak"),
+    [
+        ("dbBackupRetentionDays", 7, 6),
+        ("cacheReplicasPerShard", 1, 0),
+        ("cacheSnapshotRetentionDays", 1, 0),
+        ("asgMin", 2, 1),
+        ("hpaMinReplicas", 2, 1),
+    ],
+)
 def test_prod_floors_sit_exactly_at_the_documented_minimum(key, weakest_allowed, too_weak):
     assert built_value(settings_for("prod", **{key: weakest_allowed}), key) == weakest_allowed
     assert f"nox:{key} = {too_weak}: must be at least" in problems("prod", **{key: too_weak})
@@ -442,6 +531,7 @@ def test_prod_eks_api_never_open_to_the_world():
 
 # --- connection budget ---------------------------------------------------------------------
 
+
 def test_connection_budget_per_platform():
     # dev asg: 4 max x 2 colours = 8 instances -> min(20, 180 // 8) = 20 (the seed's pool)
     assert settings_for("dev").database.pool_max == 20
@@ -458,6 +548,7 @@ def test_connection_budget_error_names_the_key():
 
 
 # --- Pulumi.yaml and stack files stay in step with the schema ------------------------------
+
 
 def test_pulumi_yaml_declares_every_global_default():
     project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
@@ -487,4 +578,4 @@ def test_readme_config_table_is_generated_from_the_schema():
     from settings.docs import BEGIN, END, config_table
 
     readme = (ROOT / "README.md").read_text()
-    assert readme[readme.index(BEGIN):readme.index(END) + len(END)] == config_table()
+    assert readme[readme.index(BEGIN) : readme.index(END) + len(END)] == config_table()

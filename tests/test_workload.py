@@ -90,8 +90,7 @@ def prod(plan_for):
 
 # --- schema and provider ---------------------------------------------------------------------
 
-PLANS = [("dev", EKS), ("staging", EKS), ("prod", EKS), canary(10),
-         ("prod", "nox:releaseActive=green", f"nox:imageGreen={GREEN}")]
+PLANS = [("dev", EKS), ("staging", EKS), ("prod", EKS), canary(10), ("prod", "nox:releaseActive=green", f"nox:imageGreen={GREEN}")]
 
 
 @pytest.mark.parametrize("args", PLANS, ids=lambda a: "-".join(x.split("=")[-1][:12] for x in a))
@@ -100,8 +99,17 @@ def test_every_object_validates_against_the_cluster_schema(plan_for, args):
     version = cluster_version(plan)
     objs = manifests(plan)
     kinds = {m["kind"] for m in objs}
-    assert kinds == {"Namespace", "ServiceAccount", "Secret", "Deployment", "Service", "HorizontalPodAutoscaler",
-                     "PodDisruptionBudget", "NetworkPolicy", "Ingress"}
+    assert kinds == {
+        "Namespace",
+        "ServiceAccount",
+        "Secret",
+        "Deployment",
+        "Service",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+        "NetworkPolicy",
+        "Ingress",
+    }
     for m in objs:
         # Strict: unknown fields fail too. Raises ValidationError with the path on failure.
         assert kubernetes_validate.validate(m, version, strict=True) == version, m["metadata"]["name"]
@@ -119,6 +127,7 @@ def test_every_kubernetes_resource_uses_the_cluster_provider(plan_for, args):
 
 
 # --- namespace, identity, secret -----------------------------------------------------------------
+
 
 def test_namespace_enforces_restricted(prod):
     labels = obj(prod, "Namespace", "nox")["metadata"]["labels"]
@@ -155,6 +164,7 @@ def test_secret_values_are_secrets_and_never_in_the_plan(prod, plan_for):
 
 # --- Deployment --------------------------------------------------------------------------------
 
+
 def test_deployment_seed_numbers(prod):
     d = obj(prod, "Deployment", "nox-api-blue")
     spec = d["spec"]
@@ -184,13 +194,17 @@ def test_heap_fits_under_the_memory_limit(prod):
 
 def test_pod_hardening_meets_restricted(prod):
     pod = obj(prod, "Deployment", "nox-api-blue")["spec"]["template"]["spec"]
-    assert pod["securityContext"] == {"runAsNonRoot": True, "runAsUser": 1001, "runAsGroup": 1001, "fsGroup": 1001,
-                                      "seccompProfile": {"type": "RuntimeDefault"}}
+    assert pod["securityContext"] == {
+        "runAsNonRoot": True,
+        "runAsUser": 1001,
+        "runAsGroup": 1001,
+        "fsGroup": 1001,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
     assert pod["automountServiceAccountToken"] is False and pod["serviceAccountName"] == "nox-api"
     assert not any(pod.get(k) for k in ("hostNetwork", "hostPID", "hostIPC"))
     [c] = pod["containers"]
-    assert c["securityContext"] == {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-                                    "capabilities": {"drop": ["ALL"]}}
+    assert c["securityContext"] == {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}
     assert c["volumeMounts"] == [{"name": "tmp", "mountPath": "/tmp"}]
     assert [set(v) - {"name"} for v in pod["volumes"]] == [{"emptyDir"}]
 
@@ -209,6 +223,7 @@ def test_zone_spread(prod):
 
 
 # --- Services, HPA, PDB, NetworkPolicy -------------------------------------------------------------
+
 
 def test_services_are_cluster_ip(prod):
     svcs = {m["metadata"]["name"]: m["spec"] for m in manifests(prod) if m["kind"] == "Service"}
@@ -268,8 +283,9 @@ def test_network_policy_default_deny_and_allows(prod):
     deny = obj(prod, "NetworkPolicy", "default-deny-all")["spec"]
     assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
     allow = obj(prod, "NetworkPolicy", "nox-api")["spec"]
-    assert allow["ingress"] == [{"from": [{"ipBlock": {"cidr": "10.0.0.0/16"}}],
-                                 "ports": [{"protocol": "TCP", "port": 3000}, {"protocol": "TCP", "port": 8080}]}]
+    assert allow["ingress"] == [
+        {"from": [{"ipBlock": {"cidr": "10.0.0.0/16"}}], "ports": [{"protocol": "TCP", "port": 3000}, {"protocol": "TCP", "port": 8080}]}
+    ]
     egress = {(p["protocol"], p["port"]): rule["to"] for rule in allow["egress"] for p in rule["ports"]}
     assert set(egress) == {("UDP", 53), ("TCP", 53), ("TCP", 5432), ("TCP", 6379), ("TCP", 443)}
     assert egress[("UDP", 53)][0]["namespaceSelector"] == {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}
@@ -279,6 +295,7 @@ def test_network_policy_default_deny_and_allows(prod):
 
 def test_access_logs_land_where_the_edge_bucket_policy_allows(prod):
     from components.edge import ACCESS_LOG_PREFIX
+
     lb = parse_string_map(annotations(prod)[A + "load-balancer-attributes"])
     assert lb["access_logs.s3.prefix"] == ACCESS_LOG_PREFIX
     [bucket] = prod.of_type("aws:s3/bucket:Bucket")
@@ -288,6 +305,7 @@ def test_access_logs_land_where_the_edge_bucket_policy_allows(prod):
 
 # --- Ingress ---------------------------------------------------------------------------------------
 
+
 def test_ingress_class_host_and_paths(prod):
     ing = obj(prod, "Ingress", "nox-api-ingress")
     assert ing["spec"]["ingressClassName"] == "alb"
@@ -296,7 +314,9 @@ def test_ingress_class_host_and_paths(prod):
     assert rule["host"] == "api.nox.example.com"
     # /ws before the catch-all: ALB evaluates rules in order (nginx used longest match).
     assert [(p["path"], p["backend"]["service"]["name"]) for p in rule["http"]["paths"]] == [
-        ("/ws", "nox-websocket-weighted"), ("/", "nox-api-weighted")]
+        ("/ws", "nox-websocket-weighted"),
+        ("/", "nox-api-weighted"),
+    ]
 
 
 def test_ingress_posture(prod):
@@ -349,8 +369,7 @@ def test_every_forward_target_resolves_to_a_service_port(plan_for, args):
         for tg in action["forwardConfig"]["targetGroups"]:
             port = tg["servicePort"]
             # The controller's LookupServicePort: a JSON string matches a port's name, a number its port.
-            found = [p for p in services[tg["serviceName"]]
-                     if (p.get("name") == port if isinstance(port, str) else p["port"] == port)]
+            found = [p for p in services[tg["serviceName"]] if (p.get("name") == port if isinstance(port, str) else p["port"] == port)]
             assert len(found) == 1, (key, tg)
 
 
@@ -385,7 +404,8 @@ def test_canary_stage_weights(plan_for, weight):
     # The seed's header override: X-Canary-User: true always reaches the candidate.
     assert target_groups(ann, "nox-api-canary") == {"nox-api-service-green": 100}
     assert json.loads(ann[A + "conditions.nox-api-canary"]) == [
-        {"field": "http-header", "httpHeaderConfig": {"httpHeaderName": "X-Canary-User", "values": ["true"]}}]
+        {"field": "http-header", "httpHeaderConfig": {"httpHeaderName": "X-Canary-User", "values": ["true"]}}
+    ]
     paths = [p["backend"]["service"]["name"] for p in plan.one(INGRESS)["inputs"]["spec"]["rules"][0]["http"]["paths"]]
     assert paths == ["nox-websocket-canary", "nox-api-canary", "nox-websocket-weighted", "nox-api-weighted"]
     assert {m["metadata"]["name"] for m in manifests(plan) if m["kind"] == "Deployment"} == {"nox-api-blue", "nox-api-green"}

@@ -50,8 +50,11 @@ DEFAULT_TLS_POLICY = TLS_POLICIES[0]
 
 LB_TYPES = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 LISTENER_TYPES = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
-INGRESS_TYPES = ("kubernetes:networking.k8s.io/v1:Ingress", "kubernetes:networking.k8s.io/v1beta1:Ingress",
-                 "kubernetes:extensions/v1beta1:Ingress")
+INGRESS_TYPES = (
+    "kubernetes:networking.k8s.io/v1:Ingress",
+    "kubernetes:networking.k8s.io/v1beta1:Ingress",
+    "kubernetes:extensions/v1beta1:Ingress",
+)
 SG_TYPES = ("aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
 SG_RULE_TYPE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 SG_INGRESS_RULE_TYPE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -64,12 +67,18 @@ LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 KMS_KEY = "aws:kms/key:Key"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 ALARM_TYPES = ("aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/compositeAlarm:CompositeAlarm")
-IAM_POLICY_DOC_TYPES = ("aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy",
-                        "aws:iam/groupPolicy:GroupPolicy")
-IAM_ATTACHMENT_TYPES = ("aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-                        "aws:iam/userPolicyAttachment:UserPolicyAttachment",
-                        "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
-                        "aws:iam/policyAttachment:PolicyAttachment")
+IAM_POLICY_DOC_TYPES = (
+    "aws:iam/policy:Policy",
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:iam/userPolicy:UserPolicy",
+    "aws:iam/groupPolicy:GroupPolicy",
+)
+IAM_ATTACHMENT_TYPES = (
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+    "aws:iam/policyAttachment:PolicyAttachment",
+)
 IAM_ROLE = "aws:iam/role:Role"
 OPEN_CIDRS = ("0.0.0.0/0", "::/0")
 ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
@@ -77,6 +86,7 @@ EKS_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "schedule
 
 
 # --- ALB helpers (shared with stack.py) --------------------------------------------------------------
+
 
 def is_application_lb(r: Res) -> bool:
     return r.type in LB_TYPES and r.get("loadBalancerType") in (None, "application")
@@ -119,6 +129,7 @@ def ingress_listen_protocols(r: Res) -> set[str] | Any:
 
 # --- ALB --------------------------------------------------------------------------------------------
 
+
 def check_https_tls_policy(r: Res) -> Iterator[str]:
     allowed = ", ".join(TLS_POLICIES)
     if r.type in LISTENER_TYPES:
@@ -126,8 +137,10 @@ def check_https_tls_policy(r: Res) -> Iterator[str]:
             return
         policy = r.get("sslPolicy")
         if policy is not UNKNOWN and policy not in TLS_POLICIES:
-            yield (f"{r.label} serves {r.get('protocol')} with TLS policy {policy or '(AWS default, allows TLS 1.0)'}: "
-                   f"set ssl_policy to a TLS 1.2+ policy, e.g. {DEFAULT_TLS_POLICY} (allowed: {allowed}).")
+            yield (
+                f"{r.label} serves {r.get('protocol')} with TLS policy {policy or '(AWS default, allows TLS 1.0)'}: "
+                f"set ssl_policy to a TLS 1.2+ policy, e.g. {DEFAULT_TLS_POLICY} (allowed: {allowed})."
+            )
         return
     if not is_alb_ingress(r):
         return
@@ -135,18 +148,26 @@ def check_https_tls_policy(r: Res) -> Iterator[str]:
     if protocols is UNKNOWN:
         return
     if "HTTPS" not in protocols:
-        yield (f"{r.label} gives its ALB no HTTPS listener: set alb.ingress.kubernetes.io/certificate-arn and "
-               "listen-ports '[{\"HTTP\": 80}, {\"HTTPS\": 443}]'.")
+        yield (
+            f"{r.label} gives its ALB no HTTPS listener: set alb.ingress.kubernetes.io/certificate-arn and "
+            'listen-ports \'[{"HTTP": 80}, {"HTTPS": 443}]\'.'
+        )
         return
     policy = annotation(r, "alb.ingress.kubernetes.io/ssl-policy")
     if policy is not UNKNOWN and policy not in TLS_POLICIES:
-        yield (f"{r.label} sets TLS policy {policy or '(controller default ELBSecurityPolicy-2016-08, allows TLS 1.0)'}: "
-               f"set alb.ingress.kubernetes.io/ssl-policy to a TLS 1.2+ policy, e.g. {DEFAULT_TLS_POLICY}.")
+        yield (
+            f"{r.label} sets TLS policy {policy or '(controller default ELBSecurityPolicy-2016-08, allows TLS 1.0)'}: "
+            f"set alb.ingress.kubernetes.io/ssl-policy to a TLS 1.2+ policy, e.g. {DEFAULT_TLS_POLICY}."
+        )
 
 
 def _redirects_to_https(action: Any) -> bool:
-    return (isinstance(action, dict) and action.get("type") == "redirect"
-            and get(action, "redirect") is not None and get(action, "redirect", "protocol") in ("HTTPS", UNKNOWN))
+    return (
+        isinstance(action, dict)
+        and action.get("type") == "redirect"
+        and get(action, "redirect") is not None
+        and get(action, "redirect", "protocol") in ("HTTPS", UNKNOWN)
+    )
 
 
 def check_http_redirects(r: Res) -> Iterator[str]:
@@ -158,8 +179,10 @@ def check_http_redirects(r: Res) -> Iterator[str]:
             return
         if not items(actions) or not all(_redirects_to_https(a) for a in items(actions)):
             kinds = ", ".join(str(get(a, "type")) for a in items(actions)) or "none"
-            yield (f"{r.label} is a plain-HTTP listener whose default action is '{kinds}': make its only action "
-                   "a redirect to HTTPS (type redirect, protocol HTTPS, port 443, status HTTP_301).")
+            yield (
+                f"{r.label} is a plain-HTTP listener whose default action is '{kinds}': make its only action "
+                "a redirect to HTTPS (type redirect, protocol HTTPS, port 443, status HTTP_301)."
+            )
         return
     if not is_alb_ingress(r):
         return
@@ -168,8 +191,10 @@ def check_http_redirects(r: Res) -> Iterator[str]:
         return
     redirect = annotation(r, "alb.ingress.kubernetes.io/ssl-redirect")
     if redirect is not UNKNOWN and as_int(redirect) != 443:
-        yield (f"{r.label} opens an HTTP listener without redirecting it: set "
-               "alb.ingress.kubernetes.io/ssl-redirect: '443' so HTTP only redirects to HTTPS.")
+        yield (
+            f"{r.label} opens an HTTP listener without redirecting it: set "
+            "alb.ingress.kubernetes.io/ssl-redirect: '443' so HTTP only redirects to HTTPS."
+        )
 
 
 def _lb_attribute_check(r: Res, lb_prop: str, ingress_attr: str, wanted: str) -> Iterator[str]:
@@ -182,13 +207,16 @@ def _lb_attribute_check(r: Res, lb_prop: str, ingress_attr: str, wanted: str) ->
     elif is_alb_ingress(r):
         attributes = ingress_lb_attributes(r)
         if attributes is not UNKNOWN and not is_true(attributes.get(ingress_attr)):
-            yield (f"{r.label} does not set {ingress_attr}=true in alb.ingress.kubernetes.io/load-balancer-attributes: "
-                   f"add it ({wanted}).")
+            yield (f"{r.label} does not set {ingress_attr}=true in alb.ingress.kubernetes.io/load-balancer-attributes: add it ({wanted}).")
 
 
 def check_drop_invalid_headers(r: Res) -> Iterator[str]:
-    yield from _lb_attribute_check(r, "dropInvalidHeaderFields", "routing.http.drop_invalid_header_fields.enabled",
-                                   "the ALB must drop header fields with invalid names instead of passing them on")
+    yield from _lb_attribute_check(
+        r,
+        "dropInvalidHeaderFields",
+        "routing.http.drop_invalid_header_fields.enabled",
+        "the ALB must drop header fields with invalid names instead of passing them on",
+    )
 
 
 def check_access_logs(r: Res) -> Iterator[str]:
@@ -200,15 +228,19 @@ def check_access_logs(r: Res) -> Iterator[str]:
             return
         enabled, bucket = get(logs, "enabled"), get(logs, "bucket")
         if enabled is not UNKNOWN and (not is_true(enabled) or blank(bucket)):
-            yield (f"{r.label} does not write access logs: set access_logs={{bucket: <log bucket>, enabled: True}} "
-                   "with an encrypted, non-public bucket.")
+            yield (
+                f"{r.label} does not write access logs: set access_logs={{bucket: <log bucket>, enabled: True}} "
+                "with an encrypted, non-public bucket."
+            )
     elif is_alb_ingress(r):
         attributes = ingress_lb_attributes(r)
         if attributes is UNKNOWN:
             return
         if not is_true(attributes.get("access_logs.s3.enabled")) or blank(attributes.get("access_logs.s3.bucket")):
-            yield (f"{r.label} does not turn on ALB access logs: add access_logs.s3.enabled=true and "
-                   "access_logs.s3.bucket=<log bucket> to alb.ingress.kubernetes.io/load-balancer-attributes.")
+            yield (
+                f"{r.label} does not turn on ALB access logs: add access_logs.s3.enabled=true and "
+                "access_logs.s3.bucket=<log bucket> to alb.ingress.kubernetes.io/load-balancer-attributes."
+            )
 
 
 def check_desync_mitigation(r: Res) -> Iterator[str]:
@@ -220,11 +252,14 @@ def check_desync_mitigation(r: Res) -> Iterator[str]:
     else:
         return
     if mode is not UNKNOWN and mode not in (None, "defensive", "strictest"):
-        yield (f"{r.label} uses desync mitigation mode {mode!r}, which lets HTTP desync attacks through: "
-               "use 'defensive' (the AWS default) or 'strictest'.")
+        yield (
+            f"{r.label} uses desync mitigation mode {mode!r}, which lets HTTP desync attacks through: "
+            "use 'defensive' (the AWS default) or 'strictest'."
+        )
 
 
 # --- security groups ---------------------------------------------------------------------------------
+
 
 class Rule:
     """One security group rule, whatever resource declares it."""
@@ -238,10 +273,19 @@ class Rule:
         else:
             self.protocol = spec.get("protocol")
             self.cidrs = items(spec.get("cidrBlocks")) + items(spec.get("ipv6CidrBlocks"))
-            self.group_sources = (items(spec.get("securityGroups")) + items(spec.get("prefixListIds"))
-                                  + as_list(spec.get("sourceSecurityGroupId")) + (["self"] if is_true(spec.get("self")) else []))
-        self.unknown = any(v is UNKNOWN for v in (self.protocol, spec.get("fromPort"), spec.get("toPort"),
-                                                 spec.get("cidrBlocks"), spec.get("ipv6CidrBlocks"))) or UNKNOWN in self.cidrs
+            self.group_sources = (
+                items(spec.get("securityGroups"))
+                + items(spec.get("prefixListIds"))
+                + as_list(spec.get("sourceSecurityGroupId"))
+                + (["self"] if is_true(spec.get("self")) else [])
+            )
+        self.unknown = (
+            any(
+                v is UNKNOWN
+                for v in (self.protocol, spec.get("fromPort"), spec.get("toPort"), spec.get("cidrBlocks"), spec.get("ipv6CidrBlocks"))
+            )
+            or UNKNOWN in self.cidrs
+        )
         self.description = spec.get("description")
         self.all_traffic = str(self.protocol).lower() in ("-1", "all")
         low, high = as_int(spec.get("fromPort")), as_int(spec.get("toPort"))
@@ -297,8 +341,10 @@ def check_no_admin_ports(r: Res) -> Iterator[str]:
             continue
         opened = [f"{port} ({service})" for port, service in ADMIN_PORTS.items() if rule.covers(port)]
         if opened:
-            yield (f"{rule.describe()} opens port {' and '.join(opened)}: remove the rule and use SSM Session "
-                   "Manager (or EKS access entries) for administrative access.")
+            yield (
+                f"{rule.describe()} opens port {' and '.join(opened)}: remove the rule and use SSM Session "
+                "Manager (or EKS access entries) for administrative access."
+            )
 
 
 def check_rules_described(r: Res) -> Iterator[str]:
@@ -308,6 +354,7 @@ def check_rules_described(r: Res) -> Iterator[str]:
 
 
 # --- RDS ---------------------------------------------------------------------------------------------
+
 
 def _is_replica(r: Res) -> bool:
     return not blank(r.get("replicateSourceDb"))
@@ -320,8 +367,10 @@ def check_rds_encrypted(r: Res) -> Iterator[str]:
     if encrypted is not UNKNOWN and not is_true(encrypted):
         yield f"RDS instance '{r.name}' stores data unencrypted: set storage_encrypted=True and kms_key_id to a customer KMS key."
     elif key is not UNKNOWN and blank(key):
-        yield (f"RDS instance '{r.name}' is encrypted with the AWS-managed key: set kms_key_id to a customer KMS key "
-               "(rotation on) so key use is auditable and revocable.")
+        yield (
+            f"RDS instance '{r.name}' is encrypted with the AWS-managed key: set kms_key_id to a customer KMS key "
+            "(rotation on) so key use is auditable and revocable."
+        )
 
 
 def check_rds_replica_encrypted(r: Res) -> Iterator[str]:
@@ -329,14 +378,18 @@ def check_rds_replica_encrypted(r: Res) -> Iterator[str]:
         return
     encrypted, key = r.get("storageEncrypted"), r.get("kmsKeyId")
     if (encrypted is not UNKNOWN and not is_true(encrypted)) or (key is not UNKNOWN and blank(key)):
-        yield (f"RDS read replica '{r.name}' does not declare its encryption: set storage_encrypted=True and "
-               "kms_key_id to the primary's customer KMS key (a cross-region replica would otherwise fall back to the default key).")
+        yield (
+            f"RDS read replica '{r.name}' does not declare its encryption: set storage_encrypted=True and "
+            "kms_key_id to the primary's customer KMS key (a cross-region replica would otherwise fall back to the default key)."
+        )
 
 
 def check_rds_not_public(r: Res) -> Iterator[str]:
     if is_true(r.get("publiclyAccessible")):
-        yield (f"RDS instance '{r.name}' is publicly accessible: set publicly_accessible=False and reach it only "
-               "from the app's security group inside the VPC.")
+        yield (
+            f"RDS instance '{r.name}' is publicly accessible: set publicly_accessible=False and reach it only "
+            "from the app's security group inside the VPC."
+        )
 
 
 def check_rds_iam_auth(r: Res) -> Iterator[str]:
@@ -351,8 +404,10 @@ def check_rds_backup_retention(r: Res) -> Iterator[str]:
         return
     days = r.get("backupRetentionPeriod")
     if days is not UNKNOWN and (as_int(days) or 0) < 7:
-        yield (f"RDS instance '{r.name}' keeps automated backups {as_int(days) or 0} day(s) in {env_note(env)}: "
-               "set backup_retention_period to at least 7 (prod default 30).")
+        yield (
+            f"RDS instance '{r.name}' keeps automated backups {as_int(days) or 0} day(s) in {env_note(env)}: "
+            "set backup_retention_period to at least 7 (prod default 30)."
+        )
 
 
 def check_rds_deletion_protection(r: Res) -> Iterator[str]:
@@ -372,8 +427,7 @@ def check_rds_multi_az(r: Res) -> Iterator[str]:
 def check_rds_log_exports(r: Res) -> Iterator[str]:
     exports = r.get("enabledCloudwatchLogsExports")
     if exports is not UNKNOWN and blank(exports):
-        yield (f"RDS instance '{r.name}' exports no logs: set enabled_cloudwatch_logs_exports "
-               "(PostgreSQL: ['postgresql', 'upgrade']).")
+        yield (f"RDS instance '{r.name}' exports no logs: set enabled_cloudwatch_logs_exports (PostgreSQL: ['postgresql', 'upgrade']).")
 
 
 def check_rds_performance_insights(r: Res) -> Iterator[str]:
@@ -381,27 +435,33 @@ def check_rds_performance_insights(r: Res) -> Iterator[str]:
         return
     key = r.get("performanceInsightsKmsKeyId")
     if key is not UNKNOWN and blank(key):
-        yield (f"RDS instance '{r.name}' has Performance Insights on with the AWS-managed key: set "
-               "performance_insights_kms_key_id to a customer KMS key (query text can hold sensitive data).")
+        yield (
+            f"RDS instance '{r.name}' has Performance Insights on with the AWS-managed key: set "
+            "performance_insights_kms_key_id to a customer KMS key (query text can hold sensitive data)."
+        )
 
 
 # --- ElastiCache -------------------------------------------------------------------------------------
 
+
 def check_cache_at_rest(r: Res) -> Iterator[str]:
     value = r.get("atRestEncryptionEnabled")
     if value is not UNKNOWN and not is_true(value):
-        yield (f"ElastiCache replication group '{r.name}' is not encrypted at rest: set "
-               "at_rest_encryption_enabled=True with kms_key_id.")
+        yield (f"ElastiCache replication group '{r.name}' is not encrypted at rest: set at_rest_encryption_enabled=True with kms_key_id.")
 
 
 def check_cache_in_transit(r: Res) -> Iterator[str]:
     enabled, mode = r.get("transitEncryptionEnabled"), r.get("transitEncryptionMode")
     if enabled is not UNKNOWN and not is_true(enabled):
-        yield (f"ElastiCache replication group '{r.name}' accepts plaintext connections: set "
-               "transit_encryption_enabled=True (clients use rediss://).")
+        yield (
+            f"ElastiCache replication group '{r.name}' accepts plaintext connections: set "
+            "transit_encryption_enabled=True (clients use rediss://)."
+        )
     elif mode == "preferred":
-        yield (f"ElastiCache replication group '{r.name}' has transit_encryption_mode 'preferred', which still "
-               "accepts plaintext: set it to 'required'.")
+        yield (
+            f"ElastiCache replication group '{r.name}' has transit_encryption_mode 'preferred', which still "
+            "accepts plaintext: set it to 'required'."
+        )
 
 
 def check_cache_auth(r: Res) -> Iterator[str]:
@@ -409,27 +469,31 @@ def check_cache_auth(r: Res) -> Iterator[str]:
     if token is UNKNOWN or groups is UNKNOWN:
         return
     if blank(token) and blank(groups):
-        yield (f"ElastiCache replication group '{r.name}' needs no credentials: set auth_token (a Pulumi secret) "
-               "or user_group_ids (RBAC).")
+        yield (f"ElastiCache replication group '{r.name}' needs no credentials: set auth_token (a Pulumi secret) or user_group_ids (RBAC).")
 
 
 def check_cache_failover(r: Res) -> Iterator[str]:
     env = resource_environment(r)
     value = r.get("automaticFailoverEnabled")
     if is_prod(env) and value is not UNKNOWN and not is_true(value):
-        yield (f"ElastiCache replication group '{r.name}' has no automatic failover in {env_note(env)}: set "
-               "automatic_failover_enabled=True (and replicas in other AZs).")
+        yield (
+            f"ElastiCache replication group '{r.name}' has no automatic failover in {env_note(env)}: set "
+            "automatic_failover_enabled=True (and replicas in other AZs)."
+        )
 
 
 def check_cache_snapshots(r: Res) -> Iterator[str]:
     env = resource_environment(r)
     days = r.get("snapshotRetentionLimit")
     if is_prod(env) and days is not UNKNOWN and (as_int(days) or 0) <= 0:
-        yield (f"ElastiCache replication group '{r.name}' keeps no snapshots in {env_note(env)}: set "
-               "snapshot_retention_limit > 0 (prod default 7).")
+        yield (
+            f"ElastiCache replication group '{r.name}' keeps no snapshots in {env_note(env)}: set "
+            "snapshot_retention_limit > 0 (prod default 7)."
+        )
 
 
 # --- EKS ---------------------------------------------------------------------------------------------
+
 
 def check_eks_secrets_encryption(r: Res) -> Iterator[str]:
     config = r.get("encryptionConfig")
@@ -439,15 +503,19 @@ def check_eks_secrets_encryption(r: Res) -> Iterator[str]:
     if resources is UNKNOWN or UNKNOWN in items(resources) or get(config, "provider") is UNKNOWN:
         return
     if "secrets" not in items(resources) or (key is not UNKNOWN and blank(key)):
-        yield (f"EKS cluster '{r.name}' does not envelope-encrypt Kubernetes secrets: set "
-               "encryption_config={resources: ['secrets'], provider: {key_arn: <customer KMS key>}}.")
+        yield (
+            f"EKS cluster '{r.name}' does not envelope-encrypt Kubernetes secrets: set "
+            "encryption_config={resources: ['secrets'], provider: {key_arn: <customer KMS key>}}."
+        )
 
 
 def check_eks_private_endpoint(r: Res) -> Iterator[str]:
     value = r.get("vpcConfig", "endpointPrivateAccess")
     if value is not UNKNOWN and not is_true(value):
-        yield (f"EKS cluster '{r.name}' has no private API endpoint: set vpc_config.endpoint_private_access=True "
-               "so nodes and operators reach the API inside the VPC.")
+        yield (
+            f"EKS cluster '{r.name}' has no private API endpoint: set vpc_config.endpoint_private_access=True "
+            "so nodes and operators reach the API inside the VPC."
+        )
 
 
 def check_eks_public_endpoint(r: Res) -> Iterator[str]:
@@ -457,8 +525,10 @@ def check_eks_public_endpoint(r: Res) -> Iterator[str]:
     # The API endpoint is public unless endpoint_public_access is False, and open to 0.0.0.0/0
     # unless public_access_cidrs says otherwise.
     if blank(cidrs) or any(c in OPEN_CIDRS for c in items(cidrs)):
-        yield (f"EKS cluster '{r.name}' exposes its API endpoint to the whole internet: set "
-               "vpc_config.endpoint_public_access=False, or public_access_cidrs to the operators' CIDRs (never 0.0.0.0/0).")
+        yield (
+            f"EKS cluster '{r.name}' exposes its API endpoint to the whole internet: set "
+            "vpc_config.endpoint_public_access=False, or public_access_cidrs to the operators' CIDRs (never 0.0.0.0/0)."
+        )
 
 
 def check_eks_logging(r: Res) -> Iterator[str]:
@@ -467,19 +537,23 @@ def check_eks_logging(r: Res) -> Iterator[str]:
         return
     missing = [t for t in EKS_LOG_TYPES if t not in items(logs)]
     if missing:
-        yield (f"EKS cluster '{r.name}' does not log {', '.join(missing)}: set enabled_cluster_log_types to all five "
-               f"control-plane log types ({', '.join(EKS_LOG_TYPES)}).")
+        yield (
+            f"EKS cluster '{r.name}' does not log {', '.join(missing)}: set enabled_cluster_log_types to all five "
+            f"control-plane log types ({', '.join(EKS_LOG_TYPES)})."
+        )
 
 
 # --- launch templates --------------------------------------------------------------------------------
+
 
 def check_imdsv2(r: Res) -> Iterator[str]:
     tokens = r.get("metadataOptions", "httpTokens")
     if r.get("metadataOptions", "httpEndpoint") == "disabled" or tokens is UNKNOWN:
         return
     if tokens != "required":
-        yield (f"Launch template '{r.name}' allows IMDSv1 (http_tokens={tokens or 'optional'}): set "
-               "metadata_options.http_tokens='required'.")
+        yield (
+            f"Launch template '{r.name}' allows IMDSv1 (http_tokens={tokens or 'optional'}): set metadata_options.http_tokens='required'."
+        )
 
 
 def check_imds_hop_limit(r: Res) -> Iterator[str]:
@@ -487,8 +561,10 @@ def check_imds_hop_limit(r: Res) -> Iterator[str]:
     if r.get("metadataOptions", "httpEndpoint") == "disabled" or limit is UNKNOWN:
         return
     if as_int(limit) != 1:
-        yield (f"Launch template '{r.name}' has IMDS hop limit {as_int(limit) or 'unset (AWS default)'}: set "
-               "metadata_options.http_put_response_hop_limit=1 so containers cannot reach the instance role's credentials.")
+        yield (
+            f"Launch template '{r.name}' has IMDS hop limit {as_int(limit) or 'unset (AWS default)'}: set "
+            "metadata_options.http_put_response_hop_limit=1 so containers cannot reach the instance role's credentials."
+        )
 
 
 def check_ebs_encrypted(r: Res) -> Iterator[str]:
@@ -497,20 +573,26 @@ def check_ebs_encrypted(r: Res) -> Iterator[str]:
         return
     volumes = [m for m in items(mappings) if isinstance(m, dict) and isinstance(get(m, "ebs"), dict)]
     if not volumes:
-        yield (f"Launch template '{r.name}' declares no EBS volume, so the root volume's encryption depends on the "
-               "AMI and account defaults: add a block_device_mapping for the root device with ebs.encrypted='true'.")
+        yield (
+            f"Launch template '{r.name}' declares no EBS volume, so the root volume's encryption depends on the "
+            "AMI and account defaults: add a block_device_mapping for the root device with ebs.encrypted='true'."
+        )
     for m in volumes:
         encrypted = get(m, "ebs", "encrypted")
         if encrypted is not UNKNOWN and not is_true(encrypted):
-            yield (f"Launch template '{r.name}' volume {get(m, 'deviceName') or '?'} is not encrypted: set "
-                   "ebs.encrypted='true' (with kms_key_id).")
+            yield (
+                f"Launch template '{r.name}' volume {get(m, 'deviceName') or '?'} is not encrypted: set "
+                "ebs.encrypted='true' (with kms_key_id)."
+            )
 
 
 def check_no_public_ip(r: Res) -> Iterator[str]:
     for i, nic in enumerate(items(r.get("networkInterfaces"))):
         if is_true(get(nic, "associatePublicIpAddress")):
-            yield (f"Launch template '{r.name}' network_interfaces[{i}] gives instances a public IP: set "
-                   "associate_public_ip_address='false'; instances live in private subnets behind the ALB.")
+            yield (
+                f"Launch template '{r.name}' network_interfaces[{i}] gives instances a public IP: set "
+                "associate_public_ip_address='false'; instances live in private subnets behind the ALB."
+            )
 
 
 def decode_user_data(value: str) -> str:
@@ -532,16 +614,21 @@ def check_user_data_secrets(r: Res) -> Iterator[str]:
     if data is UNKNOWN or blank(data) or not isinstance(data, str):
         return
     if data == REDACTED:
-        yield (f"Launch template '{r.name}' user data is derived from a Pulumi secret, so a secret is written "
-               "into it: fetch secrets at boot (Secrets Manager) and pass only their ARN.")
+        yield (
+            f"Launch template '{r.name}' user data is derived from a Pulumi secret, so a secret is written "
+            "into it: fetch secrets at boot (Secrets Manager) and pass only their ARN."
+        )
         return
     found = credentials_in(decode_user_data(data))
     if found:
-        yield (f"Launch template '{r.name}' user data contains {', '.join(found)} (user data is readable by anyone who "
-               "can describe the instance): fetch secrets at boot from Secrets Manager instead.")
+        yield (
+            f"Launch template '{r.name}' user data contains {', '.join(found)} (user data is readable by anyone who "
+            "can describe the instance): fetch secrets at boot from Secrets Manager instead."
+        )
 
 
 # --- KMS, logs, alarms -------------------------------------------------------------------------------
+
 
 def check_kms_rotation(r: Res) -> Iterator[str]:
     spec = r.get("keySpec") or r.get("customerMasterKeySpec")
@@ -555,8 +642,7 @@ def check_kms_rotation(r: Res) -> Iterator[str]:
 def check_log_retention(r: Res) -> Iterator[str]:
     days = r.get("retentionInDays")
     if days is not UNKNOWN and (as_int(days) or 0) <= 0:
-        yield (f"Log group '{r.name}' keeps logs forever: set retention_in_days "
-               "(e.g. the stack's nox:logRetentionDays).")
+        yield (f"Log group '{r.name}' keeps logs forever: set retention_in_days (e.g. the stack's nox:logRetentionDays).")
 
 
 def check_alarm_actions(r: Res) -> Iterator[str]:
@@ -564,8 +650,10 @@ def check_alarm_actions(r: Res) -> Iterator[str]:
     if actions is UNKNOWN:
         return
     if blank(actions):
-        yield (f"Alarm '{r.name}' has no alarm_actions, so it fires into the void: add its action "
-               "(the scaling policy's ARN, or the alerts SNS topic).")
+        yield (
+            f"Alarm '{r.name}' has no alarm_actions, so it fires into the void: add its action "
+            "(the scaling policy's ARN, or the alerts SNS topic)."
+        )
     elif is_false(enabled):
         yield f"Alarm '{r.name}' has actions_enabled=False: enable its actions."
 
@@ -614,79 +702,155 @@ def check_iam_no_admin(r: Res) -> Iterator[str]:
 ALB_RESOURCE_TYPES = (*LB_TYPES, *INGRESS_TYPES)
 
 POLICIES = [
-    resource_policy("aws-alb-https-listener-tls12-policy",
-                    "ALB HTTPS listeners use a TLS 1.2+ security policy from the allow-list.",
-                    (*LISTENER_TYPES, *INGRESS_TYPES), check_https_tls_policy),
-    resource_policy("aws-alb-http-listener-redirects-to-https",
-                    "ALB plain-HTTP listeners only redirect to HTTPS.",
-                    (*LISTENER_TYPES, *INGRESS_TYPES), check_http_redirects),
-    resource_policy("aws-alb-drop-invalid-header-fields",
-                    "ALBs drop HTTP header fields with invalid names.", ALB_RESOURCE_TYPES, check_drop_invalid_headers),
-    resource_policy("aws-alb-access-logs-enabled",
-                    "ALBs write access logs to S3.", ALB_RESOURCE_TYPES, check_access_logs),
-    resource_policy("aws-alb-desync-mitigation",
-                    "ALBs mitigate HTTP desync (mode defensive or strictest).", ALB_RESOURCE_TYPES, check_desync_mitigation),
-    resource_policy("aws-security-group-disallow-admin-ports",
-                    "No security group rule opens SSH (22) or RDP (3389).", SG_RULE_TYPES, check_no_admin_ports),
-    resource_policy("aws-security-group-rules-described",
-                    "Every security group rule has a description.", SG_RULE_TYPES, check_rules_described),
-    resource_policy("aws-rds-instance-storage-encrypted",
-                    "RDS instances are encrypted at rest with a customer-managed KMS key.", [RDS_INSTANCE], check_rds_encrypted),
-    resource_policy("aws-rds-replica-storage-encrypted",
-                    "RDS read replicas declare encryption with a customer-managed KMS key.", [RDS_INSTANCE],
-                    check_rds_replica_encrypted),
-    resource_policy("aws-rds-instance-disallow-public-access",
-                    "RDS instances are not publicly accessible.", [RDS_INSTANCE], check_rds_not_public),
-    resource_policy("aws-rds-instance-iam-authentication",
-                    "RDS instances have IAM database authentication enabled.", [RDS_INSTANCE], check_rds_iam_auth),
-    resource_policy("aws-rds-instance-backup-retention-prod",
-                    "RDS instances keep automated backups at least 7 days in prod.", [RDS_INSTANCE], check_rds_backup_retention),
-    resource_policy("aws-rds-instance-deletion-protection-prod",
-                    "RDS instances have deletion protection in prod.", [RDS_INSTANCE], check_rds_deletion_protection),
-    resource_policy("aws-rds-instance-multi-az-prod",
-                    "RDS primaries are Multi-AZ in prod.", [RDS_INSTANCE], check_rds_multi_az),
-    resource_policy("aws-rds-instance-log-exports",
-                    "RDS instances export their logs to CloudWatch Logs.", [RDS_INSTANCE], check_rds_log_exports),
-    resource_policy("aws-rds-instance-performance-insights-encrypted",
-                    "RDS Performance Insights data is encrypted with a customer-managed KMS key.", [RDS_INSTANCE],
-                    check_rds_performance_insights),
-    resource_policy("aws-elasticache-encrypted-at-rest",
-                    "ElastiCache replication groups are encrypted at rest.", [REPLICATION_GROUP], check_cache_at_rest),
-    resource_policy("aws-elasticache-encrypted-in-transit",
-                    "ElastiCache replication groups require TLS.", [REPLICATION_GROUP], check_cache_in_transit),
-    resource_policy("aws-elasticache-auth-required",
-                    "ElastiCache replication groups require an auth token or RBAC user group.", [REPLICATION_GROUP],
-                    check_cache_auth),
-    resource_policy("aws-elasticache-automatic-failover-prod",
-                    "ElastiCache replication groups fail over automatically in prod.", [REPLICATION_GROUP], check_cache_failover),
-    resource_policy("aws-elasticache-snapshots-prod",
-                    "ElastiCache replication groups keep snapshots in prod.", [REPLICATION_GROUP], check_cache_snapshots),
-    resource_policy("aws-eks-cluster-secrets-encryption",
-                    "EKS clusters envelope-encrypt Kubernetes secrets with a KMS key.", [EKS_CLUSTER], check_eks_secrets_encryption),
-    resource_policy("aws-eks-cluster-private-endpoint",
-                    "EKS clusters have the private API endpoint enabled.", [EKS_CLUSTER], check_eks_private_endpoint),
-    resource_policy("aws-eks-cluster-public-endpoint-restricted",
-                    "EKS public API endpoints are off or restricted, never open to 0.0.0.0/0.", [EKS_CLUSTER],
-                    check_eks_public_endpoint),
-    resource_policy("aws-eks-cluster-control-plane-logging",
-                    "EKS clusters send all five control-plane log types to CloudWatch.", [EKS_CLUSTER], check_eks_logging),
-    resource_policy("aws-launch-template-imdsv2-required",
-                    "Launch templates require IMDSv2 (session tokens).", [LAUNCH_TEMPLATE], check_imdsv2),
-    resource_policy("aws-launch-template-imds-hop-limit",
-                    "Launch templates set the IMDS hop limit to 1.", [LAUNCH_TEMPLATE], check_imds_hop_limit),
-    resource_policy("aws-launch-template-ebs-encrypted",
-                    "Launch template EBS volumes are encrypted.", [LAUNCH_TEMPLATE], check_ebs_encrypted),
-    resource_policy("aws-launch-template-disallow-public-ip",
-                    "Launch templates do not give instances public IP addresses.", [LAUNCH_TEMPLATE], check_no_public_ip),
-    resource_policy("aws-launch-template-no-secrets-in-user-data",
-                    "Launch template user data contains no credentials.", [LAUNCH_TEMPLATE], check_user_data_secrets),
-    resource_policy("aws-kms-key-rotation-enabled",
-                    "Symmetric KMS keys rotate automatically.", [KMS_KEY], check_kms_rotation),
-    resource_policy("aws-cloudwatch-log-group-retention",
-                    "CloudWatch log groups have a retention period.", [LOG_GROUP], check_log_retention),
-    resource_policy("aws-cloudwatch-alarm-has-actions",
-                    "CloudWatch alarms have alarm actions.", ALARM_TYPES, check_alarm_actions),
-    resource_policy("aws-iam-policy-disallow-admin-wildcard",
-                    "IAM policies never allow '*' actions on '*' resources.",
-                    (*IAM_POLICY_DOC_TYPES, IAM_ROLE, *IAM_ATTACHMENT_TYPES), check_iam_no_admin),
+    resource_policy(
+        "aws-alb-https-listener-tls12-policy",
+        "ALB HTTPS listeners use a TLS 1.2+ security policy from the allow-list.",
+        (*LISTENER_TYPES, *INGRESS_TYPES),
+        check_https_tls_policy,
+    ),
+    resource_policy(
+        "aws-alb-http-listener-redirects-to-https",
+        "ALB plain-HTTP listeners only redirect to HTTPS.",
+        (*LISTENER_TYPES, *INGRESS_TYPES),
+        check_http_redirects,
+    ),
+    resource_policy(
+        "aws-alb-drop-invalid-header-fields",
+        "ALBs drop HTTP header fields with invalid names.",
+        ALB_RESOURCE_TYPES,
+        check_drop_invalid_headers,
+    ),
+    resource_policy("aws-alb-access-logs-enabled", "ALBs write access logs to S3.", ALB_RESOURCE_TYPES, check_access_logs),
+    resource_policy(
+        "aws-alb-desync-mitigation", "ALBs mitigate HTTP desync (mode defensive or strictest).", ALB_RESOURCE_TYPES, check_desync_mitigation
+    ),
+    resource_policy(
+        "aws-security-group-disallow-admin-ports",
+        "No security group rule opens SSH (22) or RDP (3389).",
+        SG_RULE_TYPES,
+        check_no_admin_ports,
+    ),
+    resource_policy(
+        "aws-security-group-rules-described", "Every security group rule has a description.", SG_RULE_TYPES, check_rules_described
+    ),
+    resource_policy(
+        "aws-rds-instance-storage-encrypted",
+        "RDS instances are encrypted at rest with a customer-managed KMS key.",
+        [RDS_INSTANCE],
+        check_rds_encrypted,
+    ),
+    resource_policy(
+        "aws-rds-replica-storage-encrypted",
+        "RDS read replicas declare encryption with a customer-managed KMS key.",
+        [RDS_INSTANCE],
+        check_rds_replica_encrypted,
+    ),
+    resource_policy(
+        "aws-rds-instance-disallow-public-access", "RDS instances are not publicly accessible.", [RDS_INSTANCE], check_rds_not_public
+    ),
+    resource_policy(
+        "aws-rds-instance-iam-authentication", "RDS instances have IAM database authentication enabled.", [RDS_INSTANCE], check_rds_iam_auth
+    ),
+    resource_policy(
+        "aws-rds-instance-backup-retention-prod",
+        "RDS instances keep automated backups at least 7 days in prod.",
+        [RDS_INSTANCE],
+        check_rds_backup_retention,
+    ),
+    resource_policy(
+        "aws-rds-instance-deletion-protection-prod",
+        "RDS instances have deletion protection in prod.",
+        [RDS_INSTANCE],
+        check_rds_deletion_protection,
+    ),
+    resource_policy("aws-rds-instance-multi-az-prod", "RDS primaries are Multi-AZ in prod.", [RDS_INSTANCE], check_rds_multi_az),
+    resource_policy(
+        "aws-rds-instance-log-exports", "RDS instances export their logs to CloudWatch Logs.", [RDS_INSTANCE], check_rds_log_exports
+    ),
+    resource_policy(
+        "aws-rds-instance-performance-insights-encrypted",
+        "RDS Performance Insights data is encrypted with a customer-managed KMS key.",
+        [RDS_INSTANCE],
+        check_rds_performance_insights,
+    ),
+    resource_policy(
+        "aws-elasticache-encrypted-at-rest",
+        "ElastiCache replication groups are encrypted at rest.",
+        [REPLICATION_GROUP],
+        check_cache_at_rest,
+    ),
+    resource_policy(
+        "aws-elasticache-encrypted-in-transit", "ElastiCache replication groups require TLS.", [REPLICATION_GROUP], check_cache_in_transit
+    ),
+    resource_policy(
+        "aws-elasticache-auth-required",
+        "ElastiCache replication groups require an auth token or RBAC user group.",
+        [REPLICATION_GROUP],
+        check_cache_auth,
+    ),
+    resource_policy(
+        "aws-elasticache-automatic-failover-prod",
+        "ElastiCache replication groups fail over automatically in prod.",
+        [REPLICATION_GROUP],
+        check_cache_failover,
+    ),
+    resource_policy(
+        "aws-elasticache-snapshots-prod",
+        "ElastiCache replication groups keep snapshots in prod.",
+        [REPLICATION_GROUP],
+        check_cache_snapshots,
+    ),
+    resource_policy(
+        "aws-eks-cluster-secrets-encryption",
+        "EKS clusters envelope-encrypt Kubernetes secrets with a KMS key.",
+        [EKS_CLUSTER],
+        check_eks_secrets_encryption,
+    ),
+    resource_policy(
+        "aws-eks-cluster-private-endpoint", "EKS clusters have the private API endpoint enabled.", [EKS_CLUSTER], check_eks_private_endpoint
+    ),
+    resource_policy(
+        "aws-eks-cluster-public-endpoint-restricted",
+        "EKS public API endpoints are off or restricted, never open to 0.0.0.0/0.",
+        [EKS_CLUSTER],
+        check_eks_public_endpoint,
+    ),
+    resource_policy(
+        "aws-eks-cluster-control-plane-logging",
+        "EKS clusters send all five control-plane log types to CloudWatch.",
+        [EKS_CLUSTER],
+        check_eks_logging,
+    ),
+    resource_policy(
+        "aws-launch-template-imdsv2-required", "Launch templates require IMDSv2 (session tokens).", [LAUNCH_TEMPLATE], check_imdsv2
+    ),
+    resource_policy(
+        "aws-launch-template-imds-hop-limit", "Launch templates set the IMDS hop limit to 1.", [LAUNCH_TEMPLATE], check_imds_hop_limit
+    ),
+    resource_policy(
+        "aws-launch-template-ebs-encrypted", "Launch template EBS volumes are encrypted.", [LAUNCH_TEMPLATE], check_ebs_encrypted
+    ),
+    resource_policy(
+        "aws-launch-template-disallow-public-ip",
+        "Launch templates do not give instances public IP addresses.",
+        [LAUNCH_TEMPLATE],
+        check_no_public_ip,
+    ),
+    resource_policy(
+        "aws-launch-template-no-secrets-in-user-data",
+        "Launch template user data contains no credentials.",
+        [LAUNCH_TEMPLATE],
+        check_user_data_secrets,
+    ),
+    resource_policy("aws-kms-key-rotation-enabled", "Symmetric KMS keys rotate automatically.", [KMS_KEY], check_kms_rotation),
+    resource_policy(
+        "aws-cloudwatch-log-group-retention", "CloudWatch log groups have a retention period.", [LOG_GROUP], check_log_retention
+    ),
+    resource_policy("aws-cloudwatch-alarm-has-actions", "CloudWatch alarms have alarm actions.", ALARM_TYPES, check_alarm_actions),
+    resource_policy(
+        "aws-iam-policy-disallow-admin-wildcard",
+        "IAM policies never allow '*' actions on '*' resources.",
+        (*IAM_POLICY_DOC_TYPES, IAM_ROLE, *IAM_ATTACHMENT_TYPES),
+        check_iam_no_admin,
+    ),
 ]

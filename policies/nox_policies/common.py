@@ -51,6 +51,7 @@ PROD = "prod"
 
 # --- values ------------------------------------------------------------------------------------
 
+
 def plain(value: Any) -> Any:
     """Proxied engine value -> plain dicts/lists, each unknown replaced by UNKNOWN, secrets unwrapped.
 
@@ -145,6 +146,7 @@ def blank(value: Any) -> bool:
 
 # --- resources and stacks ------------------------------------------------------------------------
 
+
 @dataclass
 class Res:
     """One resource as the validators see it: plain props, options, provider and graph edges."""
@@ -171,11 +173,15 @@ class Res:
 def res_from_args(args: ResourceValidationArgs) -> Res:
     provider = args.provider
     return Res(
-        type=args.resource_type, name=args.name, urn=args.urn, props=plain(args.props),
+        type=args.resource_type,
+        name=args.name,
+        urn=args.urn,
+        props=plain(args.props),
         protect=bool(getattr(args.opts, "protect", False)),
         provider_type=provider.resource_type if provider else None,
         provider_props=plain(provider.props) if provider else {},
-        parent=getattr(args.opts, "parent", None), stack_tags=dict(args.stack_tags or {}),
+        parent=getattr(args.opts, "parent", None),
+        stack_tags=dict(args.stack_tags or {}),
     )
 
 
@@ -183,11 +189,16 @@ def res_from_policy_resource(r: PolicyResource, stack_tags: Mapping[str, str]) -
     provider = r.provider
     parent = r.parent.urn if r.parent is not None else getattr(r.opts, "parent", None)
     return Res(
-        type=r.resource_type, name=r.name, urn=r.urn, props=plain(r.props),
+        type=r.resource_type,
+        name=r.name,
+        urn=r.urn,
+        props=plain(r.props),
         protect=bool(getattr(r.opts, "protect", False)),
         provider_type=provider.resource_type if provider else None,
         provider_props=plain(provider.props) if provider else {},
-        parent=parent, dependencies=[d.urn for d in (r.dependencies or [])], stack_tags=dict(stack_tags or {}),
+        parent=parent,
+        dependencies=[d.urn for d in (r.dependencies or [])],
+        stack_tags=dict(stack_tags or {}),
     )
 
 
@@ -224,6 +235,7 @@ class Stack:
 
 
 # --- environment ----------------------------------------------------------------------------------
+
 
 def _tag(tags: Any, key: str) -> Any:
     if not isinstance(tags, dict):
@@ -286,8 +298,9 @@ ResourceCheck = Callable[[Res], Iterable[str]]
 StackCheck = Callable[[Stack], Iterable[tuple[str, str | None]]]
 
 
-def resource_policy(name: str, description: str, types: Iterable[str], check: ResourceCheck,
-                    remediation: str | None = None) -> ResourceValidationPolicy:
+def resource_policy(
+    name: str, description: str, types: Iterable[str], check: ResourceCheck, remediation: str | None = None
+) -> ResourceValidationPolicy:
     """A ResourceValidationPolicy running `check` (a plain function: Res -> messages) on `types`."""
     wanted = frozenset(types)
 
@@ -297,8 +310,7 @@ def resource_policy(name: str, description: str, types: Iterable[str], check: Re
         for message in check(res_from_args(args)):
             report_violation(message, None)
 
-    policy = ResourceValidationPolicy(name=name, description=description, validate=validate,
-                                      remediation_steps=remediation)
+    policy = ResourceValidationPolicy(name=name, description=description, validate=validate, remediation_steps=remediation)
     policy.resource_types = wanted  # type: ignore[attr-defined]  # for docs and tests
     policy.check = check  # type: ignore[attr-defined]
     return policy
@@ -311,8 +323,7 @@ def stack_policy(name: str, description: str, check: StackCheck, remediation: st
         for message, urn in check(Stack.from_args(args)):
             report_violation(message, urn)
 
-    policy = StackValidationPolicy(name=name, description=description, validate=validate,
-                                   remediation_steps=remediation)
+    policy = StackValidationPolicy(name=name, description=description, validate=validate, remediation_steps=remediation)
     policy.check = check  # type: ignore[attr-defined]
     return policy
 

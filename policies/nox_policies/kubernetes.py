@@ -47,9 +47,16 @@ WORKLOAD_TYPES = tuple(POD_SPEC_PATHS)
 LONG_RUNNING_TYPES = (POD, DEPLOYMENT, STATEFUL_SET, DAEMON_SET, "kubernetes:apps/v1:ReplicaSet")
 
 NAMESPACED_TYPES = (
-    *WORKLOAD_TYPES, SERVICE, *HPA_TYPES, PDB, NETWORK_POLICY,
-    "kubernetes:networking.k8s.io/v1:Ingress", "kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:Secret",
-    "kubernetes:core/v1:ServiceAccount", "kubernetes:rbac.authorization.k8s.io/v1:Role",
+    *WORKLOAD_TYPES,
+    SERVICE,
+    *HPA_TYPES,
+    PDB,
+    NETWORK_POLICY,
+    "kubernetes:networking.k8s.io/v1:Ingress",
+    "kubernetes:core/v1:ConfigMap",
+    "kubernetes:core/v1:Secret",
+    "kubernetes:core/v1:ServiceAccount",
+    "kubernetes:rbac.authorization.k8s.io/v1:Role",
     "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
 )
 
@@ -102,6 +109,7 @@ def image_problem(image: str) -> str | None:
 
 # --- pod security ------------------------------------------------------------------------------------
 
+
 def check_run_as_non_root(r: Res) -> Iterator[str]:
     pod, cs = _pod_checks(r)
     for label, c in cs:
@@ -109,8 +117,10 @@ def check_run_as_non_root(r: Res) -> Iterator[str]:
         if non_root is UNKNOWN:
             continue
         if not is_true(non_root) or user == 0:
-            yield (f"{r.label} {label} may run as root: set securityContext.runAsNonRoot=true and a non-zero "
-                   "runAsUser (the image's user 1001).")
+            yield (
+                f"{r.label} {label} may run as root: set securityContext.runAsNonRoot=true and a non-zero "
+                "runAsUser (the image's user 1001)."
+            )
 
 
 def check_no_privilege_escalation(r: Res) -> Iterator[str]:
@@ -120,8 +130,7 @@ def check_no_privilege_escalation(r: Res) -> Iterator[str]:
             yield f"{r.label} {label} is privileged: remove securityContext.privileged."
         escalation = get(c, "securityContext", "allowPrivilegeEscalation")
         if escalation is not UNKNOWN and not is_false(escalation):
-            yield (f"{r.label} {label} may gain privileges (setuid binaries): set "
-                   "securityContext.allowPrivilegeEscalation=false.")
+            yield (f"{r.label} {label} may gain privileges (setuid binaries): set securityContext.allowPrivilegeEscalation=false.")
 
 
 def check_read_only_root(r: Res) -> Iterator[str]:
@@ -129,8 +138,10 @@ def check_read_only_root(r: Res) -> Iterator[str]:
     for label, c in cs:
         value = get(c, "securityContext", "readOnlyRootFilesystem")
         if value is not UNKNOWN and not is_true(value):
-            yield (f"{r.label} {label} has a writable root filesystem: set securityContext.readOnlyRootFilesystem=true "
-                   "and mount an emptyDir where the app writes (e.g. /tmp).")
+            yield (
+                f"{r.label} {label} has a writable root filesystem: set securityContext.readOnlyRootFilesystem=true "
+                "and mount an emptyDir where the app writes (e.g. /tmp)."
+            )
 
 
 def check_drop_all_capabilities(r: Res) -> Iterator[str]:
@@ -149,8 +160,10 @@ def check_seccomp(r: Res) -> Iterator[str]:
         profile = effective(pod, c, "seccompProfile", "type")
         # Localhost (a custom profile on the node) is what PSA `restricted` also accepts.
         if profile is not UNKNOWN and profile not in ("RuntimeDefault", "Localhost"):
-            yield (f"{r.label} {label} runs without a seccomp profile: set securityContext.seccompProfile.type="
-                   "'RuntimeDefault' (pod or container).")
+            yield (
+                f"{r.label} {label} runs without a seccomp profile: set securityContext.seccompProfile.type="
+                "'RuntimeDefault' (pod or container)."
+            )
 
 
 def check_resources(r: Res) -> Iterator[str]:
@@ -159,11 +172,12 @@ def check_resources(r: Res) -> Iterator[str]:
         resources = get(c, "resources")
         if resources is UNKNOWN:
             continue
-        missing = [f"{kind}.{res}" for kind in ("requests", "limits") for res in ("cpu", "memory")
-                   if blank(get(resources, kind, res))]
+        missing = [f"{kind}.{res}" for kind in ("requests", "limits") for res in ("cpu", "memory") if blank(get(resources, kind, res))]
         if missing:
-            yield (f"{r.label} {label} has no resources {', '.join(missing)}: set requests and limits for cpu "
-                   "and memory (the scheduler and the HPA depend on them).")
+            yield (
+                f"{r.label} {label} has no resources {', '.join(missing)}: set requests and limits for cpu "
+                "and memory (the scheduler and the HPA depend on them)."
+            )
 
 
 def check_probes(r: Res) -> Iterator[str]:
@@ -175,8 +189,7 @@ def check_probes(r: Res) -> Iterator[str]:
     for label, c in containers(pod, init=False):
         missing = [p for p in ("livenessProbe", "readinessProbe") if get(c, p) is None]
         if missing:
-            yield (f"{r.label} {label} has no {' or '.join(missing)}: add them (the app serves GET /health and "
-                   "GET /ready).")
+            yield (f"{r.label} {label} has no {' or '.join(missing)}: add them (the app serves GET /health and GET /ready).")
 
 
 def check_image_pinned(r: Res) -> Iterator[str]:
@@ -203,8 +216,10 @@ def check_host_path_and_ports(r: Res) -> Iterator[str]:
     pod, cs = _pod_checks(r)
     for volume in items(get(pod, "volumes")):
         if get(volume, "hostPath") not in (None, UNKNOWN):
-            yield (f"{r.label} mounts the node's filesystem (hostPath volume {get(volume, 'name')}): use an emptyDir, "
-                   "a ConfigMap/Secret or a PersistentVolumeClaim.")
+            yield (
+                f"{r.label} mounts the node's filesystem (hostPath volume {get(volume, 'name')}): use an emptyDir, "
+                "a ConfigMap/Secret or a PersistentVolumeClaim."
+            )
     for label, c in cs:
         for port in items(get(c, "ports")):
             host_port = get(port, "hostPort")
@@ -220,14 +235,19 @@ def check_env_secrets(r: Res) -> Iterator[str]:
             if not isinstance(name, str) or value is UNKNOWN or blank(value):
                 continue
             if SECRET_ENV_NAME.search(name) or value == REDACTED:
-                yield (f"{r.label} {label} sets {name} as a literal value: use valueFrom.secretKeyRef "
-                       "(a Kubernetes Secret), never the value itself.")
+                yield (
+                    f"{r.label} {label} sets {name} as a literal value: use valueFrom.secretKeyRef "
+                    "(a Kubernetes Secret), never the value itself."
+                )
             elif isinstance(value, str) and credentials_in(value):
-                yield (f"{r.label} {label} env {name} holds {', '.join(credentials_in(value))}: move it into a "
-                       "Secret and use valueFrom.secretKeyRef.")
+                yield (
+                    f"{r.label} {label} env {name} holds {', '.join(credentials_in(value))}: move it into a "
+                    "Secret and use valueFrom.secretKeyRef."
+                )
 
 
 # --- namespaces and Services ---------------------------------------------------------------------------
+
 
 def namespace_of(r: Res) -> Any:
     """The namespace a namespaced object lands in: its own, else its provider's default, else `default`."""
@@ -245,38 +265,72 @@ def check_not_default_namespace(r: Res) -> Iterator[str]:
 def check_service_type(r: Res) -> Iterator[str]:
     kind = r.get("spec", "type")
     if kind in ("LoadBalancer", "NodePort"):
-        yield (f"{r.label} is of type {kind}, a second entry that bypasses the ALB and its WAF: use ClusterIP "
-               "and route through the alb Ingress.")
+        yield (
+            f"{r.label} is of type {kind}, a second entry that bypasses the ALB and its WAF: use ClusterIP "
+            "and route through the alb Ingress."
+        )
 
 
 POLICIES = [
-    resource_policy("kubernetes-pod-run-as-non-root",
-                    "Containers run as a non-root user.", WORKLOAD_TYPES, check_run_as_non_root),
-    resource_policy("kubernetes-pod-disallow-privilege-escalation",
-                    "Containers are not privileged and cannot escalate privileges.", WORKLOAD_TYPES,
-                    check_no_privilege_escalation),
-    resource_policy("kubernetes-pod-read-only-root-filesystem",
-                    "Containers have a read-only root filesystem.", WORKLOAD_TYPES, check_read_only_root),
-    resource_policy("kubernetes-pod-drop-all-capabilities",
-                    "Containers drop all Linux capabilities.", WORKLOAD_TYPES, check_drop_all_capabilities),
-    resource_policy("kubernetes-pod-seccomp-runtime-default",
-                    "Containers run with the RuntimeDefault seccomp profile.", WORKLOAD_TYPES, check_seccomp),
-    resource_policy("kubernetes-pod-resources-requests-limits",
-                    "Containers set cpu and memory requests and limits.", WORKLOAD_TYPES, check_resources),
-    resource_policy("kubernetes-pod-liveness-readiness-probes",
-                    "Long-running containers have liveness and readiness probes.", LONG_RUNNING_TYPES, check_probes),
-    resource_policy("kubernetes-pod-image-pinned",
-                    "Container images are pinned (a version tag other than latest, or a digest).", WORKLOAD_TYPES,
-                    check_image_pinned),
-    resource_policy("kubernetes-pod-disallow-host-namespaces",
-                    "Pods do not share the node's network, PID or IPC namespaces.", WORKLOAD_TYPES, check_host_namespaces),
-    resource_policy("kubernetes-pod-disallow-host-path-and-port",
-                    "Pods mount no hostPath volumes and bind no hostPorts.", WORKLOAD_TYPES, check_host_path_and_ports),
-    resource_policy("kubernetes-pod-secrets-not-literal-env",
-                    "Secrets reach containers through secretKeyRef, never as literal env values.", WORKLOAD_TYPES,
-                    check_env_secrets),
-    resource_policy("kubernetes-resource-disallow-default-namespace",
-                    "Namespaced objects are not in the 'default' namespace.", NAMESPACED_TYPES, check_not_default_namespace),
-    resource_policy("kubernetes-service-disallow-load-balancer-node-port",
-                    "Services are never of type LoadBalancer or NodePort.", [SERVICE], check_service_type),
+    resource_policy("kubernetes-pod-run-as-non-root", "Containers run as a non-root user.", WORKLOAD_TYPES, check_run_as_non_root),
+    resource_policy(
+        "kubernetes-pod-disallow-privilege-escalation",
+        "Containers are not privileged and cannot escalate privileges.",
+        WORKLOAD_TYPES,
+        check_no_privilege_escalation,
+    ),
+    resource_policy(
+        "kubernetes-pod-read-only-root-filesystem", "Containers have a read-only root filesystem.", WORKLOAD_TYPES, check_read_only_root
+    ),
+    resource_policy(
+        "kubernetes-pod-drop-all-capabilities", "Containers drop all Linux capabilities.", WORKLOAD_TYPES, check_drop_all_capabilities
+    ),
+    resource_policy(
+        "kubernetes-pod-seccomp-runtime-default", "Containers run with the RuntimeDefault seccomp profile.", WORKLOAD_TYPES, check_seccomp
+    ),
+    resource_policy(
+        "kubernetes-pod-resources-requests-limits", "Containers set cpu and memory requests and limits.", WORKLOAD_TYPES, check_resources
+    ),
+    resource_policy(
+        "kubernetes-pod-liveness-readiness-probes",
+        "Long-running containers have liveness and readiness probes.",
+        LONG_RUNNING_TYPES,
+        check_probes,
+    ),
+    resource_policy(
+        "kubernetes-pod-image-pinned",
+        "Container images are pinned (a version tag other than latest, or a digest).",
+        WORKLOAD_TYPES,
+        check_image_pinned,
+    ),
+    resource_policy(
+        "kubernetes-pod-disallow-host-namespaces",
+        "Pods do not share the node's network, PID or IPC namespaces.",
+        WORKLOAD_TYPES,
+        check_host_namespaces,
+    ),
+    resource_policy(
+        "kubernetes-pod-disallow-host-path-and-port",
+        "Pods mount no hostPath volumes and bind no hostPorts.",
+        WORKLOAD_TYPES,
+        check_host_path_and_ports,
+    ),
+    resource_policy(
+        "kubernetes-pod-secrets-not-literal-env",
+        "Secrets reach containers through secretKeyRef, never as literal env values.",
+        WORKLOAD_TYPES,
+        check_env_secrets,
+    ),
+    resource_policy(
+        "kubernetes-resource-disallow-default-namespace",
+        "Namespaced objects are not in the 'default' namespace.",
+        NAMESPACED_TYPES,
+        check_not_default_namespace,
+    ),
+    resource_policy(
+        "kubernetes-service-disallow-load-balancer-node-port",
+        "Services are never of type LoadBalancer or NodePort.",
+        [SERVICE],
+        check_service_type,
+    ),
 ]

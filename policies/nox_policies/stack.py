@@ -54,8 +54,10 @@ WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
 BUCKET_TYPES = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-SSE_TYPES = ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-             "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
+SSE_TYPES = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+)
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 SCALING_POLICY = "aws:autoscaling/policy:Policy"
 ASG = "aws:autoscaling/group:Group"
@@ -75,6 +77,7 @@ _POOL_IN_TEXT = re.compile(r"DB_POOL_MAX[\"']?\s*[=:]\s*[\"']?(\d+)")
 
 # --- ALB: deletion protection, WAF -------------------------------------------------------------------
 
+
 def check_alb_deletion_protection(stack: Stack) -> Finding:
     env = stack.environment
     if not is_prod(env):
@@ -88,8 +91,11 @@ def check_alb_deletion_protection(stack: Stack) -> Finding:
             continue
         attributes = ingress_lb_attributes(ingress)
         if attributes is not UNKNOWN and not is_true(attributes.get("deletion_protection.enabled")):
-            yield (f"{ingress.label}'s ALB can be deleted in {env_note(env)}: add deletion_protection.enabled=true to "
-                   "alb.ingress.kubernetes.io/load-balancer-attributes.", ingress.urn)
+            yield (
+                f"{ingress.label}'s ALB can be deleted in {env_note(env)}: add deletion_protection.enabled=true to "
+                "alb.ingress.kubernetes.io/load-balancer-attributes.",
+                ingress.urn,
+            )
 
 
 def has_rate_based_rule(acl: Res) -> Any:
@@ -107,13 +113,19 @@ def has_rate_based_rule(acl: Res) -> Any:
 
 def _check_acls(owner: str, acls: list[Res], urn: str) -> Finding:
     if not acls:
-        yield (f"{owner} uses a WAF web ACL that is not managed in this stack, so its rate limiting cannot be "
-               "verified: use the edge's web ACL.", urn)
+        yield (
+            f"{owner} uses a WAF web ACL that is not managed in this stack, so its rate limiting cannot be "
+            "verified: use the edge's web ACL.",
+            urn,
+        )
         return
     for acl in acls:
         if has_rate_based_rule(acl) is False:
-            yield (f"{owner} is protected by web ACL '{acl.name}', which has no rate-based rule: add one "
-                   "(statement.rate_based_statement per client IP).", urn)
+            yield (
+                f"{owner} is protected by web ACL '{acl.name}', which has no rate-based rule: add one "
+                "(statement.rate_based_statement per client IP).",
+                urn,
+            )
 
 
 def check_waf(stack: Stack) -> Finding:
@@ -123,8 +135,11 @@ def check_waf(stack: Stack) -> Finding:
             continue
         associations = stack.dependents_of(lb, WEB_ACL_ASSOCIATION)
         if not associations:
-            yield (f"Internet-facing {lb.label} has no WAF web ACL: associate the edge's web ACL "
-                   "(aws.wafv2.WebAclAssociation with resource_arn=<the ALB's ARN>).", lb.urn)
+            yield (
+                f"Internet-facing {lb.label} has no WAF web ACL: associate the edge's web ACL "
+                "(aws.wafv2.WebAclAssociation with resource_arn=<the ALB's ARN>).",
+                lb.urn,
+            )
             continue
         acls = [acl for a in associations for acl in stack.dependencies_of(a, WEB_ACL)]
         yield from _check_acls(f"Internet-facing {lb.label}", acls, lb.urn)
@@ -138,13 +153,16 @@ def check_waf(stack: Stack) -> Finding:
                 yield from _check_acls(ingress.label, acls, ingress.urn)
             continue
         if blank(arn):
-            yield (f"{ingress.label} gives its ALB no WAF: set alb.ingress.kubernetes.io/wafv2-acl-arn to the edge's "
-                   "web ACL ARN.", ingress.urn)
+            yield (
+                f"{ingress.label} gives its ALB no WAF: set alb.ingress.kubernetes.io/wafv2-acl-arn to the edge's web ACL ARN.",
+                ingress.urn,
+            )
             continue
         yield from _check_acls(ingress.label, stack.dependencies_of(ingress, WEB_ACL), ingress.urn)
 
 
 # --- security groups ---------------------------------------------------------------------------------
+
 
 def load_balancer_groups(stack: Stack) -> set[str]:
     """URNs of the security groups a load balancer (or an alb Ingress's ALB) uses."""
@@ -163,14 +181,21 @@ def check_public_ingress(stack: Stack) -> Finding:
             if web_port and targets & lb_groups:
                 continue
             if web_port:
-                yield (f"{rule.describe()} admits the whole internet to a group no load balancer uses: only the ALB's "
-                       "security group may take 80/443 from 0.0.0.0/0; admit other traffic from the ALB's group.", r.urn)
+                yield (
+                    f"{rule.describe()} admits the whole internet to a group no load balancer uses: only the ALB's "
+                    "security group may take 80/443 from 0.0.0.0/0; admit other traffic from the ALB's group.",
+                    r.urn,
+                )
             else:
-                yield (f"{rule.describe()} admits the whole internet: only 80 and 443 on the ALB's security group may be "
-                       "open to 0.0.0.0/0 or ::/0; narrow the source to a security group or a private CIDR.", r.urn)
+                yield (
+                    f"{rule.describe()} admits the whole internet: only 80 and 443 on the ALB's security group may be "
+                    "open to 0.0.0.0/0 or ::/0; narrow the source to a security group or a private CIDR.",
+                    r.urn,
+                )
 
 
 # --- RDS: TLS enforced by the parameter group --------------------------------------------------------
+
 
 def _engine(stack: Stack, db: Res) -> Any:
     engine = db.get("engine")
@@ -199,35 +224,48 @@ def check_rds_force_ssl(stack: Stack) -> Finding:
         name = db.get("parameterGroupName")
         groups = stack.dependencies_of(db, RDS_PARAMETER_GROUP)
         if name is not UNKNOWN and blank(name):
-            yield (f"RDS instance '{db.name}' uses the default parameter group: give it a parameter group with "
-                   "rds.force_ssl=1 so every connection uses TLS.", db.urn)
+            yield (
+                f"RDS instance '{db.name}' uses the default parameter group: give it a parameter group with "
+                "rds.force_ssl=1 so every connection uses TLS.",
+                db.urn,
+            )
         elif not groups:
             if name is not UNKNOWN:
-                yield (f"RDS instance '{db.name}' uses parameter group {name!r}, not managed in this stack, so "
-                       "rds.force_ssl cannot be verified: manage the group here with rds.force_ssl=1.", db.urn)
+                yield (
+                    f"RDS instance '{db.name}' uses parameter group {name!r}, not managed in this stack, so "
+                    "rds.force_ssl cannot be verified: manage the group here with rds.force_ssl=1.",
+                    db.urn,
+                )
         else:
             for group in groups:
                 value = _parameter(group, "rds.force_ssl")
                 if value is not UNKNOWN and as_int(value) != 1:
-                    yield (f"RDS instance '{db.name}' parameter group '{group.name}' does not force TLS: add the "
-                           "parameter rds.force_ssl=1.", db.urn)
+                    yield (
+                        f"RDS instance '{db.name}' parameter group '{group.name}' does not force TLS: add the parameter rds.force_ssl=1.",
+                        db.urn,
+                    )
 
 
 # --- S3 ----------------------------------------------------------------------------------------------
+
 
 def check_bucket_public_access(stack: Stack) -> Finding:
     flags = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
     for bucket in stack.of_type(*BUCKET_TYPES):
         blocks = stack.dependents_of(bucket, PUBLIC_ACCESS_BLOCK)
         if not blocks:
-            yield (f"S3 bucket '{bucket.name}' has no public access block: add aws.s3.BucketPublicAccessBlock with "
-                   "all four settings true.", bucket.urn)
+            yield (
+                f"S3 bucket '{bucket.name}' has no public access block: add aws.s3.BucketPublicAccessBlock with all four settings true.",
+                bucket.urn,
+            )
             continue
         for block in blocks:
             off = [f for f in flags if block.get(f) is not UNKNOWN and not is_true(block.get(f))]
             if off:
-                yield (f"S3 bucket '{bucket.name}' public access block '{block.name}' leaves {', '.join(off)} off: "
-                       "set all four to true.", bucket.urn)
+                yield (
+                    f"S3 bucket '{bucket.name}' public access block '{block.name}' leaves {', '.join(off)} off: set all four to true.",
+                    bucket.urn,
+                )
 
 
 def check_bucket_encrypted(stack: Stack) -> Finding:
@@ -236,14 +274,16 @@ def check_bucket_encrypted(stack: Stack) -> Finding:
         if inline is UNKNOWN or not blank(inline):
             continue
         configs = stack.dependents_of(bucket, *SSE_TYPES)
-        algorithms = [get(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm")
-                      for c in configs for rule in items(c.get("rules"))]
+        algorithms = [get(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm") for c in configs for rule in items(c.get("rules"))]
         if UNKNOWN in algorithms or any(c.get("rules") is UNKNOWN for c in configs):
             continue
         if not any(a in ("aws:kms", "aws:kms:dsse", "AES256") for a in algorithms):
-            yield (f"S3 bucket '{bucket.name}' has no default encryption: add "
-                   "aws.s3.BucketServerSideEncryptionConfiguration (SSE-KMS, or AES256 for ALB access logs, "
-                   "which support only SSE-S3).", bucket.urn)
+            yield (
+                f"S3 bucket '{bucket.name}' has no default encryption: add "
+                "aws.s3.BucketServerSideEncryptionConfiguration (SSE-KMS, or AES256 for ALB access logs, "
+                "which support only SSE-S3).",
+                bucket.urn,
+            )
 
 
 def _denies_insecure_transport(statement: Any) -> bool:
@@ -265,11 +305,15 @@ def check_bucket_tls_only(stack: Stack) -> Finding:
             continue
         statements = [s for d in documents if isinstance(d, dict) for s in as_list(d.get("Statement"))]
         if not any(_denies_insecure_transport(s) for s in statements):
-            yield (f"S3 bucket '{bucket.name}' accepts plain-HTTP requests: add a bucket policy statement that Denies "
-                   "s3:* when aws:SecureTransport is false.", bucket.urn)
+            yield (
+                f"S3 bucket '{bucket.name}' accepts plain-HTTP requests: add a bucket policy statement that Denies "
+                "s3:* when aws:SecureTransport is false.",
+                bucket.urn,
+            )
 
 
 # --- tags ----------------------------------------------------------------------------------------------
+
 
 def _provider_default_tags(stack: Stack, r: Res) -> dict[str, Any]:
     if r.provider_type == AWS_PROVIDER:
@@ -287,8 +331,11 @@ def check_required_tags(stack: Stack) -> Finding:
             keys = {get(t, "key"): get(t, "value") for t in items(tags)}
             missing = [k for k in REQUIRED_TAGS if blank(keys.get(k))]
             if missing:
-                yield (f"{r.label} is missing tags {', '.join(missing)} (provider default tags do not apply to it): "
-                       "set tags=[{key, value, propagate_at_launch: True}] for each required tag.", r.urn)
+                yield (
+                    f"{r.label} is missing tags {', '.join(missing)} (provider default tags do not apply to it): "
+                    "set tags=[{key, value, propagate_at_launch: True}] for each required tag.",
+                    r.urn,
+                )
         elif r.type in taggable:
             own = r.get("tags")
             if own is UNKNOWN:
@@ -296,11 +343,15 @@ def check_required_tags(stack: Stack) -> Finding:
             effective = {**_provider_default_tags(stack, r), **(own if isinstance(own, dict) else {})}
             missing = [k for k in REQUIRED_TAGS if blank(effective.get(k)) and effective.get(k) is not UNKNOWN]
             if missing:
-                yield (f"{r.label} is missing tags {', '.join(missing)}: set them in the aws provider's default_tags "
-                       "(or the resource's tags).", r.urn)
+                yield (
+                    f"{r.label} is missing tags {', '.join(missing)}: set them in the aws provider's default_tags "
+                    "(or the resource's tags).",
+                    r.urn,
+                )
 
 
 # --- scaling, protection ---------------------------------------------------------------------------------
+
 
 def check_scaling_policies_alarmed(stack: Stack) -> Finding:
     for policy in stack.of_type(SCALING_POLICY):
@@ -309,8 +360,11 @@ def check_scaling_policies_alarmed(stack: Stack) -> Finding:
             continue  # they create or need no alarm of ours
         alarms = [a for a in stack.dependents_of(policy, METRIC_ALARM) if not blank(a.get("alarmActions"))]
         if not alarms:
-            yield (f"Scaling policy '{policy.name}' is the action of no CloudWatch alarm, so it never runs: create a "
-                   "MetricAlarm with alarm_actions=[<policy>.arn].", policy.urn)
+            yield (
+                f"Scaling policy '{policy.name}' is the action of no CloudWatch alarm, so it never runs: create a "
+                "MetricAlarm with alarm_actions=[<policy>.arn].",
+                policy.urn,
+            )
 
 
 def log_buckets(stack: Stack) -> list[Res]:
@@ -330,11 +384,15 @@ def check_stateful_protected(stack: Stack) -> Finding:
     stateful = stack.of_type(RDS_INSTANCE, RDS_CLUSTER, REPLICATION_GROUP, KMS_KEY) + log_buckets(stack)
     for r in stateful:
         if not r.protect:
-            yield (f"{r.label} is stateful but not protected in {env_note(env)}: set "
-                   "pulumi.ResourceOptions(protect=True) so `pulumi destroy` or a replacement cannot delete it.", r.urn)
+            yield (
+                f"{r.label} is stateful but not protected in {env_note(env)}: set "
+                "pulumi.ResourceOptions(protect=True) so `pulumi destroy` or a replacement cannot delete it.",
+                r.urn,
+            )
 
 
 # --- database connection budget ------------------------------------------------------------------------
+
 
 def _pool_from_text(text: str) -> int | None:
     match = _POOL_IN_TEXT.search(text)
@@ -366,16 +424,18 @@ def _targets(hpa: Res, workload: Res, stack: Stack) -> bool:
         return True
     ref = hpa.get("spec", "scaleTargetRef")
     kind = workload.type.rsplit(":", 1)[-1]
-    return (get(ref, "kind") == kind and get(ref, "name") == workload.get("metadata", "name")
-            and namespace_of(hpa) == namespace_of(workload))
+    return get(ref, "kind") == kind and get(ref, "name") == workload.get("metadata", "name") and namespace_of(hpa) == namespace_of(workload)
 
 
 def _target_unknown(hpa: Res, workload: Res) -> bool:
     """Whether an HPA might scale `workload` but its target is not known yet."""
     ref = hpa.get("spec", "scaleTargetRef")
     return workload.urn not in hpa.dependencies and (
-        ref is UNKNOWN or UNKNOWN in (get(ref, "kind"), get(ref, "name"), workload.get("metadata", "name"))
-        or namespace_of(hpa) is UNKNOWN or namespace_of(workload) is UNKNOWN)
+        ref is UNKNOWN
+        or UNKNOWN in (get(ref, "kind"), get(ref, "name"), workload.get("metadata", "name"))
+        or namespace_of(hpa) is UNKNOWN
+        or namespace_of(workload) is UNKNOWN
+    )
 
 
 def hpas_of(stack: Stack, workload: Res) -> list[Res]:
@@ -432,8 +492,9 @@ def _max_connections(stack: Stack, db: Res) -> Any:
 
 
 def check_connection_budget(stack: Stack) -> Finding:
-    primaries = [db for db in stack.of_type(RDS_INSTANCE)
-                 if blank(db.get("replicateSourceDb")) and db.get("engine") in ("postgres", UNKNOWN)]
+    primaries = [
+        db for db in stack.of_type(RDS_INSTANCE) if blank(db.get("replicateSourceDb")) and db.get("engine") in ("postgres", UNKNOWN)
+    ]
     if not primaries:
         return
     asg_units, workload_units = _asg_units(stack), _workload_units(stack)
@@ -449,17 +510,24 @@ def check_connection_budget(stack: Stack) -> Finding:
         if limit is UNKNOWN:
             continue
         if limit is None:
-            yield (f"RDS instance '{db.name}' has no explicit max_connections in a parameter group of this stack, so "
-                   f"the app's {demand} connections ({breakdown}) cannot be checked: set max_connections.", db.urn)
+            yield (
+                f"RDS instance '{db.name}' has no explicit max_connections in a parameter group of this stack, so "
+                f"the app's {demand} connections ({breakdown}) cannot be checked: set max_connections.",
+                db.urn,
+            )
             continue
         budget = limit - ADMIN_CONNECTION_HEADROOM
         if demand > budget:
-            yield (f"RDS instance '{db.name}' can receive {demand} app connections ({breakdown}) but max_connections "
-                   f"{limit} leaves {budget} after {ADMIN_CONNECTION_HEADROOM} for administration: lower DB_POOL_MAX or "
-                   "the maximum instance/pod count, or raise max_connections.", db.urn)
+            yield (
+                f"RDS instance '{db.name}' can receive {demand} app connections ({breakdown}) but max_connections "
+                f"{limit} leaves {budget} after {ADMIN_CONNECTION_HEADROOM} for administration: lower DB_POOL_MAX or "
+                "the maximum instance/pod count, or raise max_connections.",
+                db.urn,
+            )
 
 
 # --- Kubernetes ------------------------------------------------------------------------------------------
+
 
 def check_workload_replicas(stack: Stack) -> Finding:
     env = stack.environment
@@ -473,8 +541,11 @@ def check_workload_replicas(stack: Stack) -> Finding:
             continue
         count = 1 if replicas is None else as_int(replicas)
         if count is not None and count < 2:
-            yield (f"{w.label} runs {count} replica(s) in {env_note(env)}: set spec.replicas to at least 2 "
-                   "(or scale it with an HPA whose minReplicas is at least 2).", w.urn)
+            yield (
+                f"{w.label} runs {count} replica(s) in {env_note(env)}: set spec.replicas to at least 2 "
+                "(or scale it with an HPA whose minReplicas is at least 2).",
+                w.urn,
+            )
 
 
 def check_hpa_min_replicas(stack: Stack) -> Finding:
@@ -506,8 +577,12 @@ def selector_matches(selector: Any, labels: dict[str, Any]) -> bool:
             return False
     for expr in items(get(selector, "matchExpressions")):
         key, op, values = get(expr, "key"), get(expr, "operator"), items(get(expr, "values"))
-        ok = {"In": labels.get(key) in values, "NotIn": labels.get(key) not in values,
-              "Exists": key in labels, "DoesNotExist": key not in labels}.get(op, False)
+        ok = {
+            "In": labels.get(key) in values,
+            "NotIn": labels.get(key) not in values,
+            "Exists": key in labels,
+            "DoesNotExist": key not in labels,
+        }.get(op, False)
         if not ok:
             return False
     return True
@@ -524,10 +599,12 @@ def check_deployment_pdb(stack: Stack) -> Finding:
         if labels is UNKNOWN:
             continue
         labels = labels if isinstance(labels, dict) else {}
-        if not any(_same_namespace(namespace_of(p), namespace_of(d)) and selector_matches(p.get("spec", "selector"), labels)
-                   for p in pdbs):
-            yield (f"{d.label} has no PodDisruptionBudget: add one in its namespace whose selector matches its pod "
-                   "labels (e.g. minAvailable 2) so node drains keep it serving.", d.urn)
+        if not any(_same_namespace(namespace_of(p), namespace_of(d)) and selector_matches(p.get("spec", "selector"), labels) for p in pdbs):
+            yield (
+                f"{d.label} has no PodDisruptionBudget: add one in its namespace whose selector matches its pod "
+                "labels (e.g. minAvailable 2) so node drains keep it serving.",
+                d.urn,
+            )
 
 
 def check_namespace_network_policy(stack: Stack) -> Finding:
@@ -538,44 +615,69 @@ def check_namespace_network_policy(stack: Stack) -> Finding:
         if ns is UNKNOWN or UNKNOWN in covered or ns in covered or ns in reported:
             continue
         reported.add(ns)
-        yield (f"Namespace '{ns}' (of {d.label}) has no NetworkPolicy: add a default-deny policy with the allowed "
-               "ingress (from the ALB) and egress (DNS, PostgreSQL, Redis, HTTPS).", d.urn)
+        yield (
+            f"Namespace '{ns}' (of {d.label}) has no NetworkPolicy: add a default-deny policy with the allowed "
+            "ingress (from the ALB) and egress (DNS, PostgreSQL, Redis, HTTPS).",
+            d.urn,
+        )
 
 
 POLICIES = [
-    stack_policy("aws-alb-deletion-protection-prod",
-                 "ALBs (and the ALBs of alb Ingresses) have deletion protection in prod.", check_alb_deletion_protection),
-    stack_policy("aws-alb-waf-rate-limited",
-                 "Every internet-facing ALB and every alb Ingress is protected by a WAF web ACL with a rate-based rule.",
-                 check_waf),
-    stack_policy("aws-security-group-disallow-public-ingress",
-                 "No ingress from 0.0.0.0/0 or ::/0, except 80 and 443 on a load balancer's security group.",
-                 check_public_ingress),
-    stack_policy("aws-rds-instance-force-ssl",
-                 "PostgreSQL instances use a parameter group with rds.force_ssl=1.", check_rds_force_ssl),
-    stack_policy("aws-s3-bucket-public-access-blocked",
-                 "S3 buckets have a public access block with all four settings on.", check_bucket_public_access),
-    stack_policy("aws-s3-bucket-encrypted",
-                 "S3 buckets have default server-side encryption.", check_bucket_encrypted),
-    stack_policy("aws-s3-bucket-tls-only",
-                 "S3 bucket policies deny requests that do not use TLS.", check_bucket_tls_only),
-    stack_policy("aws-resource-required-tags",
-                 "Taggable AWS resources carry Project, Environment, ManagedBy, Owner and CostCenter (own or provider default tags).",
-                 check_required_tags),
-    stack_policy("aws-autoscaling-policy-alarm-triggered",
-                 "Every step/simple scaling policy is the action of a CloudWatch alarm.", check_scaling_policies_alarmed),
-    stack_policy("stack-stateful-resources-protected-prod",
-                 "Stateful resources (RDS, ElastiCache, KMS keys, the ALB log bucket) are protected in prod.",
-                 check_stateful_protected),
-    stack_policy("stack-database-connection-budget",
-                 "App instances x DB_POOL_MAX fit in the database's max_connections with headroom.",
-                 check_connection_budget),
-    stack_policy("kubernetes-workload-replicas-prod",
-                 "Deployments and StatefulSets run at least 2 replicas in prod.", check_workload_replicas),
-    stack_policy("kubernetes-hpa-min-replicas-prod",
-                 "HorizontalPodAutoscalers keep at least 2 pods in prod.", check_hpa_min_replicas),
-    stack_policy("kubernetes-deployment-has-pod-disruption-budget",
-                 "Every Deployment has a PodDisruptionBudget selecting its pods.", check_deployment_pdb),
-    stack_policy("kubernetes-namespace-has-network-policy",
-                 "Every namespace running a Deployment has a NetworkPolicy.", check_namespace_network_policy),
+    stack_policy(
+        "aws-alb-deletion-protection-prod",
+        "ALBs (and the ALBs of alb Ingresses) have deletion protection in prod.",
+        check_alb_deletion_protection,
+    ),
+    stack_policy(
+        "aws-alb-waf-rate-limited",
+        "Every internet-facing ALB and every alb Ingress is protected by a WAF web ACL with a rate-based rule.",
+        check_waf,
+    ),
+    stack_policy(
+        "aws-security-group-disallow-public-ingress",
+        "No ingress from 0.0.0.0/0 or ::/0, except 80 and 443 on a load balancer's security group.",
+        check_public_ingress,
+    ),
+    stack_policy("aws-rds-instance-force-ssl", "PostgreSQL instances use a parameter group with rds.force_ssl=1.", check_rds_force_ssl),
+    stack_policy(
+        "aws-s3-bucket-public-access-blocked",
+        "S3 buckets have a public access block with all four settings on.",
+        check_bucket_public_access,
+    ),
+    stack_policy("aws-s3-bucket-encrypted", "S3 buckets have default server-side encryption.", check_bucket_encrypted),
+    stack_policy("aws-s3-bucket-tls-only", "S3 bucket policies deny requests that do not use TLS.", check_bucket_tls_only),
+    stack_policy(
+        "aws-resource-required-tags",
+        "Taggable AWS resources carry Project, Environment, ManagedBy, Owner and CostCenter (own or provider default tags).",
+        check_required_tags,
+    ),
+    stack_policy(
+        "aws-autoscaling-policy-alarm-triggered",
+        "Every step/simple scaling policy is the action of a CloudWatch alarm.",
+        check_scaling_policies_alarmed,
+    ),
+    stack_policy(
+        "stack-stateful-resources-protected-prod",
+        "Stateful resources (RDS, ElastiCache, KMS keys, the ALB log bucket) are protected in prod.",
+        check_stateful_protected,
+    ),
+    stack_policy(
+        "stack-database-connection-budget",
+        "App instances x DB_POOL_MAX fit in the database's max_connections with headroom.",
+        check_connection_budget,
+    ),
+    stack_policy(
+        "kubernetes-workload-replicas-prod", "Deployments and StatefulSets run at least 2 replicas in prod.", check_workload_replicas
+    ),
+    stack_policy("kubernetes-hpa-min-replicas-prod", "HorizontalPodAutoscalers keep at least 2 pods in prod.", check_hpa_min_replicas),
+    stack_policy(
+        "kubernetes-deployment-has-pod-disruption-budget",
+        "Every Deployment has a PodDisruptionBudget selecting its pods.",
+        check_deployment_pdb,
+    ),
+    stack_policy(
+        "kubernetes-namespace-has-network-policy",
+        "Every namespace running a Deployment has a NetworkPolicy.",
+        check_namespace_network_policy,
+    ),
 ]
