@@ -299,3 +299,32 @@ def test_docs_diagrams_are_generated(plan_for, stack):
 def test_docs_estimates_block_is_generated(plan_for):
     block = docs.summary_block([_doc(plan_for, s, p) for s, p in SHIPPED.items()])
     assert block in (ROOT / "docs" / "estimates.md").read_text(), "run: venv/bin/python -m offline.estimates.docs"
+
+
+def test_bench_prints_prods_estimate_and_critical_path(plan_for):
+    from offline import bench
+
+    rows = [
+        {"stack": s, "estimates": bench._estimate_summary(report.with_estimates(_doc(plan_for, s, SHIPPED[s])))} for s in ("dev", "prod")
+    ]
+    lines = bench.estimate_lines(rows).splitlines()
+    assert lines[0].startswith("prod: estimated `pulumi up` 29.6 min, `pulumi destroy` 19.6 min; critical path: nox-prod-logs -> ")
+    assert "database-primary -> database-replica -> workload-secret" in lines[0] and lines[1].startswith("dev: ")
+
+
+def test_valkey_nodes_and_free_variants_of_priced_types():
+    doc = synthetic()
+    doc["resources"] += [
+        res(
+            "aws:elasticache/replicationGroup:ReplicationGroup",
+            "valkey",
+            {"engine": "valkey", "nodeType": "cache.t4g.small", "numNodeGroups": 1},
+        ),
+        res("aws:ec2/vpcEndpoint:VpcEndpoint", "s3", {"vpcEndpointType": "Gateway"}),
+        res("kubernetes:networking.k8s.io/v1:Ingress", "plain", {"metadata": {"annotations": {}}}),
+    ]
+    money = cost.monthly_cost(doc)
+    valkey = next(r for r in money["resources"] if r["name"] == "valkey")
+    assert valkey["min"] == round(0.8 * 0.032 * 730, 2)  # one node at VALKEY_NODE_FACTOR of the Redis OSS rate
+    assert {"s3", "plain"}.isdisjoint({r["name"] for r in money["resources"]} | {u["name"] for u in money["unpriced"]})
+    assert money["freeResources"] == 6 + 2
