@@ -2,9 +2,9 @@
 
 Contract (scripts and CI rely on it; `make plan` / `make check` pass ARGS through):
 
-    python -m offline plan --stack dev [--format tree|json|markdown] [--output FILE]
+    python -m offline plan --stack dev [--format tree|json|markdown|mermaid|dot] [--output FILE]
                            [--set ns:key=value ...] [--policy-config FILE] [--debug]
-    python -m offline check PLAN.json [--format tree|json|markdown] [--output FILE]
+    python -m offline check PLAN.json [--format tree|json|markdown|mermaid|dot] [--output FILE]
                            [--policy-config FILE] [--debug]
 
 Exit codes, plan: 0 planned, no mandatory policy violation; 1 a mandatory policy violation;
@@ -12,7 +12,8 @@ Exit codes, plan: 0 planned, no mandatory policy violation; 1 a mandatory policy
 Exit codes, check: 0 clean; 1 a mandatory violation; 2 unreadable or invalid plan file; 3 any
 other failure.
 
-With `--format json` stdout (or FILE) holds only the plan document; policy results go to stderr.
+With `--format json` stdout (or FILE) holds only the plan document (with its `estimates`); policy
+results go to stderr. `mermaid` and `dot` draw the components and their dependencies.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from . import report
 from .config import StackConfigError, read_stack_config
 
 ROOT = Path(__file__).resolve().parent.parent
-FORMATS = ("tree", "json", "markdown")
+FORMATS = ("tree", "json", "markdown", "mermaid", "dot")  # mermaid/dot: the component diagram (docs/estimates.md)
 
 EXIT_OK, EXIT_POLICY, EXIT_CONFIG, EXIT_FAILURE = 0, 1, 2, 3
 
@@ -155,10 +156,19 @@ def _render(fmt: str, doc: dict[str, Any], violations: list[Any]) -> str:
     from . import policycheck
 
     if fmt == "json":
-        return report.to_json(doc)
+        return report.to_json(report.with_estimates(doc))
+    if fmt in ("mermaid", "dot"):
+        return _diagram(fmt, doc)
     if fmt == "markdown":
         return report.markdown(doc, violations)
     return report.tree(doc) + "\nPolicies:\n" + _indent(policycheck.format_violations(violations)) + "\n"
+
+
+def _diagram(fmt: str, doc: dict[str, Any]) -> str:
+    from . import estimates
+    from .estimates import diagram
+
+    return getattr(diagram, fmt)(doc, estimates.estimate(doc))
 
 
 def _indent(text: str) -> str:
@@ -327,6 +337,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
     elif args.format == "markdown":
         text = report.markdown(doc, violations)
+    elif args.format in ("mermaid", "dot"):
+        text = _diagram(args.format, doc)
     else:
         text = (
             f"Policy check of saved plan {args.plan_file} ({doc['project']}/{doc['stack']}, "

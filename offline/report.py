@@ -11,8 +11,12 @@ import json
 from collections import Counter
 from typing import Any
 
-# The JSON document: exactly these keys, in this order (docs/plan-schema.md).
+from . import estimates
+from .estimates import render as estimates_render
+
+# The JSON document: exactly these keys, in this order (docs/plan-schema.md), then the optional ones.
 TOP_LEVEL_KEYS = ("project", "stack", "resources", "outputs")
+OPTIONAL_KEYS = ("estimates",)  # written by `plan --format json`; derived, so `check` ignores it
 RESOURCE_KEYS = ("urn", "type", "name", "parent", "dependencies", "provider", "protect", "custom", "inputs")
 STACK_TYPE = "pulumi:pulumi:Stack"
 LEVEL_ORDER = ("mandatory", "advisory", "remediate", "disabled")
@@ -29,6 +33,12 @@ def to_json(doc: dict[str, Any]) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
+def with_estimates(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document as `plan --format json` writes it: the plan, then its `estimates` (recomputed from it)."""
+    plan = {k: v for k, v in doc.items() if k != "estimates"}
+    return {**plan, "estimates": estimates.estimate(plan)}
+
+
 def _check_type(where: str, value: Any, kinds: tuple[type, ...], what: str) -> None:
     # bool is an int in Python: keep "a boolean" and "a string" apart.
     if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
@@ -40,10 +50,12 @@ def validate(doc: Any) -> None:
     if not isinstance(doc, dict):
         raise PlanSchemaError(f"the plan must be a JSON object with keys {', '.join(TOP_LEVEL_KEYS)}")
     missing = [k for k in TOP_LEVEL_KEYS if k not in doc]
-    extra = sorted(set(doc) - set(TOP_LEVEL_KEYS))
+    extra = sorted(set(doc) - set(TOP_LEVEL_KEYS) - set(OPTIONAL_KEYS))
     if missing or extra:
         parts = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(extra)}"] if extra else [])
-        raise PlanSchemaError(f"top-level keys: {'; '.join(parts)} (expected exactly {', '.join(TOP_LEVEL_KEYS)})")
+        raise PlanSchemaError(f"top-level keys: {'; '.join(parts)} (expected exactly {', '.join(TOP_LEVEL_KEYS)}, optionally estimates)")
+    if "estimates" in doc:
+        _check_type("estimates", doc["estimates"], (dict,), "an object")
     _check_type("project", doc["project"], (str,), "a string")
     _check_type("stack", doc["stack"], (str,), "a string")
     _check_type("resources", doc["resources"], (list,), "a list")
@@ -142,6 +154,7 @@ def tree(doc: dict[str, Any]) -> str:
         if t == "total":
             out.append("    " + "-" * (width + 2 + count_width))
         out.append(f"    {t:<{width}}  {n:>{count_width}}")
+    out += ["", *estimates_render.tree_lines(doc, estimates.estimate(doc))]
     return "\n".join(out) + "\n"
 
 
@@ -221,6 +234,7 @@ def markdown(doc: dict[str, Any], violations: list[Any]) -> str:
     else:
         out.append("None: nothing in this stack has `protect` set.")
     out.append("")
+    out += estimates_render.markdown_lines(doc, estimates.estimate(doc))
     out += _policy_markdown(doc, violations)
     if doc["outputs"]:
         out += [
