@@ -11,8 +11,10 @@ import json
 from collections import Counter
 from typing import Any
 
-# The JSON document: exactly these keys, in this order (docs/plan-schema.md).
-TOP_LEVEL_KEYS = ("project", "stack", "resources", "outputs")
+# The JSON document: exactly these keys, in this order (docs/plan-schema.md). `warnings` is new in
+# schema 1.1: a saved plan without it is still valid (it had none).
+TOP_LEVEL_KEYS = ("project", "stack", "resources", "outputs", "warnings")
+OPTIONAL_KEYS = ("warnings",)
 RESOURCE_KEYS = ("urn", "type", "name", "parent", "dependencies", "provider", "protect", "custom", "inputs")
 STACK_TYPE = "pulumi:pulumi:Stack"
 LEVEL_ORDER = ("mandatory", "advisory", "remediate", "disabled")
@@ -39,7 +41,7 @@ def validate(doc: Any) -> None:
     """Raise PlanSchemaError unless `doc` is a plan document (exact keys, field types)."""
     if not isinstance(doc, dict):
         raise PlanSchemaError(f"the plan must be a JSON object with keys {', '.join(TOP_LEVEL_KEYS)}")
-    missing = [k for k in TOP_LEVEL_KEYS if k not in doc]
+    missing = [k for k in TOP_LEVEL_KEYS if k not in doc and k not in OPTIONAL_KEYS]
     extra = sorted(set(doc) - set(TOP_LEVEL_KEYS))
     if missing or extra:
         parts = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(extra)}"] if extra else [])
@@ -48,6 +50,9 @@ def validate(doc: Any) -> None:
     _check_type("stack", doc["stack"], (str,), "a string")
     _check_type("resources", doc["resources"], (list,), "a list")
     _check_type("outputs", doc["outputs"], (dict,), "an object")
+    _check_type("warnings", doc.get("warnings", []), (list,), "a list of strings")
+    for i, warning in enumerate(doc.get("warnings", [])):
+        _check_type(f"warnings[{i}]", warning, (str,), "a string")
     for i, res in enumerate(doc["resources"]):
         where = f"resources[{i}]"
         _check_type(where, res, (dict,), "an object")
@@ -132,6 +137,7 @@ def tree(doc: dict[str, Any]) -> str:
         width = max(len(k) for k in doc["outputs"])
         out += [f"    {k + ':':<{width + 1}} {_output_value(v)}" for k, v in doc["outputs"].items()]
         out.append("")
+    out += warning_lines(doc)
     protected = sum(r["protect"] for r in doc["resources"])
     out += ["Resources:", f"    + {total(doc)} to create" + (f" ({protected} protected)" if protected else ""), ""]
     out.append("By type:")
@@ -143,6 +149,12 @@ def tree(doc: dict[str, Any]) -> str:
             out.append("    " + "-" * (width + 2 + count_width))
         out.append(f"    {t:<{width}}  {n:>{count_width}}")
     return "\n".join(out) + "\n"
+
+
+def warning_lines(doc: dict[str, Any]) -> list[str]:
+    """The plan's warnings (e.g. an EKS version near the end of standard support); none: no lines."""
+    warnings = doc.get("warnings") or []
+    return ["Warnings:", *[f"    warning: {w}" for w in warnings], ""] if warnings else []
 
 
 # --- policy results --------------------------------------------------------------------------
@@ -221,6 +233,8 @@ def markdown(doc: dict[str, Any], violations: list[Any]) -> str:
     else:
         out.append("None: nothing in this stack has `protect` set.")
     out.append("")
+    if doc.get("warnings"):
+        out += ["### Warnings", "", *[f"- ⚠️ {_md(w)}" for w in doc["warnings"]], ""]
     out += _policy_markdown(doc, violations)
     if doc["outputs"]:
         out += [
