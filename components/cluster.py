@@ -477,33 +477,22 @@ class Cluster(pulumi.ComponentResource):
         talk to the API). The endpoint's ENIs carry the cluster security group, which EKS creates and
         which cannot be swapped without replacing the cluster, so the rules are added to it. A public
         endpoint (eksPublicAccessCidrs) is filtered by its CIDR list instead, not by security groups."""
-        opts = pulumi.ResourceOptions(parent=self)
-        rules = [
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-deployer-cidr-{i}",
+
+        def rule(suffix: str, key: str, **source: str) -> aws.vpc.SecurityGroupIngressRule:
+            return aws.vpc.SecurityGroupIngressRule(
+                f"{name}-deployer-{suffix}",
                 security_group_id=self.node_security_group_id,
                 ip_protocol="tcp",
                 from_port=443,
                 to_port=443,
-                cidr_ipv4=cidr,
-                description="Deployer (nox:deployerCidrs) to the EKS API",
-                opts=opts,
+                description=f"Deployer (nox:{key}) to the EKS API",
+                opts=pulumi.ResourceOptions(parent=self),
+                **source,
             )
-            for i, cidr in enumerate(s.deployer_cidrs)
-        ]
+
+        rules = [rule(f"cidr-{i}", "deployerCidrs", cidr_ipv4=cidr) for i, cidr in enumerate(s.deployer_cidrs)]
         if s.deployer_security_group_id:
-            rules.append(
-                aws.vpc.SecurityGroupIngressRule(
-                    f"{name}-deployer-sg",
-                    security_group_id=self.node_security_group_id,
-                    ip_protocol="tcp",
-                    from_port=443,
-                    to_port=443,
-                    referenced_security_group_id=s.deployer_security_group_id,
-                    description="Deployer (nox:deployerSecurityGroupId) to the EKS API",
-                    opts=opts,
-                )
-            )
+            rules.append(rule("sg", "deployerSecurityGroupId", referenced_security_group_id=s.deployer_security_group_id))
         return rules
 
     def _volume_key(self, name: str, account: pulumi.Output[str], partition: pulumi.Output[str], protect: bool) -> aws.kms.Key:
