@@ -31,6 +31,7 @@ edge = Edge(
         public_subnet_ids=network.public_subnet_ids,
         log_key=network.log_key,
         log_retention_days=settings.network.log_retention_days,
+        alb_protect=settings.platform_protect,
     ),
     opts,
 )
@@ -43,7 +44,7 @@ if settings.platform == "eks":
         ClusterArgs(
             settings=settings.eks,
             name_prefix=prefix,
-            protect=protect,
+            protect=settings.platform_protect,
             vpc_id=network.vpc.id,
             private_subnet_ids=network.private_subnet_ids,
             log_key=network.log_key,
@@ -120,7 +121,7 @@ else:
             settings=settings.fleet,
             release=settings.release,
             name_prefix=prefix,
-            protect=protect,
+            protect=settings.platform_protect,
             private_subnet_ids=network.private_subnet_ids,
             app_security_group_id=edge.app_security_group.id,
             target_group_arns=edge.target_group_arns,

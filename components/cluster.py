@@ -182,6 +182,7 @@ class Cluster(pulumi.ComponentResource):
     eks_cluster: aws.eks.Cluster
     node_group: aws.eks.NodeGroup
     node_security_group_id: pulumi.Output[str]
+    deployer_rules: list[aws.vpc.SecurityGroupIngressRule]
     oidc_provider: aws.iam.OpenIdConnectProvider
     oidc_issuer: pulumi.Output[str]
     kubeconfig: pulumi.Output[str]
@@ -253,7 +254,8 @@ class Cluster(pulumi.ComponentResource):
             access_config={"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": False},
             # Every system add-on below is EKS-managed (versioned, upgraded with the cluster).
             bootstrap_self_managed_addons=False,
-            upgrade_policy={"support_type": "STANDARD"},
+            # STANDARD: AWS upgrades the control plane when standard support ends; EXTENDED: paid extension.
+            upgrade_policy={"support_type": s.support_type},
             deletion_protection=args.protect,
             # The role's policies too (AWS provider docs): without them EKS cannot create, nor on
             # delete clean up, the ENIs and security groups it manages; a destroy would detach them first.
@@ -263,6 +265,7 @@ class Cluster(pulumi.ComponentResource):
         # Managed nodes without launch-template security groups get the cluster security group,
         # and so do their pods (VPC CNI): this is the group the data tier admits.
         self.node_security_group_id = self.eks_cluster.vpc_config.apply(lambda v: v.cluster_security_group_id)
+        self.deployer_rules = self._deployer_access(name, s)
 
         # Kubernetes API access for the admin role (the identity that runs Pulumi). The Kubernetes
         # provider depends on it, so every Kubernetes resource is applied after it exists and
@@ -416,7 +419,9 @@ class Cluster(pulumi.ComponentResource):
             f"{name}-k8s",
             kubeconfig=self.kubeconfig,
             enable_server_side_apply=True,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=self.admin_access),
+            # The deployer's network path too: Kubernetes resources are applied after it exists and
+            # deleted before it goes.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.admin_access, *self.deployer_rules]),
         )
 
         # --- cluster-level Helm releases ------------------------------------------------------------
@@ -467,12 +472,40 @@ class Cluster(pulumi.ComponentResource):
             }
         )
 
+    def _deployer_access(self, name: str, s: EksSettings) -> list[aws.vpc.SecurityGroupIngressRule]:
+        """HTTPS to the private endpoint for whoever runs `pulumi up` (the Kubernetes provider and Helm
+        talk to the API). The endpoint's ENIs carry the cluster security group, which EKS creates and
+        which cannot be swapped without replacing the cluster, so the rules are added to it. A public
+        endpoint (eksPublicAccessCidrs) is filtered by its CIDR list instead, not by security groups."""
+
+        def rule(suffix: str, key: str, **source: str) -> aws.vpc.SecurityGroupIngressRule:
+            return aws.vpc.SecurityGroupIngressRule(
+                f"{name}-deployer-{suffix}",
+                security_group_id=self.node_security_group_id,
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                description=f"Deployer (nox:{key}) to the EKS API",
+                opts=pulumi.ResourceOptions(parent=self),
+                **source,
+            )
+
+        rules = [rule(f"cidr-{i}", "deployerCidrs", cidr_ipv4=cidr) for i, cidr in enumerate(s.deployer_cidrs)]
+        if s.deployer_security_group_id:
+            rules.append(rule("sg", "deployerSecurityGroupId", referenced_security_group_id=s.deployer_security_group_id))
+        return rules
+
     def _volume_key(self, name: str, account: pulumi.Output[str], partition: pulumi.Output[str], protect: bool) -> aws.kms.Key:
         """Node root-volume key. EC2 Auto Scaling launches managed nodes with its service-linked
-        role, which cannot use a customer key unless the key policy names it (AWS: "Required KMS
-        key policy for use with encrypted volumes"). The role exists in every account that has
-        ever created an Auto Scaling group; otherwise create it once with
-        `aws iam create-service-linked-role --aws-service-name autoscaling.amazonaws.com`.
+        role, which cannot use a customer key unless the key policy grants it (AWS: "Required KMS
+        key policy for use with encrypted volumes"). That role (AWSServiceRoleForAutoScaling) exists
+        only once the account has had an Auto Scaling group, and KMS refuses a key policy naming a
+        principal that does not exist (CreateKey: "The principals in the key policy must exist and be
+        visible to KMS"); creating the role here would fail where it already exists. So the grant
+        names no principal: Principal "*" limited by `aws:PrincipalArn` to that role's ARN, which is
+        valid before the role exists and matches it once EKS creates the node group's ASG. (The
+        account root as principal would not do: it only delegates to IAM policies, and the role's
+        AWS-managed policy cannot be edited to add this key.)
         """
 
         def policy(acct: str, part: str) -> str:
@@ -491,17 +524,18 @@ class Cluster(pulumi.ComponentResource):
                         {
                             "Sid": "AutoScalingUsesKey",
                             "Effect": "Allow",
-                            "Principal": {"AWS": slr},
+                            "Principal": {"AWS": "*"},
                             "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
                             "Resource": "*",
+                            "Condition": {"ArnEquals": {"aws:PrincipalArn": slr}},
                         },
                         {
                             "Sid": "AutoScalingAttachesVolumes",
                             "Effect": "Allow",
-                            "Principal": {"AWS": slr},
+                            "Principal": {"AWS": "*"},
                             "Action": "kms:CreateGrant",
                             "Resource": "*",
-                            "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+                            "Condition": {"ArnEquals": {"aws:PrincipalArn": slr}, "Bool": {"kms:GrantIsForAWSResource": "true"}},
                         },
                     ],
                 }

@@ -71,6 +71,8 @@ REDACTED_HEADERS = ("authorization", "cookie")
 # --- ALB ------------------------------------------------------------------------------------
 # The seed's Ingress routes `/ws` (Prefix) to the WebSocket service: the path itself and below it.
 WS_PATHS = ("/ws", "/ws/*")
+# Days a deleted or replaced access log stays recoverable as a noncurrent version.
+NONCURRENT_LOG_DAYS = 30
 ACCESS_LOG_PREFIX = "alb"  # key prefix of access logs in the bucket (also for the EKS Ingress)
 # Listener rule priorities: the canary header first (WebSocket before app), then WebSockets.
 CANARY_WS_PRIORITY, CANARY_PRIORITY, WS_PRIORITY = 10, 20, 30
@@ -311,6 +313,9 @@ class EdgeArgs:
     public_subnet_ids: list[pulumi.Output[str]]
     log_key: aws.kms.Key
     log_retention_days: int
+    # Protection of the asg ALB alone; None: same as `protect`. Lifted by `nox:teardown: platform`
+    # so a platform switch can delete it while the shared resources stay protected.
+    alb_protect: bool | None = None
 
     def __post_init__(self) -> None:
         if self.platform not in ("asg", "eks"):
@@ -419,6 +424,12 @@ class Edge(pulumi.ComponentResource):
             rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
             opts=child,
         )
+        # Versioning keeps a deleted or overwritten log recoverable (scanner finding: no versioning).
+        versioning = aws.s3.BucketVersioning(
+            f"{name}-access-logs-versioning", bucket=bucket.bucket, versioning_configuration={"status": "Enabled"}, opts=child
+        )
+        # With versioning, expiring a log only makes it noncurrent behind a delete marker: noncurrent
+        # versions expire too (after a recovery window), and the markers they leave are removed.
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-access-logs-lifecycle",
             bucket=bucket.bucket,
@@ -428,10 +439,19 @@ class Edge(pulumi.ComponentResource):
                     "status": "Enabled",
                     "filter": {"prefix": ""},
                     "expiration": {"days": args.settings.access_log_expiration_days},
+                    "noncurrent_version_expiration": {"noncurrent_days": NONCURRENT_LOG_DAYS},
                     "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
-                }
+                },
+                {
+                    # S3 allows expired_object_delete_marker only in a rule without expiration days.
+                    "id": "remove-expired-delete-markers",
+                    "status": "Enabled",
+                    "filter": {"prefix": ""},
+                    "expiration": {"expired_object_delete_marker": True},
+                },
             ],
-            opts=child,
+            # Provider docs: a lifecycle configuration on a versioned bucket depends on its versioning.
+            opts=pulumi.ResourceOptions(parent=bucket, depends_on=[versioning]),
         )
         policy = aws.s3.BucketPolicy(
             f"{name}-access-logs-policy",
@@ -543,6 +563,9 @@ class Edge(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=app_sg),
             )
 
+        alb_protect = args.protect if args.alb_protect is None else args.alb_protect
+        # The name stays nox-<stack>-api (a new name would replace the ALB); the EKS Ingress's ALB
+        # has its own name (workload.py), so a platform switch does not collide on it.
         self.load_balancer = lb = aws.lb.LoadBalancer(
             f"{name}-alb",
             name=f"{prefix}-api"[:32],
@@ -553,12 +576,12 @@ class Edge(pulumi.ComponentResource):
             subnets=args.public_subnet_ids,
             drop_invalid_header_fields=True,
             desync_mitigation_mode="defensive",
-            enable_deletion_protection=args.protect,
+            enable_deletion_protection=alb_protect,
             enable_http2=True,
             idle_timeout=s.idle_timeout,
             access_logs={"bucket": self.access_log_bucket.bucket, "prefix": ACCESS_LOG_PREFIX, "enabled": True},
             tags={"Name": f"{prefix}-api"},
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=bucket_ready),
+            opts=pulumi.ResourceOptions(parent=self, protect=alb_protect, depends_on=bucket_ready),
         )
         aws.wafv2.WebAclAssociation(
             f"{name}-waf-association", resource_arn=lb.arn, web_acl_arn=self.web_acl.arn, opts=pulumi.ResourceOptions(parent=lb)

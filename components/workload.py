@@ -122,6 +122,11 @@ def string_map(attributes: dict[str, str]) -> str:
     return ",".join(k + "=" + v.replace(",", ESCAPED_COMMA) for k, v in attributes.items())
 
 
+def eks_load_balancer_name(prefix: str) -> str:
+    """The Ingress's ALB name: at most 32 characters, never ending in a hyphen (ELB naming rules)."""
+    return f"{prefix}-eks-api"[:32].rstrip("-")
+
+
 def ingress_annotations(settings: StackSettings, certificate_arn: str, web_acl_arn: str, log_bucket: str) -> dict[str, str]:
     """Every ALB setting of the Ingress, the same posture as the EC2 path's ALB."""
     e, r = settings.edge, settings.release
@@ -129,7 +134,9 @@ def ingress_annotations(settings: StackSettings, certificate_arn: str, web_acl_a
         "idle_timeout.timeout_seconds": str(e.idle_timeout),  # long-lived WebSockets
         "routing.http.drop_invalid_header_fields.enabled": "true",
         "routing.http.desync_mitigation_mode": "defensive",
-        "deletion_protection.enabled": "true" if settings.deletion_protection else "false",
+        # Off under `nox:teardown` (platform or stack): the controller cannot delete a protected ALB,
+        # so the Ingress finalizer, and with it `pulumi destroy`, would hang.
+        "deletion_protection.enabled": "true" if settings.platform_protect else "false",
         "access_logs.s3.enabled": "true",
         "access_logs.s3.bucket": log_bucket,
         "access_logs.s3.prefix": ACCESS_LOG_PREFIX,
@@ -137,7 +144,8 @@ def ingress_annotations(settings: StackSettings, certificate_arn: str, web_acl_a
     a = {
         "scheme": "internet-facing",
         "target-type": "ip",  # pods are targets: no NodePort, no second hop
-        "load-balancer-name": f"{settings.name}-api"[:32],
+        # Not the asg ALB's nox-<stack>-api: both exist for a while during a platform switch.
+        "load-balancer-name": eks_load_balancer_name(settings.name),
         "listen-ports": json.dumps([{"HTTP": 80}, {"HTTPS": 443}]),
         "ssl-redirect": "443",
         "certificate-arn": certificate_arn,

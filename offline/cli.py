@@ -271,6 +271,8 @@ def _finish(args: argparse.Namespace, doc: dict[str, Any], violations: list[Any]
     if args.output:
         _err(f"wrote {args.format} plan of {doc['project']}/{doc['stack']} ({report.total(doc)} resources) to {args.output}")
     if args.format == "json" or args.output:
+        for warning in doc.get("warnings", []):
+            _err(f"warning: {warning}")
         _err(policycheck.format_violations(violations))
     return EXIT_POLICY if policycheck.has_mandatory(violations) else EXIT_OK
 

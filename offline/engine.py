@@ -8,6 +8,7 @@ dependencies, provider, protect, custom, inputs as the engine sees them, secrets
 from __future__ import annotations
 
 import gc
+import logging
 import re
 import runpy
 import sys
@@ -43,9 +44,16 @@ class Plan:
     stack: str
     resources: list[dict[str, Any]] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # what the program sent to pulumi.log.warn
 
     def to_json(self) -> dict[str, Any]:
-        return {"project": self.project, "stack": self.stack, "resources": self.resources, "outputs": self.outputs}
+        return {
+            "project": self.project,
+            "stack": self.stack,
+            "resources": self.resources,
+            "outputs": self.outputs,
+            "warnings": self.warnings,
+        }
 
     # Helpers for tests and reports.
     def of_type(self, token: str) -> list[dict[str, Any]]:
@@ -176,6 +184,18 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+class _WarningCollector(logging.Handler):
+    """The mock engine hands `pulumi.log.warn` messages to a logger: keep them for the plan."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno == logging.WARNING:
+            self.messages.append(record.getMessage())
+
+
 def run(
     stack: str,
     overrides: list[str] | tuple[str, ...] = (),
@@ -196,7 +216,11 @@ def run(
     monitor = RecordingMonitor(mocks, records)
     runtime_settings.reset_options(project=config.project, stack=stack)
     pulumi.runtime.set_all_config(config.values, list(config.secret_keys))
-    pulumi.runtime.set_mocks(mocks, project=config.project, stack=stack, preview=False, monitor=monitor)
+    collector = _WarningCollector()
+    logger = logging.getLogger(f"nox.offline.plan.{id(collector)}")
+    logger.propagate = False  # collected for the report, not printed twice
+    logger.addHandler(collector)
+    pulumi.runtime.set_mocks(mocks, project=config.project, stack=stack, preview=False, monitor=monitor, logger=logger)
     root_resource = runtime_settings.get_root_resource()
 
     if str(root) not in sys.path:
@@ -227,7 +251,8 @@ def run(
         _sync_await(run_pulumi_func(main))
         if failure:
             raise failure[0]
-        plan = Plan(project=config.project, stack=stack, resources=ordered(monitor.records))
+        # Sorted and de-duplicated: arrival order follows the engine's concurrency.
+        plan = Plan(project=config.project, stack=stack, resources=ordered(monitor.records), warnings=sorted(set(collector.messages)))
         plan.outputs = _sync_await(_resolve_outputs(root_resource))
     finally:
         if stack_trace is not None:

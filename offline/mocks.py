@@ -214,6 +214,7 @@ COMPUTED: dict[str, Computed] = {
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": lambda ctx, name, inp: {"name": "default"},
     "aws:route53/record:Record": lambda ctx, name, inp: {"fqdn": str(inp.get("name") or name).rstrip(".")},
     "aws:iam/serviceLinkedRole:ServiceLinkedRole": lambda ctx, name, inp: _service_linked_role(ctx, inp),
+    "aws:secretsmanager/secretVersion:SecretVersion": lambda ctx, name, inp: {"versionId": _uuid(name + "version")},
 }
 
 
@@ -239,16 +240,93 @@ ID_PREFIX = {
     "aws:ec2/launchTemplate:LaunchTemplate": "lt-",
     "aws:ec2/flowLog:FlowLog": "fl-",
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg-",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc-",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr-",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr-",
 }
 
 
-def _resource_id(token: str, name: str, state: dict[str, Any]) -> str:
+def _fallback_id(token: str, name: str, state: dict[str, Any]) -> str:
     if token in ID_PREFIX:
         return ID_PREFIX[token] + _hex(token + name, 17)
     for key in ("arn", "name", "bucket", "identifier", "replicationGroupId"):
         if isinstance(state.get(key), str) and state[key]:
             return state[key]
     return f"{name}-{_hex(token + name, 8)}"
+
+
+def _webacl_id(state: dict[str, Any]) -> str | None:
+    """WAFv2 reports the ACL's UUID, the last segment of its ARN (import takes ID/Name/Scope)."""
+    arn = state.get("arn")
+    return arn.rsplit("/", 1)[-1] if isinstance(arn, str) else None
+
+
+# The id the real provider reports, by type: the import id of the type's "Import" section in the
+# pulumi-aws docs (`pulumi import <type> <name> <id>`) unless noted. A format names state fields;
+# a type whose fields are missing falls back to `_fallback_id`. Exceptions to "import id = id":
+# rds Instance (import by identifier, but since provider v6 / Terraform AWS v5 the id is the
+# DBI resource id `db-...`), autoscaling Policy (import `asg/name`, id the policy name),
+# wafv2 WebAcl (import `ID/Name/Scope`, id the UUID).
+ID_FORMAT: dict[str, str | Callable[[dict[str, Any]], str | None]] = {
+    "aws:iam/role:Role": "{name}",
+    "aws:iam/instanceProfile:InstanceProfile": "{name}",
+    "aws:iam/policy:Policy": "{arn}",
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": "{arn}",
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole": "{arn}",
+    "aws:iam/rolePolicy:RolePolicy": "{role}:{name}",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "{role}/{policyArn}",
+    "aws:cloudwatch/logGroup:LogGroup": "{name}",
+    "aws:cloudwatch/metricAlarm:MetricAlarm": "{name}",
+    "aws:kms/key:Key": "{keyId}",
+    "aws:kms/alias:Alias": "{name}",
+    "aws:s3/bucket:Bucket": "{bucket}",
+    "aws:s3/bucketPolicy:BucketPolicy": "{bucket}",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "{bucket}",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "{bucket}",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": "{bucket}",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "{bucket}",
+    "aws:s3/bucketVersioning:BucketVersioning": "{bucket}",
+    "aws:rds/instance:Instance": "{resourceId}",
+    "aws:rds/parameterGroup:ParameterGroup": "{name}",
+    "aws:rds/subnetGroup:SubnetGroup": "{name}",
+    "aws:elasticache/replicationGroup:ReplicationGroup": "{replicationGroupId}",
+    "aws:elasticache/parameterGroup:ParameterGroup": "{name}",
+    "aws:elasticache/subnetGroup:SubnetGroup": "{name}",
+    "aws:secretsmanager/secret:Secret": "{arn}",
+    "aws:secretsmanager/secretVersion:SecretVersion": "{secretId}|{versionId}",
+    "aws:sns/topic:Topic": "{arn}",
+    "aws:acm/certificate:Certificate": "{arn}",
+    "aws:lb/loadBalancer:LoadBalancer": "{arn}",
+    "aws:lb/targetGroup:TargetGroup": "{arn}",
+    "aws:lb/listener:Listener": "{arn}",
+    "aws:lb/listenerRule:ListenerRule": "{arn}",
+    "aws:autoscaling/group:Group": "{name}",
+    "aws:autoscaling/policy:Policy": "{name}",
+    "aws:eks/cluster:Cluster": "{name}",
+    "aws:eks/nodeGroup:NodeGroup": "{clusterName}:{nodeGroupName}",
+    "aws:eks/addon:Addon": "{clusterName}:{addonName}",
+    "aws:eks/accessEntry:AccessEntry": "{clusterName}:{principalArn}",
+    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": "{clusterName}#{principalArn}#{policyArn}",
+    "aws:route53/record:Record": "{zoneId}_{name}_{type}",
+    "aws:wafv2/webAcl:WebAcl": _webacl_id,
+    "aws:wafv2/webAclAssociation:WebAclAssociation": "{webAclArn},{resourceArn}",
+    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": "{resourceArn}",
+    "aws:backup/vault:Vault": "{name}",
+}
+
+
+def _resource_id(token: str, name: str, state: dict[str, Any]) -> str:
+    """The provider's id for `token` (ID_FORMAT), else an EC2-style prefixed id or the first name-like field."""
+    fmt = ID_FORMAT.get(token)
+    if callable(fmt):
+        found = fmt(state)
+        if found:
+            return found
+    elif fmt is not None:
+        fields = re.findall(r"{(\w+)}", fmt)
+        if all(isinstance(state.get(f), str) and state[f] for f in fields):
+            return fmt.format(**state)
+    return _fallback_id(token, name, state)
 
 
 # The resource part of generic ARNs where AWS does not use `<kebab-type>/<name or id>`.
@@ -408,16 +486,15 @@ class NoxMocks(pulumi.runtime.Mocks):
                 meta.setdefault("uid", _uuid(token + name))
         if token in COMPUTED:
             state.update(COMPUTED[token](self.ctx, name, state))
-        id_ = _resource_id(token, name, state)
         if token.startswith("aws:"):
             props = type_properties(token)
             if "arn" not in state and (props is None or "arn" in props):
-                state["arn"] = _generic_arn(self.ctx, token, name, id_, state)
+                state["arn"] = _generic_arn(self.ctx, token, name, _fallback_id(token, name, state), state)
             if props is None or "tags_all" in props:
                 provider_id = (args.provider or "").rsplit("::", 1)[-1]
                 tags = state.get("tags") if isinstance(state.get("tags"), dict) else {}
                 state.setdefault("tagsAll", {**self._provider_tags.get(provider_id, {}), **tags})
-        return id_, state
+        return _resource_id(token, name, state), state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         handler = CALLS.get(args.token)

@@ -14,9 +14,11 @@ from typing import Any
 from . import estimates
 from .estimates import render as estimates_render
 
-# The JSON document: exactly these keys, in this order (docs/plan-schema.md), then the optional ones.
+# The JSON document: these keys, in this order (docs/plan-schema.md), then the optional ones.
+# `warnings` (schema 1.1) may be absent from older saved plans; `estimates` is derived from the
+# rest, written by `plan --format json` and ignored by `check`.
 TOP_LEVEL_KEYS = ("project", "stack", "resources", "outputs")
-OPTIONAL_KEYS = ("estimates",)  # written by `plan --format json`; derived, so `check` ignores it
+OPTIONAL_KEYS = ("warnings", "estimates")
 RESOURCE_KEYS = ("urn", "type", "name", "parent", "dependencies", "provider", "protect", "custom", "inputs")
 STACK_TYPE = "pulumi:pulumi:Stack"
 LEVEL_ORDER = ("mandatory", "advisory", "remediate", "disabled")
@@ -53,13 +55,16 @@ def validate(doc: Any) -> None:
     extra = sorted(set(doc) - set(TOP_LEVEL_KEYS) - set(OPTIONAL_KEYS))
     if missing or extra:
         parts = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(extra)}"] if extra else [])
-        raise PlanSchemaError(f"top-level keys: {'; '.join(parts)} (expected exactly {', '.join(TOP_LEVEL_KEYS)}, optionally estimates)")
+        raise PlanSchemaError(f"top-level keys: {'; '.join(parts)} (expected exactly {', '.join(TOP_LEVEL_KEYS)}, optionally {', '.join(OPTIONAL_KEYS)})")
     if "estimates" in doc:
         _check_type("estimates", doc["estimates"], (dict,), "an object")
     _check_type("project", doc["project"], (str,), "a string")
     _check_type("stack", doc["stack"], (str,), "a string")
     _check_type("resources", doc["resources"], (list,), "a list")
     _check_type("outputs", doc["outputs"], (dict,), "an object")
+    _check_type("warnings", doc.get("warnings", []), (list,), "a list of strings")
+    for i, warning in enumerate(doc.get("warnings", [])):
+        _check_type(f"warnings[{i}]", warning, (str,), "a string")
     for i, res in enumerate(doc["resources"]):
         where = f"resources[{i}]"
         _check_type(where, res, (dict,), "an object")
@@ -144,6 +149,7 @@ def tree(doc: dict[str, Any]) -> str:
         width = max(len(k) for k in doc["outputs"])
         out += [f"    {k + ':':<{width + 1}} {_output_value(v)}" for k, v in doc["outputs"].items()]
         out.append("")
+    out += warning_lines(doc)
     protected = sum(r["protect"] for r in doc["resources"])
     out += ["Resources:", f"    + {total(doc)} to create" + (f" ({protected} protected)" if protected else ""), ""]
     out.append("By type:")
@@ -156,6 +162,12 @@ def tree(doc: dict[str, Any]) -> str:
         out.append(f"    {t:<{width}}  {n:>{count_width}}")
     out += ["", *estimates_render.tree_lines(doc, estimates.estimate(doc))]
     return "\n".join(out) + "\n"
+
+
+def warning_lines(doc: dict[str, Any]) -> list[str]:
+    """The plan's warnings (e.g. an EKS version near the end of standard support); none: no lines."""
+    warnings = doc.get("warnings") or []
+    return ["Warnings:", *[f"    warning: {w}" for w in warnings], ""] if warnings else []
 
 
 # --- policy results --------------------------------------------------------------------------
@@ -234,6 +246,8 @@ def markdown(doc: dict[str, Any], violations: list[Any]) -> str:
     else:
         out.append("None: nothing in this stack has `protect` set.")
     out.append("")
+    if doc.get("warnings"):
+        out += ["### Warnings", "", *[f"- ⚠️ {_md(w)}" for w in doc["warnings"]], ""]
     out += estimates_render.markdown_lines(doc, estimates.estimate(doc))
     out += _policy_markdown(doc, violations)
     if doc["outputs"]:

@@ -7,6 +7,7 @@ a traceback.
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -35,6 +36,8 @@ from .model import (
 from .schema import (
     CACHE_ENGINE_FAMILIES,
     DB_INSTANCE_MEMORY_GIB,
+    EKS_SUPPORT,
+    EKS_SUPPORT_WARNING_DAYS,
     ENVIRONMENTS,
     KEYS,
     KEYS_BY_NAME,
@@ -188,6 +191,16 @@ def _cross_field(v: dict[str, Any]) -> list[str]:
             "nox:eksAdminRoleArn is empty but nox:platform = 'eks': set the IAM role that administers the "
             "cluster (and that `pulumi up` runs as)"
         )
+    # The endpoint is always private; without a deployer path the Kubernetes provider, the Helm
+    # releases and the workload could not be created on the first `up`.
+    if v["platform"] == "eks" and not (v["eksPublicAccessCidrs"] or v["deployerCidrs"] or v["deployerSecurityGroupId"]):
+        p.append(
+            "nox:eksPublicAccessCidrs, nox:deployerCidrs and nox:deployerSecurityGroupId are all empty but nox:platform = 'eks': "
+            "nothing that runs `pulumi up` could reach the private cluster endpoint; set nox:deployerSecurityGroupId "
+            "(an in-VPC runner), nox:deployerCidrs, or nox:eksPublicAccessCidrs (see docs/deploying.md)"
+        )
+    if v["platform"] == "eks":
+        p += _eks_support(v)
 
     # Database memory: the seed's shared_buffers and effective_cache_size must fit the class.
     memory_gib = DB_INSTANCE_MEMORY_GIB[v["dbInstanceClass"]]
@@ -201,7 +214,7 @@ def _cross_field(v: dict[str, Any]) -> list[str]:
     # Prod is never weaker than the profiles below it on protections.
     if env == "prod":
         floors = {
-            "deletionProtection": (lambda x: x, "true"),
+            "deletionProtection": (lambda x: x or v["teardown"] == "stack", "true"),
             "dbMultiAz": (lambda x: x, "true"),
             "dbBackupRetentionDays": (lambda x: x >= 7, "at least 7"),
             "cacheReplicasPerShard": (lambda x: x >= 1, "at least 1 (automatic failover needs a replica)"),
@@ -211,12 +224,11 @@ def _cross_field(v: dict[str, Any]) -> list[str]:
         }
         for key, (ok, allowed) in floors.items():
             if not ok(v[key]):
-                p.append(f"nox:{key} = {_show(v[key])}: must be {allowed} in prod")
-        if any(c in ("0.0.0.0/0", "::/0") for c in v["eksPublicAccessCidrs"]):
-            p.append(
-                f"nox:eksPublicAccessCidrs = {_show(v['eksPublicAccessCidrs'])}: the EKS API may not be "
-                "open to the whole internet in prod; list your admin CIDRs"
-            )
+                hint = "; to tear prod down set nox:teardown = 'stack' instead (docs/deploying.md)" if key == "deletionProtection" else ""
+                p.append(f"nox:{key} = {_show(v[key])}: must be {allowed} in prod{hint}")
+        for key in ("eksPublicAccessCidrs", "deployerCidrs"):
+            if any(c in ("0.0.0.0/0", "::/0") for c in v[key]):
+                p.append(f"nox:{key} = {_show(v[key])}: the EKS API may not be open to the whole internet in prod; list your admin CIDRs")
 
     # Connection budget: every app instance that can run at once, with both colours live
     # during a release, must fit its pool into max_connections.
@@ -228,6 +240,37 @@ def _cross_field(v: dict[str, Any]) -> list[str]:
             f"cannot each get a pool of {MIN_POOL} within max_connections {MAX_CONNECTIONS}; lower nox:{key}"
         )
     return p
+
+
+def _eks_support(v: dict[str, Any]) -> list[str]:
+    """The version must be supported on the as-of date under the chosen upgrade policy."""
+    version, support, as_of = v["eksVersion"], v["eksSupportType"], v["eksSupportAsOf"]
+    standard_end, extended_end = EKS_SUPPORT[version]
+    end = standard_end if support == "STANDARD" else extended_end
+    if as_of < end:  # ISO dates compare as strings; support ends at the start of the end date (UTC)
+        return []
+    usable = [ver for ver, dates in EKS_SUPPORT.items() if as_of < dates[0 if support == "STANDARD" else 1]]
+    hint = f"use one of {', '.join(usable)}" if usable else "no known version is supported then: update EKS_SUPPORT (settings/schema.py)"
+    extra = ", or set nox:eksSupportType = 'EXTENDED' (paid)" if support == "STANDARD" and as_of < extended_end else ""
+    return [
+        f"nox:eksVersion = {version!r}: {support.lower()} support ended on {end}, before nox:eksSupportAsOf "
+        f"({as_of}) with nox:eksSupportType = {support!r}; {hint}{extra}"
+    ]
+
+
+def eks_warnings(v: dict[str, Any]) -> list[str]:
+    """Warn when the version leaves standard support within EKS_SUPPORT_WARNING_DAYS of the as-of date."""
+    if v["platform"] != "eks":
+        return []
+    standard_end = EKS_SUPPORT[v["eksVersion"]][0]
+    days = (datetime.date.fromisoformat(standard_end) - datetime.date.fromisoformat(v["eksSupportAsOf"])).days
+    if not 0 < days <= EKS_SUPPORT_WARNING_DAYS:
+        return []
+    after = "AWS upgrades the control plane automatically" if v["eksSupportType"] == "STANDARD" else "extended support (paid) begins"
+    return [
+        f"nox:eksVersion = {v['eksVersion']!r} leaves EKS standard support on {standard_end}, {days} days after "
+        f"nox:eksSupportAsOf ({v['eksSupportAsOf']}); then {after}. Upgrade first (docs/deploying.md, EKS upgrades)."
+    ]
 
 
 def build(project: str, stack: str, region: str | None, raw: Mapping[str, Any], secret_keys: Iterable[str] = ()) -> StackSettings:
@@ -261,7 +304,9 @@ def build(project: str, stack: str, region: str | None, raw: Mapping[str, Any], 
         region=region or "",
         owner=v["owner"],
         cost_center=v["costCenter"],
-        deletion_protection=v["deletionProtection"],
+        # `teardown: stack` lifts every protection, so that `pulumi destroy` can complete.
+        deletion_protection=v["deletionProtection"] and v["teardown"] != "stack",
+        teardown=v["teardown"],
         network=NetworkSettings(
             cidr=v["vpcCidr"],
             az_count=v["azCount"],
@@ -311,7 +356,10 @@ def build(project: str, stack: str, region: str | None, raw: Mapping[str, Any], 
         ),
         eks=EksSettings(
             version=v["eksVersion"],
+            support_type=v["eksSupportType"],
             public_access_cidrs=tuple(v["eksPublicAccessCidrs"]),
+            deployer_cidrs=tuple(v["deployerCidrs"]),
+            deployer_security_group_id=v["deployerSecurityGroupId"],
             admin_role_arn=v["eksAdminRoleArn"],
             node_instance_types=tuple(v["eksNodeInstanceTypes"]),
             node_min=v["eksNodeMin"],
@@ -320,6 +368,7 @@ def build(project: str, stack: str, region: str | None, raw: Mapping[str, Any], 
             hpa_min=v["hpaMinReplicas"],
             hpa_max=v["hpaMaxReplicas"],
         ),
+        warnings=tuple(eks_warnings(v)),
     )
 
 
@@ -333,4 +382,7 @@ def load_settings() -> StackSettings:
     raw = {k[len(prefix) :]: cfg.get(k[len(prefix) :]) for k in keys if k[len(prefix) :] not in secret}
     raw.update(dict.fromkeys(secret, ""))
     region = pulumi.Config("aws").get("region")
-    return build(pulumi.get_project(), pulumi.get_stack(), region, raw, secret)
+    settings = build(pulumi.get_project(), pulumi.get_stack(), region, raw, secret)
+    for warning in settings.warnings:  # shown by `pulumi preview/up`; the offline plan lists them too
+        pulumi.log.warn(warning)
+    return settings

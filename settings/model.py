@@ -103,7 +103,10 @@ class CacheSettings:
 @dataclass(frozen=True)
 class EksSettings:
     version: str
+    support_type: str  # STANDARD | EXTENDED (the cluster's upgrade policy)
     public_access_cidrs: tuple[str, ...]
+    deployer_cidrs: tuple[str, ...]  # admitted on 443 to the cluster security group
+    deployer_security_group_id: str  # "" or an in-VPC runner's security group, admitted likewise
     admin_role_arn: str
     node_instance_types: tuple[str, ...]
     node_min: int
@@ -123,6 +126,7 @@ class StackSettings:
     owner: str
     cost_center: str
     deletion_protection: bool
+    teardown: str  # none | platform | stack (see nox:teardown)
     network: NetworkSettings
     edge: EdgeSettings
     release: ReleaseSettings
@@ -130,10 +134,16 @@ class StackSettings:
     database: DatabaseSettings
     cache: CacheSettings
     eks: EksSettings
+    warnings: tuple[str, ...] = ()  # reported by the plan and by `pulumi up` (pulumi.log.warn)
 
     @property
     def is_prod(self) -> bool:
         return self.environment == "prod"
+
+    @property
+    def platform_protect(self) -> bool:
+        """Protection of what a platform switch deletes: the asg ALB, the fleet, the cluster, the Ingress's ALB."""
+        return self.deletion_protection and self.teardown == "none"
 
     @property
     def tags(self) -> dict[str, str]:

@@ -7,6 +7,7 @@ configuration table is checked against it.
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import re
 from collections.abc import Callable
@@ -18,8 +19,27 @@ ENVIRONMENTS = ("dev", "staging", "prod")
 # CloudWatch Logs accepts only these retention values (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 
-# TLS 1.2+ ALB policies (AWS "Security policies for your Application Load Balancer").
+# TLS 1.2+ ALB policies (AWS "Security policies for your Application Load Balancer"). The 2025-09
+# `PQ` policies add hybrid post-quantum key exchange (X25519MLKEM768, SecP256r1MLKEM768,
+# SecP384r1MLKEM1024) and keep classical key exchange for clients without ML-KEM. AWS recommends
+# ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09 (or its FIPS twin) for new listeners, and it is the
+# console default: the default here. The TLS13-1-0 PQ variants allow TLS 1.0 and are left out.
+# Forward-secret and AEAD-only (for a later tightening of this list): the -Res- and TLS13-1-3
+# policies, PQ or not, i.e. TLS13-1-2-Res-PQ, TLS13-1-3-PQ, TLS13-1-2-Res-FIPS-PQ, TLS13-1-3-FIPS-PQ;
+# the plain, Ext1, Ext2 and Ext0 variants also offer CBC or non-ECDHE ciphers under TLS 1.2.
+DEFAULT_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
 TLS_POLICIES = (
+    DEFAULT_TLS_POLICY,
+    "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Ext1-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Ext2-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
     "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
     "ELBSecurityPolicy-TLS13-1-2-2021-06",
     "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
@@ -64,8 +84,22 @@ CACHE_ENGINE_FAMILIES = {
     "valkey": {"7.2": "valkey7", "8.0": "valkey8", "8.1": "valkey8"},
 }
 
-# EKS Kubernetes versions accepted (standard or extended support on 2026-11).
-EKS_VERSIONS = ("1.32", "1.33", "1.34", "1.35", "1.36")
+# EKS Kubernetes versions: (end of standard support, end of extended support), UTC dates from
+# AWS's "Amazon EKS Kubernetes release calendar" (EKS User Guide, "Understand the Kubernetes version
+# lifecycle on EKS"), as of EKS_CALENDAR_AS_OF. Standard support is 14 months from the EKS release,
+# extended support 12 more. 1.36 is left out until its dates are in the calendar we checked.
+# Update this table (and its date, and nox:eksSupportAsOf in Pulumi.yaml) when AWS adds a version.
+EKS_CALENDAR_AS_OF = "2026-12-02"
+EKS_SUPPORT = {
+    "1.32": ("2026-03-23", "2027-03-23"),
+    "1.33": ("2026-07-29", "2027-07-29"),
+    "1.34": ("2026-12-02", "2027-12-02"),
+    "1.35": ("2027-03-27", "2028-03-27"),
+}
+EKS_VERSIONS = tuple(EKS_SUPPORT)
+EKS_SUPPORT_TYPES = ("STANDARD", "EXTENDED")
+# The plan warns when the version leaves standard support within this many days of the as-of date.
+EKS_SUPPORT_WARNING_DAYS = 90
 
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 _CACHE_NODE = re.compile(r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
@@ -80,6 +114,7 @@ _DOMAIN = re.compile(r"^(?=.{1,253}$)(?!-)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$")
 _ORIGIN = re.compile(r"^https://(?!-)([a-z0-9-]{1,63}\.)+[a-z]{2,63}(:\d{1,5})?$")
 _ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
 _TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
+_SECURITY_GROUP_ID = re.compile(r"^sg-([0-9a-f]{8}|[0-9a-f]{17})$")
 
 Check = Callable[[Any], str | None]  # returns what is allowed when the value is not
 
@@ -138,6 +173,17 @@ def _public_cidr(v: str) -> str | None:
         ipaddress.ip_network(v, strict=True)
     except ValueError:
         return "CIDR blocks with no host bits set, e.g. 203.0.113.0/24"
+    return None
+
+
+def _date(v: str) -> str | None:
+    allowed = "a date YYYY-MM-DD, e.g. 2026-12-02"
+    if not re.match(r"^\d{4}-\d{2}-\d{2}$", v):
+        return allowed
+    try:
+        datetime.date.fromisoformat(v)
+    except ValueError:
+        return allowed
     return None
 
 
@@ -231,7 +277,11 @@ KEYS: tuple[Key, ...] = (
         check=matches(_ACM_ARN, "an ACM certificate ARN", True),
     ),
     Key(
-        "sslPolicy", str, "ALB TLS policy (TLS 1.2+ only).", default="ELBSecurityPolicy-TLS13-1-2-Res-2021-06", check=one_of(*TLS_POLICIES)
+        "sslPolicy",
+        str,
+        "ALB TLS policy (TLS 1.2+ only; default: AWS's recommended hybrid post-quantum policy).",
+        default=DEFAULT_TLS_POLICY,
+        check=one_of(*TLS_POLICIES),
     ),
     Key(
         "corsAllowOrigin",
@@ -327,6 +377,14 @@ KEYS: tuple[Key, ...] = (
         "AWS deletion protection and Pulumi `protect` on stateful resources.",
         profile=per_env(False, True, True),
     ),
+    Key(
+        "teardown",
+        str,
+        "Lift protections before a removal (docs/deploying.md): `platform` (the current platform's ALB, "
+        "cluster or fleet, before switching nox:platform), `stack` (everything, before `pulumi destroy`), or `none`.",
+        default="none",
+        check=one_of("none", "platform", "stack"),
+    ),
     # --- cache ----------------------------------------------------------------------------
     Key("cacheEngine", str, "ElastiCache engine.", default="redis", check=one_of(*CACHE_ENGINE_FAMILIES)),
     Key(
@@ -353,13 +411,42 @@ KEYS: tuple[Key, ...] = (
     ),
     Key("cacheSnapshotRetentionDays", int, "Daily snapshot retention in days (0: none).", profile=per_env(1, 3, 7), check=int_range(0, 35)),
     # --- EKS (platform eks) ---------------------------------------------------------------
-    Key("eksVersion", str, "EKS Kubernetes version.", default="1.35", check=one_of(*EKS_VERSIONS)),
+    Key("eksVersion", str, "EKS Kubernetes version (support dates: docs/deploying.md).", default="1.35", check=one_of(*EKS_VERSIONS)),
+    Key(
+        "eksSupportType",
+        str,
+        "EKS upgrade policy: `STANDARD` (versions in standard support only; AWS upgrades at its end) or `EXTENDED` (paid).",
+        default="STANDARD",
+        check=one_of(*EKS_SUPPORT_TYPES),
+    ),
+    Key(
+        "eksSupportAsOf",
+        str,
+        "Date the EKS version's support is judged on (plans never read the clock); default: the support table's date.",
+        default=EKS_CALENDAR_AS_OF,
+        check=_date,
+    ),
     Key(
         "eksPublicAccessCidrs",
         list,
         "CIDRs allowed to reach the public API endpoint (empty: endpoint off).",
         default=[],
         check=each(_public_cidr, 'CIDR blocks with no host bits set, e.g. ["203.0.113.0/24"]'),
+    ),
+    Key(
+        "deployerCidrs",
+        list,
+        "CIDRs of deployers (CI runners, VPN) admitted on 443 to the EKS cluster security group (private endpoint).",
+        default=[],
+        # The same check as eksPublicAccessCidrs: one rule for every CIDR that reaches the EKS API.
+        check=each(_public_cidr, 'CIDR blocks with no host bits set, e.g. ["10.20.0.0/24"]'),
+    ),
+    Key(
+        "deployerSecurityGroupId",
+        str,
+        "Security group of an in-VPC deployer (self-hosted runner, CodeBuild) admitted on 443 to the EKS cluster security group.",
+        default="",
+        check=matches(_SECURITY_GROUP_ID, "a security group id such as sg-0123456789abcdef0", True),
     ),
     Key(
         "eksAdminRoleArn",

@@ -108,7 +108,7 @@ def test_plan_json_output_file(tmp_path, capsys):
     assert out == ""
     doc = json.loads(target.read_text())
     report.validate(doc)
-    assert list(doc) == ["project", "stack", "resources", "outputs", "estimates"] and doc["stack"] == "dev"
+    assert list(doc) == ["project", "stack", "resources", "outputs", "warnings", "estimates"] and doc["stack"] == "dev"
     assert set(doc["estimates"]) >= {"monthlyCostUsd", "createMinutes", "destroyMinutes", "criticalPath"}
     assert f"wrote json plan of nox-infra/dev ({len(doc['resources']) + 1} resources) to {target}" in err
     assert "policy pack nox-security" in err  # policy results on stderr, never inside the document
@@ -263,6 +263,8 @@ def test_check_mandatory_violation_exits_1(capsys, saved_plan):
         ('{"project": "nox-infra", "stack": "dev", "resources": []}', "missing outputs"),
         ("[1, 2]", "must be a JSON object"),
         ('{"project": "nox-infra", "stack": "dev", "resources": [{"urn": "u"}], "outputs": {}}', "resources[0]: missing type"),
+        ('{"project": "nox-infra", "stack": "dev", "resources": [], "outputs": {}, "warnings": "x"}', "warnings must be a list"),
+        ('{"project": "nox-infra", "stack": "dev", "resources": [], "outputs": {}, "warnings": [1]}', "warnings[0] must be a string"),
     ],
 )
 def test_check_unreadable_plan_exits_2(tmp_path, capsys, content, message):
@@ -294,6 +296,29 @@ def test_check_gives_the_same_results_as_the_live_run(capsys, monkeypatch, saved
     assert cli.main(["check", str(path), "--format", "markdown"]) == 1
     assert capsys.readouterr().out == live_md.read_text()
     assert cli.evaluate(copy.deepcopy(doc), None) == cli.evaluate(doc, None)
+
+
+def test_plan_warnings_reach_every_format(tmp_path, capsys, monkeypatch, plan_for):
+    """An EKS version near the end of standard support: a warning in the document, the tree, the
+    Markdown and on stderr; the plan still exits 0. A saved plan from before `warnings` still checks."""
+    live = plan_for("prod", "nox:eksSupportAsOf=2027-01-15")
+    assert live.warnings == [
+        "nox:eksVersion = '1.35' leaves EKS standard support on 2027-03-27, 71 days after nox:eksSupportAsOf (2027-01-15); "
+        "then AWS upgrades the control plane automatically. Upgrade first (docs/deploying.md, EKS upgrades)."
+    ]
+    monkeypatch.setattr(engine, "run", lambda *a, **k: live)
+    assert cli.main(["plan", "--stack", "prod"]) == 0
+    tree = capsys.readouterr().out
+    assert "Warnings:\n    warning: nox:eksVersion = '1.35' leaves EKS standard support on 2027-03-27" in tree
+    target = tmp_path / "plan.json"
+    assert cli.main(["plan", "--stack", "prod", "--format", "json", "--output", str(target)]) == 0
+    assert "warning: nox:eksVersion = '1.35'" in capsys.readouterr().err
+    doc = json.loads(target.read_text())
+    assert doc["warnings"] == live.warnings
+    assert "### Warnings" in report.markdown(doc, []) and "### Warnings" not in report.markdown({**doc, "warnings": []}, [])
+    del doc["warnings"]
+    target.write_text(json.dumps(doc))
+    assert cli.main(["check", str(target)]) == 0
 
 
 # --- end to end: the documented commands in fresh processes ----------------------------------------

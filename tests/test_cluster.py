@@ -193,12 +193,77 @@ def test_launch_template_imdsv2_hop_limit_one_encrypted_gp3(prod):
     assert prod.one(NODE_GROUP)["inputs"]["launchTemplate"]["version"] == "1"
 
 
-def test_volume_key_lets_auto_scaling_use_it(prod):
+def test_volume_key_lets_auto_scaling_use_it_without_naming_it(prod):
+    """AWSServiceRoleForAutoScaling may not exist yet (fresh account) and KMS refuses a policy that
+    names a missing principal: the role is matched by aws:PrincipalArn, never named as a principal."""
     key = prod.one("aws:kms/key:Key", "cluster-volume-key")
-    principals = [s["Principal"]["AWS"] for s in json.loads(key["inputs"]["policy"])["Statement"]]
+    statements = json.loads(key["inputs"]["policy"])["Statement"]
     slr = "arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
-    assert principals.count(slr) == 2  # use the key, and create grants for the attached volumes
+    assert slr not in json.dumps([s["Principal"] for s in statements])
+    by_sid = {s["Sid"]: s for s in statements}
+    assert by_sid["AccountAdministers"]["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+    use, grant = by_sid["AutoScalingUsesKey"], by_sid["AutoScalingAttachesVolumes"]
+    for statement in (use, grant):  # "*" is safe only with the condition pinning the exact role
+        assert statement["Principal"] == {"AWS": "*"} and statement["Condition"]["ArnEquals"] == {"aws:PrincipalArn": slr}
+    assert "kms:Decrypt" in use["Action"] and "kms:GenerateDataKey*" in use["Action"]
+    assert grant["Action"] == "kms:CreateGrant" and grant["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
+    assert set(by_sid) == {"AccountAdministers", "AutoScalingUsesKey", "AutoScalingAttachesVolumes"}
     assert key["protect"] is True
+
+
+def test_fleet_key_names_only_a_role_the_stack_creates_first(plan_for):
+    """The asg path names its own suffixed service-linked role, created (dependency) before the key."""
+    plan = plan_for("prod", "nox:platform=asg")
+    slr = plan.one("aws:iam/serviceLinkedRole:ServiceLinkedRole")
+    key = plan.one("aws:kms/key:Key", "nox-prod-ebs")
+    assert slr["urn"] in key["dependencies"] and slr["inputs"]["customSuffix"] == "nox-prod"
+    statements = json.loads(key["inputs"]["policy"])["Statement"]
+    named = set()
+    for statement in statements:
+        aws_principal = statement["Principal"].get("AWS", [])
+        named |= set([aws_principal] if isinstance(aws_principal, str) else aws_principal)
+    role = "arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling_nox-prod"
+    assert named == {"arn:aws:iam::123456789012:root", role}
+
+
+def test_upgrade_policy_follows_the_support_type(plan_for):
+    eks = plan_for("prod", EKS, "nox:eksVersion=1.34", "nox:eksSupportType=EXTENDED").one(CLUSTER)["inputs"]
+    assert (eks["version"], eks["upgradePolicy"]) == ("1.34", {"supportType": "EXTENDED"})
+
+
+def test_deployer_security_group_reaches_the_api_before_any_kubernetes_resource(prod):
+    [rule] = [r for r in prod.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") if r["name"] == "cluster-deployer-sg"]
+    i = rule["inputs"]
+    assert (i["ipProtocol"], i["fromPort"], i["toPort"]) == ("tcp", 443, 443)
+    assert i["referencedSecurityGroupId"] == "sg-0123456789abcdef0"  # Pulumi.prod.yaml's placeholder
+    assert i["securityGroupId"].startswith("sg-") and prod.one(CLUSTER)["urn"] in rule["dependencies"]
+    assert rule["urn"] in prod.one(K8S_PROVIDER)["dependencies"]
+
+
+def test_deployer_cidrs_get_one_rule_each(plan_for):
+    plan = plan_for("prod", EKS, "nox:deployerSecurityGroupId=", 'nox:deployerCidrs=["10.20.0.0/24","10.30.0.0/24"]')
+    rules = sorted(
+        (r for r in plan.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") if r["name"].startswith("cluster-deployer")),
+        key=lambda r: r["name"],
+    )
+    assert [(r["name"], r["inputs"]["cidrIpv4"], r["inputs"]["fromPort"]) for r in rules] == [
+        ("cluster-deployer-cidr-0", "10.20.0.0/24", 443),
+        ("cluster-deployer-cidr-1", "10.30.0.0/24", 443),
+    ]
+    assert {r["urn"] for r in rules} <= set(plan.one(K8S_PROVIDER)["dependencies"])
+
+
+def test_private_only_endpoint_without_a_deployer_is_refused(plan_for):
+    with pytest.raises(ConfigError, match="nox:deployerSecurityGroupId are all empty"):
+        plan_for("prod", EKS, "nox:deployerSecurityGroupId=")
+
+
+def test_teardown_platform_unprotects_the_cluster_only(plan_for):
+    plan = plan_for("prod", EKS, "nox:teardown=platform")
+    eks = plan.one(CLUSTER)
+    assert eks["protect"] is False and eks["inputs"]["deletionProtection"] is False
+    assert plan.one("aws:kms/key:Key", "cluster-volume-key")["protect"] is False
+    assert all(r["protect"] for r in plan.of_type("aws:rds/instance:Instance"))  # the data tier stays protected
 
 
 def test_oidc_provider_and_irsa_roles(prod):

@@ -114,6 +114,18 @@ def test_alb_hardening_and_websocket_idle_timeout(dev, prod_asg):
         assert lb["inputs"]["desyncMitigationMode"] == "defensive"
         assert lb["inputs"]["idleTimeout"] == 3600
         assert lb["inputs"]["enableDeletionProtection"] is protected and lb["protect"] is protected
+        assert lb["inputs"]["name"] == ("nox-dev-api" if plan is dev else "nox-prod-api")  # never renamed: a rename replaces it
+
+
+def test_teardown_platform_unprotects_the_alb_but_not_the_bucket(plan_for):
+    plan = plan_for("prod", "nox:platform=asg", "nox:teardown=platform")
+    lb = plan.one(LB)
+    assert lb["protect"] is False and lb["inputs"]["enableDeletionProtection"] is False
+    [bucket] = plan.of_type("aws:s3/bucket:Bucket")
+    assert bucket["protect"] is True and bucket["inputs"]["forceDestroy"] is False
+    stack = plan_for("prod", "nox:platform=asg", "nox:teardown=stack")
+    assert not any(r["protect"] for r in stack.resources)
+    assert stack.one("aws:s3/bucket:Bucket")["inputs"]["forceDestroy"] is True
 
 
 def test_alb_security_groups_admit_only_web_ports_and_send_only_to_the_app(dev):
@@ -167,8 +179,15 @@ def test_access_log_bucket_is_private_encrypted_and_expires(dev, prod_asg):
         assert plan.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")["inputs"]["rules"] == [
             {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}
         ]
-        (rule,) = plan.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")["inputs"]["rules"]
+        versioning = plan.one("aws:s3/bucketVersioning:BucketVersioning")
+        assert versioning["inputs"]["versioningConfiguration"] == {"status": "Enabled"}
+        lifecycle = plan.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+        rule, markers = lifecycle["inputs"]["rules"]
         assert rule["status"] == "Enabled" and rule["expiration"] == {"days": days}
+        # Versioned: expired logs become noncurrent, which expire too, and their delete markers go.
+        assert rule["noncurrentVersionExpiration"] == {"noncurrentDays": 30}
+        assert markers["status"] == "Enabled" and markers["expiration"] == {"expiredObjectDeleteMarker": True}
+        assert versioning["urn"] in lifecycle["dependencies"]
         lb = plan.one(LB)
         assert lb["inputs"]["accessLogs"] == {"bucket": bucket, "prefix": "alb", "enabled": True}
         # Logging is switched on only after the bucket accepts the ALB's writes.
@@ -249,7 +268,7 @@ def test_http_listener_only_redirects_to_https(dev):
 
 def test_https_listener_tls_policy_and_the_seed_security_headers(dev):
     https = listener(dev, 443)["inputs"]
-    assert https["protocol"] == "HTTPS" and https["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+    assert https["protocol"] == "HTTPS" and https["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
     assert https["loadBalancerArn"] == arn(dev, LB, "edge-alb")
     assert https["routingHttpResponseStrictTransportSecurityHeaderValue"] == "max-age=31536000; includeSubDomains; preload"
     assert https["routingHttpResponseXFrameOptionsHeaderValue"] == "DENY"

@@ -250,7 +250,7 @@ def test_prod_critical_path_is_the_chain_aws_forces(plan_for):
 
 def test_json_estimates_block_and_schema(plan_for):
     doc = report.with_estimates(_doc(plan_for, "dev", "asg"))
-    assert list(doc) == ["project", "stack", "resources", "outputs", "estimates"]
+    assert list(doc) == ["project", "stack", "resources", "outputs", "warnings", "estimates"]
     report.validate(doc)  # accepted with estimates ...
     report.validate({k: v for k, v in doc.items() if k != "estimates"})  # ... and without
     assert doc["estimates"]["monthlyCostUsd"]["total"] == {"min": 202.39, "max": 255.15}

@@ -198,3 +198,110 @@ def test_mocks_are_deterministic():
     args = ("aws:rds/instance:Instance", "db", {"identifier": "nox-prod-db", "port": 5432})
     assert new(*args) == new(*args)
     assert new("aws:ec2/subnet:Subnet", "a")[0] != new("aws:ec2/subnet:Subnet", "b")[0]
+
+
+# --- ids: what the provider reports (the "Import" sections of the pulumi-aws docs) -----------------
+
+ARN_PREFIX = "arn:aws:"
+PROVIDER_IDS = [
+    ("aws:iam/role:Role", {"name": "nox-prod-node"}, "nox-prod-node"),
+    ("aws:iam/instanceProfile:InstanceProfile", {"name": "nox-prod-app"}, "nox-prod-app"),
+    ("aws:iam/policy:Policy", {"name": "lb"}, "arn:aws:iam::123456789012:policy/lb"),
+    ("aws:iam/rolePolicy:RolePolicy", {"role": "nox-prod-node", "name": "kms"}, "nox-prod-node:kms"),
+    (
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        {"role": "r", "policyArn": "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"},
+        "r/arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+    ),
+    (
+        "aws:iam/serviceLinkedRole:ServiceLinkedRole",
+        {"awsServiceName": "autoscaling.amazonaws.com", "customSuffix": "nox-prod"},
+        "arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling_nox-prod",
+    ),
+    ("aws:cloudwatch/logGroup:LogGroup", {"name": "/aws/eks/nox-prod/cluster"}, "/aws/eks/nox-prod/cluster"),
+    ("aws:cloudwatch/metricAlarm:MetricAlarm", {"name": "cpu-high"}, "cpu-high"),
+    ("aws:kms/alias:Alias", {"name": "alias/nox-prod-ebs"}, "alias/nox-prod-ebs"),
+    ("aws:s3/bucket:Bucket", {"bucket": "nox-logs"}, "nox-logs"),
+    ("aws:s3/bucketPolicy:BucketPolicy", {"bucket": "nox-logs"}, "nox-logs"),
+    ("aws:s3/bucketVersioning:BucketVersioning", {"bucket": "nox-logs"}, "nox-logs"),
+    ("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", {"bucket": "nox-logs"}, "nox-logs"),
+    ("aws:rds/parameterGroup:ParameterGroup", {"name": "nox-prod-pg17"}, "nox-prod-pg17"),
+    ("aws:rds/subnetGroup:SubnetGroup", {"name": "nox-prod-db"}, "nox-prod-db"),
+    ("aws:elasticache/replicationGroup:ReplicationGroup", {"replicationGroupId": "nox-prod-redis"}, "nox-prod-redis"),
+    ("aws:elasticache/subnetGroup:SubnetGroup", {"name": "nox-prod-cache"}, "nox-prod-cache"),
+    ("aws:autoscaling/group:Group", {"name": "nox-prod-blue"}, "nox-prod-blue"),
+    ("aws:autoscaling/policy:Policy", {"name": "up", "autoscalingGroupName": "nox-prod-blue"}, "up"),
+    ("aws:eks/cluster:Cluster", {"name": "nox-prod"}, "nox-prod"),
+    ("aws:eks/nodeGroup:NodeGroup", {"clusterName": "nox-prod", "nodeGroupName": "main"}, "nox-prod:main"),
+    ("aws:eks/addon:Addon", {"clusterName": "nox-prod", "addonName": "vpc-cni"}, "nox-prod:vpc-cni"),
+    (
+        "aws:eks/accessEntry:AccessEntry",
+        {"clusterName": "nox-prod", "principalArn": "arn:aws:iam::123456789012:role/admin"},
+        "nox-prod:arn:aws:iam::123456789012:role/admin",
+    ),
+    (
+        "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+        {"clusterName": "c", "principalArn": "arn:aws:iam::123456789012:role/a", "policyArn": "arn:aws:eks::aws:cluster-access-policy/P"},
+        "c#arn:aws:iam::123456789012:role/a#arn:aws:eks::aws:cluster-access-policy/P",
+    ),
+    ("aws:route53/record:Record", {"zoneId": "Z0PROD", "name": "api.nox.example.com", "type": "A"}, "Z0PROD_api.nox.example.com_A"),
+    (
+        "aws:wafv2/webAclAssociation:WebAclAssociation",
+        {"webAclArn": "arn:aws:wafv2:x", "resourceArn": "arn:aws:elasticloadbalancing:y"},
+        "arn:aws:wafv2:x,arn:aws:elasticloadbalancing:y",
+    ),
+    ("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration", {"resourceArn": "arn:aws:wafv2:x"}, "arn:aws:wafv2:x"),
+    ("aws:backup/vault:Vault", {"name": "nox-prod"}, "nox-prod"),
+]
+
+
+@pytest.mark.parametrize(("token", "inputs", "expected"), PROVIDER_IDS, ids=[t.rsplit(":", 1)[-1] for t, _, _ in PROVIDER_IDS])
+def test_ids_are_what_the_provider_reports(token, inputs, expected):
+    assert new(token, "r", inputs)[0] == expected
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "aws:secretsmanager/secret:Secret",
+        "aws:sns/topic:Topic",
+        "aws:acm/certificate:Certificate",
+        "aws:lb/loadBalancer:LoadBalancer",
+        "aws:lb/targetGroup:TargetGroup",
+        "aws:lb/listener:Listener",
+        "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+    ],
+)
+def test_arn_identified_types_use_their_arn(token):
+    id_, state = new(token, "r", {"name": "x"})
+    assert id_ == state["arn"] and id_.startswith(ARN_PREFIX)
+
+
+def test_ids_computed_by_aws():
+    id_, state = new("aws:kms/key:Key", "k")
+    assert id_ == state["keyId"] and re.fullmatch(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", id_)
+    # RDS: imported by identifier, but the provider's id is the DBI resource id (provider v6+).
+    id_, state = new("aws:rds/instance:Instance", "db", {"identifier": "nox-prod-db"})
+    assert id_ == state["resourceId"] and re.fullmatch(r"db-[0-9A-F]{26}", id_)
+    id_, state = new("aws:wafv2/webAcl:WebAcl", "acl", {"name": "nox-prod-api", "scope": "REGIONAL"})
+    assert state["arn"].endswith("/" + id_) and re.fullmatch(r"[0-9a-f-]{36}", id_)
+    id_, state = new("aws:secretsmanager/secretVersion:SecretVersion", "v", {"secretId": "arn:aws:secretsmanager:s"})
+    assert id_ == f"arn:aws:secretsmanager:s|{state['versionId']}"
+    for token, prefix in (
+        ("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "sgr-"),
+        ("aws:ec2/routeTableAssociation:RouteTableAssociation", "rtbassoc-"),
+        ("aws:ec2/subnet:Subnet", "subnet-"),
+    ):
+        assert re.fullmatch(prefix + "[0-9a-f]{17}", new(token, "r")[0]), token
+
+
+def test_a_type_missing_its_id_fields_falls_back():
+    id_, state = new("aws:eks/nodeGroup:NodeGroup", "ng", {"clusterName": "c"})  # no nodeGroupName
+    assert id_ == state["arn"] and "c:" not in id_
+
+
+def test_plans_reference_roles_by_name(plan_for):
+    """`role.id` is the role's name, as the real provider reports it: inline policies name the role."""
+    plan = plan_for("prod", "nox:platform=asg")
+    inline = plan.of_type("aws:iam/rolePolicy:RolePolicy")
+    assert inline and all(not p["inputs"]["role"].startswith(ARN_PREFIX) for p in inline)

@@ -40,7 +40,8 @@ def test_every_stack_plans_on_both_platforms(plan_for, stack, platform):
 @pytest.mark.parametrize(("stack", "platform"), CASES)
 def test_json_schema_shape(plan_for, stack, platform):
     doc = plan_doc(plan_for, stack, platform)
-    assert list(doc) == ["project", "stack", "resources", "outputs"]
+    assert list(doc) == ["project", "stack", "resources", "outputs", "warnings"]
+    assert doc["warnings"] == []  # shipped stacks are clean: no EKS version near its end of support
     assert isinstance(doc["outputs"], dict) and doc["outputs"]
     urns = {r["urn"] for r in doc["resources"]}
     stack_urn = report.stack_urn(doc)

@@ -243,6 +243,14 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str | int, ...], Any, str]] = 
         "ELBSecurityPolicy-2016-08",
         "TLS policy ELBSecurityPolicy-2016-08",
     ),
+    (  # post-quantum, but TLS 1.0 too
+        "aws-alb-https-listener-tls12-policy",
+        LISTENER_T,
+        HTTPS_LISTENER,
+        ("sslPolicy",),
+        "ELBSecurityPolicy-TLS13-1-0-PQ-2025-09",
+        "TLS policy ELBSecurityPolicy-TLS13-1-0-PQ-2025-09",
+    ),
     ("aws-alb-https-listener-tls12-policy", LISTENER_T, HTTPS_LISTENER, ("sslPolicy",), DELETE, "AWS default, allows TLS 1.0"),
     (
         "aws-alb-https-listener-tls12-policy",
@@ -604,7 +612,12 @@ def test_tls_allow_list_matches_the_settings_schema() -> None:
     from settings.schema import KEYS_BY_NAME, TLS_POLICIES
 
     assert aws.TLS_POLICIES == TLS_POLICIES
-    assert KEYS_BY_NAME["sslPolicy"].default == aws.DEFAULT_TLS_POLICY
+    assert KEYS_BY_NAME["sslPolicy"].default == aws.DEFAULT_TLS_POLICY == "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
+
+
+@pytest.mark.parametrize("tls", [p for p in aws.TLS_POLICIES if "-PQ-" in p])
+def test_post_quantum_tls_policies_pass(tls) -> None:
+    assert messages("aws-alb-https-listener-tls12-policy", record(LISTENER_T, "https", {**HTTPS_LISTENER, "sslPolicy": tls})) == []
 
 
 # --- unknown values (first preview) -------------------------------------------------------------------

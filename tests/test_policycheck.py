@@ -51,6 +51,17 @@ def test_shipped_stacks_have_no_mandatory_violation(plan_for, stack: str, platfo
     assert unexplained == [], format_violations(unexplained)
 
 
+@pytest.mark.parametrize(("teardown", "platform"), [(t, p) for t in ("platform", "stack") for p in ("asg", "eks")])
+def test_teardown_passes_the_pack_only_with_the_teardown_config(plan_for, teardown: str, platform: str) -> None:
+    """docs/deploying.md: a teardown update demotes exactly the protection policies, nothing else."""
+    doc = plan_for("prod", f"nox:platform={platform}", f"nox:teardown={teardown}").to_json()
+    config = json.loads((ROOT / "policies" / "teardown.json").read_text())
+    strict = evaluate(doc)
+    assert has_mandatory(strict) and {v.policy for v in strict if v.level == "mandatory"} <= set(config)
+    relaxed = evaluate(doc, config=config)
+    assert not has_mandatory(relaxed) and {v.policy for v in relaxed} <= set(config)
+
+
 @pytest.mark.parametrize(("stack", "platform"), [("dev", "asg"), ("prod", "eks"), ("prod", "asg")])
 def test_saved_plan_recheck_equals_the_live_result(plan_for, tmp_path: Path, stack: str, platform: str) -> None:
     live_plan = plan_for(stack, f"nox:platform={platform}")

@@ -66,6 +66,7 @@ def profile_defaults(environment: str, **extra):
         "corsAllowOrigin": "https://app.example.com",
         "imageBlue": IMAGE,
         "eksAdminRoleArn": "arn:aws:iam::123456789012:role/admin",
+        "deployerSecurityGroupId": "sg-0123456789abcdef0",
         **extra,
     }
     return build("nox-infra", environment, "us-west-2", raw)
@@ -175,7 +176,9 @@ def test_profile_defaults_are_exact(environment):
 
 def test_global_defaults_are_exact():
     s = profile_defaults("prod")
-    assert (s.edge.ssl_policy, s.edge.idle_timeout, s.edge.geo_block_countries) == ("ELBSecurityPolicy-TLS13-1-2-Res-2021-06", 3600, ())
+    # AWS's recommended policy today: hybrid post-quantum key exchange, TLS 1.2 restricted ciphers.
+    assert (s.edge.ssl_policy, s.edge.idle_timeout, s.edge.geo_block_countries) == ("ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09", 3600, ())
+    assert (s.eks.support_type, s.teardown, s.eks.deployer_cidrs) == ("STANDARD", "none", ())
     assert (s.release.strategy, s.release.active, s.release.canary_weight) == ("bluegreen", "blue", 0)
     assert (s.network.cidr, s.owner, s.cost_center) == ("10.0.0.0/16", "platform-team", "nox-api")
     assert (s.database.engine_version, s.database.allocated_storage, s.cache.engine, s.eks.version) == ("17", 20, "redis", "1.35")
@@ -186,7 +189,7 @@ def test_prod_carries_the_seed_numbers():
     assert (prod.fleet.min_size, prod.fleet.max_size, prod.fleet.desired) == (2, 20, 3)
     assert (prod.eks.hpa_min, prod.eks.hpa_max) == (3, 20)
     assert prod.edge.idle_timeout == 3600
-    assert prod.edge.ssl_policy == "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+    assert prod.edge.ssl_policy == "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
     assert prod.database.max_connections == 200
 
 
@@ -217,7 +220,8 @@ BAD_VALUES = [
     ("domain", "API.Example.COM", "lower-case DNS name"),
     ("hostedZoneId", "zone-1", "hosted zone id"),
     ("certificateArn", "arn:aws:iam::123456789012:server-certificate/x", "ACM certificate ARN"),
-    ("sslPolicy", "ELBSecurityPolicy-2016-08", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"),
+    ("sslPolicy", "ELBSecurityPolicy-2016-08", "one of ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09, "),
+    ("sslPolicy", "ELBSecurityPolicy-TLS13-1-0-PQ-2025-09", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"),
     ("corsAllowOrigin", "http://app.example.com", "https origin"),
     ("corsAllowOrigin", "https://app.example.com/path", "https origin"),
     ("albIdleTimeout", "30", "from 60 to 4000"),
@@ -245,6 +249,14 @@ BAD_VALUES = [
     ("cacheReplicasPerShard", "6", "from 0 to 5"),
     ("eksVersion", "1.29", "one of 1.32"),
     ("eksPublicAccessCidrs", '["1.2.3.4/8"]', "no host bits"),
+    ("deployerCidrs", '["10.1.2.3/16"]', "no host bits"),
+    ("deployerCidrs", "10.1.0.0/16", "list of strings"),
+    ("deployerSecurityGroupId", "sg-123", "security group id such as sg-0123456789abcdef0"),
+    ("deployerSecurityGroupId", "sg-0123456789ABCDEF0", "security group id"),
+    ("eksSupportType", "standard", "one of STANDARD, EXTENDED"),
+    ("eksSupportAsOf", "2026-13-01", "a date YYYY-MM-DD"),
+    ("eksSupportAsOf", "2 Dec 2026", "a date YYYY-MM-DD"),
+    ("teardown", "all", "one of none, platform, stack"),
     ("eksAdminRoleArn", "arn:aws:iam::123:user/x", "IAM role ARN"),
     ("eksNodeInstanceTypes", '["big"]', "EC2 instance types"),
     ("hpaMaxReplicas", "101", "from 1 to 100"),
@@ -579,3 +591,71 @@ def test_readme_config_table_is_generated_from_the_schema():
 
     readme = (ROOT / "README.md").read_text()
     assert readme[readme.index(BEGIN) : readme.index(END) + len(END)] == config_table()
+
+
+# --- EKS: a deployer path, supported versions, teardown ------------------------------------------
+
+
+def test_eks_needs_a_deployer_path():
+    message = problems("prod", deployerSecurityGroupId="")
+    assert "nox:eksPublicAccessCidrs, nox:deployerCidrs and nox:deployerSecurityGroupId are all empty" in message
+    assert "nox:platform = 'eks'" in message
+    settings_for("prod", deployerSecurityGroupId="", platform="asg")  # no cluster, no path needed
+    by_cidr = settings_for("prod", deployerSecurityGroupId="", deployerCidrs=["10.20.0.0/24"])
+    assert by_cidr.eks.deployer_cidrs == ("10.20.0.0/24",) and by_cidr.eks.deployer_security_group_id == ""
+    public = settings_for("dev", platform="eks")  # dev ships a public endpoint limited to a placeholder CIDR
+    assert public.eks.public_access_cidrs == ("203.0.113.0/24",) and not public.eks.deployer_cidrs
+    assert settings_for("prod").eks.deployer_security_group_id == "sg-0123456789abcdef0"
+
+
+def test_deployer_cidrs_use_the_eks_cidr_rules():
+    # Same check function as eksPublicAccessCidrs, and the same prod rule against the whole internet.
+    assert KEYS_BY_NAME["deployerCidrs"].check(["1.2.3.4/8"]) and KEYS_BY_NAME["eksPublicAccessCidrs"].check(["1.2.3.4/8"])
+    for cidrs in (["0.0.0.0/0"], ["10.0.0.0/24", "::/0"]):
+        assert "nox:deployerCidrs = " in problems("prod", deployerCidrs=cidrs)
+        assert "may not be open to the whole internet in prod" in problems("prod", deployerCidrs=cidrs)
+    settings_for("dev", deployerCidrs=["0.0.0.0/0"])
+
+
+def test_eks_version_must_be_in_standard_support_unless_extended():
+    message = problems("prod", eksVersion="1.33")
+    assert "nox:eksVersion = '1.33': standard support ended on 2026-07-29" in message
+    assert "nox:eksSupportAsOf (2026-12-02)" in message and "use one of 1.35" in message
+    assert "or set nox:eksSupportType = 'EXTENDED'" in message
+    # 1.34 leaves standard support on the table's date itself (support ends at 00:00 UTC that day).
+    assert "nox:eksVersion = '1.34'" in problems("prod", eksVersion="1.34")
+    extended = settings_for("prod", eksVersion="1.33", eksSupportType="EXTENDED")
+    assert (extended.eks.version, extended.eks.support_type) == ("1.33", "EXTENDED")
+    assert settings_for("prod", eksVersion="1.34", eksSupportAsOf="2026-12-01").eks.version == "1.34"
+    # Past the end of extended support nothing helps but another version.
+    late = problems("prod", eksVersion="1.32", eksSupportType="EXTENDED", eksSupportAsOf="2027-03-23")
+    assert "extended support ended on 2027-03-23" in late and "use one of 1.33, 1.34, 1.35" in late and "'EXTENDED' (paid)" not in late
+    assert "no known version is supported then" in problems("prod", eksSupportAsOf="2028-04-01", eksSupportType="EXTENDED")
+    settings_for("dev", eksVersion="1.33")  # platform asg: no cluster, no rule
+
+
+def test_eks_support_warning_within_90_days_of_the_as_of_date():
+    assert settings_for("prod").warnings == ()  # 1.35 ends 2027-03-27: 115 days after the table's date
+    soon = settings_for("prod", eksSupportAsOf="2026-12-27")  # exactly 90 days before
+    assert soon.warnings == (
+        "nox:eksVersion = '1.35' leaves EKS standard support on 2027-03-27, 90 days after nox:eksSupportAsOf "
+        "(2026-12-27); then AWS upgrades the control plane automatically. Upgrade first (docs/deploying.md, EKS upgrades).",
+    )
+    assert settings_for("prod", eksSupportAsOf="2026-12-26").warnings == ()  # 91 days
+    extended = settings_for("prod", eksSupportAsOf="2027-03-01", eksSupportType="EXTENDED")
+    assert "extended support (paid) begins" in extended.warnings[0]
+    assert settings_for("prod", eksSupportAsOf="2027-03-01", platform="asg").warnings == ()
+
+
+def test_teardown_lifts_protections():
+    prod = settings_for("prod")
+    assert (prod.deletion_protection, prod.platform_protect) == (True, True)
+    platform = settings_for("prod", teardown="platform")
+    assert (platform.deletion_protection, platform.platform_protect) == (True, False)
+    stack = settings_for("prod", teardown="stack")
+    assert (stack.deletion_protection, stack.platform_protect) == (False, False)
+    # The prod floor holds unless the stack is being torn down, and its message says how.
+    message = problems("prod", deletionProtection=False)
+    assert "nox:deletionProtection = false: must be true in prod; to tear prod down set nox:teardown = 'stack'" in message
+    assert settings_for("prod", deletionProtection=False, teardown="stack").deletion_protection is False
+    assert "nox:deletionProtection" in problems("prod", deletionProtection=False, teardown="platform")

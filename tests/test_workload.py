@@ -326,7 +326,9 @@ def test_ingress_posture(prod):
     assert ann[A + "ssl-redirect"] == "443"
     assert ann[A + "certificate-arn"] == prod.outputs["certificateArn"]
     assert ann[A + "wafv2-acl-arn"] == prod.outputs["webAclArn"]
-    assert ann[A + "ssl-policy"] == "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+    assert ann[A + "ssl-policy"] == "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
+    # Its own name: the asg platform's ALB is nox-prod-api, and both exist during a platform switch.
+    assert ann[A + "load-balancer-name"] == "nox-prod-eks-api"
     lb = parse_string_map(ann[A + "load-balancer-attributes"])
     assert lb["idle_timeout.timeout_seconds"] == "3600"
     assert lb["routing.http.drop_invalid_header_fields.enabled"] == "true"
@@ -340,6 +342,21 @@ def test_ingress_posture(prod):
 def test_dev_alb_has_no_deletion_protection(plan_for):
     lb = parse_string_map(annotations(plan_for("dev", EKS))[A + "load-balancer-attributes"])
     assert lb["deletion_protection.enabled"] == "false"
+
+
+@pytest.mark.parametrize("teardown", ["platform", "stack"])
+def test_teardown_turns_the_ingress_alb_protection_off(plan_for, teardown):
+    # The controller cannot delete a protected ALB: the Ingress finalizer (and `pulumi destroy`) would hang.
+    lb = parse_string_map(annotations(plan_for("prod", f"nox:teardown={teardown}"))[A + "load-balancer-attributes"])
+    assert lb["deletion_protection.enabled"] == "false"
+
+
+def test_eks_load_balancer_name_fits_elb_rules():
+    from components.workload import eks_load_balancer_name
+
+    assert eks_load_balancer_name("nox-prod") == "nox-prod-eks-api"
+    long = eks_load_balancer_name("nox-" + "a" * 20)  # 32 characters cut at a hyphen
+    assert len(long) <= 32 and not long.endswith("-") and long.startswith("nox-aaaa")
 
 
 def test_listener_attributes_carry_security_and_cors_headers(prod):

@@ -98,6 +98,7 @@ FREE: dict[str, str] = {
     "aws:rds/subnetGroup:SubnetGroup": _CONFIG,
     "aws:route53/record:Record": "records are free; the hosted zone is not managed here and alias queries to an ALB are free",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": _CONFIG,
+    "aws:s3/bucketVersioning:BucketVersioning": _CONFIG,  # noncurrent versions are storage, priced on the bucket
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _CONFIG,
     "aws:s3/bucketPolicy:BucketPolicy": _CONFIG,
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": _CONFIG,
