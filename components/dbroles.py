@@ -3,8 +3,9 @@
 Why a Lambda function, and one for both platforms: the statements must run as the master user,
 from inside the VPC (the database is private), before any app instance or pod starts, and
 `pulumi up` must wait for them and fail when they fail. `aws.lambda_.Invocation` is a synchronous
-invoke on create (and whenever its input or the code changes) whose error fails the update, so
-the ASGs and Deployments can simply depend on it. The function reads the RDS-managed master
+(RequestResponse) invoke on create and on replace (any change of its input or `triggers`: new
+statements, new handler code) whose function error fails the update, so the ASGs and
+Deployments can simply depend on it. The function reads the RDS-managed master
 secret itself with its own role: the password never reaches Pulumi, a pod, an instance or user
 data. It needs neither the cluster nor the fleet, so it runs the same on asg and eks; a
 Kubernetes Job would exist only on eks, need a pinned image and the master secret inside the
