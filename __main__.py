@@ -3,11 +3,13 @@
 import pulumi
 import pulumi_aws as aws
 
+from components.appaccess import AppAccess
 from components.cache import Cache, CacheArgs
+from components.database import APP_USER as database_app_user
 from components.database import Database, DatabaseArgs
+from components.dbroles import DatabaseRoles, DatabaseRolesArgs
 from components.edge import Edge, EdgeArgs
 from components.network import Network, NetworkArgs
-from components.secrets import AppSecrets, AppSecretsArgs
 from settings import load_settings
 
 settings = load_settings()  # raises a clean ConfigError before any resource is registered
@@ -84,17 +86,21 @@ cache = Cache(
     ),
     opts,
 )
-secrets = AppSecrets(
-    "app-secrets",
-    AppSecretsArgs(
+# The app's database role (IAM login), created by the master user from inside the VPC; the app
+# (ASGs, Deployments) waits for it. No app secret exists: see components/appaccess.py.
+db_roles = DatabaseRoles(
+    "db-roles",
+    DatabaseRolesArgs(
         name_prefix=prefix,
-        protect=protect,
-        database_url=database.url,
-        database_readonly_url=database.readonly_url,
-        redis_url=cache.url,
+        vpc_id=network.vpc.id,
+        private_subnet_ids=network.private_subnet_ids,
+        database=database,
+        log_key=network.log_key,
+        log_retention_days=settings.network.log_retention_days,
     ),
     opts,
 )
+access = AppAccess(region=settings.region, database=database, cache=cache, ready=[db_roles.invocation, cache.replication_group])
 
 if settings.platform == "eks":
     from components.workload import Workload, WorkloadArgs
@@ -104,7 +110,7 @@ if settings.platform == "eks":
         WorkloadArgs(
             settings=settings,
             cluster=cluster,
-            secrets=secrets,
+            access=access,
             edge=edge,
             db_pool_max=settings.database.pool_max,
         ),
@@ -125,7 +131,7 @@ else:
             private_subnet_ids=network.private_subnet_ids,
             app_security_group_id=edge.app_security_group.id,
             target_group_arns=edge.target_group_arns,
-            secrets=secrets,
+            access=access,
             db_pool_max=settings.database.pool_max,
             region=settings.region,
             tags=settings.tags,
@@ -146,5 +152,8 @@ pulumi.export("trafficWeights", settings.release.weights)
 pulumi.export("databaseEndpoint", database.primary.address)
 pulumi.export("databaseReaderEndpoint", database.replica.address if database.replica else None)
 pulumi.export("redisConfigurationEndpoint", cache.replication_group.configuration_endpoint_address)
-pulumi.export("appSecretArn", secrets.secret.arn)
+pulumi.export("databaseMasterSecretArn", database.master_secret_arn)  # RDS-managed; administrators only
+pulumi.export("databaseAppUser", database_app_user)
+pulumi.export("redisAppUser", cache.app_user.user_name)
+pulumi.export("dbRolesFunction", db_roles.function.name)  # reusable for migrations (docs/app-contract.md)
 pulumi.export("dbPoolMax", settings.database.pool_max)

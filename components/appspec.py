@@ -9,6 +9,11 @@ from __future__ import annotations
 APP_PORT = 3000  # seed: PORT=3000, containerPort 3000
 WS_PORT = 8080  # seed: nox-websocket-service / prometheus job nox-websocket on 8080
 APP_USER_ID = 1001  # seed Dockerfile: adduser -u 1001 (group nodejs, gid 1001)
+# The uid (and gid) the container runs as on both platforms. Above 10000, so it can never be a uid
+# of the host (scanners flag lower ones: CKV_K8S_40). The seed image allows it: its Dockerfile
+# makes every file 644 and every directory 755 (world-readable), the entrypoint world-executable,
+# and the app writes only to /tmp (a tmpfs / emptyDir), so nothing needs uid 1001's ownership.
+RUN_AS_UID = 10001
 
 HEALTH_PATH = "/health"  # seed: healthcheck and livenessProbe
 READY_PATH = "/ready"  # seed: readinessProbe

@@ -4,16 +4,20 @@ The seed's `redis-cluster.conf` maps to a parameter group (`PARAMETERS`); what E
 for us (bind, port, protected-mode, cluster-node-timeout, cluster-announce-*, maxmemory, logfile)
 is not settable, and `appendonly` is not available: durability comes from replicas in other AZs,
 automatic failover with Multi-AZ, and daily snapshots.
+
+No password: the app authenticates with IAM (ElastiCache RBAC, a user with authentication mode
+`iam`; Redis OSS 7.0+ / Valkey 7.2+ with TLS in transit). Its token is a SigV4-signed request the
+app makes itself, valid 15 minutes; ElastiCache closes IAM-authenticated connections after 12
+hours (AWS ElastiCache User Guide, "Authenticating with IAM", Limitations). Nothing to store, so
+nothing to rotate. The `default` user every user group must contain is switched off.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_random as random
 
 from settings import CacheSettings
 
@@ -21,9 +25,14 @@ from .kms import encryption_key
 from .security import app_only_security_group
 
 PORT = 6379
-# AUTH tokens: 16-128 printable characters; the only specials allowed are !&#$^<>-. Letters and
-# digits alone (64 of them, ~380 bits) keep the token URL- and shell-safe.
-AUTH_TOKEN_LENGTH = 64
+# IAM authentication needs Redis OSS 7.0+ or Valkey 7.2+ (AWS ElastiCache User Guide, "Authenticating with IAM").
+IAM_MIN_VERSION = {"redis": (7, 0), "valkey": (7, 2)}
+# The app's RBAC rights: every key and channel, every command but the @dangerous ones (FLUSHALL,
+# KEYS, CONFIG, DEBUG, ...). ElastiCache access-string syntax (Redis ACL): "Specifying Permissions
+# Using an Access String".
+APP_ACCESS_STRING = "on ~* &* +@all -@dangerous"
+# The mandatory `default` user, disabled: `off` users cannot authenticate at all.
+DEFAULT_ACCESS_STRING = "off -@all"
 SNAPSHOT_WINDOW = "05:00-06:00"  # UTC, daily
 MAINTENANCE_WINDOW = "sun:06:30-sun:07:30"  # UTC, weekly; must not overlap the snapshot window
 LOG_TYPES = ("slow-log", "engine-log")
@@ -38,9 +47,10 @@ PARAMETERS: tuple[tuple[str, str], ...] = (
 )
 
 
-def redis_url(token: str, host: str) -> str:
-    """REDIS_URL: `rediss` (TLS) to the cluster configuration endpoint, AUTH token as the password."""
-    return f"rediss://:{quote(token, safe='')}@{host}:{PORT}"
+def app_user_id(name_prefix: str) -> str:
+    """The app's ElastiCache user: for IAM authentication its user id and user name must be equal
+    (and lower case, as ElastiCache user ids are)."""
+    return f"{name_prefix}-app".lower()
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,10 @@ class CacheArgs:
             raise ValueError(
                 f"parameter-group family {s.family!r} does not match {s.engine} {s.engine_version} (expected {s.engine}{major})"
             )
+        version = tuple(int(p) for p in s.engine_version.split(".")[:2])
+        if version < IAM_MIN_VERSION[s.engine]:
+            minimum = ".".join(map(str, IAM_MIN_VERSION[s.engine]))
+            raise ValueError(f"{s.engine} {s.engine_version} has no IAM authentication: use {minimum} or newer")
         if not self.app_security_group_ids:
             raise ValueError("app_security_group_ids is empty: nothing could reach the cache")
         if s.replicas_per_shard >= 1 and len(self.data_subnet_ids) < 2:
@@ -70,14 +84,15 @@ class CacheArgs:
 
 
 class Cache(pulumi.ComponentResource):
-    """Cluster-mode Redis/Valkey: TLS required, AUTH token, encrypted at rest, logs to CloudWatch."""
+    """Cluster-mode Redis/Valkey: TLS required, IAM-authenticated RBAC user, encrypted at rest, logs to CloudWatch."""
 
     replication_group: aws.elasticache.ReplicationGroup
     security_group: aws.ec2.SecurityGroup
     parameter_group: aws.elasticache.ParameterGroup
     key: aws.kms.Key
-    auth_token: pulumi.Output[str]
-    url: pulumi.Output[str]
+    app_user: aws.elasticache.User
+    user_group: aws.elasticache.UserGroup
+    connect_arns: pulumi.Output[list[str]]  # elasticache:Connect for the app: the replication group and its user
 
     def __init__(self, name: str, args: CacheArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nox:data:Cache", name, None, opts)
@@ -113,10 +128,7 @@ class Cache(pulumi.ComponentResource):
             parameters=[{"name": k, "value": v} for k, v in PARAMETERS],
             opts=child,
         )
-        token = random.RandomPassword(
-            f"{name}-auth-token", length=AUTH_TOKEN_LENGTH, special=False, min_upper=4, min_lower=4, min_numeric=4, opts=child
-        )
-        self.auth_token = pulumi.Output.secret(token.result)
+        self._users(name, prefix, s.engine)
 
         logs = {
             log: aws.cloudwatch.LogGroup(
@@ -147,7 +159,7 @@ class Cache(pulumi.ComponentResource):
             multi_az_enabled=replicas >= 1,
             transit_encryption_enabled=True,
             transit_encryption_mode="required",
-            auth_token=self.auth_token,
+            user_group_ids=[self.user_group.user_group_id],
             at_rest_encryption_enabled=True,
             kms_key_id=self.key.arn,
             subnet_group_name=subnet_group.name,
@@ -170,16 +182,42 @@ class Cache(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
 
-        self.url = pulumi.Output.secret(
-            pulumi.Output.all(
-                self.auth_token,
-                self.replication_group.configuration_endpoint_address,
-            ).apply(lambda a: redis_url(*a))
-        )
+        self.connect_arns = pulumi.Output.all(self.replication_group.arn, self.app_user.arn).apply(list)
         self.register_outputs(
             {
                 "configurationEndpoint": self.replication_group.configuration_endpoint_address,
                 "securityGroupId": self.security_group.id,
-                "url": self.url,
+                "appUser": self.app_user.user_name,
             }
+        )
+
+    def _users(self, name: str, prefix: str, engine: str) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        # User ids are account-wide in a region: prefixed with the stack. The built-in `default`
+        # user (id "default") cannot be changed, so the group gets its own, disabled one.
+        default = aws.elasticache.User(
+            f"{name}-default-user",
+            user_id=f"{prefix}-default".lower(),
+            user_name="default",
+            engine=engine,
+            access_string=DEFAULT_ACCESS_STRING,
+            authentication_mode={"type": "no-password-required"},
+            opts=child,
+        )
+        user_id = app_user_id(prefix)
+        self.app_user = aws.elasticache.User(
+            f"{name}-app-user",
+            user_id=user_id,
+            user_name=user_id,
+            engine=engine,
+            access_string=APP_ACCESS_STRING,
+            authentication_mode={"type": "iam"},
+            opts=child,
+        )
+        self.user_group = aws.elasticache.UserGroup(
+            f"{name}-users",
+            user_group_id=f"{prefix}-cache".lower(),
+            engine=engine,
+            user_ids=[default.user_id, self.app_user.user_id],
+            opts=child,
         )

@@ -1,19 +1,20 @@
 """Database: RDS PostgreSQL primary, read replica, parameter group, backups (the seed's Primary/Replica/Backup DB).
 
 The seed's `postgresql.conf` becomes an RDS parameter group in RDS's own units (`PARAMETERS`).
-The master password is generated here (pulumi_random) rather than managed by RDS, because the
-app's connection URL has to be built from it; it stays a Pulumi secret end to end.
+RDS owns the master password (`manage_master_user_password`): it keeps it in a Secrets Manager
+secret of its own, encrypted with our key, and rotates it (every 7 days by default; AWS RDS User
+Guide, "Password management with Amazon RDS and AWS Secrets Manager"). The master user is for
+administration only: the app logs in as `APP_USER` with IAM database authentication (no password;
+see `components/dbroles.py` and docs/app-contract.md).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from urllib.parse import quote
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_random as random
 
 from settings import DatabaseSettings
 from settings.model import EFFECTIVE_CACHE_SIZE_MIB, SHARED_BUFFERS_MIB, fits_seed_memory, min_storage_ceiling
@@ -23,11 +24,10 @@ from .security import app_only_security_group
 
 PORT = 5432
 DB_NAME = "nox"
-USERNAME = "nox"  # not a PostgreSQL/RDS reserved name (rdsadmin, postgres' roles, ...)
-# RDS master passwords: printable ASCII except `/`, `"`, `@` and space. Also left out: `'`
-# and `\` (shell and libpq quoting) and `%` (URL escapes); the URL still percent-encodes.
-PASSWORD_SPECIAL = "!#$^&*()-_=+[]{}<>:?.~"
-PASSWORD_LENGTH = 32
+USERNAME = "nox"  # the master user, administration only; not a PostgreSQL/RDS reserved name
+# The app's own login role (IAM database authentication, `GRANT rds_iam`) and the schema it owns.
+APP_USER = "nox_app"
+APP_SCHEMA = "nox"
 CA_CERT = "rds-ca-rsa2048-g1"
 LOG_EXPORTS = ("postgresql", "upgrade")
 # UTC, daily backup then weekly maintenance: RDS rejects overlapping windows.
@@ -94,9 +94,13 @@ PARAMETERS: tuple[PgParameter, ...] = (
 )
 
 
-def postgres_url(password: str, host: str) -> str:
-    """DATABASE_URL: TLS required (rds.force_ssl refuses anything else), password percent-encoded."""
-    return f"postgres://{USERNAME}:{quote(password, safe='')}@{host}:{PORT}/{DB_NAME}?sslmode=require"
+def connect_arn(partition: str, region: str, account: str, resource_id: str, user: str = APP_USER) -> str:
+    """The `rds-db:connect` resource of one database user on one instance (its DbiResourceId, not its name).
+
+    AWS RDS User Guide, "Creating and using an IAM policy for IAM database access":
+    arn:aws:rds-db:<region>:<account-id>:dbuser:<DbiResourceId>/<db-user-name>.
+    """
+    return f"arn:{partition}:rds-db:{region}:{account}:dbuser:{resource_id}/{user}"
 
 
 def windows_overlap(backup_window: str, maintenance_window: str) -> bool:
@@ -169,9 +173,9 @@ class Database(pulumi.ComponentResource):
     key: aws.kms.Key
     parameter_group: aws.rds.ParameterGroup
     vault: aws.backup.Vault
-    password: pulumi.Output[str]
-    url: pulumi.Output[str]
-    readonly_url: pulumi.Output[str] | None
+    master_secret_key: aws.kms.Key
+    master_secret_arn: pulumi.Output[str]  # the RDS-managed secret: {"username", "password"}
+    connect_arns: pulumi.Output[list[str]]  # rds-db:connect for APP_USER on the primary and the replica
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nox:data:Database", name, None, opts)
@@ -213,18 +217,11 @@ class Database(pulumi.ComponentResource):
             parameters=[{"name": p.name, "value": p.value, "apply_method": p.apply_method} for p in PARAMETERS],
             opts=child,
         )
-        pw = random.RandomPassword(
-            f"{name}-master-password",
-            length=PASSWORD_LENGTH,
-            special=True,
-            override_special=PASSWORD_SPECIAL,
-            min_upper=2,
-            min_lower=2,
-            min_numeric=2,
-            min_special=2,
-            opts=child,
+        # Its own key: whoever may decrypt the master secret is an administrator; no reader of
+        # backups or Performance Insights (the database key) gets that by accident.
+        self.master_secret_key = encryption_key(
+            f"{prefix}-db-master", description=f"{prefix} PostgreSQL master user secret (RDS-managed)", parent=self, protect=args.protect
         )
-        self.password = pulumi.Output.secret(pw.result)
         monitoring_role, monitoring_policy = self._monitoring_role(name, partition)
 
         identifier = f"{prefix}-db"
@@ -255,8 +252,6 @@ class Database(pulumi.ComponentResource):
             deletion_protection=args.protect,
             apply_immediately=False,  # changes wait for the maintenance window
         )
-        # `manage_master_user_password` stays unset: RDS would keep the password in its own secret
-        # where this program cannot read it, and DATABASE_URL could not be built.
         self.primary = aws.rds.Instance(
             f"{name}-primary",
             identifier=identifier,
@@ -267,7 +262,9 @@ class Database(pulumi.ComponentResource):
             multi_az=s.multi_az,
             db_name=DB_NAME,
             username=USERNAME,
-            password=self.password,
+            # RDS generates, stores and rotates the password; this program never sees it.
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=self.master_secret_key.arn,
             backup_retention_period=s.backup_retention_days,
             backup_window=BACKUP_WINDOW,
             skip_final_snapshot=not args.protect,
@@ -284,14 +281,19 @@ class Database(pulumi.ComponentResource):
             # (DBSubnetGroupNotAllowedFault; only an ARN source may name one): the replica inherits the
             # primary's subnet group. RDS places it in an AZ of that group (not pinned: a Multi-AZ
             # primary moves between AZs on failover). Engine, version, storage size and credentials
-            # come from the source; a replica takes no final snapshot and needs no automated backups
-            # of its own (AWS Backup covers the primary).
+            # (the master user, the app's role) come from the source; a replica takes no final snapshot.
+            # Multi-AZ as the primary: the reader endpoint survives an AZ loss in prod. Automated
+            # backups as the primary's: a replica promoted after losing the primary (the DR path)
+            # then has point-in-time restore from its first minute, instead of none until someone
+            # turns backups on (RDS for PostgreSQL supports automated backups on read replicas;
+            # AWS RDS User Guide, "Working with DB instance read replicas").
             self.replica = aws.rds.Instance(
                 f"{name}-replica",
                 identifier=replica_id,
                 replicate_source_db=self.primary.identifier,
-                multi_az=False,
-                backup_retention_period=0,
+                multi_az=s.multi_az,
+                backup_retention_period=s.backup_retention_days,
+                backup_window=BACKUP_WINDOW,
                 skip_final_snapshot=True,
                 **common,
                 opts=pulumi.ResourceOptions(
@@ -301,19 +303,21 @@ class Database(pulumi.ComponentResource):
 
         self._backups(name, args, partition)
 
-        self.url = self._url(self.primary.address)
-        self.readonly_url = self._url(self.replica.address) if self.replica else None
+        self.master_secret_arn = self.primary.master_user_secrets.apply(lambda secrets: secrets[0].secret_arn)
+        region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+        instances = [self.primary, *([self.replica] if self.replica else [])]
+        self.connect_arns = pulumi.Output.all(partition, region, account, *[i.resource_id for i in instances]).apply(
+            lambda a: [connect_arn(a[0], a[1], a[2], rid) for rid in a[3:]]
+        )
         self.register_outputs(
             {
                 "primaryAddress": self.primary.address,
                 "replicaAddress": self.replica.address if self.replica else None,
                 "securityGroupId": self.security_group.id,
-                "url": self.url,
+                "masterSecretArn": self.master_secret_arn,
             }
         )
-
-    def _url(self, host: pulumi.Output[str]) -> pulumi.Output[str]:
-        return pulumi.Output.secret(pulumi.Output.all(self.password, host).apply(lambda a: postgres_url(*a)))
 
     def _monitoring_role(self, name: str, partition: pulumi.Output[str]) -> tuple[aws.iam.Role, aws.iam.RolePolicyAttachment]:
         role = aws.iam.Role(

@@ -49,8 +49,6 @@ ENABLED_METRICS = (
     "GroupTotalInstances",
 )
 CONTAINER_NAME = "nox-api"
-ENV_FILE = "/etc/nox/app.env"
-REQUIRED_SECRET_KEYS = ("DATABASE_URL", "REDIS_URL")
 
 # The seed's numbers (AWS Auto Scaling Group JSON and setup-autoscaling.sh).
 HEALTH_CHECK_TYPE = "ELB"
@@ -86,41 +84,24 @@ def capacity(settings: FleetSettings, release: ReleaseSettings, colour: str) -> 
     return {"min_size": 0, "max_size": settings.max_size, "desired_capacity": 0}
 
 
-def user_data(*, colour: str, image: str, secret_arn: str, region: str, db_pool_max: int) -> str:
-    """Boot script: Docker, the app secret into a root-only env file, the colour's container.
+def user_data(*, colour: str, image: str, db_pool_max: int, connection_env: Mapping[str, str]) -> str:
+    """Boot script: Docker, then the colour's container with its settings.
 
-    Only the secret's ARN is in here: the values are read at boot with the instance role and go
-    straight into a 0600 file that Docker reads. User data is readable by anyone who may describe
-    the instance (and by every process on it through IMDS), so no value may ever be rendered in.
+    No secret exists to fetch: the app signs IAM tokens for PostgreSQL and Redis with the instance
+    role (docs/app-contract.md), and every value here is an endpoint or a setting. User data is
+    readable by anyone who may describe the instance, so a secret must never be rendered in.
     """
-    env = {**appspec.BASE_ENV, "DB_POOL_MAX": str(db_pool_max), "DEPLOYMENT_COLOR": colour}
-    env_flags = " ".join(f"-e {shlex.quote(f'{k}={v}')}" for k, v in env.items())
-    uid = appspec.APP_USER_ID
-    required = " and ".join(f'has("{k}")' for k in REQUIRED_SECRET_KEYS)
+    env = {**appspec.BASE_ENV, "DB_POOL_MAX": str(db_pool_max), "DEPLOYMENT_COLOR": colour, **connection_env}
+    env_flags = " \\\n  ".join(f"-e {shlex.quote(f'{k}={v}')}" for k, v in env.items())
+    uid = appspec.RUN_AS_UID
     return f"""#!/bin/bash
-# NOX API, colour {colour}: install Docker, fetch the app secret with the instance role, run the container.
+# NOX API, colour {colour}: install Docker, run the container.
 set -euo pipefail
 export AWS_RETRY_MODE=standard AWS_MAX_ATTEMPTS=10
-REGION={shlex.quote(region)}
-SECRET_ID={shlex.quote(secret_arn)}
 IMAGE={shlex.quote(image)}
-ENV_FILE={ENV_FILE}
 
-dnf install -y docker jq
+dnf install -y docker
 systemctl enable --now docker
-
-# Secret JSON -> KEY=value lines, readable by root only (Docker reads it; the app never sees the file).
-umask 077
-install -d -m 0700 -o root -g root "$(dirname "$ENV_FILE")"
-secret="$(aws secretsmanager get-secret-value --region "$REGION" --secret-id "$SECRET_ID" --query SecretString --output text)"
-if ! jq -e '{required}' <<<"$secret" >/dev/null; then
-  echo "app secret lacks {", ".join(REQUIRED_SECRET_KEYS)}" >&2
-  exit 1
-fi
-jq -r 'to_entries[] | "\\(.key)=\\(.value)"' <<<"$secret" > "$ENV_FILE.new"
-unset secret
-chmod 0600 "$ENV_FILE.new"
-mv "$ENV_FILE.new" "$ENV_FILE"
 
 # ECR needs a login (the instance role may pull); other registries are public.
 registry="${{IMAGE%%/*}}"
@@ -129,14 +110,16 @@ if [[ "$registry" == *.dkr.ecr.*.amazonaws.com ]]; then
 fi
 docker pull "$IMAGE"
 docker rm -f {CONTAINER_NAME} >/dev/null 2>&1 || true
-# Seed Dockerfile: non-root user {uid}, an init process for signals (dumb-init), production env.
-# IMDS hop limit 1 keeps the instance role's credentials out of the container's reach.
+# Seed Dockerfile: files world-readable, so any non-root uid runs it (see appspec.RUN_AS_UID);
+# an init process for signals (dumb-init), production env.
+# Host network: the app signs its IAM database and cache tokens with the instance role, and IMDS
+# (hop limit 1) answers only on the host's own network stack. The instance role holds nothing
+# else the app could misuse beyond what the host already runs with.
 docker run -d --name {CONTAINER_NAME} --restart unless-stopped \\
+  --network host \\
   --user {uid}:{uid} --init --read-only --tmpfs /tmp \\
   --cap-drop ALL --security-opt no-new-privileges \\
-  -p {appspec.APP_PORT}:{appspec.APP_PORT} -p {appspec.WS_PORT}:{appspec.WS_PORT} \\
   {env_flags} \\
-  --env-file "$ENV_FILE" \\
   --log-opt max-size=50m --log-opt max-file=5 \\
   "$IMAGE"
 """
@@ -151,7 +134,7 @@ class FleetArgs:
     private_subnet_ids: list[pulumi.Output[str]]
     app_security_group_id: pulumi.Input[str]
     target_group_arns: dict[str, list[pulumi.Output[str]]]
-    secrets: Any  # components.secrets.AppSecrets: .secret, .read_policy_json(), and a resource to wait for
+    access: Any  # components.appaccess.AppAccess: env(), policy_json(), and `ready` to wait for
     db_pool_max: int
     region: str
     # Propagated to instances and volumes: the provider's default tags do not reach what an ASG launches.
@@ -243,19 +226,20 @@ class AppFleet(pulumi.ComponentResource):
                 policy_arn=partition.apply(lambda p, pol=policy: f"arn:{p}:iam::aws:policy/{pol}"),
                 opts=role_child,
             )
-        # This app's secret and its key, nothing else (AppSecrets owns the policy's shape).
-        aws.iam.RolePolicy(f"{name}-read-app-secret", role=self.role.id, policy=args.secrets.read_policy_json(), opts=role_child)
+        # IAM logins to the app's database user and cache user, nothing else (AppAccess owns the
+        # policy's shape). The logical name is from when this policy read the app secret: kept, so
+        # the URN does not change.
+        aws.iam.RolePolicy(f"{name}-read-app-secret", role=self.role.id, policy=args.access.policy_json(), opts=role_child)
         self.instance_profile = aws.iam.InstanceProfile(f"{name}-instance-profile", role=self.role.name, opts=role_child)
 
     def _launch_template(self, name: str, args: FleetArgs, colour: str, ami: pulumi.Output[str]) -> aws.ec2.LaunchTemplate:
         prefix = args.name_prefix
-        script = args.secrets.secret.arn.apply(
-            lambda arn: user_data(
+        script = args.access.env().apply(
+            lambda env: user_data(
                 colour=colour,
                 image=args.release.image(colour),
-                secret_arn=arn,
-                region=args.region,
                 db_pool_max=args.db_pool_max,
+                connection_env=env,
             )
         )
         tags = {**args.tags, "Name": f"{prefix}-api-{colour}", "Colour": colour}
@@ -336,10 +320,11 @@ class AppFleet(pulumi.ComponentResource):
             # An idle group has no policies, so it keeps the field and is held at zero. (An idle
             # group that starts serving is therefore raised by AWS to its new min size, not to
             # `desired`: UpdateAutoScalingGroup with a larger MinSize and no DesiredCapacity.)
-            # depends_on the app secrets: instances read the secret's value at boot, and it exists
-            # only once the database and cache are up; launched earlier, they would fail user data,
-            # fail their health checks and be replaced until it does.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desired_capacity"] if serving else None, depends_on=[args.secrets]),
+            # depends_on the database role (and the cache user): the app logs in as them at boot;
+            # launched earlier, instances would fail their health checks and be replaced until then.
+            opts=pulumi.ResourceOptions(
+                parent=self, ignore_changes=["desired_capacity"] if serving else None, depends_on=list(args.access.ready)
+            ),
         )
 
     def _scaling(self, name: str, args: FleetArgs, colour: str) -> None:

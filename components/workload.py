@@ -27,8 +27,6 @@ from .edge import ACCESS_LOG_PREFIX, serving_colours
 NAMESPACE = "nox"
 APP = "nox-api"
 SERVICE_ACCOUNT = "nox-api"
-SECRET_NAME = "nox-secrets"  # seed names: nox-secrets with keys database-url and redis-url
-READONLY_KEY = "database-readonly-url"  # only with a read replica, as on the EC2 path
 API_SERVICE = "nox-api-service"
 WS_SERVICE = "nox-websocket-service"
 API_SERVICE_PORT = 80
@@ -185,25 +183,21 @@ def ingress_paths(release: Any) -> list[dict[str, Any]]:
     return paths + [path("/ws", WS_ACTION), path("/", API_ACTION)]
 
 
-def container(colour: str, image: str, db_pool_max: int, readonly_url: bool = False) -> dict[str, Any]:
-    def secret_env(name: str, key: str) -> dict[str, Any]:
-        return {"name": name, "valueFrom": {"secretKeyRef": {"name": SECRET_NAME, "key": key}}}
-
-    env = (
-        [{"name": k, "value": v} for k, v in appspec.BASE_ENV.items()]
-        + [
-            {"name": "DEPLOYMENT_COLOR", "value": colour},
-            {"name": "DB_POOL_MAX", "value": str(db_pool_max)},
-            {"name": "NODE_OPTIONS", "value": NODE_OPTIONS},
-            secret_env("DATABASE_URL", "database-url"),
-            secret_env("REDIS_URL", "redis-url"),
-        ]
-        + ([secret_env("DATABASE_READONLY_URL", READONLY_KEY)] if readonly_url else [])
-    )
+def container(colour: str, image: str, db_pool_max: int, connection_env: dict[str, Any]) -> dict[str, Any]:
+    # No Secret and no secretKeyRef: the app signs IAM tokens for PostgreSQL and Redis with its
+    # IRSA role (docs/app-contract.md), so its environment holds only endpoints and settings.
+    env = [{"name": k, "value": v} for k, v in appspec.BASE_ENV.items()] + [
+        {"name": "DEPLOYMENT_COLOR", "value": colour},
+        {"name": "DB_POOL_MAX", "value": str(db_pool_max)},
+        {"name": "NODE_OPTIONS", "value": NODE_OPTIONS},
+        *({"name": k, "value": v} for k, v in connection_env.items()),
+    ]
     return {
         "name": APP,
         "image": image,
-        "imagePullPolicy": "IfNotPresent",
+        # Always: the kubelet checks the registry on every start (a cached image is reused if its
+        # digest matches), so a pod never runs an image its node pulled under other credentials.
+        "imagePullPolicy": "Always",
         "ports": [
             {"name": "http", "containerPort": appspec.APP_PORT, "protocol": "TCP"},
             {"name": "websocket", "containerPort": appspec.WS_PORT, "protocol": "TCP"},
@@ -223,7 +217,7 @@ def container(colour: str, image: str, db_pool_max: int, readonly_url: bool = Fa
     }
 
 
-def pod_spec(colour: str, image: str, db_pool_max: int, readonly_url: bool = False) -> dict[str, Any]:
+def pod_spec(colour: str, image: str, db_pool_max: int, connection_env: dict[str, Any]) -> dict[str, Any]:
     def spread(key: str) -> dict[str, Any]:
         # ScheduleAnyway: prefer spreading, but a full zone must not leave pods Pending while others have room.
         return {"maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {"matchLabels": labels(colour)}}
@@ -237,13 +231,14 @@ def pod_spec(colour: str, image: str, db_pool_max: int, readonly_url: bool = Fal
         "terminationGracePeriodSeconds": TERMINATION_GRACE_SECONDS,
         "securityContext": {
             "runAsNonRoot": True,
-            "runAsUser": appspec.APP_USER_ID,
-            "runAsGroup": appspec.APP_USER_ID,
-            "fsGroup": appspec.APP_USER_ID,  # also makes the projected IRSA token readable by uid 1001
+            # Not the image's uid 1001: a uid above 10000 (appspec.RUN_AS_UID says why the seed image allows it).
+            "runAsUser": appspec.RUN_AS_UID,
+            "runAsGroup": appspec.RUN_AS_UID,
+            "fsGroup": appspec.RUN_AS_UID,  # also makes the projected IRSA token readable by the app
             "seccompProfile": {"type": "RuntimeDefault"},
         },
         "topologySpreadConstraints": [spread("topology.kubernetes.io/zone"), spread("kubernetes.io/hostname")],
-        "containers": [container(colour, image, db_pool_max, readonly_url)],
+        "containers": [container(colour, image, db_pool_max, connection_env)],
         "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": TMP_SIZE}}],
     }
 
@@ -252,7 +247,7 @@ def pod_spec(colour: str, image: str, db_pool_max: int, readonly_url: bool = Fal
 class WorkloadArgs:
     settings: StackSettings
     cluster: Any  # components.cluster.Cluster
-    secrets: Any  # components.secrets.AppSecrets
+    access: Any  # components.appaccess.AppAccess
     edge: Any  # components.edge.Edge
     db_pool_max: int
 
@@ -268,7 +263,7 @@ class WorkloadArgs:
 
 
 class Workload(pulumi.ComponentResource):
-    """Namespace, identity, secret, Deployments, Services, HPAs, PDBs, NetworkPolicies, Ingress."""
+    """Namespace, identity, Deployments, Services, HPAs, PDBs, NetworkPolicies, Ingress."""
 
     namespace: k8s.core.v1.Namespace
     deployments: dict[str, k8s.apps.v1.Deployment]
@@ -303,8 +298,9 @@ class Workload(pulumi.ComponentResource):
         )
         ns = self.namespace.metadata.name
 
-        # --- identity and secret ------------------------------------------------------------------
-        # The Deployment depends on the role's grants: a pod must not start before it may read its secret.
+        # --- identity ----------------------------------------------------------------------------
+        # The Deployment depends on the role's grants: a pod must not start before it may log in.
+        # (The inline policy keeps its logical name from when it read the app secret: same URN.)
         role, role_grants = irsa_role(
             f"{name}-app-role",
             oidc_provider=cluster.oidc_provider,
@@ -312,7 +308,7 @@ class Workload(pulumi.ComponentResource):
             namespace=NAMESPACE,
             service_account=SERVICE_ACCOUNT,
             parent=self,
-            inline_policy=args.secrets.read_policy_json(),
+            inline_policy=args.access.policy_json(),
         )
         self.service_account = k8s.core.v1.ServiceAccount(
             f"{name}-sa",
@@ -325,24 +321,7 @@ class Workload(pulumi.ComponentResource):
             automount_service_account_token=False,
             opts=k8s_opts,
         )
-        secret_data = {
-            "database-url": pulumi.Output.secret(args.secrets.database_url),
-            "redis-url": pulumi.Output.secret(args.secrets.redis_url),
-        }
-        readonly_url = args.secrets.database_readonly_url is not None
-        if readonly_url:
-            secret_data[READONLY_KEY] = pulumi.Output.secret(args.secrets.database_readonly_url)
-        self.secret = k8s.core.v1.Secret(
-            f"{name}-secret",
-            metadata={
-                "name": SECRET_NAME,
-                "namespace": ns,
-                "labels": {"app": APP},
-            },
-            type="Opaque",
-            string_data=secret_data,
-            opts=k8s_opts,
-        )
+        connection_env = args.access.env()
 
         # --- one stack per serving colour ------------------------------------------------------------
         self.deployments = {}
@@ -361,9 +340,15 @@ class Workload(pulumi.ComponentResource):
                     "replicas": s.eks.hpa_min,
                     "selector": {"matchLabels": sel},
                     "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"}},
-                    "template": {"metadata": {"labels": sel}, "spec": pod_spec(colour, r.image(colour), args.db_pool_max, readonly_url)},
+                    "template": {
+                        "metadata": {"labels": sel},
+                        "spec": connection_env.apply(lambda env, c=colour: pod_spec(c, r.image(c), args.db_pool_max, env)),
+                    },
                 },
-                opts=opts_with(self.secret, self.service_account, cluster.lb_controller, *role_grants, ignore_changes=["spec.replicas"]),
+                # After the database role exists (the pods log in as it at start).
+                opts=opts_with(
+                    self.service_account, cluster.lb_controller, *role_grants, *args.access.ready, ignore_changes=["spec.replicas"]
+                ),
             )
 
             services.append(self._service(name, api_service_name(colour), sel, API_SERVICE_PORT, "http", ns))
@@ -483,7 +468,7 @@ class Workload(pulumi.ComponentResource):
                         "ports": [{"protocol": "UDP", "port": DNS_PORT}, {"protocol": "TCP", "port": DNS_PORT}],
                     },
                     {"to": [{"ipBlock": {"cidr": vpc_cidr}}], "ports": tcp(POSTGRES_PORT, REDIS_PORT)},
-                    # OAuth providers, STS (IRSA) and Secrets Manager.
+                    # OAuth providers and STS (IRSA). IAM tokens for the stores are signed locally.
                     {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": tcp(HTTPS_PORT)},
                 ],
             },

@@ -89,6 +89,20 @@ def _rds(ctx: Ctx, name: str, inp: dict[str, Any]) -> dict[str, Any]:
         "port": inp.get("port", 5432),
         "identifier": ident,
         "resourceId": f"db-{_hex(ident, 26).upper()}",
+        # RDS names its managed master secret rds!db-<uuid> and encrypts it with the given key.
+        **(
+            {
+                "masterUserSecrets": [
+                    {
+                        "secretArn": ctx.arn("secretsmanager", f"secret:rds!db-{_uuid(ident)}-{_hex(ident, 6)}"),
+                        "kmsKeyId": inp.get("masterUserSecretKmsKeyId"),
+                        "secretStatus": "active",
+                    }
+                ]
+            }
+            if inp.get("manageMasterUserPassword")
+            else {}
+        ),
     }
 
 
@@ -215,6 +229,11 @@ COMPUTED: dict[str, Computed] = {
     "aws:route53/record:Record": lambda ctx, name, inp: {"fqdn": str(inp.get("name") or name).rstrip(".")},
     "aws:iam/serviceLinkedRole:ServiceLinkedRole": lambda ctx, name, inp: _service_linked_role(ctx, inp),
     "aws:secretsmanager/secretVersion:SecretVersion": lambda ctx, name, inp: {"versionId": _uuid(name + "version")},
+    # ElastiCache RBAC ARNs carry the user id / user group id, not a name.
+    "aws:elasticache/user:User": lambda ctx, name, inp: {"arn": ctx.arn("elasticache", f"user:{inp.get('userId') or name}")},
+    "aws:elasticache/userGroup:UserGroup": lambda ctx, name, inp: {
+        "arn": ctx.arn("elasticache", f"usergroup:{inp.get('userGroupId') or name}")
+    },
 }
 
 

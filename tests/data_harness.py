@@ -1,8 +1,8 @@
 """Run the data-tier components alone under the offline engine, with inputs a test chooses.
 
 The whole-stack plans (`plan_for`) show what ships; this harness pins what the whole stack cannot:
-exact app security-group ids, and the plain values of secret Outputs (written to a file from
-inside the program, so they never pass through a plan).
+exact app security-group ids, and the plain values of Outputs (written to a file from inside the
+program, so secret ones would never pass through a plan).
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
+from components.appaccess import AppAccess
 from components.cache import Cache, CacheArgs
 from components.database import Database, DatabaseArgs
-from components.secrets import AppSecrets, AppSecretsArgs
+from components.dbroles import DatabaseRoles, DatabaseRolesArgs
 from offline.config import read_stack_config
 from settings import build
 
@@ -44,14 +45,16 @@ cache = Cache("cache", CacheArgs(
     settings=s.cache, name_prefix=s.name, protect=s.deletion_protection, vpc_id="vpc-0data",
     data_subnet_ids=subnets, app_security_group_ids=list({app_sgs!r}), log_key=log_key, log_retention_days=30,
 ))
-secrets = AppSecrets("app-secrets", AppSecretsArgs(
-    name_prefix=s.name, protect=s.deletion_protection, database_url=db.url,
-    database_readonly_url=db.readonly_url, redis_url=cache.url,
+roles = DatabaseRoles("db-roles", DatabaseRolesArgs(
+    name_prefix=s.name, vpc_id="vpc-0data", private_subnet_ids=[pulumi.Output.from_input("subnet-private-0")],
+    database=db, log_key=log_key, log_retention_days=30,
 ))
+access = AppAccess(region={region!r}, database=db, cache=cache, ready=[roles.invocation])
 values = dict(
-    db_url=db.url, db_readonly_url=db.readonly_url, db_password=db.password, redis_url=cache.url,
-    redis_token=cache.auth_token, policy=secrets.read_policy_json(),
-    secrets_database_url=secrets.database_url, secrets_redis_url=secrets.redis_url, secret_string=secrets.secret_string,
+    db_master_secret_arn=db.master_secret_arn, db_connect_arns=db.connect_arns, cache_connect_arns=cache.connect_arns,
+    policy=access.policy_json(), env=access.env(),
+    db_resource_ids=[i.resource_id for i in (db.primary, db.replica) if i is not None],
+    db_master_user_secrets=db.primary.master_user_secrets,
 )
 pulumi.Output.all(**values).apply(lambda v: Path({out!r}).write_text(json.dumps(v)))
 for k, v in values.items():
@@ -60,7 +63,7 @@ for k, v in values.items():
 
 
 def run_data_tier(tmp_path: Path, stack: str = "prod", *overrides: str) -> tuple[engine.Plan, dict[str, Any]]:
-    """(plan, plain values) of Database + Cache + AppSecrets built from `stack`'s settings."""
+    """(plan, plain values) of Database + Cache + DatabaseRoles + AppAccess built from `stack`'s settings."""
     out = tmp_path / "values.json"
     root = tmp_path / "program"
     root.mkdir()

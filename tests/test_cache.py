@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import string
-from urllib.parse import unquote, urlsplit
 
 import pytest
 from data_harness import APP_SGS, run_data_tier
 
-from components.cache import MAINTENANCE_WINDOW, SNAPSHOT_WINDOW, CacheArgs, redis_url
+from components.cache import MAINTENANCE_WINDOW, SNAPSHOT_WINDOW, CacheArgs
 from components.database import windows_overlap
 from offline import engine
 from settings import ConfigError
@@ -20,8 +18,8 @@ PARAMS = "aws:elasticache/parameterGroup:ParameterGroup"
 RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 SG = "aws:ec2/securityGroup:SecurityGroup"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-TOKEN = "random:index/randomPassword:RandomPassword"
-AUTH_SPECIALS = set("!&#$^<>-")  # the only non-alphanumerics ElastiCache accepts in an AUTH token
+USER = "aws:elasticache/user:User"
+USER_GROUP = "aws:elasticache/userGroup:UserGroup"
 
 
 def group(plan):
@@ -112,6 +110,8 @@ def _cache_settings(**changes):
         ({"engine": "memcached"}, {}, "cache engine 'memcached': must be redis or valkey"),
         ({}, {"app_security_group_ids": []}, "app_security_group_ids is empty"),
         ({}, {"data_subnet_ids": ["subnet-a"]}, "Multi-AZ replicas need data subnets in at least two"),
+        ({"engine_version": "6.2", "family": "redis6"}, {}, "redis 6.2 has no IAM authentication: use 7.0 or newer"),
+        ({"engine": "valkey", "engine_version": "7.1", "family": "valkey7"}, {}, "valkey 7.1 has no IAM authentication: use 7.2"),
     ],
 )
 def test_component_args_are_validated(settings_change, arg_change, message):
@@ -152,7 +152,7 @@ def test_prod_replication_group_is_exact(plan_for):
         "multiAzEnabled": True,
         "transitEncryptionEnabled": True,
         "transitEncryptionMode": "required",
-        "authToken": "[secret]",
+        "userGroupIds": ["nox-prod-cache"],  # RBAC, IAM-authenticated app user: no AUTH token
         "atRestEncryptionEnabled": True,
         "kmsKeyId": key_arn,
         "subnetGroupName": "nox-prod-cache",
@@ -218,19 +218,36 @@ def test_windows_do_not_overlap():
     assert not windows_overlap(SNAPSHOT_WINDOW, MAINTENANCE_WINDOW)
 
 
-def test_auth_token_follows_elasticache_rules(plan_for):
-    token = plan_for("prod").one(TOKEN, "cache-auth-token")["inputs"]
-    assert 16 <= token["length"] <= 128 and token["length"] == 64
-    allowed = set(string.ascii_letters + string.digits) | AUTH_SPECIALS
-    specials = set(token.get("overrideSpecial", "")) if token["special"] else set()
-    assert token["special"] is False or specials <= AUTH_SPECIALS
-    assert specials <= allowed
+@pytest.mark.parametrize("engine", ["redis", "valkey"])
+def test_app_user_is_iam_authenticated_and_default_user_is_off(plan_for, engine):
+    plan = plan_for("prod", f"nox:cacheEngine={engine}")
+    users = {r["name"]: r for r in plan.of_type(USER)}
+    assert users["cache-app-user"]["inputs"] == {
+        "userId": "nox-prod-app",
+        "userName": "nox-prod-app",  # IAM: user id and user name must be equal
+        "engine": engine,
+        "accessString": "on ~* &* +@all -@dangerous",
+        "authenticationMode": {"type": "iam"},
+    }
+    assert users["cache-default-user"]["inputs"] == {
+        "userId": "nox-prod-default",
+        "userName": "default",  # every user group needs a user named default
+        "engine": engine,
+        "accessString": "off -@all",  # off: cannot authenticate at all
+        "authenticationMode": {"type": "no-password-required"},
+    }
+    ug = plan.one(USER_GROUP)["inputs"]
+    assert ug == {"userGroupId": "nox-prod-cache", "engine": engine, "userIds": ["nox-prod-default", "nox-prod-app"]}
+    assert group(plan)["userGroupIds"] == ["nox-prod-cache"] and "authToken" not in group(plan)
+    assert group(plan)["transitEncryptionEnabled"] is True  # IAM authentication requires TLS
+    assert not plan.of_type("random:index/randomPassword:RandomPassword")
 
 
-def test_url_is_tls_with_the_token_and_configuration_endpoint():
-    parts = urlsplit(redis_url("Ab1!&#$^<>-", "cfg.example.cache.amazonaws.com"))
-    assert (parts.scheme, parts.username, parts.hostname, parts.port) == ("rediss", "", "cfg.example.cache.amazonaws.com", 6379)
-    assert unquote(parts.password) == "Ab1!&#$^<>-"
+def test_cache_connect_arns_are_the_group_and_the_app_user(tmp_path):
+    _, values = run_data_tier(tmp_path, "prod")
+    group_arn, user_arn = values["cache_connect_arns"]
+    assert group_arn.startswith("arn:aws:elasticache:us-west-2:123456789012:replicationgroup:")
+    assert user_arn == "arn:aws:elasticache:us-west-2:123456789012:user:nox-prod-app"
 
 
 def test_log_groups_encrypted_with_the_log_key_and_expiring(plan_for):

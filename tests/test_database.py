@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from urllib.parse import unquote, urlsplit
 
 import pytest
 from data_harness import APP_SGS, run_data_tier
@@ -13,10 +12,9 @@ from components.database import (
     BACKUP_WINDOW,
     MAINTENANCE_WINDOW,
     PARAMETERS,
-    PASSWORD_SPECIAL,
     RDS_WAL_SEGMENT_MB,
     DatabaseArgs,
-    postgres_url,
+    connect_arn,
     windows_overlap,
 )
 from offline import engine
@@ -187,6 +185,10 @@ def test_prod_primary_is_exact(plan_for):
     assert p["protect"] is True
     arn = p["inputs"]["kmsKeyId"]
     assert arn.startswith(f"arn:aws:kms:us-west-2:{ACCOUNT}:key/")
+    master_key = next(r for r in plan.of_type(KEY) if r["name"] == "nox-prod-db-master")
+    assert master_key["protect"] is True and master_key["inputs"]["enableKeyRotation"] is True
+    master_key_arn = p["inputs"]["masterUserSecretKmsKeyId"]
+    assert master_key_arn.startswith(f"arn:aws:kms:us-west-2:{ACCOUNT}:key/") and master_key_arn != arn  # a key of its own
     assert {k: v for k, v in p["inputs"].items() if k not in ("vpcSecurityGroupIds", "monitoringRoleArn")} == {
         "identifier": "nox-prod-db",
         "engine": "postgres",
@@ -201,7 +203,9 @@ def test_prod_primary_is_exact(plan_for):
         "multiAz": True,
         "dbName": "nox",
         "username": "nox",
-        "password": "[secret]",
+        # RDS owns and rotates the master password in its own secret, under our key.
+        "manageMasterUserPassword": True,
+        "masterUserSecretKmsKeyId": master_key_arn,
         "port": 5432,
         "iamDatabaseAuthenticationEnabled": True,
         "performanceInsightsEnabled": True,
@@ -222,7 +226,8 @@ def test_prod_primary_is_exact(plan_for):
         "dbSubnetGroupName": "nox-prod-db",
         "applyImmediately": False,
     }
-    assert "manageMasterUserPassword" not in p["inputs"]  # the program must know the password
+    assert "password" not in p["inputs"] and "passwordWo" not in p["inputs"]
+    assert not plan.of_type("random:index/randomPassword:RandomPassword")  # no password is generated anywhere
 
 
 def test_windows_never_overlap():
@@ -236,27 +241,20 @@ def test_windows_never_overlap():
     assert windows_overlap("23:30-00:30", "mon:00:00-mon:01:00")  # Sunday's backup runs into Monday
 
 
-def test_master_password_uses_only_characters_rds_allows(plan_for):
-    pw = plan_for("prod").one("random:index/randomPassword:RandomPassword", "database-master-password")["inputs"]
-    assert pw["length"] >= 32 and pw["special"] is True
-    assert pw["overrideSpecial"] == PASSWORD_SPECIAL
-    assert not set(pw["overrideSpecial"]) & set("/\"@ '\\%")
-    assert all(c.isprintable() and c.isascii() for c in pw["overrideSpecial"])
+def test_connect_arn_names_the_instance_resource_id_and_the_app_user():
+    expected = f"arn:aws:rds-db:us-west-2:{ACCOUNT}:dbuser:db-ABCDEFGHIJKL/nox_app"
+    assert connect_arn("aws", "us-west-2", ACCOUNT, "db-ABCDEFGHIJKL") == expected
+    gov = connect_arn("aws-us-gov", "us-gov-west-1", ACCOUNT, "db-X", "other")
+    assert gov == f"arn:aws-us-gov:rds-db:us-gov-west-1:{ACCOUNT}:dbuser:db-X/other"
 
 
-def test_url_percent_encodes_every_special_character():
-    password = "aZ9" + PASSWORD_SPECIAL
-    url = postgres_url(password, "db.example.internal")
-    parts = urlsplit(url)
-    assert (parts.scheme, parts.username, parts.hostname, parts.port, parts.path, parts.query) == (
-        "postgres",
-        "nox",
-        "db.example.internal",
-        5432,
-        "/nox",
-        "sslmode=require",
-    )
-    assert unquote(parts.password) == password
+def test_master_secret_and_connect_arns_come_from_the_instances(tmp_path):
+    _, values = run_data_tier(tmp_path, "prod")
+    ids = values["db_resource_ids"]  # DbiResourceIds of the primary and the replica (not their names)
+    assert len(set(ids)) == 2 and all(i.startswith("db-") and "nox-prod" not in i for i in ids)
+    assert values["db_connect_arns"] == [f"arn:aws:rds-db:us-west-2:{ACCOUNT}:dbuser:{i}/nox_app" for i in ids]
+    assert values["db_master_secret_arn"] == values["db_master_user_secrets"][0]["secret_arn"]
+    assert values["db_master_secret_arn"].startswith(f"arn:aws:secretsmanager:us-west-2:{ACCOUNT}:secret:rds!db-")
 
 
 def test_enhanced_monitoring_role(plan_for):
@@ -364,14 +362,25 @@ def test_replica_follows_the_primary(plan_for):
     for key in SHARED_WITH_REPLICA:
         assert replica["inputs"][key] == primary["inputs"][key], key
     assert replica["inputs"]["identifier"] == "nox-prod-db-replica"
+    # Multi-AZ and backed up like the primary: promoted in a disaster, it has PITR at once.
     assert (replica["inputs"]["multiAz"], replica["inputs"]["backupRetentionPeriod"], replica["inputs"]["skipFinalSnapshot"]) == (
-        False,
-        0,
+        True,
+        30,
         True,
     )
+    assert replica["inputs"]["backupWindow"] == BACKUP_WINDOW
     assert replica["protect"] is True and replica["inputs"]["deletionProtection"] is True
     # inherited from the source: setting them on a replica is an error or a perpetual diff
-    for key in ("engine", "engineVersion", "username", "password", "dbName", "allocatedStorage", "finalSnapshotIdentifier"):
+    for key in (
+        "engine",
+        "engineVersion",
+        "username",
+        "manageMasterUserPassword",
+        "masterUserSecretKmsKeyId",
+        "dbName",
+        "allocatedStorage",
+        "finalSnapshotIdentifier",
+    ):
         assert key not in replica["inputs"], key
 
 
@@ -404,6 +413,9 @@ def test_environment_shape(plan_for, stack, multi_az, replica, retention, protec
     p = found["database-primary"]
     assert p["inputs"]["multiAz"] is multi_az
     assert p["inputs"]["backupRetentionPeriod"] == retention
+    if replica:  # the replica follows the primary's Multi-AZ and retention in every environment
+        r = found["database-replica"]["inputs"]
+        assert (r["multiAz"], r["backupRetentionPeriod"]) == (multi_az, retention)
     assert p["inputs"]["deletionProtection"] is protect and p["protect"] is protect
     assert p["inputs"]["skipFinalSnapshot"] is not protect
     assert ("finalSnapshotIdentifier" in p["inputs"]) is protect
@@ -482,7 +494,6 @@ def test_component_children_are_parented(plan_for):
         "aws:backup/vault:Vault",
         "aws:backup/plan:Plan",
         "aws:backup/selection:Selection",
-        "random:index/randomPassword:RandomPassword",
     )
     by_urn = {r["urn"]: r for r in plan.resources}
 

@@ -100,13 +100,14 @@ def test_live_group_has_the_seed_sizes_and_health_checks(prod_asg):
     assert {"key": "Environment", "value": "prod", "propagateAtLaunch": True} in g["tags"]
 
 
-def test_groups_launch_only_once_the_app_secret_has_its_value(prod_asg, canary25):
-    # User data reads the secret's value at boot; before the SecretVersion exists (it waits for the
-    # database and cache) every instance would fail its boot script and be replaced.
+def test_groups_launch_only_once_the_database_role_and_cache_user_exist(prod_asg, canary25):
+    # The app logs in as nox_app at boot; before the db-roles invocation has created it every
+    # instance would fail its health checks and be replaced.
     for plan in (prod_asg, canary25):
-        version = plan.one("aws:secretsmanager/secretVersion:SecretVersion")["urn"]
+        role_bootstrap = plan.one("aws:lambda/invocation:Invocation", "db-roles-app-role")["urn"]
+        cache = plan.one("aws:elasticache/replicationGroup:ReplicationGroup")["urn"]
         for group in plan.of_type(ASG):
-            assert version in group["dependencies"], group["name"]
+            assert {role_bootstrap, cache} <= set(group["dependencies"]), group["name"]
 
 
 def test_group_runs_in_every_private_subnet_behind_its_colour_target_groups(prod_asg):
@@ -176,7 +177,7 @@ def test_ebs_key_admits_the_fleets_own_autoscaling_service_role(prod_asg):
     assert key["inputs"]["enableKeyRotation"] is True and key["protect"] is True
 
 
-def test_instance_role_has_ssm_cloudwatch_ecr_pull_and_reads_only_the_app_secret(prod_asg):
+def test_instance_role_has_ssm_cloudwatch_ecr_pull_and_logs_in_only_as_the_app(prod_asg):
     role = prod_asg.one("aws:iam/role:Role", "fleet-instance-role")
     assert json.loads(role["inputs"]["assumeRolePolicy"])["Statement"] == [
         {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
@@ -192,9 +193,23 @@ def test_instance_role_has_ssm_cloudwatch_ecr_pull_and_reads_only_the_app_secret
         for p in ("AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy", "AmazonEC2ContainerRegistryPullOnly")
     }
     inline = prod_asg.one("aws:iam/rolePolicy:RolePolicy", "fleet-read-app-secret")["inputs"]
-    secret_arn = out(prod_asg, "aws:secretsmanager/secret:Secret", "app-secrets-secret")["arn"]
-    statements = json.loads(inline["policy"])["Statement"]
-    assert [s["Resource"] for s in statements if s["Action"] != "kms:Decrypt"] == [secret_arn]
+    ids = [out(prod_asg, "aws:rds/instance:Instance", n)["resourceId"] for n in ("database-primary", "database-replica")]
+    group_arn = out(prod_asg, "aws:elasticache/replicationGroup:ReplicationGroup", "cache-redis")["arn"]
+    assert json.loads(inline["policy"])["Statement"] == [
+        {
+            "Sid": "PostgresAsAppUser",
+            "Effect": "Allow",
+            "Action": "rds-db:connect",
+            "Resource": [f"arn:aws:rds-db:{REGION}:{ACCOUNT}:dbuser:{i}/nox_app" for i in ids],
+        },
+        {
+            "Sid": "CacheAsAppUser",
+            "Effect": "Allow",
+            "Action": "elasticache:Connect",
+            "Resource": [group_arn, f"arn:aws:elasticache:{REGION}:{ACCOUNT}:user:nox-prod-app"],
+        },
+    ]
+    assert not prod_asg.of_type("aws:secretsmanager/secret:Secret")  # the app has no stored credential
     assert prod_asg.one("aws:iam/instanceProfile:InstanceProfile")["inputs"]["role"] == role_name
 
 
@@ -237,32 +252,38 @@ def test_alarm_names_are_unique_across_stacks_and_colours(prod_asg, canary25):
 
 def test_user_data_runs_the_colour_image_hardened_and_holds_no_secret(prod_asg):
     script = decoded_user_data(prod_asg, "blue")
-    secret_arn = out(prod_asg, "aws:secretsmanager/secret:Secret", "app-secrets-secret")["arn"]
-    assert f"SECRET_ID={secret_arn}\n" in script and f"IMAGE={BLUE_IMAGE}\n" in script
+    assert f"IMAGE={BLUE_IMAGE}\n" in script
+    primary = out(prod_asg, "aws:rds/instance:Instance", "database-primary")["address"]
+    replica = out(prod_asg, "aws:rds/instance:Instance", "database-replica")["address"]
+    redis = out(prod_asg, "aws:elasticache/replicationGroup:ReplicationGroup", "cache-redis")["configurationEndpointAddress"]
     for flag in (
-        "--user 1001:1001",
+        "--user 10001:10001",
+        "--network host",  # IMDS (hop limit 1) for the IAM tokens
         "--init",
         "--read-only",
         "--tmpfs /tmp",
         "--restart unless-stopped",
-        "-p 3000:3000",
-        "-p 8080:8080",
         "-e NODE_ENV=production",
         "-e PORT=3000",
         "-e DEPLOYMENT_COLOR=blue",
         f"-e DB_POOL_MAX={prod_asg.outputs['dbPoolMax']}",
-        '--env-file "$ENV_FILE"',
+        f"-e DATABASE_HOST={primary}",
+        f"-e DATABASE_READONLY_HOST={replica}",
+        "-e DATABASE_USER=nox_app",
+        "-e DATABASE_AUTH=iam",
+        f"-e REDIS_HOST={redis}",
+        "-e REDIS_USER=nox-prod-app",
+        "-e REDIS_AUTH=iam",
     ):
         assert flag in script, flag
-    assert "ENV_FILE=/etc/nox/app.env" in script and 'chmod 0600 "$ENV_FILE.new"' in script and "umask 077" in script
-    assert "aws secretsmanager get-secret-value" in script
-    for leak in (MOCK_SECRET_PREFIX, "postgres://", "postgresql://", "rediss://", "redis://", "[secret]"):
+    assert "secretsmanager" not in script and "--env-file" not in script
+    for leak in (MOCK_SECRET_PREFIX, "postgres://", "postgresql://", "rediss://", "redis://", "[secret]", "PASSWORD"):
         assert leak not in script, leak
 
 
 def test_user_data_quotes_what_it_interpolates():
-    script = user_data(colour="green", image="r/a:1", secret_arn="arn:x:y; rm -rf /", region="us-west-2", db_pool_max=7)
-    assert "SECRET_ID='arn:x:y; rm -rf /'" in script
+    script = user_data(colour="green", image="r/a:1", db_pool_max=7, connection_env={"DATABASE_HOST": "db; rm -rf /"})
+    assert "-e 'DATABASE_HOST=db; rm -rf /'" in script
     assert "-e DEPLOYMENT_COLOR=green" in script and "-e DB_POOL_MAX=7" in script
     assert script.startswith("#!/bin/bash\n") and "set -euo pipefail" in script
 

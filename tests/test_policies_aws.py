@@ -137,7 +137,8 @@ REPLICA = {
     "performanceInsightsEnabled": True,
     "performanceInsightsKmsKeyId": KEY,
     "parameterGroupName": "nox-prod-pg17",
-    "backupRetentionPeriod": 0.0,
+    "multiAz": True,
+    "backupRetentionPeriod": 30.0,
 }
 CACHE = {
     "replicationGroupId": "nox-prod-cache",
@@ -192,6 +193,11 @@ DOC = (
     '"Resource": "arn:aws:secretsmanager:us-west-2:123456789012:secret:nox"}, {"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}'
 )
 ADMIN_DOC = '{"Version": "2012-10-17", "Statement": [{"Sid": "Everything", "Effect": "Allow", "Action": "*", "Resource": "*"}]}'
+PAB = {"bucket": "nox-prod-alb-logs", **dict.fromkeys(aws.PUBLIC_ACCESS_FLAGS, True)}
+# A block for a bucket no resource of the stack creates (another team's, imported by name).
+FOREIGN_PAB = PAB | {"bucket": "someone-elses-bucket"}
+ACCOUNT_PAB = dict.fromkeys(aws.PUBLIC_ACCESS_FLAGS, True)
+PAB_T, ACCOUNT_PAB_T = aws.PUBLIC_ACCESS_BLOCK_TYPES
 ROLE = {
     "assumeRolePolicy": '{"Version": "2012-10-17", "Statement": []}',
     "inlinePolicies": [{"name": "app", "policy": DOC}],
@@ -223,6 +229,8 @@ BASELINES: list[tuple[str, dict[str, Any]]] = [
         mutate(EKS, ("vpcConfig",), {"endpointPrivateAccess": True, "endpointPublicAccess": True, "publicAccessCidrs": ["203.0.113.0/24"]}),
     ),
     (LT_T, LT),
+    (PAB_T, PAB),
+    (ACCOUNT_PAB_T, ACCOUNT_PAB),
     (aws.KMS_KEY, KMS),
     (aws.KMS_KEY, {"keySpec": "RSA_2048", "keyUsage": "SIGN_VERIFY"}),
     (aws.LOG_GROUP, LOGS),
@@ -367,6 +375,28 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str | int, ...], Any, str]] = 
     ("aws-rds-instance-deletion-protection-prod", RDS_T, PRIMARY, ("deletionProtection",), False, "can be deleted in prod"),
     ("aws-rds-instance-deletion-protection-prod", RDS_T, REPLICA, ("deletionProtection",), DELETE, "can be deleted in prod"),
     ("aws-rds-instance-multi-az-prod", RDS_T, PRIMARY, ("multiAz",), False, "is single-AZ in prod"),
+    ("aws-rds-replica-multi-az-and-backups-prod", RDS_T, REPLICA, ("multiAz",), False, "read replica 'subject' is single-AZ"),
+    ("aws-rds-replica-multi-az-and-backups-prod", RDS_T, REPLICA, ("multiAz",), DELETE, "is single-AZ in prod"),
+    ("aws-rds-replica-multi-az-and-backups-prod", RDS_T, REPLICA, ("backupRetentionPeriod",), 0.0, "keeps no automated backups"),
+    (
+        "aws-s3-public-access-block-all-true",
+        PAB_T,
+        PAB,
+        ("blockPublicPolicy",),
+        False,
+        "(bucket nox-prod-alb-logs) leaves blockPublicPolicy off",
+    ),
+    ("aws-s3-public-access-block-all-true", PAB_T, PAB, ("restrictPublicBuckets",), DELETE, "leaves restrictPublicBuckets off"),
+    ("aws-s3-public-access-block-all-true", PAB_T, FOREIGN_PAB, ("ignorePublicAcls",), False, "(bucket someone-elses-bucket)"),
+    ("aws-s3-public-access-block-all-true", PAB_T, FOREIGN_PAB, ("blockPublicAcls",), DELETE, "leaves blockPublicAcls off"),
+    (
+        "aws-s3-public-access-block-all-true",
+        ACCOUNT_PAB_T,
+        ACCOUNT_PAB,
+        ("blockPublicAcls",),
+        False,
+        "(the account) leaves blockPublicAcls",
+    ),
     ("aws-rds-instance-log-exports", RDS_T, PRIMARY, ("enabledCloudwatchLogsExports",), [], "exports no logs"),
     (
         "aws-rds-instance-performance-insights-encrypted",
@@ -560,6 +590,21 @@ def test_rds_prod_rules_follow_the_provider_environment(name: str) -> None:
     # No Environment tag anywhere: prod rules apply, and the message says why.
     (found,) = messages(name, weak, environment=None)
     assert "undetermined environment (treated as prod" in found
+
+
+def test_replica_rule_applies_to_prod_replicas_only() -> None:
+    name = "aws-rds-replica-multi-az-and-backups-prod"
+    weak = record(RDS_T, "replica", REPLICA | {"multiAz": False, "backupRetentionPeriod": 0.0})
+    assert messages(name, weak, environment="dev") == [] and messages(name, weak, environment="staging") == []
+    assert len(messages(name, weak, environment="prod")) == 2
+    assert messages(name, record(RDS_T, "primary", PRIMARY | {"multiAz": False})) == []  # the primary's own rule covers it
+
+
+def test_public_access_block_for_a_foreign_bucket_is_caught_with_every_flag_named() -> None:
+    # Not tied to any bucket of the stack: the per-resource rule sees it anyway.
+    wide_open = record(PAB_T, "theirs", {"bucket": "someone-elses-bucket"})
+    (found,) = messages("aws-s3-public-access-block-all-true", wide_open)
+    assert "blockPublicAcls, blockPublicPolicy, ignorePublicAcls, restrictPublicBuckets off" in found
 
 
 def test_cache_prod_rules_follow_the_provider_environment() -> None:

@@ -39,8 +39,8 @@ CONTAINER = {
         {"name": "NODE_ENV", "value": "production"},
         {"name": "PORT", "value": "3000"},
         {"name": "DB_POOL_MAX", "value": "4"},
-        {"name": "DATABASE_URL", "valueFrom": {"secretKeyRef": {"name": "nox-secrets", "key": "database-url"}}},
-        {"name": "REDIS_URL", "valueFrom": {"secretKeyRef": {"name": "nox-secrets", "key": "redis-url"}}},
+        {"name": "DATABASE_HOST", "value": "nox-prod-db.example.us-west-2.rds.amazonaws.com"},
+        {"name": "REDIS_HOST", "value": "nox-prod-cache.example.clustercfg.usw2.cache.amazonaws.com"},
     ],
     "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
 }
@@ -235,6 +235,22 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str | int, ...], Any, str]] = 
         (*C, "env", 0),
         {"name": "CONN", "value": "postgres://nox:hunter2@db:5432/nox"},
         "env CONN holds a PostgreSQL URL with a password",
+    ),
+    (
+        "kubernetes-pod-secrets-as-files",
+        DEP_T,
+        DEPLOYMENT,
+        (*C, "env", 3),
+        {"name": "DATABASE_URL", "valueFrom": {"secretKeyRef": {"name": "nox-secrets", "key": "database-url"}}},
+        "reads Secret into env DATABASE_URL: mount it as a file",
+    ),
+    (
+        "kubernetes-pod-secrets-as-files",
+        DEP_T,
+        DEPLOYMENT,
+        (*C, "envFrom"),
+        [{"secretRef": {"name": "nox-secrets"}}],
+        "loads a whole Secret into its environment (envFrom)",
     ),
     (
         "kubernetes-resource-disallow-default-namespace",

@@ -45,11 +45,7 @@ def manifests(plan) -> list[dict]:
     out = []
     for r in plan.resources:
         if r["type"].startswith("kubernetes:") and r["type"] != "kubernetes:helm.sh/v3:Release":
-            obj = _ints(r["inputs"])
-            if obj["kind"] == "Secret" and obj.get("stringData") == "[secret]":
-                # Redacted whole in the plan; the keys are the ones the Deployments reference.
-                obj["stringData"] = {"database-url": "[secret]", "redis-url": "[secret]"}
-            out.append(obj)
+            out.append(_ints(r["inputs"]))
     return out
 
 
@@ -102,7 +98,6 @@ def test_every_object_validates_against_the_cluster_schema(plan_for, args):
     assert kinds == {
         "Namespace",
         "ServiceAccount",
-        "Secret",
         "Deployment",
         "Service",
         "HorizontalPodAutoscaler",
@@ -121,7 +116,7 @@ def test_every_kubernetes_resource_uses_the_cluster_provider(plan_for, args):
     [provider] = plan.of_type(K8S_PROVIDER)
     assert provider["parent"] == plan.one("nox:eks:Cluster")["urn"]
     k8s = [r for r in plan.resources if r["type"].startswith("kubernetes:")]
-    assert len(k8s) >= 15
+    assert len(k8s) >= 14
     for r in k8s:
         assert r["provider"] and r["provider"].startswith(provider["urn"] + "::"), r["name"]
 
@@ -137,7 +132,7 @@ def test_namespace_enforces_restricted(prod):
     assert labels["elbv2.k8s.aws/pod-readiness-gate-inject"] == "enabled"
 
 
-def test_service_account_irsa_reads_only_the_app_secret(prod):
+def test_service_account_irsa_logs_in_only_as_the_app_users(prod):
     sa = obj(prod, "ServiceAccount", "nox-api")
     assert sa["automountServiceAccountToken"] is False
     arn = sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"]
@@ -146,17 +141,23 @@ def test_service_account_irsa_reads_only_the_app_secret(prod):
     cond = json.loads(role["inputs"]["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"]
     assert "system:serviceaccount:nox:nox-api" in cond.values()
     [inline] = [r for r in prod.of_type("aws:iam/rolePolicy:RolePolicy") if r["parent"] == role["urn"]]
-    statements = json.loads(inline["inputs"]["policy"])["Statement"]
-    secret_arns = {s["Resource"] for s in statements if any("secretsmanager:" in a for a in s["Action"])}
-    assert len(secret_arns) == 1 and next(iter(secret_arns)).startswith("arn:aws:secretsmanager:")
+    assert inline["name"] == "workload-app-role-inline"  # the URN it had when it read the app secret
+    statements = {s["Action"]: s["Resource"] for s in json.loads(inline["inputs"]["policy"])["Statement"]}
+    assert set(statements) == {"rds-db:connect", "elasticache:Connect"}
+    assert len(statements["rds-db:connect"]) == 2 and all(a.endswith("/nox_app") for a in statements["rds-db:connect"])
+    assert all(":dbuser:db-" in a for a in statements["rds-db:connect"])  # the DbiResourceId, not the identifier
+    assert statements["elasticache:Connect"][1] == "arn:aws:elasticache:us-west-2:123456789012:user:nox-prod-app"
     assert not [r for r in prod.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") if r["parent"] == role["urn"]]
 
 
-def test_secret_values_are_secrets_and_never_in_the_plan(prod, plan_for):
-    secret = prod.one("kubernetes:core/v1:Secret")["inputs"]
-    assert secret["metadata"]["name"] == "nox-secrets" and secret["type"] == "Opaque"
-    assert secret["stringData"] == "[secret]"
+def test_no_secret_reaches_pods_and_none_is_in_the_plan(prod, plan_for):
     for plan in (prod, plan_for(*canary(50))):
+        assert not plan.of_type("kubernetes:core/v1:Secret")
+        for d in plan.of_type(DEPLOYMENT):
+            pod = d["inputs"]["spec"]["template"]["spec"]
+            for c in pod["containers"]:
+                assert all("valueFrom" not in e for e in c["env"]) and "envFrom" not in c
+            assert "[secret]" not in json.dumps(d["inputs"])  # nothing secret is even derived into a pod
         text = json.dumps(plan.to_json())
         for leak in ("MOCK-SECRET-", "postgres://", "rediss://"):
             assert leak not in text
@@ -178,8 +179,24 @@ def test_deployment_seed_numbers(prod):
     assert env["NODE_ENV"]["value"] == "production" and env["PORT"]["value"] == "3000"
     assert env["DEPLOYMENT_COLOR"]["value"] == "blue"
     assert env["DB_POOL_MAX"]["value"].isdigit() and int(env["DB_POOL_MAX"]["value"]) >= 2
-    assert env["DATABASE_URL"]["valueFrom"] == {"secretKeyRef": {"name": "nox-secrets", "key": "database-url"}}
-    assert env["REDIS_URL"]["valueFrom"] == {"secretKeyRef": {"name": "nox-secrets", "key": "redis-url"}}
+    assert c["imagePullPolicy"] == "Always"
+    db = prod.one("aws:rds/instance:Instance", "database-primary")["inputs"]["identifier"]
+    assert env["DATABASE_HOST"]["value"].startswith(f"{db}.") and env["DATABASE_HOST"]["value"].endswith(".rds.amazonaws.com")
+    assert {k: env[k]["value"] for k in ("DATABASE_PORT", "DATABASE_NAME", "DATABASE_USER", "DATABASE_AUTH", "DATABASE_SSLMODE")} == {
+        "DATABASE_PORT": "5432",
+        "DATABASE_NAME": "nox",
+        "DATABASE_USER": "nox_app",
+        "DATABASE_AUTH": "iam",
+        "DATABASE_SSLMODE": "verify-full",
+    }
+    assert {k: env[k]["value"] for k in ("REDIS_PORT", "REDIS_USER", "REDIS_AUTH", "REDIS_TLS", "AWS_REGION")} == {
+        "REDIS_PORT": "6379",
+        "REDIS_USER": "nox-prod-app",
+        "REDIS_AUTH": "iam",
+        "REDIS_TLS": "true",
+        "AWS_REGION": "us-west-2",
+    }
+    assert ".clustercfg." in env["REDIS_HOST"]["value"] and env["REDIS_HOST"]["value"].startswith(env["REDIS_CACHE_NAME"]["value"] + ".")
     assert c["resources"] == {"requests": {"memory": "256Mi", "cpu": "250m"}, "limits": {"memory": "512Mi", "cpu": "500m"}}
     assert c["livenessProbe"] == {"httpGet": {"path": "/health", "port": 3000}, "initialDelaySeconds": 30, "periodSeconds": 10}
     assert c["readinessProbe"] == {"httpGet": {"path": "/ready", "port": 3000}, "initialDelaySeconds": 5, "periodSeconds": 5}
@@ -196,9 +213,9 @@ def test_pod_hardening_meets_restricted(prod):
     pod = obj(prod, "Deployment", "nox-api-blue")["spec"]["template"]["spec"]
     assert pod["securityContext"] == {
         "runAsNonRoot": True,
-        "runAsUser": 1001,
-        "runAsGroup": 1001,
-        "fsGroup": 1001,
+        "runAsUser": 10001,  # above 10000 (CKV_K8S_40); the seed image's files are world-readable
+        "runAsGroup": 10001,
+        "fsGroup": 10001,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
     assert pod["automountServiceAccountToken"] is False and pod["serviceAccountName"] == "nox-api"
@@ -390,6 +407,12 @@ def test_every_forward_target_resolves_to_a_service_port(plan_for, args):
             assert len(found) == 1, (key, tg)
 
 
+def test_deployment_waits_for_the_database_role_and_the_cache(prod):
+    deps = set(prod.one(DEPLOYMENT)["dependencies"])
+    assert prod.one("aws:lambda/invocation:Invocation", "db-roles-app-role")["urn"] in deps
+    assert prod.one("aws:elasticache/replicationGroup:ReplicationGroup")["urn"] in deps
+
+
 def test_deployment_waits_for_the_app_role_policy(prod):
     sa = obj(prod, "ServiceAccount", "nox-api")
     role_name = sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].rsplit("/", 1)[-1]
@@ -461,13 +484,12 @@ def test_weights_from_the_release_settings_match_the_ec2_path(plan_for):
 
 
 @pytest.mark.parametrize(("stack", "replica"), [("prod", True), ("dev", False)])
-def test_readonly_url_reaches_pods_only_with_a_replica(plan_for, stack, replica):
+def test_readonly_host_reaches_pods_only_with_a_replica(plan_for, stack, replica):
     plan = plan_for(stack, EKS)
-    # The whole map is one secret: not even its keys reach the plan.
-    assert plan.one("kubernetes:core/v1:Secret")["inputs"]["stringData"] == "[secret]"
     for deployment in plan.of_type(DEPLOYMENT):
         env = {e["name"]: e for e in deployment["inputs"]["spec"]["template"]["spec"]["containers"][0]["env"]}
         if replica:
-            assert env["DATABASE_READONLY_URL"]["valueFrom"]["secretKeyRef"] == {"name": w.SECRET_NAME, "key": w.READONLY_KEY}
+            replica_id = plan.one("aws:rds/instance:Instance", "database-replica")["inputs"]["identifier"]
+            assert env["DATABASE_READONLY_HOST"]["value"].startswith(f"{replica_id}.")
         else:
-            assert "DATABASE_READONLY_URL" not in env
+            assert "DATABASE_READONLY_HOST" not in env

@@ -92,6 +92,13 @@ IAM_ATTACHMENT_TYPES = (
     "aws:iam/policyAttachment:PolicyAttachment",
 )
 IAM_ROLE = "aws:iam/role:Role"
+# Public access blocks, per bucket and account-wide. Checked on their own: a block for a bucket
+# another stack (or no stack) owns is as dangerous as one for ours.
+PUBLIC_ACCESS_BLOCK_TYPES = (
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock",
+)
+PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 OPEN_CIDRS = ("0.0.0.0/0", "::/0")
 ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
 EKS_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
@@ -422,6 +429,22 @@ def check_rds_backup_retention(r: Res) -> Iterator[str]:
         )
 
 
+def check_rds_replica_resilience(r: Res) -> Iterator[str]:
+    """A prod replica is the reader endpoint and the DR path: it survives an AZ loss and, once
+    promoted, can be restored to a point in time only if it already keeps automated backups."""
+    env = resource_environment(r)
+    if not _is_replica(r) or not is_prod(env):
+        return
+    multi_az, days = r.get("multiAz"), r.get("backupRetentionPeriod")
+    if multi_az is not UNKNOWN and not is_true(multi_az):
+        yield f"RDS read replica '{r.name}' is single-AZ in {env_note(env)}: set multi_az=True, as on its primary."
+    if days is not UNKNOWN and (as_int(days) or 0) <= 0:
+        yield (
+            f"RDS read replica '{r.name}' keeps no automated backups in {env_note(env)}: set backup_retention_period > 0 "
+            "(a promoted replica then has point-in-time restore at once)."
+        )
+
+
 def check_rds_deletion_protection(r: Res) -> Iterator[str]:
     env = resource_environment(r)
     value = r.get("deletionProtection")
@@ -639,6 +662,20 @@ def check_user_data_secrets(r: Res) -> Iterator[str]:
         )
 
 
+# --- S3 -------------------------------------------------------------------------------------------------
+
+
+def check_public_access_block_all_true(r: Res) -> Iterator[str]:
+    off = [f for f in PUBLIC_ACCESS_FLAGS if r.get(f) is not UNKNOWN and not is_true(r.get(f))]
+    if off:
+        target = r.get("bucket")
+        where = f"bucket {target}" if isinstance(target, str) and target else "the account"
+        yield (
+            f"Public access block '{r.name}' ({where}) leaves {', '.join(off)} off (unset means false): "
+            "set all four to true, whoever owns the bucket."
+        )
+
+
 # --- KMS, logs, alarms -------------------------------------------------------------------------------
 
 
@@ -770,6 +807,12 @@ POLICIES = [
         check_rds_backup_retention,
     ),
     resource_policy(
+        "aws-rds-replica-multi-az-and-backups-prod",
+        "RDS read replicas are Multi-AZ and keep automated backups in prod.",
+        [RDS_INSTANCE],
+        check_rds_replica_resilience,
+    ),
+    resource_policy(
         "aws-rds-instance-deletion-protection-prod",
         "RDS instances have deletion protection in prod.",
         [RDS_INSTANCE],
@@ -853,6 +896,12 @@ POLICIES = [
         "Launch template user data contains no credentials.",
         [LAUNCH_TEMPLATE],
         check_user_data_secrets,
+    ),
+    resource_policy(
+        "aws-s3-public-access-block-all-true",
+        "Every S3 public access block (any bucket's, or the account's) sets all four settings true.",
+        PUBLIC_ACCESS_BLOCK_TYPES,
+        check_public_access_block_all_true,
     ),
     resource_policy("aws-kms-key-rotation-enabled", "Symmetric KMS keys rotate automatically.", [KMS_KEY], check_kms_rotation),
     resource_policy(

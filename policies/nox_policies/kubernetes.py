@@ -236,14 +236,24 @@ def check_env_secrets(r: Res) -> Iterator[str]:
                 continue
             if SECRET_ENV_NAME.search(name) or value == REDACTED:
                 yield (
-                    f"{r.label} {label} sets {name} as a literal value: use valueFrom.secretKeyRef "
-                    "(a Kubernetes Secret), never the value itself."
+                    f"{r.label} {label} sets {name} as a literal value: mount the secret as a file "
+                    "(a Secret volume or the Secrets Store CSI driver), or use IAM authentication and need none."
                 )
             elif isinstance(value, str) and credentials_in(value):
-                yield (
-                    f"{r.label} {label} env {name} holds {', '.join(credentials_in(value))}: move it into a "
-                    "Secret and use valueFrom.secretKeyRef."
-                )
+                yield (f"{r.label} {label} env {name} holds {', '.join(credentials_in(value))}: mount it as a file from a Secret instead.")
+
+
+def check_secrets_as_files(r: Res) -> Iterator[str]:
+    """Secrets in env leak into crash dumps, child processes and `kubectl describe`-style tooling,
+    and never change until the pod restarts; mounted files do neither (scanners: CKV_K8S_35)."""
+    _, cs = _pod_checks(r)
+    for label, c in cs:
+        for entry in items(get(c, "env")):
+            if get(entry, "valueFrom", "secretKeyRef") not in (None, UNKNOWN):
+                yield f"{r.label} {label} reads Secret into env {get(entry, 'name')}: mount it as a file (a Secret volume) instead."
+        for source in items(get(c, "envFrom")):
+            if get(source, "secretRef") not in (None, UNKNOWN):
+                yield f"{r.label} {label} loads a whole Secret into its environment (envFrom): mount it as files instead."
 
 
 # --- namespaces and Services ---------------------------------------------------------------------------
@@ -317,9 +327,15 @@ POLICIES = [
     ),
     resource_policy(
         "kubernetes-pod-secrets-not-literal-env",
-        "Secrets reach containers through secretKeyRef, never as literal env values.",
+        "Secret values are never literal env values.",
         WORKLOAD_TYPES,
         check_env_secrets,
+    ),
+    resource_policy(
+        "kubernetes-pod-secrets-as-files",
+        "Secrets reach containers as mounted files, never as environment variables (secretKeyRef, envFrom).",
+        WORKLOAD_TYPES,
+        check_secrets_as_files,
     ),
     resource_policy(
         "kubernetes-resource-disallow-default-namespace",

@@ -394,6 +394,11 @@ def check_stateful_protected(stack: Stack) -> Finding:
 # --- database connection budget ------------------------------------------------------------------------
 
 
+# What marks the app as a database client: its pool size, or where it connects (a URL with a
+# password in the seed; host and IAM user since the app logs in with IAM, docs/app-contract.md).
+DB_CLIENT_MARKERS = ("DB_POOL_MAX", "DATABASE_URL", "DATABASE_HOST")
+
+
 def _pool_from_text(text: str) -> int | None:
     match = _POOL_IN_TEXT.search(text)
     return int(match.group(1)) if match else None
@@ -409,7 +414,7 @@ def _asg_units(stack: Stack) -> list[tuple[str, int, int]] | Any:
             if not isinstance(data, str) or data == REDACTED:
                 continue
             text = decode_user_data(data)
-            if "DB_POOL_MAX" not in text and "DATABASE_URL" not in text:
+            if not any(marker in text for marker in DB_CLIENT_MARKERS):
                 continue  # not the app (e.g. a node group)
             size = asg.get("maxSize")
             if size is UNKNOWN:
@@ -456,7 +461,7 @@ def _workload_units(stack: Stack) -> list[tuple[str, int, int]] | Any:
             if entries is UNKNOWN or any(e is UNKNOWN or get(e, "name") is UNKNOWN for e in items(entries)):
                 return UNKNOWN
             env = {get(e, "name"): e for e in items(entries) if isinstance(e, dict)}
-            if "DB_POOL_MAX" not in env and "DATABASE_URL" not in env:
+            if not any(marker in env for marker in DB_CLIENT_MARKERS):
                 continue
             uses_db = True
             value = get(env.get("DB_POOL_MAX"), "value")

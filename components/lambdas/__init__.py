@@ -1,0 +1,1 @@
+"""Lambda handlers the program packages (their files are the function code)."""
