@@ -13,6 +13,8 @@ from typing import Any
 
 # The JSON document: exactly these keys, in this order (docs/plan-schema.md).
 TOP_LEVEL_KEYS = ("project", "stack", "resources", "outputs")
+OPTIONAL_KEYS = ("preflight",)  # written by `plan` since the AWS API preflight; older plans lack it
+PREFLIGHT_KEYS = ("checked", "skipped", "unmappedTypes", "violations")
 RESOURCE_KEYS = ("urn", "type", "name", "parent", "dependencies", "provider", "protect", "custom", "inputs")
 STACK_TYPE = "pulumi:pulumi:Stack"
 LEVEL_ORDER = ("mandatory", "advisory", "remediate", "disabled")
@@ -40,7 +42,7 @@ def validate(doc: Any) -> None:
     if not isinstance(doc, dict):
         raise PlanSchemaError(f"the plan must be a JSON object with keys {', '.join(TOP_LEVEL_KEYS)}")
     missing = [k for k in TOP_LEVEL_KEYS if k not in doc]
-    extra = sorted(set(doc) - set(TOP_LEVEL_KEYS))
+    extra = sorted(set(doc) - set(TOP_LEVEL_KEYS) - set(OPTIONAL_KEYS))
     if missing or extra:
         parts = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(extra)}"] if extra else [])
         raise PlanSchemaError(f"top-level keys: {'; '.join(parts)} (expected exactly {', '.join(TOP_LEVEL_KEYS)})")
@@ -66,6 +68,22 @@ def validate(doc: Any) -> None:
         for j, dep in enumerate(res["dependencies"]):
             _check_type(f"{where}.dependencies[{j}]", dep, (str,), "a URN string")
         _check_type(f"{where}.inputs", res["inputs"], (dict,), "an object")
+    if "preflight" in doc:
+        _validate_preflight(doc["preflight"])
+
+
+def _validate_preflight(section: Any) -> None:
+    _check_type("preflight", section, (dict,), "an object")
+    if sorted(section) != sorted(PREFLIGHT_KEYS):
+        raise PlanSchemaError(f"preflight: keys must be exactly {', '.join(PREFLIGHT_KEYS)}")
+    _check_type("preflight.checked", section["checked"], (int,), "an integer")
+    _check_type("preflight.skipped", section["skipped"], (dict,), "an object")
+    for key in ("unknown", "secret"):
+        _check_type(f"preflight.skipped.{key}", section["skipped"].get(key), (int,), "an integer")
+    _check_type("preflight.unmappedTypes", section["unmappedTypes"], (list,), "a list of type tokens")
+    _check_type("preflight.violations", section["violations"], (list,), "a list")
+    for i, item in enumerate(section["violations"]):
+        _check_type(f"preflight.violations[{i}]", item, (dict,), "an object")
 
 
 # --- summaries -------------------------------------------------------------------------------
@@ -145,6 +163,47 @@ def tree(doc: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
+# --- AWS API preflight (offline/preflight) -----------------------------------------------------
+
+
+def preflight_summary(section: dict[str, Any]) -> str:
+    found = section["violations"]
+    status = "passed" if not found else f"{len(found)} violation(s)"
+    return (
+        f"AWS API preflight {status}: {section['checked']} value(s) checked, "
+        f"{section['skipped']['unknown']} unknown and {section['skipped']['secret']} secret skipped"
+    )
+
+
+def _preflight_line(v: dict[str, Any]) -> str:
+    return f"{v['type']} {v['name']}: {v['path']} = {v['value']}: {v['constraint']} [{v['origin']}: {v['source']}]"
+
+
+def preflight_tree(section: dict[str, Any]) -> str:
+    lines = [f"    {_preflight_line(v)}" for v in section["violations"]]
+    if section["unmappedTypes"]:
+        lines.append("    not checked (no mapping): " + ", ".join(section["unmappedTypes"]))
+    return "\n".join([preflight_summary(section), *lines]) + "\n"
+
+
+def _preflight_markdown(doc: dict[str, Any]) -> list[str]:
+    section = doc.get("preflight")
+    if section is None:
+        return []
+    out = ["### AWS API preflight", "", preflight_summary(section) + ".", ""]
+    if section["violations"]:
+        out += ["| Resource | Property | Value | Constraint | Source |", "| --- | --- | --- | --- | --- |"]
+        out += [
+            f"| `{v['type']}` **{_md(v['name'])}** | `{_md(v['path'])}` | `{_md(v['value'])}` | {_md(v['constraint'])} "
+            f"| {_md(v['origin'])}: {_md(v['source'])} |"
+            for v in section["violations"]
+        ]
+        out.append("")
+    if section["unmappedTypes"]:
+        out += ["Not checked (no mapping): " + ", ".join(f"`{t}`" for t in section["unmappedTypes"]), ""]
+    return out
+
+
 # --- policy results --------------------------------------------------------------------------
 
 
@@ -192,7 +251,8 @@ def policy_summary(violations: list[Any]) -> str:
 
 def markdown(doc: dict[str, Any], violations: list[Any]) -> str:
     mandatory = sum(getattr(v, "level", "") == "mandatory" for v in violations)
-    status = "❌" if mandatory else ("⚠️" if violations else "✅")
+    failed = mandatory or bool((doc.get("preflight") or {}).get("violations"))
+    status = "❌" if failed else ("⚠️" if violations else "✅")
     protected = [r for r in doc["resources"] if r["protect"]]
     out = [
         f"## Offline plan: `{doc['project']}` / `{doc['stack']}`",
@@ -221,6 +281,7 @@ def markdown(doc: dict[str, Any], violations: list[Any]) -> str:
     else:
         out.append("None: nothing in this stack has `protect` set.")
     out.append("")
+    out += _preflight_markdown(doc)
     out += _policy_markdown(doc, violations)
     if doc["outputs"]:
         out += [
