@@ -7,11 +7,12 @@ differently is rewritten here:
 
 - `\\p{L}`, `\\p{N}`, `\\p{Z}`, `\\p{Zs}`, `\\p{ASCII}`, ... (Unicode categories, no `re` syntax):
   `\\p{Z}`/`\\p{Zs}`/`\\p{ASCII}` exactly (the Unicode 15 space separators, listed below); `\\p{L}` as
-  Python's Unicode letters `[^\\W\\d_]` and `\\p{N}` as Unicode `\\d` plus the other numerics Python's
-  `str.isnumeric` finds (documented approximation: the same letters and digits in practice; AWS
-  names never hinge on the difference). Other categories are computed exactly from `unicodedata`,
-  once, on first use. Inside a class, `[a\\p{L}]` becomes `(?:[a]|letter)`; a negated class with a
-  category raises `UnsupportedPattern` (none in the models we map; a test compiles every one).
+  Python's Unicode letters `[^\\W\\d_]` and `\\p{N}` as Unicode `\\d`. A documented approximation:
+  `[^\\W\\d_]` also admits the numerics Nl/No, `\\d` only the decimal digits Nd, so a value with
+  `Ⅻ` or `½` may be judged unlike AWS would; no name or tag we set hinges on that. Other
+  categories are computed exactly from `unicodedata`, once, on first use (about a second).
+  Inside a class, `[a\\p{L}]` becomes `(?:[a]|letter)`; a negated class with a category raises
+  `UnsupportedPattern` (none in the models we map; a test compiles every one).
 - `\\uD800\\uDC00`-style surrogate pairs (Java strings are UTF-16) -> the supplementary code point.
 - `\\x{h..h}` -> `\\U%08x`; `\\Q...\\E` -> escaped literal; `\\z` -> `\\Z`; `(?<name>` -> `(?P<name>`.
 - In a class, a `-` right after a class escape (`[\\w-_]`, a literal `-` in Java) -> `\\-`; a `[`
