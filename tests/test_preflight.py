@@ -337,3 +337,12 @@ def test_check_reruns_the_preflight_on_a_saved_plan(plan_for, tmp_path, capsys):
     assert cli.main(["check", str(path), "--format", "json"]) == 1
     result = json.loads(capsys.readouterr().out)
     assert result["mandatory"] is False and result["preflight"]["violations"][0]["path"] == "description"
+
+
+def test_the_shape_cache_matches_the_pinned_botocore():
+    """botocore-shapes.json is what the plan reads instead of the models: regenerate it with
+    `venv/bin/python -m offline.preflight` after changing a mapping or botocore."""
+    from offline.preflight import model
+
+    roots = [field.api for _, field in FIELDS if field.api]
+    assert json.loads(model.CACHE.read_text()) == json.loads(json.dumps(model.dump(roots))), "run: venv/bin/python -m offline.preflight"
