@@ -14,11 +14,14 @@ venv/.installed: requirements.txt requirements-dev.txt policies/requirements.txt
 
 setup: venv/.installed
 
-## Offline plan of STACK under Pulumi's mock engine, policy pack included (no cloud, no CLI).
+## Offline plan of STACK under Pulumi's mock engine, AWS API preflight and policy pack included (no
+## cloud, no CLI). make exits 2 on any failure; `$(PY) -m offline plan` returns 1/2/3 (see its --help).
 plan: venv/.installed
 	$(PY) -m offline plan --stack $(STACK) $(ARGS)
 
-## Re-check a saved plan JSON against the policy pack: exit 0 clean, 1 violation, 2 unreadable.
+## Re-check a saved plan JSON: AWS API preflight and policy pack. make exits 0 when clean and 2 on
+## any failure (GNU make's status for a failed recipe); `$(PY) -m offline check` itself returns 1 for a
+## violation, 2 for an unreadable plan, 3 otherwise (docs/preflight.md).
 check: venv/.installed
 	$(PY) -m offline check $(PLAN) $(ARGS)
 
