@@ -45,7 +45,9 @@ def validate(doc: Any) -> None:
     extra = sorted(set(doc) - set(TOP_LEVEL_KEYS) - set(OPTIONAL_KEYS))
     if missing or extra:
         parts = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(extra)}"] if extra else [])
-        raise PlanSchemaError(f"top-level keys: {'; '.join(parts)} (expected exactly {', '.join(TOP_LEVEL_KEYS)})")
+        raise PlanSchemaError(
+            f"top-level keys: {'; '.join(parts)} (expected exactly {', '.join(TOP_LEVEL_KEYS)}, optionally {', '.join(OPTIONAL_KEYS)})"
+        )
     _check_type("project", doc["project"], (str,), "a string")
     _check_type("stack", doc["stack"], (str,), "a string")
     _check_type("resources", doc["resources"], (list,), "a list")

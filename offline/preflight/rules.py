@@ -225,7 +225,11 @@ RULES: dict[str, Constraint] = {
     ),
     # SignatureVersion "1 (SHA1) or 2 (SHA256)"; TracingConfig "PassThrough | Active"; FilterPolicyScope
     # "MessageAttributes (default) | MessageBody" (model doc: sns CreateTopic / Subscribe Attributes)
-    "sns-signature-version": _rule("number", "model doc: sns CreateTopic Attributes SignatureVersion", enum=("1", "2")),
+    "sns-signature-version": _rule(
+        "number",
+        "https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html (SignatureVersion 1 or 2)",
+        enum=("1", "2"),
+    ),
     "sns-tracing": _rule("string", "model doc: sns CreateTopic Attributes TracingConfig", enum=("PassThrough", "Active")),
     "sns-filter-policy-scope": _rule(
         "string", "model doc: sns Subscribe Attributes FilterPolicyScope", enum=("MessageAttributes", "MessageBody")
@@ -257,9 +261,12 @@ RULES: dict[str, Constraint] = {
         "model doc: eks CreateAccessEntry type",
         enum=("STANDARD", "FARGATE_LINUX", "EC2_LINUX", "EC2_WINDOWS", "EC2", "HYBRID_LINUX", "HYPERPOD_LINUX"),
     ),
-    # "0 to 5" replicas per shard, 1 to 500 shards (model doc: elasticache CreateReplicationGroup ReplicasPerNodeGroup / NumNodeGroups)
+    # "Valid values are 0 to 5" replicas per shard (model doc: elasticache CreateReplicationGroup ReplicasPerNodeGroup);
+    # a cluster-mode replication group has up to 500 shards (ElastiCache user guide).
     "elasticache-replicas": _rule("number", "model doc: elasticache CreateReplicationGroup ReplicasPerNodeGroup", min=0, max=5),
-    "elasticache-shards": _rule("number", "model doc: elasticache CreateReplicationGroup NumNodeGroups", min=1, max=500),
+    "elasticache-shards": _rule(
+        "number", "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.NodeGroups.html (up to 500 shards)", min=1, max=500
+    ),
     # "The AliasName value must be string of 1-256 characters ... begin with alias/ ... cannot begin with alias/aws/"
     "kms-alias-name": _rule("string", "model doc: kms CreateAlias AliasName", pattern=r"alias/(?!aws/).+"),
     # "The valid range is 1-4000 seconds" (model doc: elbv2 LoadBalancerAttribute idle_timeout.timeout_seconds)
