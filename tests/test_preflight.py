@@ -45,7 +45,7 @@ def test_every_plan_passes_the_preflight(plan_for, stack, platform):
     assert [f"{v.type} {v.name} {v.path}: {v.constraint}" for v in result.violations] == []
     assert result.unmapped_types == []
     assert result.checked > 300  # the mapping really reaches the plan's inputs
-    assert result.skipped_secret >= 1  # the app secret's value
+    assert result.skipped_secret == 3  # the database password, the Redis auth token, the app secret's value
 
 
 @pytest.mark.parametrize(("stack", "platform"), CASES)
@@ -308,7 +308,7 @@ def test_plan_exits_1_and_the_tree_names_resource_property_value_constraint(bad_
     line = next(line for line in out.splitlines() if "edge-waf" in line and "description" in line)
     assert f"{WAF} edge-waf: description = 'NOX API (rate limits)': does not match the pattern ^[\\w+=:#@/" in line
     assert "[botocore model: wafv2 CreateWebACL Description (shape EntityDescription)]" in line
-    assert re.search(r"AWS API preflight 1 violation\(s\): \d+ value\(s\) checked, 0 unknown and 1 secret skipped", out)
+    assert re.search(r"AWS API preflight 1 violation\(s\): \d+ value\(s\) checked, 0 unknown and 3 secret skipped", out)
 
 
 def test_plan_json_carries_the_section_and_markdown_the_table(bad_plan_engine, capsys, tmp_path):

@@ -404,6 +404,7 @@ MAPPINGS: dict[str, tuple[Field, ...]] = {
     # --- ElastiCache ---------------------------------------------------------------------------
     "aws:elasticache/replicationGroup:ReplicationGroup": (
         rule("replicationGroupId", "elasticache-replication-group-id"),
+        rule("authToken", "elasticache-auth-token"),
         CACHE("logDeliveryConfigurations", "LogDeliveryConfigurations"),
         CACHE("networkType", "NetworkType"),
         CACHE("ipDiscovery", "IpDiscovery"),
@@ -560,6 +561,7 @@ MAPPINGS: dict[str, tuple[Field, ...]] = {
         rule("identifierPrefix", "rds-instance-identifier", prefix=PREFIX_SUFFIX),
         rule("dbName", "rds-postgres-db-name"),
         rule("username", "rds-master-username"),
+        rule("password", "rds-master-password"),
         rule("finalSnapshotIdentifier", "rds-snapshot-identifier"),
         rule("backupRetentionPeriod", "rds-backup-retention"),
         rule("backupWindow", "time-window"),

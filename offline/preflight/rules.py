@@ -100,6 +100,14 @@ RULES: dict[str, Constraint] = {
     "rds-master-username": _rule(
         "string", "model doc: rds CreateDBInstance MasterUsername", pattern=r"[a-zA-Z][a-zA-Z0-9_]*", min=1, max=16
     ),
+    # MasterUserPassword: "Can include any printable ASCII character except "/", """, or "@". ... RDS for
+    # PostgreSQL - Must contain from 8 to 128 characters." (a secret in every plan: skipped, counted)
+    "rds-master-password": _rule("string", "model doc: rds CreateDBInstance MasterUserPassword", pattern=r"[ !#-.0-?A-~]+", min=8, max=128),
+    # AuthToken: "at least 16 characters and no more than 128 ... The only permitted printable special
+    # characters are !, &, #, $, ^, <, >, and -." (model doc: elasticache CreateReplicationGroup AuthToken)
+    "elasticache-auth-token": _rule(
+        "string", "model doc: elasticache CreateReplicationGroup AuthToken", pattern=r"[A-Za-z0-9!&#$^<>-]+", min=16, max=128
+    ),
     # "Must be in the format hh24:mi-hh24:mi ... Universal Coordinated Time (UTC)" (model doc: rds CreateDBInstance PreferredBackupWindow)
     "time-window": _rule(
         "string",
