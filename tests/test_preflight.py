@@ -346,3 +346,19 @@ def test_the_shape_cache_matches_the_pinned_botocore():
 
     roots = [field.api for _, field in FIELDS if field.api]
     assert json.loads(model.CACHE.read_text()) == json.loads(json.dumps(model.dump(roots))), "run: venv/bin/python -m offline.preflight"
+
+
+@pytest.mark.parametrize(
+    ("period", "expected"),
+    [(10, None), (30, None), (60, None), (300, None), (45, "45 is not one of 10, 20, 30 or a multiple of 60"), (0, "0 is not one of")],
+)
+def test_alarm_periods_are_10_20_30_or_a_multiple_of_60(period, expected):
+    why = preflight.violation(period, RULES["cloudwatch-alarm-period"])
+    assert why == expected if expected is None else why.startswith(expected)
+
+
+def test_numbers_sent_as_strings_and_strings_sent_as_numbers_are_judged_by_value():
+    port = constraint_of(resolve("elbv2", "CreateTargetGroup", "Port"), "")
+    assert preflight.violation("8080", port) is None and preflight.violation("70000", port) == "70000 is above the maximum 65535"
+    assert preflight.violation("many", port) == "'many' is not a number"
+    assert preflight.violation(3000.0, RULES["elb-health-check-port"]) is None  # Pulumi's float, AWS's string

@@ -121,33 +121,40 @@ def _java_length(text: str) -> int:
 def violation(value: Any, c: Constraint, suffix: int = 0) -> str | None:
     """Why AWS would reject `value` under `c`, or None. `suffix`: chars the provider appends to a prefix."""
     if c.kind == "list":
-        if not isinstance(value, list):
-            return None
-        if c.min is not None and len(value) < c.min:
-            return f"{len(value)} item(s), fewer than the minimum {int(c.min)}"
-        if c.max is not None and len(value) > c.max:
-            return f"{len(value)} items, more than the maximum {int(c.max)}"
-        return None
+        return _list_violation(value, c) if isinstance(value, list) else None
     if c.kind == "number":
-        number = _as_number(value)
-        if number is None:
-            return None if isinstance(value, bool) else f"not a number (expected {c.source.split(' (')[0]})"
-        if c.enum and _number_text(number) not in c.enum:
-            if not (c.multiple_of and number % c.multiple_of == 0 and number > 0):
-                allowed = ", ".join(c.enum) + (f" or a multiple of {c.multiple_of}" if c.multiple_of else "")
-                return f"{_number_text(number)} is not one of {allowed}"
-        elif c.multiple_of and not c.enum and number % c.multiple_of:
-            return f"{_number_text(number)} is not a multiple of {c.multiple_of}"
-        if c.min is not None and number < c.min:
-            return f"{_number_text(number)} is below the minimum {_number_text(float(c.min))}"
-        if c.max is not None and number > c.max:
-            return f"{_number_text(number)} is above the maximum {_number_text(float(c.max))}"
-        if c.pattern and not compile_java(c.pattern).fullmatch(_number_text(number)):
-            return f"{_number_text(number)} does not match {c.pattern}"
-        return None
+        return None if isinstance(value, bool) else _number_violation(value, c)
     text = _as_text(value)
-    if text is None:
-        return None
+    return None if text is None else _text_violation(text, c, suffix)
+
+
+def _list_violation(items: list[Any], c: Constraint) -> str | None:
+    if c.min is not None and len(items) < c.min:
+        return f"{len(items)} item(s), fewer than the minimum {int(c.min)}"
+    if c.max is not None and len(items) > c.max:
+        return f"{len(items)} items, more than the maximum {int(c.max)}"
+    return None
+
+
+def _number_violation(value: Any, c: Constraint) -> str | None:
+    number = _as_number(value)
+    if number is None:
+        return f"{value!r} is not a number"
+    text = _number_text(number)
+    multiple = bool(c.multiple_of) and number > 0 and number % c.multiple_of == 0
+    if (c.enum or c.multiple_of) and not (text in c.enum or multiple):
+        allowed = " or ".join(([", ".join(c.enum)] if c.enum else []) + ([f"a multiple of {c.multiple_of}"] if c.multiple_of else []))
+        return f"{text} is not {'one of ' if c.enum else ''}{allowed}"
+    if c.min is not None and number < c.min:
+        return f"{text} is below the minimum {_number_text(float(c.min))}"
+    if c.max is not None and number > c.max:
+        return f"{text} is above the maximum {_number_text(float(c.max))}"
+    if c.pattern and not compile_java(c.pattern).fullmatch(text):
+        return f"{text} does not match {c.pattern}"
+    return None
+
+
+def _text_violation(text: str, c: Constraint, suffix: int) -> str | None:
     full = text + "0" * suffix  # a prefix: judge the shortest name the provider can make from it
     budget = f" (with the provider's {suffix}-character unique suffix)" if suffix else ""
     if c.enum and text not in c.enum:
