@@ -1,40 +1,60 @@
-# Every target creates venv/ and installs the pinned dependencies on first use.
+# Every target creates venv/ and installs the locked dependencies on first use.
+# `make help` lists the targets: each is documented by the `##` comment on its line.
 STACK ?= dev
 ARGS ?=
 PLAN ?= plan.json
+JOBS ?= 2
 PY := venv/bin/python
+# apt-get needs root: use sudo when not running as root.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: plan check test lint bench setup clean
+.DEFAULT_GOAL := help
+.PHONY: help setup plan check test lint fmt docs lock bench shellcheck clean
 
-venv/.installed: requirements.txt requirements-dev.txt policies/requirements.txt
-	python3 -m venv venv
-	venv/bin/pip install --quiet --upgrade pip
-	venv/bin/pip install --quiet -r requirements-dev.txt -r policies/requirements.txt
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+# The lock holds every transitive dependency with its hashes (`make lock` regenerates it).
+venv/.installed: requirements.lock
+	test -x $(PY) || python3 -m venv venv
+	venv/bin/pip install --quiet --require-hashes -r requirements.lock
 	touch $@
 
-setup: venv/.installed
+setup: venv/.installed shellcheck ## venv/ with exactly the locked dependencies, and shellcheck
 
-## Offline plan of STACK under Pulumi's mock engine, AWS API preflight and policy pack included (no
-## cloud, no CLI). make exits 2 on any failure; `$(PY) -m offline plan` returns 1/2/3 (see its --help).
-plan: venv/.installed
+plan: venv/.installed ## Offline plan of STACK (ARGS: --format, --output, --set ...), AWS API preflight included; no cloud, no CLI
 	$(PY) -m offline plan --stack $(STACK) $(ARGS)
 
-## Re-check a saved plan JSON: AWS API preflight and policy pack. make exits 0 when clean and 2 on
-## any failure (GNU make's status for a failed recipe); `$(PY) -m offline check` itself returns 1 for a
-## violation, 2 for an unreadable plan, 3 otherwise (docs/preflight.md).
-check: venv/.installed
+check: venv/.installed ## Re-check a saved PLAN: AWS API preflight and policy pack (make exits 2 if it fails)
 	$(PY) -m offline check $(PLAN) $(ARGS)
 
-## The whole test suite (exit 5, no tests collected, is a failure too).
-test: venv/.installed
-	$(PY) -m pytest -q $(ARGS)
+test: venv/.installed shellcheck ## The whole test suite on JOBS processes (pytest's exit 5, no tests, fails too)
+	$(PY) -m pytest -q -n $(JOBS) --dist loadfile $(ARGS)
 
-lint: venv/.installed
+lint: venv/.installed ## ruff check and ruff format --check
 	venv/bin/ruff check .
 	venv/bin/ruff format --check .
 
-bench: venv/.installed
+fmt: venv/.installed ## ruff format, then ruff check --fix
+	venv/bin/ruff format .
+	venv/bin/ruff check --fix .
+
+docs: venv/.installed ## Regenerate the README's configuration and outputs tables
+	$(PY) -m settings.docs --write
+
+lock: venv/.installed ## Re-resolve requirements.lock (hashes) from the pins in requirements*.txt
+	venv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+		--no-emit-find-links --output-file requirements.lock requirements-dev.txt
+
+bench: venv/.installed ## Offline-plan timings per stack against a floor
 	$(PY) -m offline.bench $(ARGS)
 
-clean:
+# The user-data test runs shellcheck on the rendered scripts: install the Debian package if missing
+# (a failed install fails the target); without apt-get, warn and let the test skip.
+shellcheck: ## Install shellcheck (Debian package) when missing
+	@command -v shellcheck >/dev/null || ! command -v apt-get >/dev/null || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq shellcheck >/dev/null; }
+	@command -v shellcheck >/dev/null || echo "warning: no shellcheck and no apt-get: the user-data shellcheck test is skipped" >&2
+
+clean: ## Remove venv/ and the caches
 	rm -rf venv .pytest_cache .ruff_cache .hypothesis

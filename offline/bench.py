@@ -95,16 +95,18 @@ def _load_order(modules: list[str]) -> list[str]:
     return sorted(packages, key=lambda p: (p.count("."), p)) + [m for m in modules if m not in packages]
 
 
-def probe(stack: str, overrides: list[str], out: Path) -> tuple[int, list[str]]:
-    """One untimed plan (also the warm-up), written to `out`: how many resources, which provider SDK modules."""
-    cmd = plan_cmd(stack, overrides)
-    cmd[cmd.index(os.devnull)] = str(out)
-    cmd[1:1] = ["-X", "importtime"]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    if proc.returncode not in (0, 1):
-        raise RuntimeError(f"plan of {stack} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
-    doc = json.loads(out.read_text())
-    return len(doc["resources"]), _sdk_modules(proc.stderr)
+def probe(stack: str, overrides: list[str]) -> tuple[int, list[str], dict]:
+    """One untimed plan (also the warm-up): how many resources, which provider SDK modules, its estimates."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "plan.json"
+        cmd = plan_cmd(stack, overrides)
+        cmd[cmd.index(os.devnull)] = str(out)
+        cmd[1:1] = ["-X", "importtime"]
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        if proc.returncode not in (0, 1):
+            raise RuntimeError(f"plan of {stack} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+        doc = json.loads(out.read_text())
+    return len(doc["resources"]), _sdk_modules(proc.stderr), doc
 
 
 def run_preflight_probe(plan_file: str) -> None:
@@ -156,8 +158,9 @@ def run_floor(spec: dict) -> int:
 def bench(stacks: list[str], runs: int, overrides: list[str]) -> list[dict]:
     rows = []
     for stack in stacks:
+        count, modules, doc = probe(stack, overrides)
         with tempfile.TemporaryDirectory() as tmp:
-            count, modules = probe(stack, overrides, Path(tmp) / "plan.json")
+            (Path(tmp) / "plan.json").write_text(json.dumps(doc))
             stage_cpu = preflight_cpu(Path(tmp) / "plan.json", runs)
         fcmd, pcmd = floor_cmd(stack, count, modules, overrides), plan_cmd(stack, overrides)
         _timed(fcmd)  # warm-up
@@ -181,10 +184,34 @@ def bench(stacks: list[str], runs: int, overrides: list[str]) -> list[dict]:
                 "preflight_adds": stage_cpu / (plan_cpu - stage_cpu),
                 "plan_runs": plan_runs,
                 "floor_runs": floor_runs,
+                "estimates": _estimate_summary(doc),
             }
         )
         print(f"  {stack}: plan {plan_s:.3f} s, floor {floor_s:.3f} s", file=sys.stderr, flush=True)
     return rows
+
+
+def _estimate_summary(doc: dict) -> dict:
+    """What `pulumi up` of this stack would take (offline/estimates): minutes and the critical path by name."""
+    est, names = doc["estimates"], {r["urn"]: r["name"] for r in doc["resources"]}
+    return {
+        "createMinutes": est["createMinutes"],
+        "destroyMinutes": est["destroyMinutes"],
+        "criticalPath": [names[u] for u in est["criticalPath"]],
+        "monthlyCostUsd": est["monthlyCostUsd"].get("total"),
+    }
+
+
+def estimate_lines(rows: list[dict]) -> str:
+    """Estimated `pulumi up` of each stack measured (prod first: the one the issue asks about)."""
+    out = []
+    for r in sorted(rows, key=lambda r: r["stack"] != "prod"):
+        est = r["estimates"]
+        out.append(
+            f"{r['stack']}: estimated `pulumi up` {est['createMinutes']:g} min, `pulumi destroy` {est['destroyMinutes']:g} min; "
+            f"critical path: {' -> '.join(est['criticalPath'])}"
+        )
+    return "\n".join(out) + "\n"
 
 
 def table(rows: list[dict], runs: int) -> str:
@@ -245,7 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     rows = bench(args.stack or list(STACKS), args.runs, args.set)
-    print(json.dumps(rows, indent=2) if args.json else table(rows, args.runs), end="" if not args.json else "\n")
+    print(
+        json.dumps(rows, indent=2) if args.json else table(rows, args.runs) + "\n" + estimate_lines(rows), end="" if not args.json else "\n"
+    )
     return 0
 
 

@@ -2,9 +2,9 @@
 
 Contract (scripts and CI rely on it; `make plan` / `make check` pass ARGS through):
 
-    python -m offline plan --stack dev [--format tree|json|markdown] [--output FILE]
+    python -m offline plan --stack dev [--format tree|json|markdown|mermaid|dot] [--output FILE]
                            [--set ns:key=value ...] [--policy-config FILE] [--debug]
-    python -m offline check PLAN.json [--format tree|json|markdown] [--output FILE]
+    python -m offline check PLAN.json [--format tree|json|markdown|mermaid|dot] [--output FILE]
                            [--policy-config FILE] [--debug]
 
 Stages of `plan`: config -> program under mocks -> secret-leak check -> AWS API preflight
@@ -20,8 +20,9 @@ Through make (`make plan`, `make check`), any non-zero exit of these commands be
 exit status 2 (GNU make reports a failed recipe that way); call `python -m offline` directly to
 tell the cases apart.
 
-With `--format json` stdout (or FILE) holds only the plan document (its `preflight` section
-included); policy results and the preflight summary go to stderr.
+With `--format json` stdout (or FILE) holds only the plan document (its `preflight` section and
+`estimates` included); policy results and the preflight summary go to stderr. `mermaid` and `dot`
+draw the components and their dependencies.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from . import report
 from .config import StackConfigError, read_stack_config
 
 ROOT = Path(__file__).resolve().parent.parent
-FORMATS = ("tree", "json", "markdown")
+FORMATS = ("tree", "json", "markdown", "mermaid", "dot")  # mermaid/dot: the component diagram (docs/estimates.md)
 
 EXIT_OK, EXIT_POLICY, EXIT_CONFIG, EXIT_FAILURE = 0, 1, 2, 3
 
@@ -182,7 +183,9 @@ def _render(fmt: str, doc: dict[str, Any], violations: list[Any]) -> str:
     from . import policycheck
 
     if fmt == "json":
-        return report.to_json(doc)
+        return report.to_json(report.with_estimates(doc))
+    if fmt in ("mermaid", "dot"):
+        return _diagram(fmt, doc)
     if fmt == "markdown":
         return report.markdown(doc, violations)
     return (
@@ -193,6 +196,13 @@ def _render(fmt: str, doc: dict[str, Any], violations: list[Any]) -> str:
         + _indent(policycheck.format_violations(violations))
         + "\n"
     )
+
+
+def _diagram(fmt: str, doc: dict[str, Any]) -> str:
+    from . import estimates
+    from .estimates import diagram
+
+    return getattr(diagram, fmt)(doc, estimates.estimate(doc))
 
 
 def _indent(text: str) -> str:
@@ -371,6 +381,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
     elif args.format == "markdown":
         text = report.markdown(doc, violations)
+    elif args.format in ("mermaid", "dot"):
+        text = _diagram(args.format, doc)
     else:
         text = (
             f"Policy check of saved plan {args.plan_file} ({doc['project']}/{doc['stack']}, "

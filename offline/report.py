@@ -11,9 +11,13 @@ import json
 from collections import Counter
 from typing import Any
 
-# The JSON document: exactly these keys, in this order (docs/plan-schema.md).
+from . import estimates
+from .estimates import render as estimates_render
+
+# The JSON document: exactly these keys, in this order (docs/plan-schema.md), then the optional ones.
 TOP_LEVEL_KEYS = ("project", "stack", "resources", "outputs")
-OPTIONAL_KEYS = ("preflight",)  # written by `plan` since the AWS API preflight; older plans lack it
+OPTIONAL_KEYS = ("preflight", "estimates")  # preflight: written by `plan` (docs/preflight.md); estimates: by
+# `plan --format json`, derived, so `check` ignores it. Older plans lack either.
 PREFLIGHT_KEYS = ("checked", "skipped", "unmappedTypes", "violations")
 RESOURCE_KEYS = ("urn", "type", "name", "parent", "dependencies", "provider", "protect", "custom", "inputs")
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -29,6 +33,12 @@ class PlanSchemaError(ValueError):
 
 def to_json(doc: dict[str, Any]) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def with_estimates(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document as `plan --format json` writes it: the plan, then its `estimates` (recomputed from it)."""
+    plan = {k: v for k, v in doc.items() if k != "estimates"}
+    return {**plan, "estimates": estimates.estimate(plan)}
 
 
 def _check_type(where: str, value: Any, kinds: tuple[type, ...], what: str) -> None:
@@ -48,6 +58,8 @@ def validate(doc: Any) -> None:
         raise PlanSchemaError(
             f"top-level keys: {'; '.join(parts)} (expected exactly {', '.join(TOP_LEVEL_KEYS)}, optionally {', '.join(OPTIONAL_KEYS)})"
         )
+    if "estimates" in doc:
+        _check_type("estimates", doc["estimates"], (dict,), "an object")
     _check_type("project", doc["project"], (str,), "a string")
     _check_type("stack", doc["stack"], (str,), "a string")
     _check_type("resources", doc["resources"], (list,), "a list")
@@ -162,6 +174,7 @@ def tree(doc: dict[str, Any]) -> str:
         if t == "total":
             out.append("    " + "-" * (width + 2 + count_width))
         out.append(f"    {t:<{width}}  {n:>{count_width}}")
+    out += ["", *estimates_render.tree_lines(doc, estimates.estimate(doc))]
     return "\n".join(out) + "\n"
 
 
@@ -284,6 +297,7 @@ def markdown(doc: dict[str, Any], violations: list[Any]) -> str:
         out.append("None: nothing in this stack has `protect` set.")
     out.append("")
     out += _preflight_markdown(doc)
+    out += estimates_render.markdown_lines(doc, estimates.estimate(doc))
     out += _policy_markdown(doc, violations)
     if doc["outputs"]:
         out += [

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
+import subprocess
 
 import pulumi
 import pytest
@@ -306,3 +308,13 @@ def test_capacity_per_release_state():
     assert capacity(sizes, bluegreen, "blue") == live
     assert capacity(sizes, bluegreen, "green") == {"min_size": 0, "max_size": 20, "desired_capacity": 0}
     assert capacity(sizes, canary, "green") == live  # warm at weight 0, reachable with X-Canary-User
+
+
+@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed (`make test` installs it)")
+@pytest.mark.parametrize("colour", ["blue", "green"])
+def test_rendered_user_data_passes_shellcheck(canary25, colour, tmp_path):
+    """The boot script exactly as the program renders it into each colour's launch template."""
+    script = tmp_path / f"user-data-{colour}.sh"
+    script.write_text(decoded_user_data(canary25, colour))
+    result = subprocess.run(["shellcheck", "--severity=style", str(script)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
