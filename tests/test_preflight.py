@@ -7,6 +7,7 @@ whole file stays fast and offline.
 from __future__ import annotations
 
 import copy
+import inspect
 import json
 import re
 
@@ -362,3 +363,40 @@ def test_numbers_sent_as_strings_and_strings_sent_as_numbers_are_judged_by_value
     assert preflight.violation("8080", port) is None and preflight.violation("70000", port) == "70000 is above the maximum 65535"
     assert preflight.violation("many", port) == "'many' is not a number"
     assert preflight.violation(3000.0, RULES["elb-health-check-port"]) is None  # Pulumi's float, AWS's string
+
+
+def _pulumi_inputs(cls) -> dict[str, object]:
+    """Wire name -> getter annotation of a pulumi_aws `...Args` class."""
+    return {
+        getattr(prop.fget, "_pulumi_name", ""): prop.fget.__annotations__.get("return", "")
+        for prop in vars(cls).values()
+        if isinstance(prop, property)
+    }
+
+
+def _nested_args(module, annotation) -> type | None:
+    """The `...Args` input type an annotation names (lists and single objects alike), if any."""
+    found = re.search(r"'(\w+Args)'", str(annotation))
+    return getattr(getattr(module, "_inputs", None), found[1], None) if found else None
+
+
+@pytest.mark.parametrize("token", sorted(t for t in MAPPINGS if t.startswith("aws:")))
+def test_every_mapped_path_is_an_input_of_the_pulumi_type(token):
+    """A misspelt property would silently check nothing: each path must exist in pulumi_aws's input types."""
+    import importlib
+
+    package = token.split(":")[1].split("/")[0]
+    module = importlib.import_module(f"pulumi_aws.{package}_" if package == "lambda" else f"pulumi_aws.{package}")
+    resource = getattr(module, token.split(":")[2])
+    # The constructor's keywords, not `<Type>Args`: a nested input type may share that name (s3's legacy Bucket).
+    params = inspect.signature(resource._internal_init).parameters.values()
+    top = {re.sub(r"_([a-z0-9])", lambda m: m[1].upper(), p.name): p.annotation for p in params}
+    for field in MAPPINGS[token]:
+        inputs, where = top, resource.__name__
+        for segment in field.path.split("."):
+            name = segment.split("[")[0].split("{")[0]
+            assert name in inputs, f"{token}: {field.path}: {name!r} is not an input of {where} ({sorted(inputs)})"
+            cls = _nested_args(module, inputs[name])
+            if cls is None:
+                break  # a scalar, list of scalars or map: nothing deeper to resolve
+            inputs, where = _pulumi_inputs(cls), cls.__name__
