@@ -22,10 +22,10 @@ venv/.installed: requirements.lock
 
 setup: venv/.installed shellcheck ## venv/ with exactly the locked dependencies, and shellcheck
 
-plan: venv/.installed ## Offline plan of STACK (ARGS: --format, --output, --set ...); no cloud, no CLI
+plan: venv/.installed ## Offline plan of STACK (ARGS: --format, --output, --set ...), AWS API preflight included; no cloud, no CLI
 	$(PY) -m offline plan --stack $(STACK) $(ARGS)
 
-check: venv/.installed ## Re-check a saved PLAN against the policy pack (make exits 2 if it fails)
+check: venv/.installed ## Re-check a saved PLAN: AWS API preflight and policy pack (make exits 2 if it fails)
 	$(PY) -m offline check $(PLAN) $(ARGS)
 
 test: venv/.installed shellcheck ## The whole test suite on JOBS processes (pytest's exit 5, no tests, fails too)

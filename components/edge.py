@@ -472,7 +472,9 @@ class Edge(pulumi.ComponentResource):
             f"{name}-waf",
             name=f"{prefix}-api",
             scope="REGIONAL",
-            description=f"{prefix} NOX API: seed nginx-waf.conf (rate limits, attack patterns, body size, geo)",
+            # WAFv2 EntityDescription (botocore wafv2 model) allows only word characters, whitespace and
+            # +=:#@/-,. : no parentheses, so CreateWebACL rejected the former "(rate limits, ...)".
+            description=f"{prefix} NOX API: seed nginx-waf.conf: rate limits, attack patterns, body size, geo",
             default_action={"allow": {}},
             rules=waf_rules(prefix, args.settings.geo_block_countries),
             visibility_config=_visibility(f"{prefix}-api"),

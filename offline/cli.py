@@ -7,13 +7,22 @@ Contract (scripts and CI rely on it; `make plan` / `make check` pass ARGS throug
     python -m offline check PLAN.json [--format tree|json|markdown|mermaid|dot] [--output FILE]
                            [--policy-config FILE] [--debug]
 
-Exit codes, plan: 0 planned, no mandatory policy violation; 1 a mandatory policy violation;
-2 invalid configuration (nothing was registered); 3 any other failure.
-Exit codes, check: 0 clean; 1 a mandatory violation; 2 unreadable or invalid plan file; 3 any
-other failure.
+Stages of `plan`: config -> program under mocks -> secret-leak check -> AWS API preflight
+(offline/preflight, docs/preflight.md) -> policy pack -> report. `check` re-runs the preflight and
+the policy pack over the saved document's resources.
 
-With `--format json` stdout (or FILE) holds only the plan document (with its `estimates`); policy
-results go to stderr. `mermaid` and `dot` draw the components and their dependencies.
+Exit codes, plan: 0 planned, no preflight violation and no mandatory policy violation; 1 an AWS API
+preflight violation or a mandatory policy violation; 2 invalid configuration (nothing was
+registered); 3 any other failure (a secret in clear text included).
+Exit codes, check: 0 clean; 1 a preflight violation or a mandatory policy violation; 2 unreadable or
+invalid plan file; 3 any other failure.
+Through make (`make plan`, `make check`), any non-zero exit of these commands becomes make's own
+exit status 2 (GNU make reports a failed recipe that way); call `python -m offline` directly to
+tell the cases apart.
+
+With `--format json` stdout (or FILE) holds only the plan document (its `preflight` section and
+`estimates` included); policy results and the preflight summary go to stderr. `mermaid` and `dot`
+draw the components and their dependencies.
 """
 
 from __future__ import annotations
@@ -62,8 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
         "plan",
         parents=[common],
         help="run the program for a stack and report what it would create",
-        description="Run __main__.py for STACK under the mock engine; report resources and policy results. "
-        "Exit 0 ok, 1 mandatory policy violation, 2 invalid configuration, 3 other failure.",
+        description="Run __main__.py for STACK under the mock engine; check every mapped input against the AWS API "
+        "(preflight); report resources, preflight and policy results. "
+        "Exit 0 ok, 1 preflight or mandatory policy violation, 2 invalid configuration, 3 other failure. "
+        "(Through make, any failure exits 2.)",
     )
     plan.add_argument("--stack", default="dev", help="stack name: reads Pulumi.yaml + Pulumi.<stack>.yaml (default: dev)")
     plan.add_argument(
@@ -78,9 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser(
         "check",
         parents=[common],
-        help="re-check a saved `--format json` plan against the policy pack",
-        description="Evaluate the policy pack over a saved plan without running the program. "
-        "Exit 0 clean, 1 mandatory violation, 2 unreadable or invalid plan, 3 other failure.",
+        help="re-check a saved `--format json` plan: AWS API preflight and policy pack",
+        description="Run the AWS API preflight and the policy pack over a saved plan without running the program. "
+        "Exit 0 clean, 1 preflight or mandatory policy violation, 2 unreadable or invalid plan, 3 other failure. "
+        "(Through make, any failure exits 2.)",
     )
     check.add_argument("plan_file", metavar="PLAN.json", help="a plan written by `plan --format json`")
     check.set_defaults(func=cmd_check)
@@ -152,6 +164,21 @@ def evaluate(doc: dict[str, Any], policy_config: dict[str, Any] | None) -> list[
         raise UsageError(f"--policy-config: {err}") from None
 
 
+def preflight(doc: dict[str, Any]) -> bool:
+    """The AWS API preflight over a plan document; stores its `preflight` section. True when clean."""
+    from . import preflight as aws_preflight
+
+    doc["preflight"] = aws_preflight.run(doc).to_json()
+    return not doc["preflight"]["violations"]
+
+
+def _failed(doc: dict[str, Any], violations: list[Any]) -> int:
+    from . import policycheck
+
+    clean = not (doc.get("preflight") or {}).get("violations")
+    return EXIT_POLICY if policycheck.has_mandatory(violations) or not clean else EXIT_OK
+
+
 def _render(fmt: str, doc: dict[str, Any], violations: list[Any]) -> str:
     from . import policycheck
 
@@ -161,7 +188,14 @@ def _render(fmt: str, doc: dict[str, Any], violations: list[Any]) -> str:
         return _diagram(fmt, doc)
     if fmt == "markdown":
         return report.markdown(doc, violations)
-    return report.tree(doc) + "\nPolicies:\n" + _indent(policycheck.format_violations(violations)) + "\n"
+    return (
+        report.tree(doc)
+        + "\n"
+        + report.preflight_tree(doc["preflight"])
+        + "\nPolicies:\n"
+        + _indent(policycheck.format_violations(violations))
+        + "\n"
+    )
 
 
 def _diagram(fmt: str, doc: dict[str, Any]) -> str:
@@ -230,6 +264,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
         )
         return EXIT_FAILURE
     try:
+        preflight(doc)
+    except Exception as err:
+        return _fail("AWS API preflight failed", err, args.debug)
+    try:
         violations = evaluate(doc, policy_config)
     except UsageError:
         raise
@@ -273,8 +311,9 @@ def _finish(args: argparse.Namespace, doc: dict[str, Any], violations: list[Any]
     if args.format == "json" or args.output:
         for warning in doc.get("warnings", []):
             _err(f"warning: {warning}")
+        _err(report.preflight_tree(doc["preflight"]).rstrip("\n"))
         _err(policycheck.format_violations(violations))
-    return EXIT_POLICY if policycheck.has_mandatory(violations) else EXIT_OK
+    return _failed(doc, violations)
 
 
 # --- check -----------------------------------------------------------------------------------
@@ -315,6 +354,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         _err(f"error: {err}")
         return EXIT_CONFIG
     try:
+        preflight(doc)  # recomputed from the resources: a stored section is never trusted
+    except Exception as err:
+        return _fail("AWS API preflight failed", err, args.debug)
+    try:
         violations = evaluate(doc, policy_config)
     except UsageError:
         raise
@@ -332,6 +375,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                     "stack": doc["stack"],
                     "mandatory": policycheck.has_mandatory(violations),
                     "violations": [report.violation_dict(v) for v in violations],
+                    "preflight": doc["preflight"],
                 },
                 indent=2,
             )
@@ -344,9 +388,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         text = (
             f"Policy check of saved plan {args.plan_file} ({doc['project']}/{doc['stack']}, "
-            f"{report.total(doc)} resources)\n" + policycheck.format_violations(violations).rstrip("\n") + "\n"
+            f"{report.total(doc)} resources)\n"
+            + report.preflight_tree(doc["preflight"])
+            + policycheck.format_violations(violations).rstrip("\n")
+            + "\n"
         )
     _write(text, args.output)
     if args.output:
-        _err(f"{report.policy_summary(violations)}; wrote {args.format} report to {args.output}")
-    return EXIT_POLICY if policycheck.has_mandatory(violations) else EXIT_OK
+        _err(
+            f"{report.preflight_summary(doc['preflight'])}; {report.policy_summary(violations)}; "
+            f"wrote {args.format} report to {args.output}"
+        )
+    return _failed(doc, violations)

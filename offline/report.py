@@ -18,7 +18,8 @@ from .estimates import render as estimates_render
 # `warnings` (schema 1.1) may be absent from older saved plans; `estimates` is derived from the
 # rest, written by `plan --format json` and ignored by `check`.
 TOP_LEVEL_KEYS = ("project", "stack", "resources", "outputs")
-OPTIONAL_KEYS = ("warnings", "estimates")
+OPTIONAL_KEYS = ("warnings", "preflight", "estimates")  # older plans lack any of them; see docs/plan-schema.md
+PREFLIGHT_KEYS = ("checked", "skipped", "unmappedTypes", "violations")
 RESOURCE_KEYS = ("urn", "type", "name", "parent", "dependencies", "provider", "protect", "custom", "inputs")
 STACK_TYPE = "pulumi:pulumi:Stack"
 LEVEL_ORDER = ("mandatory", "advisory", "remediate", "disabled")
@@ -55,7 +56,9 @@ def validate(doc: Any) -> None:
     extra = sorted(set(doc) - set(TOP_LEVEL_KEYS) - set(OPTIONAL_KEYS))
     if missing or extra:
         parts = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(extra)}"] if extra else [])
-        raise PlanSchemaError(f"top-level keys: {'; '.join(parts)} (expected exactly {', '.join(TOP_LEVEL_KEYS)}, optionally {', '.join(OPTIONAL_KEYS)})")
+        raise PlanSchemaError(
+            f"top-level keys: {'; '.join(parts)} (expected exactly {', '.join(TOP_LEVEL_KEYS)}, optionally {', '.join(OPTIONAL_KEYS)})"
+        )
     if "estimates" in doc:
         _check_type("estimates", doc["estimates"], (dict,), "an object")
     _check_type("project", doc["project"], (str,), "a string")
@@ -83,6 +86,22 @@ def validate(doc: Any) -> None:
         for j, dep in enumerate(res["dependencies"]):
             _check_type(f"{where}.dependencies[{j}]", dep, (str,), "a URN string")
         _check_type(f"{where}.inputs", res["inputs"], (dict,), "an object")
+    if "preflight" in doc:
+        _validate_preflight(doc["preflight"])
+
+
+def _validate_preflight(section: Any) -> None:
+    _check_type("preflight", section, (dict,), "an object")
+    if sorted(section) != sorted(PREFLIGHT_KEYS):
+        raise PlanSchemaError(f"preflight: keys must be exactly {', '.join(PREFLIGHT_KEYS)}")
+    _check_type("preflight.checked", section["checked"], (int,), "an integer")
+    _check_type("preflight.skipped", section["skipped"], (dict,), "an object")
+    for key in ("unknown", "secret"):
+        _check_type(f"preflight.skipped.{key}", section["skipped"].get(key), (int,), "an integer")
+    _check_type("preflight.unmappedTypes", section["unmappedTypes"], (list,), "a list of type tokens")
+    _check_type("preflight.violations", section["violations"], (list,), "a list")
+    for i, item in enumerate(section["violations"]):
+        _check_type(f"preflight.violations[{i}]", item, (dict,), "an object")
 
 
 # --- summaries -------------------------------------------------------------------------------
@@ -170,6 +189,47 @@ def warning_lines(doc: dict[str, Any]) -> list[str]:
     return ["Warnings:", *[f"    warning: {w}" for w in warnings], ""] if warnings else []
 
 
+# --- AWS API preflight (offline/preflight) -----------------------------------------------------
+
+
+def preflight_summary(section: dict[str, Any]) -> str:
+    found = section["violations"]
+    status = "passed" if not found else f"{len(found)} violation(s)"
+    return (
+        f"AWS API preflight {status}: {section['checked']} value(s) checked, "
+        f"{section['skipped']['unknown']} unknown and {section['skipped']['secret']} secret skipped"
+    )
+
+
+def _preflight_line(v: dict[str, Any]) -> str:
+    return f"{v['type']} {v['name']}: {v['path']} = {v['value']}: {v['constraint']} [{v['origin']}: {v['source']}]"
+
+
+def preflight_tree(section: dict[str, Any]) -> str:
+    lines = [f"    {_preflight_line(v)}" for v in section["violations"]]
+    if section["unmappedTypes"]:
+        lines.append("    not checked (no mapping): " + ", ".join(section["unmappedTypes"]))
+    return "\n".join([preflight_summary(section), *lines]) + "\n"
+
+
+def _preflight_markdown(doc: dict[str, Any]) -> list[str]:
+    section = doc.get("preflight")
+    if section is None:
+        return []
+    out = ["### AWS API preflight", "", preflight_summary(section) + ".", ""]
+    if section["violations"]:
+        out += ["| Resource | Property | Value | Constraint | Source |", "| --- | --- | --- | --- | --- |"]
+        out += [
+            f"| `{v['type']}` **{_md(v['name'])}** | `{_md(v['path'])}` | `{_md(v['value'])}` | {_md(v['constraint'])} "
+            f"| {_md(v['origin'])}: {_md(v['source'])} |"
+            for v in section["violations"]
+        ]
+        out.append("")
+    if section["unmappedTypes"]:
+        out += ["Not checked (no mapping): " + ", ".join(f"`{t}`" for t in section["unmappedTypes"]), ""]
+    return out
+
+
 # --- policy results --------------------------------------------------------------------------
 
 
@@ -217,7 +277,8 @@ def policy_summary(violations: list[Any]) -> str:
 
 def markdown(doc: dict[str, Any], violations: list[Any]) -> str:
     mandatory = sum(getattr(v, "level", "") == "mandatory" for v in violations)
-    status = "❌" if mandatory else ("⚠️" if violations else "✅")
+    failed = mandatory or bool((doc.get("preflight") or {}).get("violations"))
+    status = "❌" if failed else ("⚠️" if violations else "✅")
     protected = [r for r in doc["resources"] if r["protect"]]
     out = [
         f"## Offline plan: `{doc['project']}` / `{doc['stack']}`",
@@ -248,6 +309,7 @@ def markdown(doc: dict[str, Any], violations: list[Any]) -> str:
     out.append("")
     if doc.get("warnings"):
         out += ["### Warnings", "", *[f"- ⚠️ {_md(w)}" for w in doc["warnings"]], ""]
+    out += _preflight_markdown(doc)
     out += estimates_render.markdown_lines(doc, estimates.estimate(doc))
     out += _policy_markdown(doc, violations)
     if doc["outputs"]:

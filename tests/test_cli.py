@@ -108,7 +108,8 @@ def test_plan_json_output_file(tmp_path, capsys):
     assert out == ""
     doc = json.loads(target.read_text())
     report.validate(doc)
-    assert list(doc) == ["project", "stack", "resources", "outputs", "warnings", "estimates"] and doc["stack"] == "dev"
+    assert list(doc) == ["project", "stack", "resources", "outputs", "warnings", "preflight", "estimates"] and doc["stack"] == "dev"
+    assert doc["preflight"]["violations"] == [] and doc["preflight"]["checked"] > 300
     assert set(doc["estimates"]) >= {"monthlyCostUsd", "createMinutes", "destroyMinutes", "criticalPath"}
     assert f"wrote json plan of nox-infra/dev ({len(doc['resources']) + 1} resources) to {target}" in err
     assert "policy pack nox-security" in err  # policy results on stderr, never inside the document

@@ -324,10 +324,23 @@ def test_bench_floor_loads_what_the_plan_loaded_and_prints_a_table():
         {"stack": "dev", "resources": 115, "plan": 1.3, "floor": 1.0, "ratio": 1.3, "plan_cpu": 1.2, "floor_cpu": 1.0, "cpu_ratio": 1.2},
         {"stack": "prod", "resources": 151, "plan": 1.5, "floor": 1.0, "ratio": 1.5, "plan_cpu": 1.5, "floor_cpu": 1.0, "cpu_ratio": 1.5},
     ]
+    rows[0] |= {"preflight_cpu": 0.1, "preflight_adds": 0.1 / 1.1}
+    rows[1] |= {"preflight_cpu": 0.2, "preflight_adds": 0.2 / 1.3}
     text = bench.table(rows, 5)
+    assert "  dev: 0.100 s of 1.200 s plan CPU, adds 9.1% ok" in text
+    assert "  prod: 0.200 s of 1.500 s plan CPU, adds 15.4% above 10%" in text
     assert "median of 5 fresh processes" in text
     assert re.search(r"^dev +115 +1\.300 +1\.000 +1\.30 +ok", text, re.M)
     assert re.search(r"^prod +151 +1\.500 +1\.000 +1\.50 +above 1\.3", text, re.M)
     assert bench.plan_cmd("prod", ["nox:platform=asg"])[-2:] == ["--set", "nox:platform=asg"]
     # the floor program itself, in-process: the same engine, N trivial resources
     assert bench.run_floor({"stack": "dev", "count": 7, "modules": ["pulumi_random.random_password"], "overrides": []}) == 7
+
+
+def test_bench_preflight_probe_runs_the_stage_on_a_saved_plan(plan_for, tmp_path, capsys):
+    from offline import bench
+
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan_for("dev").to_json()))
+    bench.run_preflight_probe(str(path))
+    assert float(capsys.readouterr().out) >= 0
