@@ -79,6 +79,9 @@ def _parse(key: Key, raw: Any) -> Any:
     if key.kind is str:
         if not isinstance(raw, str):
             raise ValueError("a string")
+        # A newline, NUL or stray space never belongs in a name, ARN, tag or version (whole values only).
+        if raw != raw.strip() or not raw.isprintable():
+            raise ValueError("a string with no leading or trailing whitespace and no control or invisible characters")
         return raw
     if key.kind is bool:
         if isinstance(raw, bool):
@@ -159,16 +162,14 @@ def _architecture_problems(v: dict[str, Any]) -> list[str]:
     p = []
     arch = architecture(v["instanceType"])
     if arch != FLEET_AMI_ARCH:
-        p.append(
-            f"nox:instanceType = {_show(v['instanceType'])}: an {arch} type, but the fleet AMI is {FLEET_AMI_ARCH}; use e.g. m6i.large"
-        )
+        p.append(f"nox:instanceType = {_show(v['instanceType'])}: must be an {FLEET_AMI_ARCH} type like the fleet AMI (this one is {arch})")
     node_arches = sorted({architecture(t) for t in v["eksNodeInstanceTypes"]})
     if len(node_arches) > 1:
         p.append(f"nox:eksNodeInstanceTypes = {_show(v['eksNodeInstanceTypes'])}: must not mix arm64 and x86_64 in one node group")
     elif node_arches and node_arches[0] != EKS_NODE_AMI_ARCH:
         p.append(
-            f"nox:eksNodeInstanceTypes = {_show(v['eksNodeInstanceTypes'])}: {node_arches[0]} types, but the node AMI "
-            f"type is {EKS_NODE_AMI_ARCH}; use e.g. m6i.large"
+            f"nox:eksNodeInstanceTypes = {_show(v['eksNodeInstanceTypes'])}: must be {EKS_NODE_AMI_ARCH} types like "
+            f"the node AMI type (these are {node_arches[0]})"
         )
     return p
 
