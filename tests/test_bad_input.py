@@ -69,7 +69,7 @@ def _cases() -> list[tuple[str, object]]:
         if key.kind is str:
             good = GOOD[n]
             bad = [good + "\n", good + " ", " " + good, good + "\x00", HUGE, "☃", "\u200b" + good, 42, ["a"], None]
-            if not key.default == "" or key.required:
+            if key.default != "" or key.required:
                 bad.append("")
             cases += [(n, v) for v in bad]
         elif key.kind is int:
