@@ -21,6 +21,7 @@ REGION = "us-west-2"
 ACCOUNT = "123456789012"
 GREEN_IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api:v8.1.0"
 BLUE_IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api:v8.0.0"
+PROD_IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api@sha256:" + "0" * 64  # Pulumi.prod.yaml
 GREEN = f"nox:imageGreen={GREEN_IMAGE}"
 
 ASG = "aws:autoscaling/group:Group"
@@ -236,7 +237,7 @@ def test_alarm_names_are_unique_across_stacks_and_colours(prod_asg, canary25):
 def test_user_data_runs_the_colour_image_hardened_and_holds_no_secret(prod_asg):
     script = decoded_user_data(prod_asg, "blue")
     secret_arn = out(prod_asg, "aws:secretsmanager/secret:Secret", "app-secrets-secret")["arn"]
-    assert f"SECRET_ID={secret_arn}\n" in script and f"IMAGE={BLUE_IMAGE}\n" in script
+    assert f"SECRET_ID={secret_arn}\n" in script and f"IMAGE={PROD_IMAGE}\n" in script
     for flag in (
         "--user 1001:1001",
         "--init",

@@ -308,3 +308,26 @@ def test_weights_unchanged_after_refusal():
     engine = FakeEngine()
     cli(["canary", "--stack", "staging", "--image", NEW, "--poll", "nan"], engine)
     assert weights(engine.live) == {"blue": 100, "green": 0} and engine.live[ACTIVE] == "blue"
+
+
+# --- mutation-testing kills (tools/mutate.py) ----------------------------------------------------------------
+
+
+def test_wait_healthy_accepts_a_zero_timeout_and_sub_second_intervals():
+    clock = FakeClock()
+    assert not gates.wait_healthy(Scripted(healthy=False), clock, "green", timeout=0, interval=0.5).ok
+    assert clock.sleeps == []  # one check, no wait
+    clock = FakeClock()
+    assert not gates.wait_healthy(Scripted(healthy=False), clock, "green", timeout=1, interval=0.5).ok
+    assert clock.sleeps == [0.5, 0.5]
+    assert gates.wait_healthy(Scripted(healthy=True), FakeClock(), "green", timeout=0, interval=1).ok
+
+
+def test_wait_healthy_logs_numbered_attempts(caplog):
+    answers = iter([False, True])
+    source = Scripted()
+    source.healthy = lambda colour: next(answers)
+    with caplog.at_level("INFO", logger="release"):
+        assert gates.wait_healthy(source, FakeClock(), "green", timeout=30, interval=10).ok
+    lines = [r.getMessage() for r in caplog.records]
+    assert "healthy=no attempt=1 " in lines[0] and "healthy=yes attempt=2" in lines[1]
