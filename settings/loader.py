@@ -35,7 +35,6 @@ from .model import (
 )
 from .schema import (
     _INT,
-    AWS_REGIONS,
     CACHE_ENGINE_FAMILIES,
     DB_INSTANCE_MEMORY_GIB,
     EKS_NODE_AMI_ARCH,
@@ -45,6 +44,7 @@ from .schema import (
     KEYS_BY_NAME,
     Key,
     architecture,
+    aws_regions,
     digest_problem,
     is_prod_stack,
     public_cidr_problem,
@@ -290,7 +290,7 @@ def _stack_problems(stack: str, region: Any, environment: Any) -> list[str]:
         p.append(f"stack name {_show(stack)}: must be {allowed}")
     if not region:
         p.append("aws:region is required (pulumi config set aws:region <region>)")
-    elif region not in AWS_REGIONS:
+    elif region not in aws_regions():
         p.append(
             f"aws:region = {_show(region)}: must be a region the pinned botocore knows (lower case, e.g. us-west-2); "
             "for a new region, update the botocore pin in requirements.txt"

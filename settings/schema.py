@@ -7,6 +7,7 @@ configuration table is checked against it.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable
@@ -70,13 +71,33 @@ EKS_VERSIONS = ("1.32", "1.33", "1.34", "1.35", "1.36")
 # --- AWS catalogues -------------------------------------------------------------------------------
 # Read from the pinned botocore (requirements.txt) where the API model carries them, so a value AWS
 # does not know fails here, not halfway through `pulumi up`.
-_BOTOCORE = botocore.session.get_session()
-# EC2 `InstanceType` enum of the pinned botocore's service model.
-EC2_INSTANCE_TYPES = frozenset(_BOTOCORE.get_service_model("ec2").shape_for("InstanceType").enum)
-# WAFv2 `CountryCode` enum: ISO 3166-1 alpha-2 plus XK (Kosovo), exactly what a geo-match statement accepts.
-COUNTRY_CODES = frozenset(_BOTOCORE.get_service_model("wafv2").shape_for("CountryCode").enum)
-# Regions of every partition in botocore's endpoints data (endpoints.json).
-AWS_REGIONS = frozenset(r for p in _BOTOCORE.get_available_partitions() for r in _BOTOCORE.get_available_regions("ec2", partition_name=p))
+# Loaded on first use (parsing the EC2 model costs about a second): `offline check` and the release
+# CLI import this module without needing them.
+
+
+@functools.cache
+def _botocore() -> botocore.session.Session:
+    return botocore.session.get_session()
+
+
+@functools.cache
+def ec2_instance_types() -> frozenset[str]:
+    """EC2 `InstanceType` enum of the pinned botocore's service model."""
+    return frozenset(_botocore().get_service_model("ec2").shape_for("InstanceType").enum)
+
+
+@functools.cache
+def country_codes() -> frozenset[str]:
+    """WAFv2 `CountryCode` enum: ISO 3166-1 alpha-2 plus XK (Kosovo), exactly what a geo-match statement accepts."""
+    return frozenset(_botocore().get_service_model("wafv2").shape_for("CountryCode").enum)
+
+
+@functools.cache
+def aws_regions() -> frozenset[str]:
+    """Regions of every partition in botocore's endpoints data (endpoints.json)."""
+    session = _botocore()
+    return frozenset(r for p in session.get_available_partitions() for r in session.get_available_regions("ec2", partition_name=p))
+
 
 # Processor architecture per EC2 family, as of 2026-11 (AWS "Amazon EC2 instance types", Graviton:
 # https://aws.amazon.com/ec2/graviton/). botocore has no architecture data offline. Every family of
@@ -329,7 +350,7 @@ def is_prod_stack(stack: str) -> bool:
 
 
 def instance_type_problem(v: str) -> str | None:
-    if v not in EC2_INSTANCE_TYPES:
+    if v not in ec2_instance_types():
         return (
             f"an EC2 instance type the pinned botocore {botocore.__version__} knows, e.g. m6i.large "
             "(for a newer type, update the botocore pin in requirements.txt)"
@@ -466,7 +487,7 @@ KEYS: tuple[Key, ...] = (
         list,
         "ISO 3166-1 alpha-2 country codes blocked by the WAF.",
         default=[],
-        check=each(lambda c: None if c in COUNTRY_CODES else "ISO 3166-1 alpha-2", 'ISO 3166-1 alpha-2 country codes, e.g. ["KP", "IR"]'),
+        check=each(lambda c: None if c in country_codes() else "ISO 3166-1 alpha-2", 'ISO 3166-1 alpha-2 country codes, e.g. ["KP", "IR"]'),
     ),
     # --- release --------------------------------------------------------------------------
     Key(

@@ -331,3 +331,16 @@ def test_wait_healthy_logs_numbered_attempts(caplog):
         assert gates.wait_healthy(source, FakeClock(), "green", timeout=30, interval=10).ok
     lines = [r.getMessage() for r in caplog.records]
     assert "healthy=no attempt=1 " in lines[0] and "healthy=yes attempt=2" in lines[1]
+
+
+def test_wait_healthy_logs_the_time_left_never_negative(caplog):
+    with caplog.at_level("INFO", logger="release"):
+        assert not gates.wait_healthy(Scripted(healthy=False), FakeClock(), "green", timeout=10, interval=10).ok
+    lines = [r.getMessage() for r in caplog.records]
+    assert "(not healthy yet; 10s left)" in lines[0] and "(not healthy yet; 0s left)" in lines[1]
+
+
+def test_a_ratio_of_exactly_one_is_a_reading_not_a_blind_poll():
+    verdict = gates.watch(Scripted(ratio=1.0), FakeClock(), "green", duration=30, poll=10)
+    assert not verdict.ok and verdict.reason == "error ratio 100.00% on green above 5.00%"
+    assert gates.watch(Scripted(ratio=0), FakeClock(), "green", duration=30, poll=10, threshold=0).ok
