@@ -344,3 +344,11 @@ def test_a_ratio_of_exactly_one_is_a_reading_not_a_blind_poll():
     verdict = gates.watch(Scripted(ratio=1.0), FakeClock(), "green", duration=30, poll=10)
     assert not verdict.ok and verdict.reason == "error ratio 100.00% on green above 5.00%"
     assert gates.watch(Scripted(ratio=0), FakeClock(), "green", duration=30, poll=10, threshold=0).ok
+
+
+def test_check_watch_bounds():
+    gates.check_watch(1.5, 0.5)  # sub-second polls are fine
+    gates.check_watch(30, 10)  # exactly three polls
+    for duration, poll in ((10, 0), (10, -1), (29.9, 10), (math.nan, 10), (30, math.inf)):
+        with pytest.raises(ValueError):
+            gates.check_watch(duration, poll)
