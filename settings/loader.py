@@ -45,9 +45,9 @@ from .schema import (
     Key,
     architecture,
     aws_regions,
+    cidr_problem,
     digest_problem,
     is_prod_stack,
-    public_cidr_problem,
     stack_name_problem,
 )
 
@@ -62,8 +62,9 @@ class ConfigError(pulumi.RunError):
         super().__init__("invalid stack configuration:\n  " + "\n  ".join(problems))
 
 
-# Keys that list internet sources: one CIDR rule for all (schema.public_cidr_problem).
-PUBLIC_CIDR_KEYS = ("eksPublicAccessCidrs",)
+# Keys that list traffic sources, all checked by schema.cidr_problem: key -> whether the sources
+# reach a public endpoint (public unicast only) or a private one (private ranges allowed).
+CIDR_KEYS = {"eksPublicAccessCidrs": True}
 SHOW_LIMIT = 80
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
@@ -148,10 +149,10 @@ def read_values(raw: Mapping[str, Any], unread: Iterable[str] = ()) -> tuple[dic
     return values, problems
 
 
-def _cidr_list_problems(key: str, cidrs: list[str], *, prod: bool) -> list[str]:
-    """The environment-aware half of the public CIDR rule (the syntax half runs per key)."""
+def _cidr_list_problems(key: str, cidrs: list[str], *, prod: bool, public: bool) -> list[str]:
+    """The environment-aware half of the CIDR rule (the syntax half runs per key)."""
     for cidr in cidrs:
-        allowed = public_cidr_problem(cidr, prod=prod)
+        allowed = cidr_problem(cidr, prod=prod, public=public)
         if allowed:
             return [f"nox:{key} = {_show(cidrs)}: {_show(cidr)} must be {allowed}; list your operators' or runners' egress CIDRs"]
     return []
@@ -266,8 +267,8 @@ def _cross_field(v: dict[str, Any]) -> list[str]:
         for key in ("imageBlue", "imageGreen"):
             if v[key] and digest_problem(v[key]):
                 p.append(f"nox:{key} = {_show(v[key])}: must be {digest_problem(v[key])}")
-    for key in PUBLIC_CIDR_KEYS:
-        p += _cidr_list_problems(key, v[key], prod=env == "prod")
+    for key, public in CIDR_KEYS.items():
+        p += _cidr_list_problems(key, v[key], prod=env == "prod", public=public)
     p += _architecture_problems(v)
 
     # Connection budget: every app instance that can run at once, with both colours live

@@ -280,41 +280,56 @@ def _vpc_cidr(v: str) -> str | None:
     return None
 
 
-# Not reachable from the internet, so meaningless (or a mistake) as a source of public traffic:
 # IANA IPv4 and IPv6 Special-Purpose Address Registries (RFC 6890 and successors).
-NON_PUBLIC_V4 = tuple(
+# Never a real source of traffic to us (this host, loopback, link-local, documentation, multicast, reserved):
+NEVER_SOURCE = tuple(
     ipaddress.ip_network(n)
     for n in [
         "0.0.0.0/8",
-        "10.0.0.0/8",
-        "100.64.0.0/10",
         "127.0.0.0/8",
         "169.254.0.0/16",
-        "172.16.0.0/12",
-        "192.0.0.0/24",
         "192.0.2.0/24",
-        "192.88.99.0/24",
-        "192.168.0.0/16",
-        "198.18.0.0/15",
         "198.51.100.0/24",
         "203.0.113.0/24",
         "224.0.0.0/4",
         "240.0.0.0/4",
+        "::/127",
+        "::ffff:0:0/96",
+        "fe80::/10",
+        "ff00::/8",
+        "2001:db8::/32",
+        "3fff::/20",
+    ]
+)
+# Private or otherwise not internet-routable: fine behind a VPN or peering, never seen by a public endpoint.
+NOT_PUBLIC = tuple(
+    ipaddress.ip_network(n)
+    for n in [
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.88.99.0/24",
+        "192.168.0.0/16",
+        "198.18.0.0/15",
+        "fc00::/7",
+        "2001::/23",
+        "2002::/16",
     ]
 )
 GLOBAL_UNICAST_V6 = ipaddress.ip_network("2000::/3")
-NON_PUBLIC_V6 = tuple(ipaddress.ip_network(n) for n in ("2001::/23", "2001:db8::/32", "2002::/16", "3fff::/20"))
 # Prod allow-lists name networks, not continents: nothing wider than this.
 PROD_MIN_PREFIX = {4: 16, 6: 32}
 
 
-def public_cidr_problem(v: str, *, prod: bool) -> str | None:
-    """Why `v` is not an acceptable source CIDR for public access (None when it is).
+def cidr_problem(v: str, *, prod: bool, public: bool = True) -> str | None:
+    """Why `v` is not an acceptable source CIDR for an allow-list (None when it is).
 
-    The one rule for every key that lists internet sources (eksPublicAccessCidrs, deployer CIDRs):
-    a canonical network (no host bits, `::/0` not `0::/0`), public unicast only (no private, loopback,
-    link-local, shared, documentation, multicast or reserved range), and in prod no wider than
-    /16 (IPv4) or /32 (IPv6). Networks are compared, never strings.
+    The one rule for every key that lists traffic sources: eksPublicAccessCidrs (`public`: seen by
+    a public endpoint, so public unicast only) and deployer CIDRs on a private endpoint (`public=False`:
+    private ranges allowed). Always a canonical network (no host bits, `::/0` not `0::/0`) that
+    overlaps no never-a-source range (loopback, link-local, documentation, multicast, reserved);
+    in prod no wider than /16 (IPv4) or /32 (IPv6). Networks are compared, never strings.
     """
     try:
         net = ipaddress.ip_network(v, strict=True)
@@ -322,12 +337,13 @@ def public_cidr_problem(v: str, *, prod: bool) -> str | None:
         net = None
     if net is None or str(net) != v:
         return "a CIDR block in canonical form with no host bits set, e.g. 81.2.69.0/24 or 2a02:1388::/32"
-    if net.version == 4:
-        public = not any(net.overlaps(r) for r in NON_PUBLIC_V4)
-    else:
-        public = net.subnet_of(GLOBAL_UNICAST_V6) and not any(net.overlaps(r) for r in NON_PUBLIC_V6)
-    if not public:
-        return "a public range: it overlaps a private, loopback, link-local, documentation, multicast or reserved range"
+    same = [r for r in NEVER_SOURCE if r.version == net.version]
+    if any(net.overlaps(r) for r in same):
+        return "a real source range: it overlaps a loopback, link-local, documentation, multicast or reserved range"
+    if public:
+        private = any(net.overlaps(r) for r in NOT_PUBLIC if r.version == net.version)
+        if private or (net.version == 6 and not net.subnet_of(GLOBAL_UNICAST_V6)):
+            return "a public range: it overlaps a private or non-routable range (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7, ...)"
     if prod and net.prefixlen < PROD_MIN_PREFIX[net.version]:
         return f"no wider than /{PROD_MIN_PREFIX[4]} (IPv4) or /{PROD_MIN_PREFIX[6]} (IPv6) in prod"
     return None
@@ -589,7 +605,7 @@ KEYS: tuple[Key, ...] = (
         list,
         "CIDRs allowed to reach the public API endpoint (empty: endpoint off).",
         default=[],
-        check=each(lambda c: public_cidr_problem(c, prod=False), 'public CIDR blocks, e.g. ["81.2.69.0/24"]'),
+        check=each(lambda c: cidr_problem(c, prod=False), 'public CIDR blocks, e.g. ["81.2.69.0/24"]'),
     ),
     Key(
         "eksAdminRoleArn",

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from offline import cli
 from offline.config import StackConfigError, read_stack_config
 from settings import ConfigError, build
-from settings.schema import EKS_NODE_AMI_ARCH, FLEET_AMI_ARCH, KEYS, KEYS_BY_NAME, public_cidr_problem
+from settings.schema import EKS_NODE_AMI_ARCH, FLEET_AMI_ARCH, KEYS, KEYS_BY_NAME, cidr_problem
 
 ROOT = Path(__file__).resolve().parent.parent
 HUGE = "x" * 5000
@@ -221,12 +221,17 @@ def test_stack_name_rule(stack):
 def test_one_cidr_function_for_every_public_source_key():
     from settings import loader
 
-    assert loader.PUBLIC_CIDR_KEYS == ("eksPublicAccessCidrs",)
-    assert public_cidr_problem("81.2.69.0/24", prod=True) is None
-    assert public_cidr_problem("81.0.0.0/8", prod=False) is None
-    assert public_cidr_problem("81.0.0.0/8", prod=True)
-    for bad in ("0.0.0.0/0", "::/0", "0::/0", "10.0.0.0/8", "fe80::/10", "2001:db8::/32", "81.2.69.1/24", "224.0.0.0/4"):
-        assert public_cidr_problem(bad, prod=False), bad
+    assert loader.CIDR_KEYS == {"eksPublicAccessCidrs": True}
+    assert cidr_problem("81.2.69.0/24", prod=True) is None
+    assert cidr_problem("81.0.0.0/8", prod=False) is None
+    assert cidr_problem("81.0.0.0/8", prod=True)
+    for bad in ("0.0.0.0/0", "::/0", "0::/0", "10.0.0.0/8", "fe80::/10", "2001:db8::/32", "81.2.69.1/24", "224.0.0.0/4", "fd00::/8"):
+        assert cidr_problem(bad, prod=False), bad
+    # Private sources (a VPN, an in-VPC runner) for a private endpoint: the same function, public=False.
+    for ok in ("10.20.0.0/24", "172.16.0.0/16", "fd00:1::/48", "81.2.69.0/24"):
+        assert cidr_problem(ok, prod=True, public=False) is None, ok
+    for bad in ("0.0.0.0/0", "10.0.0.0/8", "127.0.0.0/16", "169.254.0.0/16", "::/0", "10.0.0.1/24"):
+        assert cidr_problem(bad, prod=True, public=False), bad
 
 
 def test_component_amis_match_the_architecture_rule():
@@ -402,4 +407,4 @@ def test_loader_property_cidr_lists(cidrs):
     except ConfigError as err:
         assert "nox:eksPublicAccessCidrs" in str(err)
         return
-    assert all(public_cidr_problem(c, prod=False) is None for c in s.eks.public_access_cidrs)
+    assert all(cidr_problem(c, prod=False) is None for c in s.eks.public_access_cidrs)

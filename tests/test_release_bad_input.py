@@ -352,3 +352,22 @@ def test_check_watch_bounds():
     for duration, poll in ((10, 0), (10, -1), (29.9, 10), (math.nan, 10), (30, math.inf)):
         with pytest.raises(ValueError):
             gates.check_watch(duration, poll)
+
+
+def test_watch_sleeps_the_fractional_rest_of_its_duration():
+    clock = FakeClock()
+    assert gates.watch(Scripted(), clock, "green", duration=30.5, poll=10).ok
+    assert clock.sleeps == [10, 10, 10, 0.5]
+
+
+def test_a_good_sample_resets_the_blind_count():
+    answers = iter([ValueError("scrape"), 0.01, ValueError("scrape"), ValueError("scrape"), 0.01])
+
+    class Flaky(Scripted):
+        def error_ratio(self, colour, window):
+            answer = next(answers)
+            if isinstance(answer, BaseException):
+                raise answer
+            return answer
+
+    assert gates.watch(Flaky(), FakeClock(), "green", duration=50, poll=10).ok  # never 3 blind polls in a row

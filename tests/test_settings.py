@@ -525,8 +525,9 @@ def test_eks_needs_an_admin_role():
 
 
 def test_prod_eks_api_never_open_to_the_world():
-    assert "'0.0.0.0/0' is not (a public range" in problems("prod", eksPublicAccessCidrs=["0.0.0.0/0"])
-    assert "'::/0' is not (a public range" in problems("prod", eksPublicAccessCidrs=["81.2.69.0/24", "::/0"])
+    assert "'0.0.0.0/0' is not (a real source range" in problems("prod", eksPublicAccessCidrs=["0.0.0.0/0"])
+    assert "'::/0' is not (a real source range" in problems("prod", eksPublicAccessCidrs=["81.2.69.0/24", "::/0"])
+    assert "'10.0.0.0/16' is not (a public range" in problems("dev", eksPublicAccessCidrs=["10.0.0.0/16"])
     assert settings_for("prod", eksPublicAccessCidrs=["81.2.69.0/24"]).eks.public_access_cidrs == ("81.2.69.0/24",)
 
 
