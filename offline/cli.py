@@ -329,6 +329,8 @@ def load_plan(path: str) -> dict[str, Any]:
         text = Path(path).read_text()
     except FileNotFoundError:
         raise PlanFileError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise PlanFileError(f"{path}: is a directory, not a plan file") from None
     except OSError as err:
         raise PlanFileError(f"{path}: cannot read: {err.strerror or err}") from None
     except UnicodeDecodeError:
@@ -337,6 +339,8 @@ def load_plan(path: str) -> dict[str, Any]:
         doc = json.loads(text)
     except ValueError as err:
         raise PlanFileError(f"{path}: not valid JSON: {err}") from None
+    except RecursionError:
+        raise PlanFileError(f"{path}: JSON nested too deeply to be a plan document") from None
     try:
         report.validate(doc)
     except report.PlanSchemaError as err:

@@ -48,8 +48,28 @@ def _check_type(where: str, value: Any, kinds: tuple[type, ...], what: str) -> N
         raise PlanSchemaError(f"{where} must be {what}, got {json.dumps(value)[:60]}")
 
 
+# Deepest nesting a plan may have; the program's deepest inputs (WAF rule statements, pod specs) stay
+# under 20 levels. Deeper documents would overflow the recursive policy walks instead.
+MAX_DEPTH = 64
+
+
+def _depth(doc: Any) -> int:
+    """Nesting depth of a JSON value, counted without recursion."""
+    deepest, todo = 0, [(doc, 1)]
+    while todo:
+        value, depth = todo.pop()
+        if isinstance(value, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth > MAX_DEPTH:
+                break
+            todo.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
+    return deepest
+
+
 def validate(doc: Any) -> None:
-    """Raise PlanSchemaError unless `doc` is a plan document (exact keys, field types)."""
+    """Raise PlanSchemaError unless `doc` is a plan document (exact keys, field types, a resource graph)."""
+    if _depth(doc) > MAX_DEPTH:
+        raise PlanSchemaError(f"nested deeper than {MAX_DEPTH} levels: not a plan document")
     if not isinstance(doc, dict):
         raise PlanSchemaError(f"the plan must be a JSON object with keys {', '.join(TOP_LEVEL_KEYS)}")
     missing = [k for k in TOP_LEVEL_KEYS if k not in doc]
@@ -88,6 +108,7 @@ def validate(doc: Any) -> None:
         _check_type(f"{where}.inputs", res["inputs"], (dict,), "an object")
     if "preflight" in doc:
         _validate_preflight(doc["preflight"])
+    _check_graph(doc)
 
 
 def _validate_preflight(section: Any) -> None:
@@ -102,6 +123,21 @@ def _validate_preflight(section: Any) -> None:
     _check_type("preflight.violations", section["violations"], (list,), "a list")
     for i, item in enumerate(section["violations"]):
         _check_type(f"preflight.violations[{i}]", item, (dict,), "an object")
+
+
+def _check_graph(doc: dict[str, Any]) -> None:
+    """A plan with no resources, a URN twice or a parent that is not in the plan is not one the program made."""
+    if not doc["resources"]:
+        raise PlanSchemaError("resources is empty: a plan of this program always registers resources")
+    seen: set[str] = set()
+    for i, res in enumerate(doc["resources"]):
+        if res["urn"] in seen:
+            raise PlanSchemaError(f"resources[{i}].urn {json.dumps(res['urn'])[:120]} appears twice")
+        seen.add(res["urn"])
+    known = seen | {stack_urn(doc)}
+    for i, res in enumerate(doc["resources"]):
+        if res["parent"] is not None and res["parent"] not in known:
+            raise PlanSchemaError(f"resources[{i}].parent {json.dumps(res['parent'])[:120]} is not a resource of this plan")
 
 
 # --- summaries -------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import signal
 import sys
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from settings.model import COLOURS
-from settings.schema import image_problem
+from settings.schema import digest_problem, image_problem, is_prod_stack
 
 from . import driver
 from .engine import REPO_ROOT, AutomationEngine, Engine
@@ -54,23 +55,42 @@ def _image(text: str) -> str:
     return text
 
 
-def _seconds(text: str) -> float:
+def _number(text: str, what: str) -> float:
+    """A finite decimal number: float() would also take nan, inf and 1e999."""
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"a number of seconds, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
+        raise argparse.ArgumentTypeError(f"{what}, got {text[:80]!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{what} (finite), got {text[:80]!r}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = _number(text, "a number of seconds")
+    if not 0 <= value <= driver.MAX_SECONDS:
+        raise argparse.ArgumentTypeError(f"seconds from 0 to {driver.MAX_SECONDS}, got {text!r}")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    value = _seconds(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {text!r}")
+    return value
+
+
+def _window(text: str) -> float:
+    value = _number(text, "a whole number of seconds")
+    if value != int(value) or not 1 <= value <= driver.MAX_WINDOW:
+        raise argparse.ArgumentTypeError(f"a whole number of seconds from 1 to {driver.MAX_WINDOW}, got {text!r}")
     return value
 
 
 def _percent(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"a percentage, got {text!r}") from None
+    value = _number(text, "a percentage")
     if not 0 <= value < 100:
-        raise argparse.ArgumentTypeError(f"a percentage from 0 to below 100, got {text!r}")
+        raise argparse.ArgumentTypeError(f"a percentage from 0 to below 100 (a gate at 100 could never fail), got {text!r}")
     return value
 
 
@@ -94,8 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="error-ratio gate: 5xx / requests in percent, strictly above fails (default 5, the seed's)",
     )
     g.add_argument("--health-timeout", type=_seconds, default=HEALTH_CHECK_TIMEOUT, help="seconds (default 300)")
-    g.add_argument("--health-interval", type=_seconds, default=HEALTH_CHECK_INTERVAL, help="seconds (default 10)")
-    g.add_argument("--window", type=_seconds, default=METRIC_WINDOW, help="error-ratio window in seconds (default 60)")
+    g.add_argument("--health-interval", type=_positive_seconds, default=HEALTH_CHECK_INTERVAL, help="seconds (default 10)")
+    g.add_argument("--window", type=_window, default=METRIC_WINDOW, help="error-ratio window in seconds (default 60)")
     g.add_argument(
         "--allow-no-traffic", action="store_true", help="do not fail a stage that saw no candidate traffic (stacks nobody calls, e.g. dev)"
     )
@@ -131,12 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("canary", parents=[common], help="weighted canary: 1,5,10,25,50,100 %% then promote")
     c.add_argument("--stages", type=_stages, default=driver.CANARY_STAGES, help="comma-separated percentages ending in 100")
     c.add_argument("--stage-duration", type=_seconds, default=driver.STAGE_DURATION, help="seconds per stage (default 300)")
-    c.add_argument("--poll", type=_seconds, default=driver.CANARY_POLL, help="seconds between metric checks (default 30)")
+    c.add_argument("--poll", type=_positive_seconds, default=driver.CANARY_POLL, help="seconds between metric checks (default 30)")
     b = sub.add_parser("bluegreen", parents=[common], help="deploy idle colour, switch all traffic, watch, switch back on failure")
     b.add_argument(
         "--watch", type=_seconds, default=driver.BLUE_GREEN_WATCH, help="seconds watched before and after the switch (default 60)"
     )
-    b.add_argument("--poll", type=_seconds, default=driver.BLUE_GREEN_POLL, help="seconds between checks (default 10)")
+    b.add_argument("--poll", type=_positive_seconds, default=driver.BLUE_GREEN_POLL, help="seconds between checks (default 10)")
     b.add_argument("--no-pre-switch-check", action="store_true", help="skip the X-Canary-User check before the switch")
     return parser
 
@@ -163,7 +183,6 @@ def make_metrics(args: argparse.Namespace, engine: Engine) -> MetricSource:
             health_template=args.health_query,
             token=os.environ.get("PROMETHEUS_TOKEN") or None,
         )
-    region = args.region or engine.get_config().get("aws:region")
     lb, tgs = args.load_balancer, dict(args.target_group)
     if not lb or set(tgs) != set(COLOURS):
         outputs: dict[str, Any] = {}
@@ -181,6 +200,7 @@ def make_metrics(args: argparse.Namespace, engine: Engine) -> MetricSource:
             "app/<name>/<id> --target-group blue=targetgroup/... --target-group green=targetgroup/... "
             f"(or stack outputs {OUTPUT_ALB_SUFFIX} and {OUTPUT_TG_SUFFIXES})"
         )
+    region = args.region or engine.get_config().get("aws:region")
     source = CloudWatchSource(lb, tgs, region=region)
     source.connect()  # fail now (boto3 missing) rather than count blind polls mid-release
     return source
@@ -204,11 +224,17 @@ def main(
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(levelname)-7s %(message)s", stream=sys.stderr)
     log.setLevel(logging.INFO)
+    if is_prod_stack(args.stack) and digest_problem(args.image):
+        print(f"error: --image {args.image!r}: must be {digest_problem(args.image)}", file=sys.stderr)
+        return EXIT_BAD_ARGS
     try:
         engine = engine_factory(args)
         metrics = metrics_factory(args, engine)
     except (UsageError, MetricSetupError) as err:
         print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_ARGS
+    except Exception as err:  # no CLI, no stack, no credentials: nothing has changed yet
+        print(f"error: the release could not start (nothing changed): {type(err).__name__}: {str(err)[:300]}", file=sys.stderr)
         return EXIT_BAD_ARGS
     common = {
         "error_threshold": args.max_error_percent / 100,

@@ -23,12 +23,13 @@ Rollback rules:
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from settings.model import COLOURS, ReleaseSettings
-from settings.schema import KEYS_BY_NAME, image_problem
+from settings.schema import KEYS_BY_NAME, digest_problem, image_problem
 
 from .engine import Engine
 from .gates import (
@@ -38,6 +39,7 @@ from .gates import (
     METRIC_WINDOW,
     Clock,
     Verdict,
+    check_watch,
     stamp,
     wait_healthy,
     watch,
@@ -185,6 +187,8 @@ class _Release:
             current = engine.get_config()
         except Exception as err:  # no CLI, not logged in, no such stack: nothing changed yet
             raise ReleaseError(f"cannot read the stack config: {err}") from err
+        if current.get("nox:environment") == "prod" and digest_problem(image):
+            raise ReleaseError(f"image {image!r}: must be {digest_problem(image)}")
         snapshot = release_config(current)
         bad_config = problems(snapshot)
         if bad_config:
@@ -261,7 +265,7 @@ class _Release:
             return self.rollback(failed.stage, f"pulumi up failed: {_short(failed.error)}", self.snapshot)
         except KeyboardInterrupt:
             return self.rollback(self.stage, "interrupted (SIGINT/SIGTERM)", self.snapshot)
-        except Exception as err:
+        except BaseException as err:  # anything at all after the first change: never leave a stage half-applied
             log.exception("unexpected error during the release")
             return self.rollback(self.stage, f"unexpected error: {err!r}", self.snapshot)
         return self.result(PROMOTED)
@@ -294,13 +298,38 @@ class _Release:
         )
 
 
-def _check_common(error_threshold: float, health_timeout: float, health_interval: float, poll: float, window: float) -> None:
+# Longest any single duration may be: a day. A longer (or infinite) watch would never finish.
+MAX_SECONDS = 86_400
+MAX_WINDOW = 3_600  # PromQL range and CloudWatch lookback of the error-ratio gate
+
+
+def _check_common(
+    error_threshold: float, health_timeout: float, health_interval: float, poll: float, window: float, watch_duration: float
+) -> None:
+    """Every number finite and in range before anything changes (NaN compares false to everything)."""
+    numbers = {
+        "error threshold": error_threshold,
+        "health timeout": health_timeout,
+        "health interval": health_interval,
+        "poll": poll,
+        "window": window,
+        "watch duration": watch_duration,
+    }
+    for what, value in numbers.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ReleaseError(f"{what} must be a finite number, got {value!r}")
     if not 0 <= error_threshold < 1:
-        raise ReleaseError(f"error threshold must be a fraction in [0, 1), got {error_threshold}")
-    if health_timeout < 0 or health_interval <= 0 or poll <= 0:
-        raise ReleaseError("durations must be positive (health timeout may be 0)")
-    if window <= 0 or window != int(window):
-        raise ReleaseError(f"the metric window must be a positive whole number of seconds, got {window}")
+        raise ReleaseError(f"error threshold must be a fraction in [0, 1) (a gate at 100 % could never fail), got {error_threshold}")
+    if not 0 <= health_timeout <= MAX_SECONDS or not 0 < health_interval <= MAX_SECONDS or not 0 < poll <= MAX_SECONDS:
+        raise ReleaseError(f"health timeout must be 0..{MAX_SECONDS}s, health interval and poll above 0 and at most {MAX_SECONDS}s")
+    if not 0 <= watch_duration <= MAX_SECONDS:
+        raise ReleaseError(f"watch and stage durations must be 0..{MAX_SECONDS}s, got {watch_duration:g}")
+    if not 0 < window <= MAX_WINDOW or window != int(window):
+        raise ReleaseError(f"the metric window must be a whole number of seconds from 1 to {MAX_WINDOW}, got {window}")
+    try:
+        check_watch(watch_duration, poll)
+    except ValueError as err:
+        raise ReleaseError(str(err)) from None
 
 
 def check_stages(stages: Sequence[int]) -> tuple[int, ...]:
@@ -340,9 +369,7 @@ def canary(
     instant switch back.
     """
     stages = check_stages(stages)
-    _check_common(error_threshold, health_timeout, health_interval, poll, window)
-    if stage_duration < 0:
-        raise ReleaseError("stage duration must be >= 0")
+    _check_common(error_threshold, health_timeout, health_interval, poll, window, stage_duration)
     run = _Release("canary", engine, metrics, clock, image)
     cand, n = run.candidate, len(stages)
 
@@ -400,9 +427,7 @@ def blue_green(
     seed's success rate >= 95 %) for `watch_duration` s, and must see traffic unless
     `require_traffic` is off. Then it becomes `releaseActive` under `bluegreen`.
     """
-    _check_common(error_threshold, health_timeout, health_interval, poll, window)
-    if watch_duration < 0:
-        raise ReleaseError("watch duration must be >= 0")
+    _check_common(error_threshold, health_timeout, health_interval, poll, window, watch_duration)
     run = _Release("bluegreen", engine, metrics, clock, image)
     cand = run.candidate
 

@@ -7,6 +7,7 @@ means (roll back). Numbers come from the seed (`deploy-blue-green.sh`, `deploy-c
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,8 +44,11 @@ class SystemClock:
 
 
 def stamp(clock: Clock) -> str:
-    """The clock's time as an ISO 8601 UTC timestamp for log lines."""
-    return datetime.fromtimestamp(clock.now(), UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    """The clock's time as an ISO 8601 UTC timestamp for log lines (never raises: rollbacks log with it)."""
+    try:
+        return datetime.fromtimestamp(clock.now(), UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    except (ValueError, OverflowError, OSError, TypeError):
+        return "????-??-??T??:??:??Z"
 
 
 @dataclass(frozen=True)
@@ -67,15 +71,18 @@ def wait_healthy(
     context: str = "health",
 ) -> Verdict:
     """Poll `healthy(colour)` every `interval` s until it is true or `timeout` s have passed."""
+    if not (math.isfinite(timeout) and math.isfinite(interval)) or timeout < 0 or interval <= 0:
+        raise ValueError(f"health timeout must be finite and >= 0, interval finite and > 0; got {timeout!r}, {interval!r}")
     deadline = clock.now() + timeout
     attempt = 0
     while True:
         attempt += 1
         try:
-            healthy = metrics.healthy(colour)
+            # Only a real True is healthy: a source answering None, NaN or "false" must not pass the gate.
+            healthy = metrics.healthy(colour) is True
             problem = "" if healthy else "not healthy yet"
-        except MetricError as err:
-            healthy, problem = False, f"health source error: {err}"
+        except Exception as err:  # any failure of the source is "not healthy", never a pass or a crash
+            healthy, problem = False, f"health source error: {type(err).__name__}: {err}"
         if healthy:
             log.info("%s %s colour=%s healthy=yes attempt=%d", stamp(clock), context, colour, attempt)
             return Verdict(True)
@@ -86,6 +93,28 @@ def wait_healthy(
         if remaining <= 0:
             return Verdict(False, f"{colour} did not become healthy within {timeout:g}s")
         clock.sleep(min(interval, remaining))
+
+
+def _sample(metrics: MetricSource, colour: str, window: float) -> tuple[bool, float | None]:
+    """One (healthy, error ratio) reading; MetricError when the source's answer is not a usable one."""
+    healthy = metrics.healthy(colour)
+    ratio = metrics.error_ratio(colour, window)
+    if not isinstance(healthy, bool):
+        raise MetricError(f"health answer {healthy!r} is not a boolean")
+    if ratio is not None and (isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 <= ratio <= 1):
+        raise MetricError(f"error ratio {ratio!r} is not a number from 0 to 1")  # NaN fails 0 <= ratio too
+    return healthy, ratio
+
+
+def check_watch(duration: float, poll: float, max_blind: int = MAX_BLIND_POLLS) -> None:
+    """A watch must be long enough for the blind-poll rule to fire, and every number finite."""
+    if not (math.isfinite(duration) and math.isfinite(poll)) or poll <= 0:
+        raise ValueError(f"watch duration and poll must be finite, poll > 0; got duration={duration!r}, poll={poll!r}")
+    if duration < poll * max_blind:
+        raise ValueError(
+            f"a watch of {duration:g}s with a poll every {poll:g}s is shorter than {max_blind} polls "
+            f"({poll * max_blind:g}s): a metrics outage could not fail it; lengthen the watch or poll more often"
+        )
 
 
 def watch(
@@ -107,6 +136,7 @@ def watch(
     is strictly greater than `threshold`. A sample with no traffic (ratio None) is logged, not a
     failure; with `require_traffic` the whole watch must have seen traffic at least once.
     """
+    check_watch(duration, poll, max_blind)
     deadline = clock.now() + duration
     saw_traffic = False
     samples = blind = 0
@@ -115,13 +145,13 @@ def watch(
         if remaining > 0:
             clock.sleep(min(poll, remaining))
         try:
-            healthy = metrics.healthy(colour)
-            ratio = metrics.error_ratio(colour, window)
-        except MetricError as err:
+            healthy, ratio = _sample(metrics, colour, window)
+        except Exception as err:  # a failing or nonsensical source is a blind poll, never a pass or a crash
             blind += 1
-            log.warning("%s %s colour=%s metrics unavailable (%d/%d): %s", stamp(clock), context, colour, blind, max_blind, err)
+            why = str(err) if isinstance(err, MetricError) else f"{type(err).__name__}: {err}"
+            log.warning("%s %s colour=%s metrics unavailable (%d/%d): %s", stamp(clock), context, colour, blind, max_blind, why)
             if blind >= max_blind:
-                return Verdict(False, f"metrics for {colour} unavailable for {blind} consecutive polls: {err}")
+                return Verdict(False, f"metrics for {colour} unavailable for {blind} consecutive polls: {why}")
         else:
             blind = 0
             samples += 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -34,14 +35,23 @@ from .model import (
     pool_size,
 )
 from .schema import (
+    _INT,
     CACHE_ENGINE_FAMILIES,
     DB_INSTANCE_MEMORY_GIB,
+    EKS_NODE_AMI_ARCH,
     EKS_SUPPORT,
     EKS_SUPPORT_WARNING_DAYS,
     ENVIRONMENTS,
+    FLEET_AMI_ARCH,
     KEYS,
     KEYS_BY_NAME,
     Key,
+    architecture,
+    aws_regions,
+    cidr_problem,
+    digest_problem,
+    is_prod_stack,
+    stack_name_problem,
 )
 
 NAMESPACE = "nox"
@@ -55,8 +65,17 @@ class ConfigError(pulumi.RunError):
         super().__init__("invalid stack configuration:\n  " + "\n  ".join(problems))
 
 
+# Keys that list traffic sources, all checked by schema.cidr_problem: key -> whether the sources
+# reach a public endpoint (public unicast only) or a private one (private ranges allowed).
+CIDR_KEYS = {"eksPublicAccessCidrs": True, "deployerCidrs": False}  # key -> seen by a public endpoint
+SHOW_LIMIT = 80
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
 def _show(value: Any) -> str:
-    return json.dumps(value) if not isinstance(value, str) else repr(value)
+    """The value as a message shows it: quoted, control characters escaped, at most ~80 characters."""
+    text = json.dumps(value, ensure_ascii=False, default=repr) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= SHOW_LIMIT else f"{text[: SHOW_LIMIT - 3]}... ({len(text)} characters)"
 
 
 def _parse(key: Key, raw: Any) -> Any:
@@ -64,6 +83,9 @@ def _parse(key: Key, raw: Any) -> Any:
     if key.kind is str:
         if not isinstance(raw, str):
             raise ValueError("a string")
+        # A newline, NUL or stray space never belongs in a name, ARN, tag or version (whole values only).
+        if raw != raw.strip() or not raw.isprintable():
+            raise ValueError("a string with no leading or trailing whitespace and no control or invisible characters")
         return raw
     if key.kind is bool:
         if isinstance(raw, bool):
@@ -72,15 +94,13 @@ def _parse(key: Key, raw: Any) -> Any:
             return str(raw).lower() == "true"
         raise ValueError("true or false")
     if key.kind is int:
-        if isinstance(raw, bool):
-            raise ValueError("an integer")
-        try:
-            return int(str(raw).strip())
-        except ValueError:
-            raise ValueError("an integer") from None
+        # ASCII digits only: int() would also take '٣٦٠٠', '1_000', '+600' and ' 600 '.
+        if isinstance(raw, bool) or not _INT.fullmatch(str(raw)):
+            raise ValueError("an integer written in ASCII digits, e.g. 3600")
+        return int(str(raw))
     try:
         value = json.loads(raw) if isinstance(raw, str) else raw
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         value = None
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValueError('a list of strings, e.g. ["a", "b"]')
@@ -101,7 +121,8 @@ def read_values(raw: Mapping[str, Any], unread: Iterable[str] = ()) -> tuple[dic
     unread = set(unread)
     problems: list[str] = []
     for name in sorted(set(raw) - set(KEYS_BY_NAME)):
-        problems.append(f"{NAMESPACE}:{name} is not a known setting (typo?); see the README's configuration table")
+        shown = f"{NAMESPACE}:{name}" if _PLAIN_KEY.fullmatch(name) else _show(f"{NAMESPACE}:{name}")
+        problems.append(f"{shown} is not a known setting (typo?); see docs/configuration-rules.md")
     env = raw.get("environment")
     if env not in ENVIRONMENTS:
         problems.append(
@@ -129,6 +150,32 @@ def read_values(raw: Mapping[str, Any], unread: Iterable[str] = ()) -> tuple[dic
             continue
         values[key.name] = value
     return values, problems
+
+
+def _cidr_list_problems(key: str, cidrs: list[str], *, prod: bool, public: bool) -> list[str]:
+    """The environment-aware half of the CIDR rule (the syntax half runs per key)."""
+    for cidr in cidrs:
+        allowed = cidr_problem(cidr, prod=prod, public=public)
+        if allowed:
+            return [f"nox:{key} = {_show(cidrs)}: {_show(cidr)} must be {allowed}; list your operators' or runners' egress CIDRs"]
+    return []
+
+
+def _architecture_problems(v: dict[str, Any]) -> list[str]:
+    """Instance types must match the AMI the program boots (x86_64 today), and a node group one architecture."""
+    p = []
+    arch = architecture(v["instanceType"])
+    if arch != FLEET_AMI_ARCH:
+        p.append(f"nox:instanceType = {_show(v['instanceType'])}: must be an {FLEET_AMI_ARCH} type like the fleet AMI (this one is {arch})")
+    node_arches = sorted({architecture(t) for t in v["eksNodeInstanceTypes"]})
+    if len(node_arches) > 1:
+        p.append(f"nox:eksNodeInstanceTypes = {_show(v['eksNodeInstanceTypes'])}: must not mix arm64 and x86_64 in one node group")
+    elif node_arches and node_arches[0] != EKS_NODE_AMI_ARCH:
+        p.append(
+            f"nox:eksNodeInstanceTypes = {_show(v['eksNodeInstanceTypes'])}: must be {EKS_NODE_AMI_ARCH} types like "
+            f"the node AMI type (these are {node_arches[0]})"
+        )
+    return p
 
 
 def _cross_field(v: dict[str, Any]) -> list[str]:
@@ -221,14 +268,22 @@ def _cross_field(v: dict[str, Any]) -> list[str]:
             "cacheSnapshotRetentionDays": (lambda x: x >= 1, "at least 1"),
             "asgMin": (lambda x: x >= 2, "at least 2"),
             "hpaMinReplicas": (lambda x: x >= 2, "at least 2"),
+            "logRetentionDays": (lambda x: x >= 365, "at least 365 (a year of flow, WAF and cluster logs)"),
+            "natGateways": (lambda x: x == "perAz", "'perAz' (no cross-AZ dependency for egress)"),
+            "interfaceEndpoints": (lambda x: x, "true (AWS API traffic stays in the VPC)"),
+            "azCount": (lambda x: x >= 3, "at least 3"),
+            "dbReadReplica": (lambda x: x, "true"),
         }
         for key, (ok, allowed) in floors.items():
             if not ok(v[key]):
                 hint = "; to tear prod down set nox:teardown = 'stack' instead (docs/deploying.md)" if key == "deletionProtection" else ""
                 p.append(f"nox:{key} = {_show(v[key])}: must be {allowed} in prod{hint}")
-        for key in ("eksPublicAccessCidrs", "deployerCidrs"):
-            if any(c in ("0.0.0.0/0", "::/0") for c in v[key]):
-                p.append(f"nox:{key} = {_show(v[key])}: the EKS API may not be open to the whole internet in prod; list your admin CIDRs")
+        for key in ("imageBlue", "imageGreen"):
+            if v[key] and digest_problem(v[key]):
+                p.append(f"nox:{key} = {_show(v[key])}: must be {digest_problem(v[key])}")
+    for key, public in CIDR_KEYS.items():
+        p += _cidr_list_problems(key, v[key], prod=env == "prod", public=public)
+    p += _architecture_problems(v)
 
     # Connection budget: every app instance that can run at once, with both colours live
     # during a release, must fit its pool into max_connections.
@@ -273,6 +328,27 @@ def eks_warnings(v: dict[str, Any]) -> list[str]:
     ]
 
 
+def _stack_problems(stack: str, region: Any, environment: Any) -> list[str]:
+    """The stack name, its region, and prod stacks on the prod profile."""
+    p = []
+    allowed = stack_name_problem(stack)
+    if allowed:
+        p.append(f"stack name {_show(stack)}: must be {allowed}")
+    if not region:
+        p.append("aws:region is required (pulumi config set aws:region <region>)")
+    elif region not in aws_regions():
+        p.append(
+            f"aws:region = {_show(region)}: must be a region the pinned botocore knows (lower case, e.g. us-west-2); "
+            "for a new region, update the botocore pin in requirements.txt"
+        )
+    if is_prod_stack(stack) and environment != "prod":
+        p.append(
+            f"nox:environment = {_show(environment)}: stack {stack!r} is a prod stack (prod or prod-*) and must use "
+            "nox:environment = 'prod'; prod safety cannot be switched off per stack"
+        )
+    return p
+
+
 def build(project: str, stack: str, region: str | None, raw: Mapping[str, Any], secret_keys: Iterable[str] = ()) -> StackSettings:
     """Validate raw `nox:` values (keys without the namespace) and build the frozen settings.
 
@@ -286,8 +362,7 @@ def build(project: str, stack: str, region: str | None, raw: Mapping[str, Any], 
             f"{NAMESPACE}:{name} is stored as a secret, but no {NAMESPACE}: setting is secret: "
             f"set it without --secret (pulumi config set {NAMESPACE}:{name} <value>)"
         )
-    if not region:
-        problems.append("aws:region is required (pulumi config set aws:region <region>)")
+    problems += _stack_problems(stack, region, v.get("environment", raw.get("environment")))
     if not problems:
         problems = _cross_field(v)
     if problems:

@@ -8,11 +8,15 @@ configuration table is checked against it.
 from __future__ import annotations
 
 import datetime
+import functools
 import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+import botocore
+import botocore.session
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 
@@ -50,9 +54,6 @@ TLS_POLICIES = (
     "ELBSecurityPolicy-FS-1-2-Res-2020-10",
     "ELBSecurityPolicy-TLS-1-2-2017-01",
 )
-
-# RDS for PostgreSQL majors still in standard support; the family follows the major.
-POSTGRES_MAJORS = ("14", "15", "16", "17")
 
 # Memory (GiB) of the RDS classes we allow: the parameter group is sized against it.
 DB_INSTANCE_MEMORY_GIB = {
@@ -101,20 +102,137 @@ EKS_SUPPORT_TYPES = ("STANDARD", "EXTENDED")
 # The plan warns when the version leaves standard support within this many days of the as-of date.
 EKS_SUPPORT_WARNING_DAYS = 90
 
-_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
-_CACHE_NODE = re.compile(r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
-_IMAGE = re.compile(
-    r"^(?P<repo>[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::[0-9]+(?=/))?(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*)"
-    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
+# --- AWS catalogues -------------------------------------------------------------------------------
+# Read from the pinned botocore (requirements.txt) where the API model carries them, so a value AWS
+# does not know fails here, not halfway through `pulumi up`.
+# Loaded on first use (parsing the EC2 model costs about a second): `offline check` and the release
+# CLI import this module without needing them.
+
+
+@functools.cache
+def _botocore() -> botocore.session.Session:
+    return botocore.session.get_session()
+
+
+@functools.cache
+def ec2_instance_types() -> frozenset[str]:
+    """EC2 `InstanceType` enum of the pinned botocore's service model."""
+    return frozenset(_botocore().get_service_model("ec2").shape_for("InstanceType").enum)
+
+
+@functools.cache
+def country_codes() -> frozenset[str]:
+    """WAFv2 `CountryCode` enum: ISO 3166-1 alpha-2 plus XK (Kosovo), exactly what a geo-match statement accepts."""
+    return frozenset(_botocore().get_service_model("wafv2").shape_for("CountryCode").enum)
+
+
+@functools.cache
+def aws_regions() -> frozenset[str]:
+    """Regions of every partition in botocore's endpoints data (endpoints.json)."""
+    session = _botocore()
+    return frozenset(r for p in session.get_available_partitions() for r in session.get_available_regions("ec2", partition_name=p))
+
+
+# Processor architecture per EC2 family, as of 2026-11 (AWS "Amazon EC2 instance types", Graviton:
+# https://aws.amazon.com/ec2/graviton/). botocore has no architecture data offline. Every family of
+# the pinned enum that is not listed here is x86_64, except the Mac families (dedicated hosts only).
+ARM64_FAMILIES = frozenset(
+    [
+        "a1",
+        "c6g",
+        "c6gd",
+        "c6gn",
+        "c7g",
+        "c7gd",
+        "c7gn",
+        "c8g",
+        "c8gb",
+        "c8gd",
+        "c8gn",
+        "c9g",
+        "c9gd",
+        "g5g",
+        "hpc7g",
+        "i4g",
+        "i8g",
+        "i8ge",
+        "im4gn",
+        "is4gen",
+        "m6g",
+        "m6gd",
+        "m7g",
+        "m7gd",
+        "m8g",
+        "m8gb",
+        "m8gd",
+        "m8gn",
+        "m9g",
+        "m9gd",
+        "p6e-gb200",
+        "r6g",
+        "r6gd",
+        "r7g",
+        "r7gd",
+        "r8g",
+        "r8gb",
+        "r8gd",
+        "r8gn",
+        "r9g",
+        "r9gd",
+        "t4g",
+        "x2gd",
+        "x8g",
+    ]
 )
-_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
-_ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$")
-_VAULT_ARN = re.compile(r"^arn:aws[a-z-]*:backup:[a-z0-9-]+:\d{12}:backup-vault:[\w.-]+$")
-_DOMAIN = re.compile(r"^(?=.{1,253}$)(?!-)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$")
-_ORIGIN = re.compile(r"^https://(?!-)([a-z0-9-]{1,63}\.)+[a-z]{2,63}(:\d{1,5})?$")
-_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
-_TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
-_SECURITY_GROUP_ID = re.compile(r"^sg-([0-9a-f]{8}|[0-9a-f]{17})$")
+# The AMIs the program boots: components/fleet.py AMI_PARAMETER (al2023 x86_64) and
+# components/cluster.py AMI_TYPE (AL2023_x86_64_STANDARD); a test keeps these in step.
+FLEET_AMI_ARCH = "x86_64"
+EKS_NODE_AMI_ARCH = "x86_64"
+
+# ElastiCache node types we allow, as of 2026-11 (AWS ElastiCache User Guide, "Supported node types",
+# https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html); botocore
+# has no enum for them. Current generation only.
+_SIZES = ["large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge"]
+CACHE_NODE_TYPES = frozenset(
+    [f"cache.{f}.{s}" for f in ("t4g", "t3") for s in ("micro", "small", "medium")]
+    + [f"cache.{f}.{s}" for f in ("m7g", "m6g", "r7g", "r6g", "c7gn") for s in _SIZES]
+    + [f"cache.{f}.{s}" for f in ("m5", "r5") for s in ("large", "xlarge", "2xlarge", "4xlarge", "12xlarge", "24xlarge")]
+)
+CACHE_NODE_RULE = (
+    "a current-generation ElastiCache node type: cache.t4g or cache.t3 micro/small/medium, cache.m7g, m6g, r7g, r6g "
+    "or c7gn large to 16xlarge, cache.m5 or r5 large to 24xlarge"
+)
+
+# RDS for PostgreSQL minor versions in standard support, as of 2026-11 (Amazon RDS for PostgreSQL
+# release notes, https://docs.aws.amazon.com/AmazonRDS/latest/PostgreSQLReleaseNotes/postgresql-versions.html;
+# 14.14-14.17, 15.9-15.12, 16.5-16.8 and 17.1-17.4 left standard support on 2026-05-31). A bare
+# major (`17`) lets RDS pick its newest minor. Add a newer minor here when AWS releases it.
+POSTGRES_VERSIONS = {
+    "14": ("14.18", "14.19", "14.20"),
+    "15": ("15.13", "15.14", "15.15"),
+    "16": ("16.9", "16.10", "16.11"),
+    "17": ("17.5", "17.6", "17.7"),
+}
+
+# --- patterns (always matched against the whole value: fullmatch, never `$`) --------------------------
+_IMAGE = re.compile(
+    r"(?P<repo>(?:(?P<registry>[a-z0-9]+(?:[.-][a-z0-9]+)*)(?::(?P<port>[0-9]{1,5}))?/)?"
+    r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*)"
+    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?P<digest>sha256:[a-f0-9]{64}))?"
+)
+_ROLE_ARN = re.compile(r"arn:aws(?:-cn|-us-gov)?:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}")
+_ACM_ARN = re.compile(
+    r"arn:aws(?:-cn|-us-gov)?:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+)
+_VAULT_ARN = re.compile(r"arn:aws(?:-cn|-us-gov)?:backup:[a-z0-9-]+:[0-9]{12}:backup-vault:[A-Za-z0-9_.-]{2,50}")
+_DOMAIN = re.compile(r"(?=.{1,253}\Z)(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)+[a-z]{2,63}")
+_ORIGIN = re.compile(r"https://(?P<host>(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)+[a-z]{2,63})(?::(?P<port>[0-9]{1,5}))?")
+# Route 53 hosted zone ids: Z plus 9-31 upper-case letters or digits (botocore ResourceId max 32;
+# real ids are 13 to 21 characters, e.g. Z2FDTNDATAQYW2).
+_ZONE_ID = re.compile(r"Z[A-Z0-9]{9,31}")
+_TAG_VALUE = re.compile(r"[\w .:/=+\-@]{1,256}")
+_INT = re.compile(r"-?(?:0|[1-9][0-9]{0,8})")  # ASCII digits only: not ٣٦٠٠, 1_000 or +600
+_SECURITY_GROUP_ID = re.compile(r"sg-(?:[0-9a-f]{8}|[0-9a-f]{17})")
 
 Check = Callable[[Any], str | None]  # returns what is allowed when the value is not
 
@@ -131,20 +249,32 @@ def matches(pattern: re.Pattern[str], what: str, allow_empty: bool = False) -> C
     def check(v: str) -> str | None:
         if allow_empty and v == "":
             return None
-        return None if pattern.match(v) else what
+        return None if pattern.fullmatch(v) else what
 
     return check
 
 
-def each(check: Check, what: str) -> Check:
-    return lambda vs: None if all(check(v) is None for v in vs) else what
+def each(check: Check, what: str, *, min_items: int = 0) -> Check:
+    """A list rule: at least `min_items` items, each passing `check`; the message names the first bad one."""
+
+    def check_all(vs: list[str]) -> str | None:
+        if len(vs) < min_items:
+            return f"{what} (at least {min_items} item{'s' if min_items > 1 else ''})"
+        bad = next((x for x in vs if check(x) is not None), None)
+        return None if bad is None else f"{what}; {bad[:40]!r} is not ({check(bad)})"
+
+    return check_all
+
+
+def port_ok(text: str | None) -> bool:
+    return text is None or 1 <= int(text) <= 65535
 
 
 def image_problem(ref: str) -> str | None:
     """Why an image reference is not pinned, or None when it is (a tag other than latest, or a digest)."""
-    m = _IMAGE.match(ref)
-    if not m:
-        return "an image reference like registry/nox-api:v8.0.0 or registry/nox-api@sha256:<64 hex>"
+    m = _IMAGE.fullmatch(ref)
+    if not m or not port_ok(m["port"]):
+        return "an image reference like registry/nox-api:v8.0.0 or registry/nox-api@sha256:<64 hex> (registry port 1-65535)"
     if not m["tag"] and not m["digest"]:
         return "a pinned image: add a version tag or a sha256 digest (a bare name means latest)"
     if m["tag"] == "latest" and not m["digest"]:
@@ -152,39 +282,159 @@ def image_problem(ref: str) -> str | None:
     return None
 
 
+def digest_problem(ref: str) -> str | None:
+    """Prod runs images pinned by digest only (`repo@sha256:<64 hex>`): a tag can be moved, a digest cannot."""
+    m = _IMAGE.fullmatch(ref)
+    if image_problem(ref) or not m or not m["digest"] or m["tag"]:
+        return "an image pinned by digest, repo@sha256:<64 hex> (no tag), in prod; resolve the tag in CI (docs/configuration-rules.md)"
+    return None
+
+
 def _image(allow_empty: bool) -> Check:
     return lambda v: None if (allow_empty and v == "") else image_problem(v)
 
 
-def _cidr(v: str) -> str | None:
+def _origin(v: str) -> str | None:
+    m = _ORIGIN.fullmatch(v)
+    return None if m and port_ok(m["port"]) else "an https origin with no path, e.g. https://app.example.com (port 1-65535)"
+
+
+# RFC 1918: the only ranges a VPC should use (is_private also admits 127/8, 169.254/16, 198.18/15, ...).
+RFC1918 = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
+
+def _vpc_cidr(v: str) -> str | None:
     try:
         net = ipaddress.ip_network(v, strict=True)
     except ValueError:
-        return "an IPv4 CIDR block with no host bits set, e.g. 10.0.0.0/16"
-    if net.version != 4 or not 16 <= net.prefixlen <= 20:
-        return "an IPv4 CIDR block from /16 to /20 (the subnet plan needs /16../20)"
-    if not net.is_private:
-        return "a private (RFC 1918) IPv4 CIDR block"
+        net = None
+    if net is None or str(net) != v or net.version != 4 or not 16 <= net.prefixlen <= 20:
+        return "an IPv4 CIDR block from /16 to /20 with no host bits set, e.g. 10.0.0.0/16 (the subnet plan needs /16../20)"
+    if not any(net.subnet_of(r) for r in RFC1918):
+        return "inside an RFC 1918 range: 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"
     return None
 
 
-def _public_cidr(v: str) -> str | None:
+# IANA IPv4 and IPv6 Special-Purpose Address Registries (RFC 6890 and successors).
+# Never a real source of traffic to us (this host, loopback, link-local, documentation, multicast, reserved):
+NEVER_SOURCE = tuple(
+    ipaddress.ip_network(n)
+    for n in [
+        "0.0.0.0/8",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "192.0.2.0/24",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+        "::/127",
+        "::ffff:0:0/96",
+        "fe80::/10",
+        "ff00::/8",
+        "2001:db8::/32",
+        "3fff::/20",
+    ]
+)
+# Private or otherwise not internet-routable: fine behind a VPN or peering, never seen by a public endpoint.
+NOT_PUBLIC = tuple(
+    ipaddress.ip_network(n)
+    for n in [
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.88.99.0/24",
+        "192.168.0.0/16",
+        "198.18.0.0/15",
+        "fc00::/7",
+        "2001::/23",
+        "2002::/16",
+    ]
+)
+GLOBAL_UNICAST_V6 = ipaddress.ip_network("2000::/3")
+# Prod allow-lists name networks, not continents: nothing wider than this.
+PROD_MIN_PREFIX = {4: 16, 6: 32}
+
+
+def cidr_problem(v: str, *, prod: bool, public: bool = True) -> str | None:
+    """Why `v` is not an acceptable source CIDR for an allow-list (None when it is).
+
+    The one rule for every key that lists traffic sources: eksPublicAccessCidrs (`public`: seen by
+    a public endpoint, so public unicast only) and deployer CIDRs on a private endpoint (`public=False`:
+    private ranges allowed). Always a canonical network (no host bits, `::/0` not `0::/0`) that
+    overlaps no never-a-source range (loopback, link-local, documentation, multicast, reserved);
+    in prod no wider than /16 (IPv4) or /32 (IPv6). Networks are compared, never strings.
+    """
     try:
-        ipaddress.ip_network(v, strict=True)
+        net = ipaddress.ip_network(v, strict=True)
     except ValueError:
-        return "CIDR blocks with no host bits set, e.g. 203.0.113.0/24"
+        net = None
+    if net is None or str(net) != v:
+        return "a CIDR block in canonical form with no host bits set, e.g. 81.2.69.0/24 or 2a02:1388::/32"
+    same = [r for r in NEVER_SOURCE if r.version == net.version]
+    if any(net.overlaps(r) for r in same):
+        return "a real source range: it overlaps a loopback, link-local, documentation, multicast or reserved range"
+    if public:
+        private = any(net.overlaps(r) for r in NOT_PUBLIC if r.version == net.version)
+        if private or (net.version == 6 and not net.subnet_of(GLOBAL_UNICAST_V6)):
+            return "a public range: it overlaps a private or non-routable range (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7, ...)"
+    if prod and net.prefixlen < PROD_MIN_PREFIX[net.version]:
+        return f"no wider than /{PROD_MIN_PREFIX[4]} (IPv4) or /{PROD_MIN_PREFIX[6]} (IPv6) in prod"
     return None
 
 
 def _date(v: str) -> str | None:
     allowed = "a date YYYY-MM-DD, e.g. 2026-12-02"
-    if not re.match(r"^\d{4}-\d{2}-\d{2}$", v):
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", v):
         return allowed
     try:
         datetime.date.fromisoformat(v)
     except ValueError:
         return allowed
     return None
+
+
+# Stack names become physical-name prefixes (`nox-<stack>-green` is a 32-character-max target group,
+# S3 bucket names are lower-case): 1-20 lower-case letters, digits and inner hyphens.
+_STACK = re.compile(r"[a-z](?:[a-z0-9-]{0,18}[a-z0-9])?")
+
+
+def stack_name_problem(stack: str) -> str | None:
+    if _STACK.fullmatch(stack):
+        return None
+    return "1-20 lower-case letters, digits and inner hyphens, starting with a letter (it prefixes AWS names of at most 32 characters)"
+
+
+def is_prod_stack(stack: str) -> bool:
+    """A stack named prod or prod-<anything> always uses the prod profile."""
+    return stack == "prod" or stack.startswith("prod-")
+
+
+def instance_type_problem(v: str) -> str | None:
+    if v not in ec2_instance_types():
+        return (
+            f"an EC2 instance type the pinned botocore {botocore.__version__} knows, e.g. m6i.large "
+            "(for a newer type, update the botocore pin in requirements.txt)"
+        )
+    if v.split(".")[0].startswith("mac"):
+        return "not a Mac instance type (they need dedicated hosts and macOS AMIs)"
+    return None
+
+
+def architecture(instance_type: str) -> str:
+    return "arm64" if instance_type.split(".")[0] in ARM64_FAMILIES else "x86_64"
+
+
+def _postgres_version(v: str) -> str | None:
+    if v in POSTGRES_VERSIONS or any(v in minors for minors in POSTGRES_VERSIONS.values()):
+        return None
+    return (
+        "a major ("
+        + ", ".join(POSTGRES_VERSIONS)
+        + ") or a minor in standard support: "
+        + ", ".join(m for minors in POSTGRES_VERSIONS.values() for m in minors)
+    )
 
 
 @dataclass(frozen=True)
@@ -232,7 +482,7 @@ KEYS: tuple[Key, ...] = (
         check=matches(_TAG_VALUE, "a tag value of 1-256 letters, digits, spaces or _.:/=+-@"),
     ),
     # --- network --------------------------------------------------------------------------
-    Key("vpcCidr", str, "VPC CIDR block; subnets are carved from it deterministically.", default="10.0.0.0/16", check=_cidr),
+    Key("vpcCidr", str, "VPC CIDR block; subnets are carved from it deterministically.", default="10.0.0.0/16", check=_vpc_cidr),
     Key("azCount", int, "Availability zones used (2 in dev, 3 in prod).", profile=per_env(2, 3, 3), check=int_range(2, 4)),
     Key(
         "natGateways",
@@ -281,14 +531,19 @@ KEYS: tuple[Key, ...] = (
         str,
         "ALB TLS policy (TLS 1.2+ only; default: AWS's recommended hybrid post-quantum policy).",
         default=DEFAULT_TLS_POLICY,
-        check=one_of(*TLS_POLICIES),
+        # Twenty names would drown the message: name the default and where the list lives.
+        check=lambda v: (
+            None
+            if v in TLS_POLICIES
+            else f"one of the {len(TLS_POLICIES)} TLS 1.2+ ALB policies in settings/schema.py TLS_POLICIES, e.g. {DEFAULT_TLS_POLICY}"
+        ),
     ),
     Key(
         "corsAllowOrigin",
         str,
         "Origin allowed by CORS (the seed's cors-allow-origin).",
         required=True,
-        check=matches(_ORIGIN, "an https origin with no path, e.g. https://app.example.com"),
+        check=_origin,
     ),
     Key("albIdleTimeout", int, "ALB idle timeout in seconds (long for WebSockets).", default=3600, check=int_range(60, 4000)),
     Key(
@@ -303,7 +558,7 @@ KEYS: tuple[Key, ...] = (
         list,
         "ISO 3166-1 alpha-2 country codes blocked by the WAF.",
         default=[],
-        check=each(matches(re.compile(r"^[A-Z]{2}$"), ""), 'two-letter upper-case country codes, e.g. ["XX"]'),
+        check=each(lambda c: None if c in country_codes() else "ISO 3166-1 alpha-2", 'ISO 3166-1 alpha-2 country codes, e.g. ["KP", "IR"]'),
     ),
     # --- release --------------------------------------------------------------------------
     Key(
@@ -317,14 +572,14 @@ KEYS: tuple[Key, ...] = (
     Key(
         "imageBlue",
         str,
-        "Image of the blue colour (pinned tag or digest; empty: colour not deployed).",
+        "Image of the blue colour (pinned tag or digest, prod: digest only; empty: colour not deployed).",
         default="",
         check=_image(allow_empty=True),
     ),
     Key(
         "imageGreen",
         str,
-        "Image of the green colour (pinned tag or digest; empty: colour not deployed).",
+        "Image of the green colour (pinned tag or digest, prod: digest only; empty: colour not deployed).",
         default="",
         check=_image(allow_empty=True),
     ),
@@ -335,7 +590,7 @@ KEYS: tuple[Key, ...] = (
         str,
         "EC2 instance type of the API fleet.",
         profile=per_env("t3.small", "m6i.large", "m6i.large"),
-        check=matches(_INSTANCE_TYPE, "an EC2 instance type such as m6i.large"),
+        check=instance_type_problem,
     ),
     Key("asgMin", int, "Live colour's minimum instances (seed: 2).", profile=per_env(1, 2, 2), check=int_range(1, 100)),
     Key("asgMax", int, "Live colour's maximum instances (seed: 20).", profile=per_env(4, 20, 20), check=int_range(1, 100)),
@@ -344,13 +599,9 @@ KEYS: tuple[Key, ...] = (
     Key(
         "dbEngineVersion",
         str,
-        "PostgreSQL version (`16` or `16.4`); the parameter-group family follows the major.",
+        "PostgreSQL version (`16` or `16.10`); the parameter-group family follows the major.",
         default="17",
-        check=lambda v: (
-            None
-            if v.split(".")[0] in POSTGRES_MAJORS and re.match(r"^\d+(\.\d+)?$", v)
-            else "a PostgreSQL version with major " + ", ".join(POSTGRES_MAJORS)
-        ),
+        check=_postgres_version,
     ),
     Key(
         "dbInstanceClass",
@@ -403,7 +654,7 @@ KEYS: tuple[Key, ...] = (
         str,
         "ElastiCache node type.",
         profile=per_env("cache.t4g.small", "cache.m7g.large", "cache.r7g.large"),
-        check=matches(_CACHE_NODE, "an ElastiCache node type such as cache.r7g.large"),
+        check=lambda v: None if v in CACHE_NODE_TYPES else CACHE_NODE_RULE,
     ),
     Key("cacheShards", int, "Cluster-mode shards (node groups).", default=1, check=int_range(1, 500)),
     Key(
@@ -431,15 +682,15 @@ KEYS: tuple[Key, ...] = (
         list,
         "CIDRs allowed to reach the public API endpoint (empty: endpoint off).",
         default=[],
-        check=each(_public_cidr, 'CIDR blocks with no host bits set, e.g. ["203.0.113.0/24"]'),
+        check=each(lambda c: cidr_problem(c, prod=False), 'public CIDR blocks, e.g. ["81.2.69.0/24"]'),
     ),
     Key(
         "deployerCidrs",
         list,
         "CIDRs of deployers (CI runners, VPN) admitted on 443 to the EKS cluster security group (private endpoint).",
         default=[],
-        # The same check as eksPublicAccessCidrs: one rule for every CIDR that reaches the EKS API.
-        check=each(_public_cidr, 'CIDR blocks with no host bits set, e.g. ["10.20.0.0/24"]'),
+        # The same rule as eksPublicAccessCidrs (cidr_problem), private ranges allowed: the endpoint is private.
+        check=each(lambda c: cidr_problem(c, prod=False, public=False), 'CIDR blocks in canonical form, e.g. ["10.20.0.0/24"]'),
     ),
     Key(
         "deployerSecurityGroupId",
@@ -460,7 +711,7 @@ KEYS: tuple[Key, ...] = (
         list,
         "Managed node group instance types.",
         profile=per_env(["t3.large"], ["m6i.large"], ["m6i.large", "m7i.large"]),
-        check=each(matches(_INSTANCE_TYPE, ""), 'EC2 instance types such as ["m6i.large"]'),
+        check=each(instance_type_problem, 'EC2 instance types such as ["m6i.large"]', min_items=1),
     ),
     Key("eksNodeMin", int, "Node group minimum size.", profile=per_env(2, 3, 3), check=int_range(1, 100)),
     Key("eksNodeMax", int, "Node group maximum size.", profile=per_env(4, 6, 10), check=int_range(1, 100)),

@@ -7,6 +7,11 @@ import functools
 import pytest
 
 from offline import engine
+from settings import schema
+
+# The botocore catalogues load on first use (about a second); load them once here so no timed
+# hypothesis example pays for them.
+schema.ec2_instance_types(), schema.country_codes(), schema.aws_regions()
 
 
 @functools.cache

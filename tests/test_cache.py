@@ -81,7 +81,7 @@ def test_no_unsupported_seed_settings_are_attempted(plan_for):
         (("nox:cacheEngineVersion=8.1",), "nox:cacheEngineVersion = '8.1': must be one of 7.0, 7.1 for nox:cacheEngine = 'redis'"),
         (("nox:cacheEngine=memcached",), "nox:cacheEngine = 'memcached': must be one of redis, valkey"),
         (("nox:cacheEngineVersion=6.2",), "nox:cacheEngineVersion = '6.2': must be one of"),
-        (("nox:cacheNodeType=r7g.large",), "nox:cacheNodeType = 'r7g.large': must be an ElastiCache node type"),
+        (("nox:cacheNodeType=r7g.large",), "nox:cacheNodeType = 'r7g.large': must be a current-generation ElastiCache node type"),
     ],
 )
 def test_bad_cache_config_fails_before_any_resource(overrides, message):

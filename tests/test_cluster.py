@@ -155,9 +155,9 @@ def test_eks_without_an_admin_role_is_refused_before_any_resource(plan_for):
 
 
 def test_public_endpoint_only_for_listed_cidrs(plan_for):
-    vpc = plan_for("dev", EKS, 'nox:eksPublicAccessCidrs=["203.0.113.0/24"]').one(CLUSTER)["inputs"]["vpcConfig"]
+    vpc = plan_for("dev", EKS, 'nox:eksPublicAccessCidrs=["81.2.69.0/24"]').one(CLUSTER)["inputs"]["vpcConfig"]
     assert vpc["endpointPublicAccess"] is True and vpc["endpointPrivateAccess"] is True
-    assert vpc["publicAccessCidrs"] == ["203.0.113.0/24"]
+    assert vpc["publicAccessCidrs"] == ["81.2.69.0/24"]
 
 
 def test_prod_refuses_an_open_api_endpoint(plan_for):

@@ -97,7 +97,7 @@ def test_wal_sizes_hold_two_rds_wal_segments():
     assert wal["min_wal_size"] <= wal["max_wal_size"]
 
 
-@pytest.mark.parametrize(("version", "family"), [("16", "postgres16"), ("16.4", "postgres16"), ("15", "postgres15")])
+@pytest.mark.parametrize(("version", "family"), [("16", "postgres16"), ("16.10", "postgres16"), ("15", "postgres15")])
 def test_family_follows_the_engine_major(plan_for, version, family):
     plan = plan_for("dev", f"nox:dbEngineVersion={version}")
     assert plan.one(PARAMS)["inputs"]["family"] == family
@@ -114,9 +114,9 @@ def test_family_follows_the_engine_major(plan_for, version, family):
     [
         ("nox:dbInstanceClass=db.t4g.micro", "nox:dbInstanceClass = 'db.t4g.micro' (1 GiB): too small for the seed's shared_buffers"),
         ("nox:dbInstanceClass=db.x9.huge", "nox:dbInstanceClass = 'db.x9.huge': must be one of db.t4g.micro"),
-        ("nox:dbEngineVersion=13", "nox:dbEngineVersion = '13': must be a PostgreSQL version with major 14, 15, 16, 17"),
-        ("nox:dbEngineVersion=17.2.1", "nox:dbEngineVersion = '17.2.1': must be a PostgreSQL version"),
-        ("nox:dbEngineVersion=latest", "nox:dbEngineVersion = 'latest': must be a PostgreSQL version"),
+        ("nox:dbEngineVersion=13", "nox:dbEngineVersion = '13': must be a major (14, 15, 16, 17) or a minor in standard support"),
+        ("nox:dbEngineVersion=17.2.1", "nox:dbEngineVersion = '17.2.1': must be a major (14, 15, 16, 17)"),
+        ("nox:dbEngineVersion=latest", "nox:dbEngineVersion = 'latest': must be a major (14, 15, 16, 17)"),
     ],
 )
 def test_bad_database_config_fails_before_any_resource(override, message):
@@ -431,7 +431,7 @@ def test_dev_database_sizes(plan_for):
 
 def test_replica_switchable(plan_for):
     assert "database-replica" in instances(plan_for("dev", "nox:dbReadReplica=true"))
-    assert "database-replica" not in instances(plan_for("prod", "nox:dbReadReplica=false"))
+    assert "database-replica" not in instances(plan_for("staging", "nox:dbReadReplica=false"))  # prod requires it
 
 
 # --- keys and backups --------------------------------------------------------------------------

@@ -23,6 +23,7 @@ REGION = "us-west-2"
 ACCOUNT = "123456789012"
 GREEN_IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api:v8.1.0"
 BLUE_IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api:v8.0.0"
+PROD_IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api@sha256:" + "0" * 64  # Pulumi.prod.yaml
 GREEN = f"nox:imageGreen={GREEN_IMAGE}"
 
 ASG = "aws:autoscaling/group:Group"
@@ -252,7 +253,7 @@ def test_alarm_names_are_unique_across_stacks_and_colours(prod_asg, canary25):
 
 def test_user_data_runs_the_colour_image_hardened_and_holds_no_secret(prod_asg):
     script = decoded_user_data(prod_asg, "blue")
-    assert f"IMAGE={BLUE_IMAGE}\n" in script
+    assert f"IMAGE={PROD_IMAGE}\n" in script
     primary = out(prod_asg, "aws:rds/instance:Instance", "database-primary")["address"]
     replica = out(prod_asg, "aws:rds/instance:Instance", "database-replica")["address"]
     redis = out(prod_asg, "aws:elasticache/replicationGroup:ReplicationGroup", "cache-redis")["configurationEndpointAddress"]

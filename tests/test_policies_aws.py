@@ -688,3 +688,39 @@ def test_whole_props_unknown() -> None:
         subject = record(type_, "subject", dict.fromkeys(props, UNKNOWN))
         for name in _policies_for(type_):
             assert [v for v in run(name, subject) if v.level == "mandatory"] == [], (name, type_)
+
+
+# --- CIDRs compared as networks (issue 11) ---------------------------------------------------------------
+
+
+def _eks_with(cidrs: list[str]) -> dict[str, Any]:
+    return mutate(EKS, ("vpcConfig",), {"endpointPrivateAccess": True, "endpointPublicAccess": True, "publicAccessCidrs": cidrs})
+
+
+@pytest.mark.parametrize(
+    "cidrs",
+    [["0.0.0.0/00"], ["0::/0"], ["::0/0"], ["0.0.0.0/1", "128.0.0.0/1"], ["81.2.69.0/24", "::/1", "8000::/1"], ["not-a-cidr"]],
+)
+def test_eks_public_endpoint_open_written_any_way_is_a_violation(cidrs):
+    assert run("aws-eks-cluster-public-endpoint-restricted", record(EKS_T, "eks", _eks_with(cidrs)), environment="dev")
+
+
+@pytest.mark.parametrize("cidrs", [["81.0.0.0/8"], ["81.2.0.0/15"], ["2a02::/16"]])
+def test_eks_public_endpoint_wider_than_prod_limit_is_a_violation_in_prod_only(cidrs):
+    resource = record(EKS_T, "eks", _eks_with(cidrs))
+    assert "no wider than /16 (IPv4) or /32 (IPv6)" in " ".join(
+        v.message for v in run("aws-eks-cluster-public-endpoint-restricted", resource)
+    )
+    assert run("aws-eks-cluster-public-endpoint-restricted", resource, environment="dev") == []
+
+
+def test_eks_public_endpoint_narrow_networks_pass_in_prod():
+    resource = record(EKS_T, "eks", _eks_with(["81.2.69.0/24", "2a02:1388::/32"]))
+    assert run("aws-eks-cluster-public-endpoint-restricted", resource) == []
+
+
+def test_pack_prod_cidr_limit_is_the_settings_one():
+    from policies.nox_policies import aws
+    from settings.schema import PROD_MIN_PREFIX
+
+    assert aws.PROD_MIN_PREFIX == PROD_MIN_PREFIX

@@ -353,3 +353,34 @@ def test_unknown_values_do_not_hide_other_violations() -> None:
     subject = record(DEP_T, "d", mutate(mutate(DEPLOYMENT, (*C, "image"), UNKNOWN), (*P, "hostNetwork"), True))
     assert messages("kubernetes-pod-image-pinned", subject) == []
     assert len(messages("kubernetes-pod-disallow-host-namespaces", subject)) == 1
+
+
+# --- every pod-spec path is checked (issue 11): a broken path would exempt the kind silently ----------------
+
+POD_KINDS = [
+    (k8s.DAEMON_SET, DAEMON_SET, P),
+    ("kubernetes:batch/v1:Job", JOB, P),
+    ("kubernetes:batch/v1:CronJob", CRON_JOB, ("spec", "jobTemplate", "spec", "template", "spec")),
+    (k8s.STATEFUL_SET, STATEFUL_SET, P),
+]
+
+
+@pytest.mark.parametrize(("type_", "doc", "pod"), POD_KINDS, ids=[t.rsplit(":", 1)[-1] for t, _, _ in POD_KINDS])
+@pytest.mark.parametrize(
+    ("name", "where", "value", "expected"),
+    [
+        ("kubernetes-pod-run-as-non-root", ("securityContext", "runAsNonRoot"), False, "may run as root"),
+        ("kubernetes-pod-disallow-privilege-escalation", ("containers", 0, "securityContext", "privileged"), True, "is privileged"),
+        (
+            "kubernetes-pod-read-only-root-filesystem",
+            ("containers", 0, "securityContext", "readOnlyRootFilesystem"),
+            False,
+            "writable root",
+        ),
+    ],
+)
+def test_pod_policies_reach_every_pod_bearing_kind(type_, doc, pod, name, where, value, expected):
+    assert k8s.POD_SPEC_PATHS[type_] == pod
+    found = messages(name, record(type_, "w", mutate(doc, (*pod, *where), value)))
+    assert found and expected in found[0]
+    assert messages(name, record(type_, "w", doc)) == []

@@ -649,3 +649,36 @@ def test_taggable_types_match_pulumi_aws(plan_for) -> None:
     assert listed == taggable
     assert self_tagged <= SELF_TAGGED_TYPES
     assert len(default_taggable_types()) > 800
+
+
+# --- connection budget: fixed replica counts (issue 11) ------------------------------------------------------
+
+
+def _fixed_replicas(replicas: float, strategy: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The workload graph without its HPA: `replicas` pods with the seed's default pool of 20."""
+    g = drop(workload_graph(), "hpa")
+    g = change(g, "deploy", ("spec", "template", "spec", "containers", 0, "env", 2), {"name": "NODE_ENV", "value": "x"})
+    g = change(g, "deploy", ("spec", "replicas"), replicas)
+    return change(g, "deploy", ("spec", "strategy"), strategy) if strategy is not None else g
+
+
+def test_budget_counts_the_rolling_update_surge_of_a_deployment_without_hpa() -> None:
+    # 8 pods x 20 = 160 fits 180, but the default maxSurge of 25 % adds 2 pods during a rollout: 200.
+    found = messages("stack-database-connection-budget", *database_graph(), *_fixed_replicas(8.0))
+    assert found and "Deployment 'deploy': 10 x pool 20" in found[0]
+
+
+@pytest.mark.parametrize(
+    ("strategy", "pods"),
+    [
+        ({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 3.0}}, 12),
+        ({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "50%"}}, 14),
+    ],
+)
+def test_budget_reads_max_surge(strategy, pods) -> None:
+    found = messages("stack-database-connection-budget", *database_graph(), *_fixed_replicas(9.0, strategy))
+    assert found and f"Deployment 'deploy': {pods} x pool 20" in found[0]
+
+
+def test_budget_recreate_strategy_has_no_surge() -> None:
+    assert messages("stack-database-connection-budget", *database_graph(), *_fixed_replicas(9.0, {"type": "Recreate"})) == []

@@ -83,7 +83,7 @@ def test_check_command_exit_codes(plan_for, tmp_path: Path, capsys) -> None:
     clean.write_text(json.dumps(plan_for("dev").to_json()))
     doc = plan_for("dev").to_json()
     dirty = tmp_path / "dirty.json"
-    dirty.write_text(json.dumps(dict(doc, resources=[*doc["resources"], PUBLIC_DB])))
+    dirty.write_text(json.dumps(dict(doc, resources=[*doc["resources"], dict(PUBLIC_DB, parent=None)])))
     garbage = tmp_path / "garbage.json"
     garbage.write_text("{not json")
     assert cli.main(["check", str(clean)]) == 0

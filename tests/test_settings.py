@@ -18,6 +18,7 @@ from settings.schema import KEYS, KEYS_BY_NAME, LOG_RETENTION_DAYS, image_proble
 ROOT = Path(__file__).resolve().parent.parent
 IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api:v8.0.0"
 IMAGE2 = "123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api:v8.1.0"
+DIGEST = "123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api@sha256:" + "ab" * 32
 
 
 def stack_raw(stack: str) -> dict[str, str]:
@@ -62,9 +63,9 @@ def profile_defaults(environment: str, **extra):
     raw = {
         "environment": environment,
         "domain": "api.example.com",
-        "hostedZoneId": "Z0EXAMPLE",
+        "hostedZoneId": "Z0EXAMPLE1234",
         "corsAllowOrigin": "https://app.example.com",
-        "imageBlue": IMAGE,
+        "imageBlue": DIGEST if environment == "prod" else IMAGE,
         "eksAdminRoleArn": "arn:aws:iam::123456789012:role/admin",
         "deployerSecurityGroupId": "sg-0123456789abcdef0",
         **extra,
@@ -200,7 +201,7 @@ def test_tags_come_from_config():
 
 def test_stack_value_overrides_profile_default():
     assert settings_for("dev", azCount=3).network.az_count == 3
-    assert settings_for("prod", natGateways="single").network.nat_per_az is False
+    assert settings_for("staging", natGateways="perAz").network.nat_per_az is True
 
 
 # --- one bad value per key -----------------------------------------------------------------
@@ -210,7 +211,7 @@ BAD_VALUES = [
     ("platform", "ecs", "one of asg, eks"),
     ("vpcCidr", "10.0.0.1/16", "no host bits"),
     ("vpcCidr", "10.0.0.0/24", "/16 to /20"),
-    ("vpcCidr", "8.8.0.0/16", "private"),
+    ("vpcCidr", "8.8.0.0/16", "RFC 1918"),
     ("vpcCidr", "banana", "IPv4 CIDR"),
     ("azCount", "1", "from 2 to 4"),
     ("azCount", "three", "an integer"),
@@ -220,13 +221,13 @@ BAD_VALUES = [
     ("domain", "API.Example.COM", "lower-case DNS name"),
     ("hostedZoneId", "zone-1", "hosted zone id"),
     ("certificateArn", "arn:aws:iam::123456789012:server-certificate/x", "ACM certificate ARN"),
-    ("sslPolicy", "ELBSecurityPolicy-2016-08", "one of ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09, "),
-    ("sslPolicy", "ELBSecurityPolicy-TLS13-1-0-PQ-2025-09", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"),
+    ("sslPolicy", "ELBSecurityPolicy-2016-08", "TLS 1.2+ ALB policies in settings/schema.py TLS_POLICIES, e.g. ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"),
+    ("sslPolicy", "ELBSecurityPolicy-TLS13-1-0-PQ-2025-09", "one of the 20 TLS 1.2+ ALB policies"),
     ("corsAllowOrigin", "http://app.example.com", "https origin"),
     ("corsAllowOrigin", "https://app.example.com/path", "https origin"),
     ("albIdleTimeout", "30", "from 60 to 4000"),
     ("accessLogExpirationDays", "0", "from 1 to 3650"),
-    ("wafGeoBlockCountries", '["cn"]', "two-letter upper-case"),
+    ("wafGeoBlockCountries", '["cn"]', "ISO 3166-1 alpha-2"),
     ("wafGeoBlockCountries", "CN", "list of strings"),
     ("releaseStrategy", "rolling", "bluegreen, canary"),
     ("releaseActive", "red", "blue, green"),
@@ -236,8 +237,8 @@ BAD_VALUES = [
     ("releaseCanaryWeight", "101", "from 0 to 100"),
     ("instanceType", "large", "EC2 instance type"),
     ("asgMax", "0", "from 1 to 100"),
-    ("dbEngineVersion", "13", "major 14, 15, 16, 17"),
-    ("dbEngineVersion", "16.x", "major 14, 15, 16, 17"),
+    ("dbEngineVersion", "13", "a major (14, 15, 16, 17) or a minor in standard support"),
+    ("dbEngineVersion", "16.x", "a major (14, 15, 16, 17) or a minor in standard support"),
     ("dbInstanceClass", "db.x9.huge", "one of db.t4g.micro"),
     ("dbAllocatedStorage", "10", "from 20 to 65536"),
     ("dbBackupRetentionDays", "36", "from 1 to 35"),
@@ -476,7 +477,7 @@ def test_seed_memory_rule_is_40_percent_for_shared_buffers_and_75_for_cache_size
 
 
 def test_postgres_family_follows_major():
-    assert settings_for("dev", dbEngineVersion="16.4").database.family == "postgres16"
+    assert settings_for("dev", dbEngineVersion="16.10").database.family == "postgres16"
     assert settings_for("dev").database.family == "postgres17"
 
 
@@ -536,9 +537,10 @@ def test_eks_needs_an_admin_role():
 
 
 def test_prod_eks_api_never_open_to_the_world():
-    assert "may not be open to the whole internet" in problems("prod", eksPublicAccessCidrs=["0.0.0.0/0"])
-    assert "may not be open to the whole internet" in problems("prod", eksPublicAccessCidrs=["203.0.113.0/24", "::/0"])
-    assert settings_for("prod", eksPublicAccessCidrs=["203.0.113.0/24"]).eks.public_access_cidrs == ("203.0.113.0/24",)
+    assert "'0.0.0.0/0' is not (a real source range" in problems("prod", eksPublicAccessCidrs=["0.0.0.0/0"])
+    assert "'::/0' is not (a real source range" in problems("prod", eksPublicAccessCidrs=["81.2.69.0/24", "::/0"])
+    assert "'10.0.0.0/16' is not (a public range" in problems("dev", eksPublicAccessCidrs=["10.0.0.0/16"])
+    assert settings_for("prod", eksPublicAccessCidrs=["81.2.69.0/24"]).eks.public_access_cidrs == ("81.2.69.0/24",)
 
 
 # --- connection budget ---------------------------------------------------------------------
@@ -603,18 +605,21 @@ def test_eks_needs_a_deployer_path():
     settings_for("prod", deployerSecurityGroupId="", platform="asg")  # no cluster, no path needed
     by_cidr = settings_for("prod", deployerSecurityGroupId="", deployerCidrs=["10.20.0.0/24"])
     assert by_cidr.eks.deployer_cidrs == ("10.20.0.0/24",) and by_cidr.eks.deployer_security_group_id == ""
-    public = settings_for("dev", platform="eks")  # dev ships a public endpoint limited to a placeholder CIDR
-    assert public.eks.public_access_cidrs == ("203.0.113.0/24",) and not public.eks.deployer_cidrs
+    public = settings_for("dev", platform="eks", deployerSecurityGroupId="", eksPublicAccessCidrs=["81.2.69.0/24"])
+    assert public.eks.public_access_cidrs == ("81.2.69.0/24",) and not public.eks.deployer_cidrs
+    assert settings_for("dev", platform="eks").eks.deployer_security_group_id == "sg-0123456789abcdef0"
     assert settings_for("prod").eks.deployer_security_group_id == "sg-0123456789abcdef0"
 
 
 def test_deployer_cidrs_use_the_eks_cidr_rules():
-    # Same check function as eksPublicAccessCidrs, and the same prod rule against the whole internet.
+    # The same rule (cidr_problem) as eksPublicAccessCidrs, with private ranges allowed: host bits,
+    # never-a-source ranges (so any /0) and, in prod, anything wider than /16 are refused.
     assert KEYS_BY_NAME["deployerCidrs"].check(["1.2.3.4/8"]) and KEYS_BY_NAME["eksPublicAccessCidrs"].check(["1.2.3.4/8"])
     for cidrs in (["0.0.0.0/0"], ["10.0.0.0/24", "::/0"]):
-        assert "nox:deployerCidrs = " in problems("prod", deployerCidrs=cidrs)
-        assert "may not be open to the whole internet in prod" in problems("prod", deployerCidrs=cidrs)
-    settings_for("dev", deployerCidrs=["0.0.0.0/0"])
+        assert "nox:deployerCidrs = " in problems("dev", deployerCidrs=cidrs)
+    assert "no wider than /16 (IPv4) or /32 (IPv6) in prod" in problems("prod", deployerCidrs=["10.0.0.0/8"])
+    assert settings_for("dev", deployerCidrs=["10.0.0.0/8"]).eks.deployer_cidrs == ("10.0.0.0/8",)
+    assert settings_for("prod", deployerCidrs=["10.20.0.0/24"]).eks.deployer_cidrs == ("10.20.0.0/24",)
 
 
 def test_eks_version_must_be_in_standard_support_unless_extended():

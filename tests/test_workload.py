@@ -13,7 +13,7 @@ from components import appspec
 from components import workload as w
 
 EKS = "nox:platform=eks"
-GREEN = "123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api:v8.1.0"
+GREEN = "123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api@sha256:" + "b1" * 32  # prod: digests only
 CANARY_STAGES = (1, 5, 10, 25, 50, 100)
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 SERVICE = "kubernetes:core/v1:Service"
@@ -173,7 +173,7 @@ def test_deployment_seed_numbers(prod):
     assert spec["selector"]["matchLabels"] == {"app": "nox-api", "colour": "blue"}
     assert spec["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"}}
     [c] = spec["template"]["spec"]["containers"]
-    assert c["image"] == "123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api:v8.0.0"
+    assert c["image"] == "123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api@sha256:" + "0" * 64  # Pulumi.prod.yaml
     assert {p["containerPort"] for p in c["ports"]} == {3000, 8080}
     env = {e["name"]: e for e in c["env"]}
     assert env["NODE_ENV"]["value"] == "production" and env["PORT"]["value"] == "3000"

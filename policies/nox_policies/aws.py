@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import gzip
+import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
@@ -99,7 +100,37 @@ PUBLIC_ACCESS_BLOCK_TYPES = (
     "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock",
 )
 PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
-OPEN_CIDRS = ("0.0.0.0/0", "::/0")
+
+# Public-access allow-lists in prod name networks no wider than these prefixes. A copy of
+# `settings.schema.PROD_MIN_PREFIX` (the pack is standalone); a test keeps them equal.
+PROD_MIN_PREFIX = {4: 16, 6: 32}
+
+
+def parse_cidrs(values: Any) -> list[Any] | None:
+    """The networks of a CIDR list, compared as networks (`0.0.0.0/00`, `0::/0` are /0 too); None if one does not parse."""
+    nets = []
+    for value in items(values):
+        if value is UNKNOWN or value == UNKNOWN:
+            continue  # not known yet: the policies that need it skip the resource
+        try:
+            nets.append(ipaddress.ip_network(str(value).strip(), strict=False))
+        except ValueError:
+            return None
+    return nets
+
+
+def covers_everything(values: Any) -> bool:
+    """Whether the CIDRs together cover all of IPv4 or IPv6 (e.g. 0.0.0.0/1 + 128.0.0.0/1); unparsable counts as open."""
+    nets = parse_cidrs(values)
+    if nets is None:
+        return True
+    for version in (4, 6):
+        collapsed = list(ipaddress.collapse_addresses(n for n in nets if n.version == version))
+        if any(n.prefixlen == 0 for n in collapsed):
+            return True
+    return False
+
+
 ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
 EKS_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 
@@ -315,7 +346,7 @@ class Rule:
 
     @property
     def is_open_to_world(self) -> bool:
-        return any(c in OPEN_CIDRS for c in self.cidrs)
+        return covers_everything(self.cidrs)
 
     @property
     def spans_all_ports(self) -> bool:
@@ -558,12 +589,20 @@ def check_eks_public_endpoint(r: Res) -> Iterator[str]:
     if public is UNKNOWN or is_false(public) or cidrs is UNKNOWN or UNKNOWN in items(cidrs):
         return
     # The API endpoint is public unless endpoint_public_access is False, and open to 0.0.0.0/0
-    # unless public_access_cidrs says otherwise.
-    if blank(cidrs) or any(c in OPEN_CIDRS for c in items(cidrs)):
+    # unless public_access_cidrs says otherwise. CIDRs are compared as networks, never as strings.
+    if blank(cidrs) or covers_everything(cidrs):
         yield (
             f"EKS cluster '{r.name}' exposes its API endpoint to the whole internet: set "
             "vpc_config.endpoint_public_access=False, or public_access_cidrs to the operators' CIDRs (never 0.0.0.0/0)."
         )
+        return
+    if is_prod(resource_environment(r)):
+        wide = [str(n) for n in parse_cidrs(cidrs) or [] if n.prefixlen < PROD_MIN_PREFIX[n.version]]
+        if wide:
+            yield (
+                f"EKS cluster '{r.name}' allows its public API endpoint from {', '.join(wide)} in prod: list networks no wider "
+                f"than /{PROD_MIN_PREFIX[4]} (IPv4) or /{PROD_MIN_PREFIX[6]} (IPv6), or use a runner inside the VPC."
+            )
 
 
 def check_eks_logging(r: Res) -> Iterator[str]:

@@ -447,6 +447,26 @@ def hpas_of(stack: Stack, workload: Res) -> list[Res]:
     return [h for h in stack.of_type(*HPA_TYPES) if _targets(h, workload, stack)]
 
 
+def _fixed_pod_count(w: Res) -> Any:
+    """Most pods a workload without an HPA runs at once: spec.replicas (default 1) plus, for a
+    Deployment's rolling update, maxSurge (default 25 %, rounded up; Kubernetes docs, "Deployments").
+    Surge pods open their pools while the old pods still hold theirs."""
+    replicas = w.get("spec", "replicas")
+    if replicas is UNKNOWN:
+        return UNKNOWN
+    count = 1 if replicas is None else max(as_int(replicas) or 0, 0)
+    if w.type != DEPLOYMENT or w.get("spec", "strategy", "type") == "Recreate":
+        return count
+    surge = w.get("spec", "strategy", "rollingUpdate", "maxSurge")
+    if surge is UNKNOWN or w.get("spec", "strategy", "type") is UNKNOWN:
+        return UNKNOWN
+    surge = "25%" if surge is None else surge
+    if isinstance(surge, str) and surge.strip().endswith("%"):
+        percent = as_int(surge.strip()[:-1]) or 0
+        return count + -(-count * percent // 100)
+    return count + max(as_int(surge) or 0, 0)
+
+
 def _workload_units(stack: Stack) -> list[tuple[str, int, int]] | Any:
     units = []
     for w in stack.of_type(*APP_WORKLOADS):
@@ -479,10 +499,9 @@ def _workload_units(stack: Stack) -> list[tuple[str, int, int]] | Any:
                 return UNKNOWN
             count = sum(as_int(m) or 0 for m in maxima)
         else:
-            replicas = w.get("spec", "replicas")
-            if replicas is UNKNOWN:
+            count = _fixed_pod_count(w)
+            if count is UNKNOWN:
                 return UNKNOWN
-            count = 1 if replicas is None else (as_int(replicas) or 0)
         units.append((w.label, pool_total, count))
     return units
 
