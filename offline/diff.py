@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import report, replacements
+from . import replacements, report
 
 MARKER = "<!-- nox-infra-plan-diff -->"
 COMMENT_LIMIT = 65_536  # characters in a GitHub issue/PR comment body

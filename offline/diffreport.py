@@ -57,16 +57,12 @@ def _verdict_lines(result: dict[str, Any]) -> list[str]:
     out = []
     for kind in ("new", "fixed"):
         for v in result["policy"][kind]:
-            out.append(
-                f"{'New' if kind == 'new' else 'Fixed'} {v.get('level', '')} policy `{v.get('policy')}` on `{_name(v.get('urn'))}`: {_md(v.get('message', ''))}"
-            )
-    pre = result.get("preflight")
-    if pre:
-        for kind in ("new", "fixed"):
-            for v in pre[kind]:
-                out.append(
-                    f"{'New' if kind == 'new' else 'Fixed'} preflight violation on `{_name(v['urn'])}` `{v['property']}`: {_md(v['constraint'])}"
-                )
+            where, message = _name(v.get("urn")), _md(v.get("message", ""))
+            out.append(f"{kind.capitalize()} {v.get('level', '')} policy `{v.get('policy')}` on `{where}`: {message}")
+    for kind in ("new", "fixed"):
+        for v in (result.get("preflight") or {}).get(kind, []):
+            where = f"`{_name(v['urn'])}` `{v['property']}`"
+            out.append(f"{kind.capitalize()} preflight violation on {where}: {_md(v['constraint'])}")
     return out
 
 
@@ -120,7 +116,10 @@ def section(result: dict[str, Any], title: str, budget: int, diagram: str | None
     rows = resource_rows(result)
     if not rows:
         return head
-    table_head = f"<details>\n<summary>Changed resources ({len(rows)})</summary>\n\n| Action | Type | Name | Changed inputs |\n| --- | --- | --- | --- |\n"
+    table_head = (
+        f"<details>\n<summary>Changed resources ({len(rows)})</summary>\n\n"
+        "| Action | Type | Name | Changed inputs |\n| --- | --- | --- | --- |\n"
+    )
     tail = "\n</details>\n\n"
     pic = f"<details>\n<summary>Changed components</summary>\n\n```mermaid\n{diagram}```\n\n</details>\n\n" if diagram else ""
     full = head + table_head + "\n".join(rows) + "\n" + tail + pic
@@ -134,7 +133,10 @@ def section(result: dict[str, Any], title: str, budget: int, diagram: str | None
         kept.append(row)
     left = len(rows) - len(kept)
     chars = sum(len(r) + 1 for r in rows[len(kept) :]) + len(pic)
-    note = f"\n_… {left} more changed resource(s) and the diagram left out ({chars:,} characters) to fit a GitHub comment: see the workflow artifact._\n"
+    note = (
+        f"\n_… {left} more changed resource(s) and the diagram left out ({chars:,} characters) "
+        "to fit a GitHub comment: see the workflow artifact._\n"
+    )
     return head + table_head + "\n".join(kept) + ("\n" if kept else "") + note + tail
 
 
@@ -145,7 +147,10 @@ def markdown(sections: list[tuple[dict[str, Any], str, str | None]], appendix: l
         + "\n".join(f"- {title}: {counts_line(r)}" + (" ❌" if r["blocking"] else "") for r, title, _ in sections)
         + "\n\n"
     )
-    footer = "_Offline plans under Pulumi's mock engine (`python -m offline diff`): replacements are predicted from the provider's replace-on-change inputs (offline/replacements.py)._\n"
+    footer = (
+        "_Offline plans under Pulumi's mock engine (`python -m offline diff`): replacements are predicted "
+        "from the provider's replace-on-change inputs (offline/replacements.py)._\n"
+    )
     extra = "".join(a if a.endswith("\n") else a + "\n" for a in appendix)
     extra_budget = min(len(extra), (limit - len(top) - len(footer)) // 4)
     if len(extra) > extra_budget:

@@ -115,7 +115,8 @@ FORCE_NEW: dict[str, tuple[str, tuple[str, ...]]] = {
         ),
     ),
     "aws:eks/addon:Addon": ("eks_addon", ("clusterName", "addonName")),
-    # random provider: every argument of random_password is ForceNew (registry.terraform.io/providers/hashicorp/random/latest/docs/resources/password).
+    # random provider: every argument of random_password is ForceNew
+    # (registry.terraform.io/providers/hashicorp/random/latest/docs/resources/password).
     "random:index/randomPassword:RandomPassword": (
         "",
         (
