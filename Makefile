@@ -3,8 +3,12 @@ STACK ?= dev
 ARGS ?=
 PLAN ?= plan.json
 PY := venv/bin/python
+PLANS ?= $(PLAN)
+SCAN_OUT ?= scan
+# apt-get needs root: use sudo when not running as root.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: plan check test lint bench setup clean
+.PHONY: plan check test lint bench setup clean scan scan-env shellcheck
 
 venv/.installed: requirements.txt requirements-dev.txt policies/requirements.txt
 	python3 -m venv venv
@@ -22,8 +26,9 @@ plan: venv/.installed
 check: venv/.installed
 	$(PY) -m offline check $(PLAN) $(ARGS)
 
-## The whole test suite (exit 5, no tests collected, is a failure too).
-test: venv/.installed
+## The whole test suite (exit 5, no tests collected, is a failure too). The scanner environment
+## and shellcheck first: the export and workflow tests use them.
+test: venv/.installed scan-env shellcheck
 	$(PY) -m pytest -q $(ARGS)
 
 lint: venv/.installed
@@ -33,5 +38,23 @@ lint: venv/.installed
 bench: venv/.installed
 	$(PY) -m offline.bench $(ARGS)
 
+## checkov in its own environment (about 5 minutes the first time; then nothing to do).
+.venv-scan/.installed: requirements-scan.txt
+	test -x .venv-scan/bin/python || python3 -m venv .venv-scan
+	.venv-scan/bin/pip install --quiet -r requirements-scan.txt
+	touch $@
+
+scan-env: .venv-scan/.installed
+
+## checkov over the Terraform-plan exports of PLANS (saved plan JSONs), waivers applied; writes SCAN_OUT/.
+scan: venv/.installed scan-env
+	$(PY) -m offline.scan $(PLANS) --out $(SCAN_OUT)
+
+## shellcheck (Debian package) when missing: actionlint runs it on every workflow `run:` script.
+shellcheck:
+	@command -v shellcheck >/dev/null || ! command -v apt-get >/dev/null || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq shellcheck >/dev/null; }
+	@command -v shellcheck >/dev/null || echo "warning: no shellcheck and no apt-get: the workflow tests fail" >&2
+
 clean:
-	rm -rf venv .pytest_cache .ruff_cache .hypothesis
+	rm -rf venv .venv-scan .pytest_cache .ruff_cache .hypothesis

@@ -7,6 +7,7 @@ Contract (scripts and CI rely on it; `make plan` / `make check` pass ARGS throug
     python -m offline check PLAN.json [--format tree|json|markdown|mermaid|dot] [--output FILE]
                            [--policy-config FILE] [--debug]
     python -m offline diff BASE.json HEAD.json [...] [--format tree|json|markdown]   (offline/diff.py)
+    python -m offline export PLAN.json --format terraform-plan [--output FILE]      (offline/export.py)
 
 Exit codes, plan: 0 planned, no mandatory policy violation; 1 a mandatory policy violation;
 2 invalid configuration (nothing was registered); 3 any other failure.
@@ -49,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
             "with the nox-security policy pack evaluated over every registered resource."
         ),
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{plan,check,diff}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{plan,check,diff,export}")
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--format", choices=FORMATS, default="tree", help="report format (default: tree)")
@@ -86,9 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("plan_file", metavar="PLAN.json", help="a plan written by `plan --format json`")
     check.set_defaults(func=cmd_check)
 
-    from . import diff  # its own module: the diff of two saved plans
+    from . import diff, export  # their own modules: diff of two plans, Terraform-plan export for scanners
 
     diff.add_parser(sub)
+    export.add_parser(sub)
     return parser
 
 
