@@ -158,7 +158,7 @@ def markdown(sections: list[tuple[dict[str, Any], str, str | None]], appendix: l
         extra = extra[: max(0, extra_budget - 120)] + cut
     budget = (limit - len(top) - len(footer) - len(extra)) // max(1, len(sections))
     body = "".join(section(r, title, budget, diagram) for r, title, diagram in sections)
-    return top + body + extra + footer
+    return top + body + extra + "\n" + footer
 
 
 def tree(result: dict[str, Any], title: str) -> str:
