@@ -9,14 +9,15 @@ create-time deltas from their `estimates`; and a Mermaid picture of the changed 
 
 Exit codes:
     0  no changes
-    1  the head plan has a mandatory policy violation or a preflight violation the base did not have
+    1  a mandatory policy or preflight violation the base did not have (in the head plan)
     2  an unreadable or invalid plan file, or a bad flag value
     3  any other failure
-    4  changes, none of them blocking (stateful replacements are warned about, not blocking)
+    4  changes, none blocking (stateful replacements are warned about, not blocking)
 
 Markdown is made for a pull-request comment: it starts with MARKER (the workflow finds and updates
-its comment by it) and stays under GitHub's 65,536-character limit: per-resource details are dropped
-from the end first, counts, warnings and verdicts are always kept, and the cut says how much was left out.
+its comment by it) and stays under GitHub's 65,536-character limit: the diagram goes first, then the
+changed-resource rows from the end; counts, warnings, verdicts and estimates are always kept, and the
+cut says how much was left out (offline/diffreport.py).
 """
 
 from __future__ import annotations

@@ -112,6 +112,8 @@ def resource_rows(result: dict[str, Any]) -> list[str]:
 
 def section(result: dict[str, Any], title: str, budget: int, diagram: str | None = None) -> str:
     """One stack's Markdown, at most `budget` characters (the essentials always, even if over)."""
+    if not result["resources"] and not _verdict_lines(result):
+        return f"## ✅ {title}\n\nNo changes: {counts_line(result)}.\n\n"
     head = "\n".join(essentials(result, title)) + "\n"
     rows = resource_rows(result)
     if not rows:

@@ -139,3 +139,19 @@ def test_cli_diff_exit_codes_and_markdown(tmp_path, base, capsys):
     assert cli.main(["diff", str(path), str(tmp_path / "bad.json")]) == diff.EXIT_USAGE
     assert "not a plan document" in capsys.readouterr().err
     assert cli.main(["diff", str(path)]) == diff.EXIT_USAGE
+
+
+def test_unchanged_stack_is_one_line(base):
+    text = diffreport.markdown([(diff.compute(base, base), "dev (asg)", None)])
+    assert "## ✅ dev (asg)\n\nNo changes: 0 to create" in text and "<details>" not in text
+
+
+def test_exit_codes_are_documented_alike():
+    """The module docstring, --help and docs/delivery.md give the same five exit codes."""
+    doc = (cli.ROOT / "docs" / "delivery.md").read_text()
+    for code, meaning in ((0, "no changes"), (1, "a mandatory policy or preflight violation"), (4, "changes, none blocking")):
+        assert f"{code}  {meaning}" in diff.__doc__
+        assert f"**{code}** {meaning}" in doc
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert "0 no changes, 1 a new mandatory policy or preflight violation" in sub.choices["diff"].description
