@@ -5,14 +5,16 @@ ARGS ?=
 PLAN ?= plan.json
 JOBS ?= 2
 PY := venv/bin/python
+PLANS ?= $(PLAN)
+SCAN_OUT ?= scan
 # apt-get needs root: use sudo when not running as root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup plan check test lint fmt docs lock bench shellcheck clean
+.PHONY: help setup plan check test lint fmt docs lock bench scan scan-env shellcheck clean
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # The lock holds every transitive dependency with its hashes (`make lock` regenerates it).
 venv/.installed: requirements.lock
@@ -28,7 +30,8 @@ plan: venv/.installed ## Offline plan of STACK (ARGS: --format, --output, --set 
 check: venv/.installed ## Re-check a saved PLAN: AWS API preflight and policy pack (make exits 2 if it fails)
 	$(PY) -m offline check $(PLAN) $(ARGS)
 
-test: venv/.installed shellcheck ## The whole test suite on JOBS processes (pytest's exit 5, no tests, fails too)
+# The scanner environment and shellcheck first: the export and workflow tests use them.
+test: venv/.installed scan-env shellcheck ## The whole test suite on JOBS processes (pytest's exit 5, no tests, fails too)
 	$(PY) -m pytest -q -n $(JOBS) --dist loadfile $(ARGS)
 
 lint: venv/.installed ## ruff check and ruff format --check
@@ -49,12 +52,25 @@ lock: venv/.installed ## Re-resolve requirements.lock (hashes) from the pins in 
 bench: venv/.installed ## Offline-plan timings per stack against a floor
 	$(PY) -m offline.bench $(ARGS)
 
-# The user-data test runs shellcheck on the rendered scripts: install the Debian package if missing
-# (a failed install fails the target); without apt-get, warn and let the test skip.
+# checkov pins an old boto3 that conflicts with our botocore: its own environment (about 2-5
+# minutes the first time; then nothing to do).
+.venv-scan/.installed: requirements-scan.txt
+	test -x .venv-scan/bin/python || python3 -m venv .venv-scan
+	.venv-scan/bin/pip install --quiet -r requirements-scan.txt
+	touch $@
+
+scan-env: .venv-scan/.installed ## checkov's own environment (.venv-scan/), only when missing
+
+scan: venv/.installed scan-env ## checkov over the Terraform-plan exports of PLANS (saved plans), waivers applied; writes SCAN_OUT/
+	$(PY) -m offline.scan $(PLANS) --out $(SCAN_OUT)
+
+# The user-data test runs shellcheck on the rendered scripts and actionlint on every workflow `run:`
+# script: install the Debian package if missing (a failed install fails the target); without
+# apt-get, warn (those tests then skip or fail and say why).
 shellcheck: ## Install shellcheck (Debian package) when missing
 	@command -v shellcheck >/dev/null || ! command -v apt-get >/dev/null || \
 		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq shellcheck >/dev/null; }
-	@command -v shellcheck >/dev/null || echo "warning: no shellcheck and no apt-get: the user-data shellcheck test is skipped" >&2
+	@command -v shellcheck >/dev/null || echo "warning: no shellcheck and no apt-get: the shellcheck and workflow tests cannot run" >&2
 
-clean: ## Remove venv/ and the caches
-	rm -rf venv .pytest_cache .ruff_cache .hypothesis
+clean: ## Remove venv/, .venv-scan/ and the caches
+	rm -rf venv .venv-scan .pytest_cache .ruff_cache .hypothesis

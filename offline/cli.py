@@ -6,6 +6,8 @@ Contract (scripts and CI rely on it; `make plan` / `make check` pass ARGS throug
                            [--set ns:key=value ...] [--policy-config FILE] [--debug]
     python -m offline check PLAN.json [--format tree|json|markdown|mermaid|dot] [--output FILE]
                            [--policy-config FILE] [--debug]
+    python -m offline diff BASE.json HEAD.json [...] [--format tree|json|markdown]   (offline/diff.py)
+    python -m offline export PLAN.json --format terraform-plan [--output FILE]      (offline/export.py)
 
 Stages of `plan`: config -> program under mocks -> secret-leak check -> AWS API preflight
 (offline/preflight, docs/preflight.md) -> policy pack -> report. `check` re-runs the preflight and
@@ -57,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
             "with the nox-security policy pack evaluated over every registered resource."
         ),
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{plan,check}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{plan,check,diff,export}")
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--format", choices=FORMATS, default="tree", help="report format (default: tree)")
@@ -96,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("plan_file", metavar="PLAN.json", help="a plan written by `plan --format json`")
     check.set_defaults(func=cmd_check)
+
+    from . import diff, export  # their own modules: diff of two plans, Terraform-plan export for scanners
+
+    diff.add_parser(sub)
+    export.add_parser(sub)
     return parser
 
 

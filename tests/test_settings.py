@@ -221,7 +221,7 @@ BAD_VALUES = [
     ("domain", "API.Example.COM", "lower-case DNS name"),
     ("hostedZoneId", "zone-1", "hosted zone id"),
     ("certificateArn", "arn:aws:iam::123456789012:server-certificate/x", "ACM certificate ARN"),
-    ("sslPolicy", "ELBSecurityPolicy-2016-08", "TLS 1.2+ ALB policies in settings/schema.py TLS_POLICIES, e.g. ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"),
+    ("sslPolicy", "ELBSecurityPolicy-2016-08", "TLS_POLICIES, e.g. ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"),
     ("sslPolicy", "ELBSecurityPolicy-TLS13-1-0-PQ-2025-09", "one of the 20 TLS 1.2+ ALB policies"),
     ("corsAllowOrigin", "http://app.example.com", "https origin"),
     ("corsAllowOrigin", "https://app.example.com/path", "https origin"),
