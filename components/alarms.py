@@ -38,6 +38,7 @@ from settings import AlertingSettings
 from . import appspec
 
 RECOMMENDED = "AWS Recommended alarms"
+CHOSEN = "AWS Recommended alarms (metric); threshold ours"  # AWS leaves the threshold to the workload
 ALB, RDS, CACHE, WAF, INSIGHTS = "AWS/ApplicationELB", "AWS/RDS", "AWS/ElastiCache", "AWS/WAFV2", "ContainerInsights"
 GIB = 1024**3
 
@@ -163,7 +164,7 @@ def checks(s: AlertingSettings, *, max_connections: int, allocated_storage_gib: 
             3,
             "notBreaching",
             "ALB publishes it only when it answered a 5xx",
-            RECOMMENDED,
+            CHOSEN,
         ),
         Check(
             "alb-rejected-connections",
@@ -248,7 +249,7 @@ def checks(s: AlertingSettings, *, max_connections: int, allocated_storage_gib: 
             5,
             "missing",
             "the CPU alarm already reports an instance that stopped publishing",
-            RECOMMENDED,
+            CHOSEN,
         ),
         Check(
             "db-freeable-memory",
@@ -265,7 +266,7 @@ def checks(s: AlertingSettings, *, max_connections: int, allocated_storage_gib: 
             5,
             "missing",
             "the CPU alarm already reports an instance that stopped publishing",
-            RECOMMENDED,
+            CHOSEN,
         ),
         *(
             Check(
@@ -283,7 +284,7 @@ def checks(s: AlertingSettings, *, max_connections: int, allocated_storage_gib: 
                 5,
                 "missing",
                 "the CPU alarm already reports an instance that stopped publishing",
-                RECOMMENDED,
+                CHOSEN,
             )
             for io in ("Read", "Write")
         ),
@@ -353,7 +354,7 @@ def checks(s: AlertingSettings, *, max_connections: int, allocated_storage_gib: 
             3,
             "missing",
             "the engine CPU alarm already reports a node that stopped publishing",
-            RECOMMENDED,
+            CHOSEN,
         ),
         Check(
             "cache-connections",
@@ -370,7 +371,7 @@ def checks(s: AlertingSettings, *, max_connections: int, allocated_storage_gib: 
             5,
             "missing",
             "the engine CPU alarm already reports a node that stopped publishing",
-            RECOMMENDED,
+            CHOSEN,
         ),
         Check(
             "waf-blocked-spike",
@@ -387,7 +388,7 @@ def checks(s: AlertingSettings, *, max_connections: int, allocated_storage_gib: 
             1,
             "notBreaching",
             "WAF publishes it only when it blocked something",
-            RECOMMENDED,
+            CHOSEN,
         ),
         *(
             Check(
@@ -405,7 +406,7 @@ def checks(s: AlertingSettings, *, max_connections: int, allocated_storage_gib: 
                 5,
                 missing,
                 reason,
-                RECOMMENDED + " (Container Insights)",
+                CHOSEN + " (Container Insights)",
             )
             for what, missing, reason in (
                 ("cpu", "breaching", "the CloudWatch agent publishes it every minute: silence means it stopped"),
@@ -427,7 +428,7 @@ def checks(s: AlertingSettings, *, max_connections: int, allocated_storage_gib: 
             1,
             "notBreaching",
             "no pods of the colour yet: nothing restarted",
-            RECOMMENDED + " (Container Insights)",
+            CHOSEN + " (Container Insights)",
         ),
     )
 
