@@ -424,8 +424,8 @@ KEYS: tuple[Key, ...] = (
     Key(
         "alarmErrorRatePercent",
         int,
-        "Target 5xx responses as a percent of requests that alarms (seed HighErrorRate: 0.1, read as a ratio).",
-        default=10,
+        "Target 5xx responses as a percent of requests that alarms (seed HighErrorRate, as a ratio; 5: the seed's 95 % gate).",
+        default=5,
         check=int_range(1, 100),
     ),
     Key(

