@@ -139,6 +139,8 @@ class FleetArgs:
     region: str
     # Propagated to instances and volumes: the provider's default tags do not reach what an ASG launches.
     tags: Mapping[str, str] = field(default_factory=dict)
+    # The stack's alert topic: the scaling alarms notify people too (alarm and OK), next to scaling.
+    alarm_topic_arn: pulumi.Input[str] | None = None
 
     def __post_init__(self) -> None:
         missing = [c for c in self.release.deployed if c not in self.target_group_arns]
@@ -344,6 +346,7 @@ class AppFleet(pulumi.ComponentResource):
             for direction, adjustment in (("up", SCALE_UP_ADJUSTMENT), ("down", SCALE_DOWN_ADJUSTMENT))
         }
         alarms = {}
+        notify = [args.alarm_topic_arn] if args.alarm_topic_arn is not None else []
         for level, alarm, threshold, operator, direction in (
             ("high", HIGH_CPU_ALARM, HIGH_CPU_PERCENT, "GreaterThanThreshold", "up"),
             ("low", LOW_CPU_ALARM, LOW_CPU_PERCENT, "LessThanThreshold", "down"),
@@ -361,7 +364,8 @@ class AppFleet(pulumi.ComponentResource):
                 threshold=threshold,
                 comparison_operator=operator,
                 dimensions={"AutoScalingGroupName": group.name},
-                alarm_actions=[policies[direction].arn],
+                alarm_actions=[policies[direction].arn, *notify],
+                ok_actions=notify,
                 opts=child,
             )
         self.scaling_policies[colour], self.alarms[colour] = policies, alarms

@@ -538,7 +538,33 @@ def _ssm_parameter(ctx: Ctx, inp: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "value": value, "insecureValue": value, "type": "String", "arn": ctx.arn("ssm", f"parameter{name}")}
 
 
+def _controller_lb(ctx: Ctx, inp: dict[str, Any]) -> dict[str, Any]:
+    """An ALB the LB controller made, found by its tags: the same tags give the same ALB."""
+    tags = dict(inp.get("tags") or {})
+    seed = json.dumps(tags, sort_keys=True)
+    suffix = f"app/k8s-{_hex(seed, 8)}-{_hex(seed + 'n', 10)}/{_hex(seed, 16)}"
+    return {
+        "arn": ctx.arn("elasticloadbalancing", f"loadbalancer/{suffix}"),
+        "arnSuffix": suffix,
+        "name": suffix.split("/")[1],
+        "dnsName": f"{suffix.split('/')[1]}-{_hex(seed, 10)}.{ctx.region}.elb.amazonaws.com",
+        "tags": tags,
+        "id": ctx.arn("elasticloadbalancing", f"loadbalancer/{suffix}"),
+    }
+
+
+def _controller_tg(ctx: Ctx, inp: dict[str, Any]) -> dict[str, Any]:
+    """A target group the LB controller made, found by its tags (k8s-<ns>-<svc>-<hash> names)."""
+    tags = dict(inp.get("tags") or {})
+    seed = json.dumps(tags, sort_keys=True)
+    suffix = f"targetgroup/k8s-{_hex(seed, 20)}/{_hex(seed, 16)}"
+    arn = ctx.arn("elasticloadbalancing", suffix)
+    return {"arn": arn, "arnSuffix": suffix, "name": suffix.split("/")[1], "tags": tags, "id": arn}
+
+
 CALLS: dict[str, Callable[[Ctx, dict[str, Any]], dict[str, Any]]] = {
+    "aws:lb/getLoadBalancer:getLoadBalancer": _controller_lb,
+    "aws:lb/getTargetGroup:getTargetGroup": _controller_tg,
     "aws:index/getAvailabilityZones:getAvailabilityZones": _azs,
     "aws:index/getCallerIdentity:getCallerIdentity": lambda ctx, inp: {
         "accountId": ACCOUNT,

@@ -3,6 +3,7 @@
 from .loader import ConfigError, build, load_settings
 from .model import (
     COLOURS,
+    AlertingSettings,
     CacheSettings,
     DatabaseSettings,
     EdgeSettings,
@@ -16,6 +17,7 @@ from .model import (
 
 __all__ = [
     "COLOURS",
+    "AlertingSettings",
     "CacheSettings",
     "ConfigError",
     "DatabaseSettings",

@@ -21,6 +21,7 @@ from .model import (
     MAX_CONNECTIONS,
     MIN_POOL,
     SHARED_BUFFERS_MIB,
+    AlertingSettings,
     CacheSettings,
     DatabaseSettings,
     EdgeSettings,
@@ -182,6 +183,18 @@ def _cross_field(v: dict[str, Any]) -> list[str]:
         p.append(
             f"nox:releaseCanaryWeight = {v['releaseCanaryWeight']}: must be 0 when nox:releaseStrategy = "
             "'bluegreen' (set releaseStrategy to canary to split traffic)"
+        )
+
+    # Alerting: Slack needs both ids, and an alarm topic nobody subscribes to is silent.
+    if bool(v["slackWorkspaceId"]) != bool(v["slackChannelId"]):
+        p.append(
+            f"nox:slackWorkspaceId ({v['slackWorkspaceId']!r}) and nox:slackChannelId ({v['slackChannelId']!r}): "
+            "set both (Slack through AWS Chatbot) or neither"
+        )
+    if not (v["alertEmails"] or v["slackWorkspaceId"] or v["alertHttpsEndpoint"]):
+        p.append(
+            "nox:alertEmails, nox:slackWorkspaceId/nox:slackChannelId and nox:alertHttpsEndpoint are all empty: "
+            "alarms would reach nobody; set at least one destination"
         )
 
     # Authentication mode API with no implicit creator admin: without an admin entry nobody,
@@ -367,6 +380,16 @@ def build(project: str, stack: str, region: str | None, raw: Mapping[str, Any], 
             node_desired=v["eksNodeDesired"],
             hpa_min=v["hpaMinReplicas"],
             hpa_max=v["hpaMaxReplicas"],
+        ),
+        alerting=AlertingSettings(
+            emails=tuple(v["alertEmails"]),
+            slack_workspace_id=v["slackWorkspaceId"],
+            slack_channel_id=v["slackChannelId"],
+            https_endpoint=v["alertHttpsEndpoint"],
+            response_time_ms=v["alarmResponseTimeMs"],
+            error_rate_percent=v["alarmErrorRatePercent"],
+            db_connections_percent=v["alarmDbConnectionsPercent"],
+            redis_memory_percent=v["alarmRedisMemoryPercent"],
         ),
         warnings=tuple(eks_warnings(v)),
     )

@@ -117,6 +117,22 @@ class EksSettings:
 
 
 @dataclass(frozen=True)
+class AlertingSettings:
+    emails: tuple[str, ...]
+    slack_workspace_id: str  # "" with slack_channel_id "": no Slack
+    slack_channel_id: str
+    https_endpoint: str  # "": none
+    response_time_ms: int  # seed HighResponseTime (p95 > 1 s)
+    error_rate_percent: int  # seed HighErrorRate
+    db_connections_percent: int  # seed DatabaseConnectionHigh (80 of max_connections 200)
+    redis_memory_percent: int  # seed RedisMemoryHigh
+
+    @property
+    def slack(self) -> bool:
+        return bool(self.slack_workspace_id and self.slack_channel_id)
+
+
+@dataclass(frozen=True)
 class StackSettings:
     project: str
     stack: str
@@ -134,6 +150,7 @@ class StackSettings:
     database: DatabaseSettings
     cache: CacheSettings
     eks: EksSettings
+    alerting: AlertingSettings
     warnings: tuple[str, ...] = ()  # reported by the plan and by `pulumi up` (pulumi.log.warn)
 
     @property

@@ -115,6 +115,11 @@ _ORIGIN = re.compile(r"^https://(?!-)([a-z0-9-]{1,63}\.)+[a-z]{2,63}(:\d{1,5})?$
 _ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
 _TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
 _SECURITY_GROUP_ID = re.compile(r"^sg-([0-9a-f]{8}|[0-9a-f]{17})$")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@(?!-)([A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}$")
+# AWS Chatbot's CreateSlackChannelConfiguration: SlackTeamId [0-9A-Z]{1,255}, SlackChannelId [A-Za-z0-9]+ (botocore model).
+_SLACK_TEAM = re.compile(r"^[0-9A-Z]{1,255}$")
+_SLACK_CHANNEL = re.compile(r"^[A-Za-z0-9]{1,255}$")
+_HTTPS_URL = re.compile(r"^https://(?!-)([A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}(:\d{1,5})?(/[^\s]*)?$")
 
 Check = Callable[[Any], str | None]  # returns what is allowed when the value is not
 
@@ -467,6 +472,63 @@ KEYS: tuple[Key, ...] = (
     Key("eksNodeDesired", int, "Node group desired size.", profile=per_env(2, 3, 3), check=int_range(1, 100)),
     Key("hpaMinReplicas", int, "HPA minimum pods (seed: 3).", profile=per_env(2, 3, 3), check=int_range(1, 100)),
     Key("hpaMaxReplicas", int, "HPA maximum pods (seed: 20).", profile=per_env(6, 20, 20), check=int_range(1, 100)),
+    # --- alerting (every stack, dev included: same alarms, its own topic) -----------------------
+    Key(
+        "alertEmails",
+        list,
+        "Email addresses subscribed to the stack's alarm topic (each confirms once by mail).",
+        default=[],
+        check=each(matches(_EMAIL, ""), 'email addresses, e.g. ["oncall@example.com"]'),
+    ),
+    Key(
+        "slackWorkspaceId",
+        str,
+        "Slack workspace (team) id authorised once in the AWS Chatbot console; with slackChannelId.",
+        default="",
+        check=matches(_SLACK_TEAM, "a Slack workspace id such as T07EA123LEP", True),
+    ),
+    Key(
+        "slackChannelId",
+        str,
+        "Slack channel id that receives the alarms through AWS Chatbot; with slackWorkspaceId.",
+        default="",
+        check=matches(_SLACK_CHANNEL, "a Slack channel id such as C07EZ1ABC23", True),
+    ),
+    Key(
+        "alertHttpsEndpoint",
+        str,
+        "Optional HTTPS endpoint subscribed to the alarm topic (an incident tool's SNS integration URL).",
+        default="",
+        check=matches(_HTTPS_URL, "an https:// URL", True),
+    ),
+    Key(
+        "alarmResponseTimeMs",
+        int,
+        "p95 ALB target response time that alarms, in ms (seed HighResponseTime: 1 s).",
+        default=1000,
+        check=int_range(50, 60000),
+    ),
+    Key(
+        "alarmErrorRatePercent",
+        int,
+        "Target 5xx responses as a percent of requests that alarms (seed HighErrorRate, as a ratio; 5: the seed's 95 % gate).",
+        default=5,
+        check=int_range(1, 100),
+    ),
+    Key(
+        "alarmDbConnectionsPercent",
+        int,
+        "DatabaseConnections alarm as a percent of max_connections (seed DatabaseConnectionHigh: 80 of 200).",
+        default=40,
+        check=int_range(1, 100),
+    ),
+    Key(
+        "alarmRedisMemoryPercent",
+        int,
+        "ElastiCache DatabaseMemoryUsagePercentage that alarms (seed RedisMemoryHigh: 80 %).",
+        default=80,
+        check=int_range(1, 100),
+    ),
 )
 
 KEYS_BY_NAME = {k.name: k for k in KEYS}

@@ -285,7 +285,17 @@ def test_oidc_provider_and_irsa_roles(prod):
 
 def test_addons_and_their_order(prod):
     addons = {a["inputs"]["addonName"]: a for a in prod.of_type(ADDON)}
-    assert set(addons) == {"vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent", "aws-ebs-csi-driver"}
+    # amazon-cloudwatch-observability is the Container Insights component's (tests/test_alarms.py).
+    assert set(addons) == {
+        "vpc-cni",
+        "coredns",
+        "kube-proxy",
+        "eks-pod-identity-agent",
+        "aws-ebs-csi-driver",
+        "amazon-cloudwatch-observability",
+    }
+    ng = prod.one(NODE_GROUP)
+    assert ng["urn"] in addons["amazon-cloudwatch-observability"]["dependencies"]
     for a in addons.values():
         assert a["inputs"]["resolveConflictsOnCreate"] == "OVERWRITE"
         assert a["inputs"]["resolveConflictsOnUpdate"] == "OVERWRITE"
