@@ -4,7 +4,7 @@ ARGS ?=
 PLAN ?= plan.json
 PY := venv/bin/python
 
-.PHONY: plan check test lint bench setup clean
+.PHONY: plan check test lint bench setup clean promtool
 
 venv/.installed: requirements.txt requirements-dev.txt policies/requirements.txt
 	python3 -m venv venv
@@ -22,8 +22,18 @@ plan: venv/.installed
 check: venv/.installed
 	$(PY) -m offline check $(PLAN) $(ARGS)
 
+## promtool (the alert-rule tests need it) from Debian's `prometheus` package, only when missing.
+## The package's postinst may start a Prometheus server: it is stopped and disabled, only promtool is used.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+promtool:
+	@command -v promtool >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends prometheus >/dev/null && \
+	  { $(SUDO) systemctl disable --now prometheus >/dev/null 2>&1 || $(SUDO) service prometheus stop >/dev/null 2>&1 || true; }; }
+	@promtool --version 2>&1 | head -1
+
 ## The whole test suite (exit 5, no tests collected, is a failure too).
-test: venv/.installed
+test: venv/.installed promtool
 	$(PY) -m pytest -q $(ARGS)
 
 lint: venv/.installed
