@@ -26,6 +26,7 @@ from .model import (
     EksSettings,
     FleetSettings,
     NetworkSettings,
+    PrometheusSettings,
     ReleaseSettings,
     StackSettings,
     fits_seed_memory,
@@ -189,6 +190,13 @@ def _cross_field(v: dict[str, Any]) -> list[str]:
             "cluster (and that `pulumi up` runs as)"
         )
 
+    # Only dev may run without the managed Prometheus workspace (its CloudWatch alarms stay on).
+    if not v["managedPrometheus"] and env != "dev":
+        p.append(
+            f"nox:managedPrometheus = false with nox:environment = {env!r}: only dev may turn the managed "
+            "Prometheus workspace off (staging and prod evaluate the seed's alerts)"
+        )
+
     # Database memory: the seed's shared_buffers and effective_cache_size must fit the class.
     memory_gib = DB_INSTANCE_MEMORY_GIB[v["dbInstanceClass"]]
     if not fits_seed_memory(memory_gib):
@@ -319,6 +327,9 @@ def build(project: str, stack: str, region: str | None, raw: Mapping[str, Any], 
             node_desired=v["eksNodeDesired"],
             hpa_min=v["hpaMinReplicas"],
             hpa_max=v["hpaMaxReplicas"],
+        ),
+        prometheus=PrometheusSettings(
+            retention=v["prometheusRetention"], storage_gib=v["prometheusStorageGib"], managed=v["managedPrometheus"]
         ),
     )
 

@@ -114,6 +114,13 @@ class EksSettings:
 
 
 @dataclass(frozen=True)
+class PrometheusSettings:
+    retention: str  # eks: Prometheus TSDB retention (Prometheus duration)
+    storage_gib: int  # eks: Prometheus volume size
+    managed: bool  # asg: Amazon Managed Service for Prometheus workspace on
+
+
+@dataclass(frozen=True)
 class StackSettings:
     project: str
     stack: str
@@ -130,6 +137,7 @@ class StackSettings:
     database: DatabaseSettings
     cache: CacheSettings
     eks: EksSettings
+    prometheus: PrometheusSettings
 
     @property
     def is_prod(self) -> bool:
