@@ -83,6 +83,16 @@ cache = Cache(
     ),
     opts,
 )
+# TODO(lead): replace with alerting.topic and its key (components/alerting.py). A stand-in, encrypted
+# with its own customer key, so every plan already exercises the Prometheus alert routing.
+alerts_key = aws.kms.Key(
+    "alerts-standin-key",
+    description=f"{prefix} alerts topic (stand-in)",
+    enable_key_rotation=True,
+    opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=protect)),
+)
+alerts_topic = aws.sns.Topic("alerts-standin", name=f"{prefix}-alerts", kms_master_key_id=alerts_key.arn, opts=opts)
+
 secrets = AppSecrets(
     "app-secrets",
     AppSecretsArgs(
@@ -96,6 +106,10 @@ secrets = AppSecrets(
 )
 
 if settings.platform == "eks":
+    from components.cache import PORT as CACHE_PORT
+    from components.database import DB_NAME, USERNAME
+    from components.database import PORT as DB_PORT
+    from components.prometheus import ClusterMonitoring, ClusterMonitoringArgs, PostgresTarget, RedisTarget
     from components.workload import Workload, WorkloadArgs
 
     Workload(
@@ -109,10 +123,45 @@ if settings.platform == "eks":
         ),
         pulumi.ResourceOptions(providers=[provider, cluster.k8s_provider]),
     )
+    monitoring = ClusterMonitoring(
+        "monitoring",
+        ClusterMonitoringArgs(
+            settings=settings.prometheus,
+            name_prefix=prefix,
+            protect=protect,
+            region=settings.region,
+            cluster=cluster,
+            topic_arn=alerts_topic.arn,
+            topic_key_arn=alerts_key.arn,
+            postgres=PostgresTarget(
+                host=database.primary.address, port=DB_PORT, database=DB_NAME, username=USERNAME, password=database.password
+            ),
+            redis=RedisTarget(host=cache.replication_group.configuration_endpoint_address, port=CACHE_PORT, auth_token=cache.auth_token),
+            pss_version=settings.eks.version,
+            vpc_cidr=settings.network.cidr,
+        ),
+        pulumi.ResourceOptions(providers=[provider, cluster.k8s_provider]),
+    )
     pulumi.export("clusterName", cluster.eks_cluster.name)
     pulumi.export("kubeconfig", cluster.kubeconfig)
 else:
     from components.fleet import AppFleet, FleetArgs
+    from components.prometheus import ManagedPrometheus, ManagedPrometheusArgs
+
+    managed_prometheus = None
+    if settings.prometheus.managed:
+        managed_prometheus = ManagedPrometheus(
+            "managed-prometheus",
+            ManagedPrometheusArgs(
+                name_prefix=prefix,
+                protect=protect,
+                region=settings.region,
+                topic_arn=alerts_topic.arn,
+                log_key=network.log_key,
+                log_retention_days=settings.network.log_retention_days,
+            ),
+            opts,
+        )
 
     fleet = AppFleet(
         "fleet",
@@ -128,6 +177,7 @@ else:
             db_pool_max=settings.database.pool_max,
             region=settings.region,
             tags=settings.tags,
+            prometheus=managed_prometheus,
         ),
         opts,
     )

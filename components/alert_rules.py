@@ -17,9 +17,11 @@ and `http_requests_total` with labels method/route/status_code, `websocket_activ
   own deployment gate requires a 95 % success rate. A busy healthy service stays silent, a small
   failing one fires; with no traffic the ratio is NaN and nothing fires.
 - DatabaseConnectionHigh: `pg_stat_database_numbackends` is one series per database; PostgreSQL's
-  limit (`max_connections`) counts them all, so they are summed per server.
+  limit (`max_connections`) counts them all, so they are summed per exporter, then the exporter
+  replicas (which all see the same server, labelled `server` by their scrape config) are merged by max.
 - RedisMemoryHigh: redis_exporter reports `redis_memory_max_bytes` 0 when no maxmemory is set, and
-  x / 0 is +Inf, which fired the seed's rule; only servers with a limit are compared.
+  x / 0 is +Inf, which fired the seed's rule; only servers with a limit are compared, one alert per
+  `server` however many exporter replicas scrape it.
 - WebSocketConnectionsHigh, AISecurityThreatDetected: metric names match metrics.js; unchanged
   (both are per-process gauges, compared per scraped process as in the seed).
 """
@@ -78,20 +80,20 @@ RULES: tuple[AlertRule, ...] = (
     ),
     AlertRule(
         "DatabaseConnectionHigh",
-        "sum without (datid, datname) (pg_stat_database_numbackends) > 80",
+        "max by (job, server) (sum without (datid, datname) (pg_stat_database_numbackends)) > 80",
         "5m",
         "warning",
         "High database connection count",
-        "{{ $value }} backends connected to PostgreSQL ({{ $labels.instance }})",
+        "{{ $value }} backends connected to PostgreSQL {{ $labels.server }}",
         "exporter",
     ),
     AlertRule(
         "RedisMemoryHigh",
-        "redis_memory_used_bytes / (redis_memory_max_bytes > 0) > 0.8",
+        "max by (job, server) (redis_memory_used_bytes / (redis_memory_max_bytes > 0)) > 0.8",
         "10m",
         "warning",
         "Redis memory usage high",
-        "Redis {{ $labels.instance }} uses {{ $value | humanizePercentage }} of its maxmemory",
+        "Redis {{ $labels.server }} uses {{ $value | humanizePercentage }} of its maxmemory",
         "exporter",
     ),
     AlertRule(

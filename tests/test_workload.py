@@ -44,7 +44,8 @@ def manifests(plan) -> list[dict]:
     """Kubernetes objects as the API server would receive them (Helm releases excluded)."""
     out = []
     for r in plan.resources:
-        if r["type"].startswith("kubernetes:") and r["type"] != "kubernetes:helm.sh/v3:Release":
+        # The workload's own objects (monitoring has its own tests).
+        if r["type"].startswith("kubernetes:") and r["type"] != "kubernetes:helm.sh/v3:Release" and "nox:eks:Workload$" in r["urn"]:
             obj = _ints(r["inputs"])
             if obj["kind"] == "Secret" and obj.get("stringData") == "[secret]":
                 # Redacted whole in the plan; the keys are the ones the Deployments reference.
@@ -153,7 +154,7 @@ def test_service_account_irsa_reads_only_the_app_secret(prod):
 
 
 def test_secret_values_are_secrets_and_never_in_the_plan(prod, plan_for):
-    secret = prod.one("kubernetes:core/v1:Secret")["inputs"]
+    secret = prod.one("kubernetes:core/v1:Secret", "workload-secret")["inputs"]
     assert secret["metadata"]["name"] == "nox-secrets" and secret["type"] == "Opaque"
     assert secret["stringData"] == "[secret]"
     for plan in (prod, plan_for(*canary(50))):
@@ -378,7 +379,7 @@ def test_deployment_waits_for_the_app_role_policy(prod):
     role_name = sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].rsplit("/", 1)[-1]
     [role] = [r for r in prod.of_type("aws:iam/role:Role") if role_name.startswith(r["name"] + "-") or role_name == r["name"]]
     [inline] = [r for r in prod.of_type("aws:iam/rolePolicy:RolePolicy") if r["parent"] == role["urn"]]
-    assert inline["urn"] in prod.one(DEPLOYMENT)["dependencies"]
+    assert inline["urn"] in prod.one(DEPLOYMENT, "workload-blue")["dependencies"]
 
 
 def test_bluegreen_single_colour_has_no_canary_rule(prod):
@@ -447,8 +448,8 @@ def test_weights_from_the_release_settings_match_the_ec2_path(plan_for):
 def test_readonly_url_reaches_pods_only_with_a_replica(plan_for, stack, replica):
     plan = plan_for(stack, EKS)
     # The whole map is one secret: not even its keys reach the plan.
-    assert plan.one("kubernetes:core/v1:Secret")["inputs"]["stringData"] == "[secret]"
-    for deployment in plan.of_type(DEPLOYMENT):
+    assert plan.one("kubernetes:core/v1:Secret", "workload-secret")["inputs"]["stringData"] == "[secret]"
+    for deployment in (d for d in plan.of_type(DEPLOYMENT) if "nox:eks:Workload$" in d["urn"]):
         env = {e["name"]: e for e in deployment["inputs"]["spec"]["template"]["spec"]["containers"][0]["env"]}
         if replica:
             assert env["DATABASE_READONLY_URL"]["valueFrom"]["secretKeyRef"] == {"name": w.SECRET_NAME, "key": w.READONLY_KEY}
