@@ -14,6 +14,7 @@ and Redis alerts are CloudWatch alarms on asg (no exporter per instance).
 from __future__ import annotations
 
 import json
+import textwrap
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,7 +99,8 @@ def amp_alertmanager_definition(topic_arn: str, region: str) -> str:
         "route": {"receiver": "sns", "group_by": ["alertname", "job", "colour"], "repeat_interval": "4h"},
         "receivers": [{"name": "sns", "sns_configs": [{"topic_arn": topic_arn, "sigv4": {"region": region}, "send_resolved": True}]}],
     }
-    return yaml.safe_dump({"alertmanager_config": yaml.safe_dump(config, sort_keys=False)}, sort_keys=False)
+    body = yaml.safe_dump(config, sort_keys=False)
+    return "alertmanager_config: |\n" + textwrap.indent(body, "  ")
 
 
 def publish_policy(topic_arn: str, topic_key_arn: str) -> str:
