@@ -35,7 +35,7 @@ from .kms import encryption_key
 CHART = "kube-prometheus-stack"
 CHART_VERSION = "88.5.3"
 CHART_REPO = "https://prometheus-community.github.io/helm-charts"
-RELEASE = "kps"  # short: the chart prefixes every object with it (kps-grafana, kps-prometheus)
+RELEASE = "kps"  # short: objects are named kps-grafana, kps-kube-prometheus-stack-prometheus, ...-alertmanager
 NAMESPACE = "monitoring"
 # The chart's default selectors pick ServiceMonitors and PrometheusRules labelled with the release
 # (prometheusSpec.*SelectorNilUsesHelmValues): ours carry the label instead of widening the selectors.
