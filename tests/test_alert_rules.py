@@ -102,3 +102,9 @@ def test_the_seeds_expression_fails_the_unit_tests(tmp_path, name):
 def test_render_writes_the_rule_file(tmp_path):
     path = alert_rules.render(tmp_path / RULE_FILE, alert_rules.APP_ALERTS)
     assert yaml.safe_load(path.read_text()) == alert_rules.rule_groups(alert_rules.APP_ALERTS)
+
+
+def test_missing_promtool_fails_and_says_how_to_install_it(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(pytest.fail.Exception, match="`make test` installs it"):
+        promtool()
