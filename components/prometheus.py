@@ -640,7 +640,7 @@ class ManagedPrometheus(pulumi.ComponentResource):
     def __init__(self, name: str, args: ManagedPrometheusArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nox:prometheus:ManagedPrometheus", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        prefix = args.name_prefix
+        prefix, self._region = args.name_prefix, args.region
         self.key = encryption_key(
             f"{prefix}-amp", description=f"{prefix} Amazon Managed Service for Prometheus workspace", parent=self, protect=args.protect
         )
@@ -676,10 +676,42 @@ class ManagedPrometheus(pulumi.ComponentResource):
         self.register_outputs({"workspaceArn": self.workspace.arn, "remoteWriteUrl": self.remote_write_url})
 
     def remote_write_policy_json(self) -> pulumi.Output[str]:
-        """What a writer may do: remote-write to this workspace, nothing else."""
+        """What a writer may do: remote-write to this workspace, and use its key only through AMP
+        (the workspace is encrypted with a customer key; the key policy delegates to IAM)."""
 
-        def policy(arn: str) -> str:
-            statement = {"Sid": "RemoteWrite", "Effect": "Allow", "Action": "aps:RemoteWrite", "Resource": arn}
-            return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+        def policy(arn: str, key_arn: str) -> str:
+            statements = [
+                {"Sid": "RemoteWrite", "Effect": "Allow", "Action": "aps:RemoteWrite", "Resource": arn},
+                {
+                    "Sid": "WorkspaceKeyThroughAmp",
+                    "Effect": "Allow",
+                    "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                    "Resource": key_arn,
+                    "Condition": {"StringEquals": {"kms:ViaService": f"aps.{self._region}.amazonaws.com"}},
+                },
+            ]
+            return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
-        return self.workspace.arn.apply(policy)
+        return pulumi.Output.all(self.workspace.arn, self.key.arn).apply(lambda a: policy(*a))
+
+
+class StandInAlerts(pulumi.ComponentResource):
+    """TODO(lead): delete once components/alerting.py lands; pass alerting.topic and its key instead.
+
+    A stand-in alerts topic, encrypted with its own customer key, so every plan exercises the
+    Prometheus alert routing before the alerting component (whose topic and key policies also let
+    CloudWatch, EventBridge and AMP publish) is merged.
+    """
+
+    topic: aws.sns.Topic
+    key: aws.kms.Key
+
+    def __init__(self, name: str, name_prefix: str, protect: bool, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("nox:prometheus:StandInAlerts", name, None, opts)
+        self.key = encryption_key(
+            f"{name_prefix}-alerts-standin", description=f"{name_prefix} alerts topic (stand-in)", parent=self, protect=protect
+        )
+        self.topic = aws.sns.Topic(
+            f"{name}-topic", name=f"{name_prefix}-alerts", kms_master_key_id=self.key.arn, opts=pulumi.ResourceOptions(parent=self)
+        )
+        self.register_outputs({"topicArn": self.topic.arn})

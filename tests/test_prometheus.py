@@ -173,7 +173,7 @@ def test_alertmanager_publishes_to_the_topic_with_its_irsa_role(prod):
     actions = {s["Sid"]: (s["Action"], s["Resource"]) for s in policy["Statement"]}
     assert actions["PublishAlerts"] == ("sns:Publish", topic_arn)
     assert actions["EncryptedTopic"][0] == ["kms:GenerateDataKey*", "kms:Decrypt"]
-    assert actions["EncryptedTopic"][1] == key_arn(prod, prod.one("aws:kms/key:Key", "alerts-standin-key"))
+    assert actions["EncryptedTopic"][1] == key_arn(prod, prod.one("aws:kms/key:Key", "nox-prod-alerts-standin"))
 
 
 def test_watchdog_goes_nowhere_and_everything_else_is_paged():
@@ -351,9 +351,11 @@ def test_workspace_evaluates_the_four_app_alerts_and_routes_them_to_the_topic(pr
 def test_instances_may_only_remote_write_to_the_workspace(prod_asg):
     policy = json.loads(prod_asg.one("aws:iam/rolePolicy:RolePolicy", "fleet-prometheus-remote-write")["inputs"]["policy"])
     ws = prod_asg.one("aws:amp/workspace:Workspace")
-    [statement] = policy["Statement"]
-    assert statement["Action"] == "aps:RemoteWrite" and statement["Effect"] == "Allow"
-    assert statement["Resource"].startswith("arn:aws:amp:us-west-2:123456789012:workspace/") and ws["name"] in statement["Resource"]
+    write, key = policy["Statement"]
+    assert write["Action"] == "aps:RemoteWrite" and write["Effect"] == "Allow"
+    assert write["Resource"].startswith("arn:aws:amp:us-west-2:123456789012:workspace/") and ws["name"] in write["Resource"]
+    assert key["Resource"] == ws["inputs"]["kmsKeyArn"] and key["Action"] == ["kms:GenerateDataKey", "kms:Decrypt"]
+    assert key["Condition"] == {"StringEquals": {"kms:ViaService": "aps.us-west-2.amazonaws.com"}}
 
 
 def user_data_of(plan) -> list[str]:
