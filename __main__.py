@@ -109,6 +109,7 @@ db_roles = DatabaseRoles(
 access = AppAccess(region=settings.region, database=database, cache=cache, ready=[db_roles.invocation, cache.replication_group])
 
 if settings.platform == "eks":
+    from components.prometheus import ClusterMonitoring, ClusterMonitoringArgs
     from components.workload import Workload, WorkloadArgs
 
     workload = Workload(
@@ -122,10 +123,42 @@ if settings.platform == "eks":
         ),
         pulumi.ResourceOptions(providers=[provider, cluster.k8s_provider]),
     )
+    # The seed's Prometheus alerts (the four application ones; the database and Redis ones are
+    # CloudWatch alarms below), routed by Alertmanager to the alerting topic.
+    monitoring = ClusterMonitoring(
+        "monitoring",
+        ClusterMonitoringArgs(
+            settings=settings.prometheus,
+            name_prefix=prefix,
+            protect=settings.platform_protect,  # lives and goes with the cluster (a platform switch)
+            region=settings.region,
+            cluster=cluster,
+            topic_arn=alerting.topic.arn,
+            topic_key_arn=alerting.key.arn,
+            pss_version=settings.eks.version,
+        ),
+        pulumi.ResourceOptions(providers=[provider, cluster.k8s_provider]),
+    )
     pulumi.export("clusterName", cluster.eks_cluster.name)
     pulumi.export("kubeconfig", cluster.kubeconfig)
 else:
     from components.fleet import AppFleet, FleetArgs
+    from components.prometheus import ManagedPrometheus, ManagedPrometheusArgs
+
+    managed_prometheus = None
+    if settings.prometheus.managed:
+        managed_prometheus = ManagedPrometheus(
+            "managed-prometheus",
+            ManagedPrometheusArgs(
+                name_prefix=prefix,
+                protect=settings.platform_protect,  # asg only: a platform switch deletes it
+                region=settings.region,
+                topic_arn=alerting.topic.arn,
+                log_key=network.log_key,
+                log_retention_days=settings.network.log_retention_days,
+            ),
+            opts,
+        )
 
     fleet = AppFleet(
         "fleet",
@@ -142,6 +175,7 @@ else:
             region=settings.region,
             tags=settings.tags,
             alarm_topic_arn=alerting.topic.arn,
+            prometheus=managed_prometheus,
         ),
         opts,
     )

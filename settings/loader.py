@@ -28,6 +28,7 @@ from .model import (
     EksSettings,
     FleetSettings,
     NetworkSettings,
+    PrometheusSettings,
     ReleaseSettings,
     StackSettings,
     fits_seed_memory,
@@ -215,6 +216,13 @@ def _cross_field(v: dict[str, Any]) -> list[str]:
     if v["platform"] == "eks":
         p += _eks_support(v)
 
+    # Only dev may run without the managed Prometheus workspace (its CloudWatch alarms stay on).
+    if not v["managedPrometheus"] and env != "dev":
+        p.append(
+            f"nox:managedPrometheus = false with nox:environment = {env!r}: only dev may turn the managed "
+            "Prometheus workspace off (staging and prod evaluate the seed's alerts)"
+        )
+
     # Database memory: the seed's shared_buffers and effective_cache_size must fit the class.
     memory_gib = DB_INSTANCE_MEMORY_GIB[v["dbInstanceClass"]]
     if not fits_seed_memory(memory_gib):
@@ -390,6 +398,9 @@ def build(project: str, stack: str, region: str | None, raw: Mapping[str, Any], 
             error_rate_percent=v["alarmErrorRatePercent"],
             db_connections_percent=v["alarmDbConnectionsPercent"],
             redis_memory_percent=v["alarmRedisMemoryPercent"],
+        ),
+        prometheus=PrometheusSettings(
+            retention=v["prometheusRetention"], storage_gib=v["prometheusStorageGib"], managed=v["managedPrometheus"]
         ),
         warnings=tuple(eks_warnings(v)),
     )

@@ -133,6 +133,13 @@ class AlertingSettings:
 
 
 @dataclass(frozen=True)
+class PrometheusSettings:
+    retention: str  # eks: Prometheus TSDB retention (Prometheus duration)
+    storage_gib: int  # eks: Prometheus volume size
+    managed: bool  # asg: Amazon Managed Service for Prometheus workspace on
+
+
+@dataclass(frozen=True)
 class StackSettings:
     project: str
     stack: str
@@ -151,6 +158,7 @@ class StackSettings:
     cache: CacheSettings
     eks: EksSettings
     alerting: AlertingSettings
+    prometheus: PrometheusSettings
     warnings: tuple[str, ...] = ()  # reported by the plan and by `pulumi up` (pulumi.log.warn)
 
     @property

@@ -107,6 +107,7 @@ _IMAGE = re.compile(
     r"^(?P<repo>[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::[0-9]+(?=/))?(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*)"
     r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
 )
+_PROM_DURATION = re.compile(r"^[1-9][0-9]*(h|d|w|y)$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 _ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$")
 _VAULT_ARN = re.compile(r"^arn:aws[a-z-]*:backup:[a-z0-9-]+:\d{12}:backup-vault:[\w.-]+$")
@@ -528,6 +529,27 @@ KEYS: tuple[Key, ...] = (
         "ElastiCache DatabaseMemoryUsagePercentage that alarms (seed RedisMemoryHigh: 80 %).",
         default=80,
         check=int_range(1, 100),
+    ),
+    # --- Prometheus (the seed's alert rules) ------------------------------------------------
+    Key(
+        "prometheusRetention",
+        str,
+        "eks: how long the in-cluster Prometheus keeps metrics (Prometheus duration, e.g. `15d`).",
+        profile=per_env("7d", "15d", "30d"),
+        check=matches(_PROM_DURATION, "a Prometheus duration in hours, days, weeks or years, e.g. 36h, 15d, 4w, 1y"),
+    ),
+    Key(
+        "prometheusStorageGib",
+        int,
+        "eks: size of Prometheus's encrypted gp3 volume in GiB.",
+        profile=per_env(20, 50, 100),
+        check=int_range(10, 16384),
+    ),
+    Key(
+        "managedPrometheus",
+        bool,
+        "asg: evaluate the app's alerts in Amazon Managed Service for Prometheus (only dev may turn it off).",
+        default=True,
     ),
 )
 

@@ -11,6 +11,7 @@ import pulumi
 import pytest
 
 from components import alarms as catalogue
+from components import alert_rules
 from components.dashboard import COMPANION_METRICS
 from components.kms import publisher_statements
 from offline.mocks import ACCOUNT, CALLS, Ctx, NoxMocks
@@ -261,6 +262,48 @@ def test_seed_alerts_keep_their_thresholds_and_durations(plan_for):
         80,
         10,
     )  # for: 10m
+
+
+SECONDS = {"m": 60, "h": 3600}
+
+
+@pytest.mark.parametrize("platform", ["asg", "eks"])
+def test_database_and_redis_seed_alerts_are_these_cloudwatch_alarms_on_both_platforms(plan_for, platform):
+    """DatabaseConnectionHigh and RedisMemoryHigh are evaluated here only (alert_rules.CLOUDWATCH_ALERTS):
+    the seed's metric by its CloudWatch equivalent, on the stack's own instances and nodes, at the
+    seed's threshold, alarming after exactly the seed's `for` (every period breaching)."""
+    plan = plan_for("prod", f"nox:platform={platform}")
+    alarms = by_name(plan)
+    identifiers = {r["name"]: r["inputs"]["identifier"] for r in plan.of_type("aws:rds/instance:Instance")}
+    group = computed(plan.one("aws:elasticache/replicationGroup:ReplicationGroup"))[1]["replicationGroupId"]
+    expected = {
+        "DatabaseConnectionHigh": ("AWS/RDS", "DatabaseConnections", "Maximum", 80),  # 80 of max_connections 200
+        "RedisMemoryHigh": ("AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "Average", 80),  # 80 %
+    }
+    assert set(expected) == set(alert_rules.CLOUDWATCH_ALERTS)
+    for name, (namespace, metric, stat, threshold) in expected.items():
+        rule = alert_rules.RULES_BY_NAME[name]
+        watched = {n: a for n, a in alarms.items() if n.startswith(f"nox-prod-{name}-")}
+        assert watched, name
+        for alarm in watched.values():
+            assert (alarm["namespace"], alarm["metricName"], alarm["statistic"], alarm["threshold"]) == (namespace, metric, stat, threshold)
+            assert alarm["comparisonOperator"] == "GreaterThanThreshold"
+            assert alarm["period"] * alarm["evaluationPeriods"] == int(rule.duration[:-1]) * SECONDS[rule.duration[-1]]
+            assert alarm["datapointsToAlarm"] == alarm["evaluationPeriods"]
+        if name == "DatabaseConnectionHigh":
+            assert {a["dimensions"]["DBInstanceIdentifier"] for a in watched.values()} == {
+                identifiers["database-primary"],
+                identifiers["database-replica"],
+            }
+        else:
+            assert {a["dimensions"]["CacheClusterId"] for a in watched.values()} == {f"{group}-0001-00{n}" for n in (1, 2, 3)}
+
+
+def test_error_rate_alarm_and_prometheus_rule_agree_on_5_percent(plan_for):
+    default = next(c for c in catalogue.default_catalogue() if c.id == "HighErrorRate")
+    assert default.threshold == alert_rules.ERROR_RATIO * 100 == 5
+    assert alert_rules.RULES_BY_NAME["HighErrorRate"].expr.endswith(f"> {alert_rules.ERROR_RATIO}")
+    assert by_name(plan_for("prod", "nox:platform=eks"))["nox-prod-HighErrorRate"]["threshold"] == 5
 
 
 def test_thresholds_follow_their_settings(plan_for):

@@ -317,7 +317,8 @@ def test_kubeconfig_is_secret(prod):
 def test_helm_releases_pinned_on_the_cluster_provider(prod):
     provider = prod.one(K8S_PROVIDER)
     ng = prod.one(NODE_GROUP)
-    releases = {r["inputs"]["chart"]: r for r in prod.of_type(RELEASE)}
+    cluster = prod.one("nox:eks:Cluster")["urn"]
+    releases = {r["inputs"]["chart"]: r for r in prod.of_type(RELEASE) if r["parent"] == cluster}  # the cluster's own charts
     assert {k: (r["inputs"]["version"], r["inputs"]["repositoryOpts"]["repo"]) for k, r in releases.items()} == {
         "aws-load-balancer-controller": ("1.14.1", "https://aws.github.io/eks-charts"),
         "metrics-server": ("3.13.0", "https://kubernetes-sigs.github.io/metrics-server/"),

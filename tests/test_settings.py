@@ -261,6 +261,10 @@ BAD_VALUES = [
     ("eksAdminRoleArn", "arn:aws:iam::123:user/x", "IAM role ARN"),
     ("eksNodeInstanceTypes", '["big"]', "EC2 instance types"),
     ("hpaMaxReplicas", "101", "from 1 to 100"),
+    ("prometheusRetention", "15 days", "Prometheus duration"),
+    ("prometheusRetention", "90m", "Prometheus duration"),
+    ("prometheusStorageGib", "5", "from 10 to 16384"),
+    ("managedPrometheus", "off", "true or false"),
     ("owner", "x" * 300, "tag value"),
     ("alertEmails", '["oncall"]', "email addresses"),
     ("alertEmails", "oncall@example.com", "list of strings"),
@@ -694,3 +698,20 @@ def test_a_stack_without_any_alert_destination_is_refused():
     message = problems("dev", alertEmails=[])
     assert "alarms would reach nobody" in message and "nox:alertEmails" in message
     assert settings_for("dev", alertEmails=[], alertHttpsEndpoint="https://events.example.com/sns").alerting.emails == ()
+
+
+# --- Prometheus -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("stack", "retention", "gib"), [("dev", "7d", 20), ("staging", "15d", 50), ("prod", "30d", 100)])
+def test_prometheus_retention_and_storage_follow_the_environment(stack, retention, gib):
+    p = settings_for(stack).prometheus
+    assert (p.retention, p.storage_gib, p.managed) == (retention, gib, True)
+    assert settings_for(stack, prometheusRetention="36h").prometheus.retention == "36h"
+
+
+def test_only_dev_may_turn_managed_prometheus_off():
+    assert settings_for("dev", managedPrometheus="false").prometheus.managed is False
+    for stack in ("staging", "prod"):
+        message = problems(stack, managedPrometheus="false")
+        assert "nox:managedPrometheus = false" in message and f"'{stack}'" in message and "only dev" in message
