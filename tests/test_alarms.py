@@ -168,7 +168,7 @@ def test_alb_alarms_watch_the_controllers_alb_on_eks(plan_for):
         "prod",
         "nox:platform=eks",
         "nox:releaseStrategy=canary",
-        "nox:imageGreen=123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api:v8.1.0",
+        "nox:imageGreen=123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api@sha256:" + "b1" * 32,  # prod: digests only
     )
     cluster = plan.one("aws:eks/cluster:Cluster")["inputs"]["name"]
     ingress = plan.one("kubernetes:networking.k8s.io/v1:Ingress")["inputs"]["metadata"]

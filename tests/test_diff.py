@@ -51,7 +51,10 @@ def test_vpc_cidr_replaces_vpc_and_subnets_and_warns_about_the_data_tier(base, d
 
 def test_db_instance_class_updates_in_place_and_raises_the_cost(base, doc_for):
     result = diff.compute(base, diff.side_of(doc_for("dev", "nox:dbInstanceClass=db.t4g.large")))
-    assert result["counts"]["update"] == 1 and result["counts"]["replace"] == 0
+    # The instance, and its FreeableMemory alarm, whose threshold follows the class's memory.
+    assert result["counts"]["update"] == 2 and result["counts"]["replace"] == 0
+    alarm = _by_name(result, "alarms-db-freeable-memory-primary")
+    assert alarm["action"] == "update" and "threshold" in [c["path"] for c in alarm["changes"]]
     db = _by_name(result, "database-primary")
     assert db["action"] == "update"
     assert [(c["path"], c["before"], c["after"]) for c in db["changes"]] == [("instanceClass", "db.t4g.medium", "db.t4g.large")]

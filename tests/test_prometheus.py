@@ -14,6 +14,7 @@ import yaml
 
 from components import alert_rules, fleet, workload
 from components import prometheus as prom
+from offline import mocks
 from offline.mocks import _uuid
 from policies.nox_policies.stack import selector_matches
 
@@ -217,7 +218,9 @@ def test_every_service_monitor_and_rule_is_selected_by_the_release(prod):
 
 @pytest.mark.parametrize(("component", "port", "interval"), [("nox-api", "http", "10s"), ("nox-websocket", "websocket", "15s")])
 def test_app_service_monitor_scrapes_each_pod_once(plan_for, component, port, interval):
-    plan = plan_for("prod", "nox:releaseStrategy=canary", "nox:imageGreen=123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api:v8.1.0")
+    plan = plan_for(
+        "prod", "nox:releaseStrategy=canary", "nox:imageGreen=123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api@sha256:" + "b1" * 32
+    )
     [sm] = [m for m in plan.of_type(SERVICE_MONITOR) if m["inputs"]["metadata"]["name"] == component]
     spec = sm["inputs"]["spec"]
     assert spec["namespaceSelector"] == {"matchNames": [workload.NAMESPACE]}
@@ -330,7 +333,8 @@ def test_instances_may_only_remote_write_to_the_workspace(prod_asg):
     ws = prod_asg.one("aws:amp/workspace:Workspace")
     write, key = policy["Statement"]
     assert write["Action"] == "aps:RemoteWrite" and write["Effect"] == "Allow"
-    assert write["Resource"].startswith("arn:aws:amp:us-west-2:123456789012:workspace/") and ws["name"] in write["Resource"]
+    # The workspace's own ARN (AMP's service prefix is `aps`; the mocks derive its ws- id from the name).
+    assert write["Resource"] == f"arn:aws:aps:us-west-2:123456789012:workspace/ws-{mocks._uuid(ws['name'])}"
     assert key["Resource"] == ws["inputs"]["kmsKeyArn"] and key["Action"] == ["kms:GenerateDataKey", "kms:Decrypt"]
     assert key["Condition"] == {"StringEquals": {"kms:ViaService": "aps.us-west-2.amazonaws.com"}}
 
