@@ -11,7 +11,7 @@ SCAN_OUT ?= scan
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup plan check test lint fmt docs lock bench scan scan-env shellcheck clean
+.PHONY: help setup plan check test lint fmt docs lock bench scan scan-env shellcheck promtool clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -22,7 +22,7 @@ venv/.installed: requirements.lock
 	venv/bin/pip install --quiet --require-hashes -r requirements.lock
 	touch $@
 
-setup: venv/.installed shellcheck ## venv/ with exactly the locked dependencies, and shellcheck
+setup: venv/.installed shellcheck promtool ## venv/ with exactly the locked dependencies, shellcheck and promtool
 
 plan: venv/.installed ## Offline plan of STACK (ARGS: --format, --output, --set ...), AWS API preflight included; no cloud, no CLI
 	$(PY) -m offline plan --stack $(STACK) $(ARGS)
@@ -30,8 +30,8 @@ plan: venv/.installed ## Offline plan of STACK (ARGS: --format, --output, --set 
 check: venv/.installed ## Re-check a saved PLAN: AWS API preflight and policy pack (make exits 2 if it fails)
 	$(PY) -m offline check $(PLAN) $(ARGS)
 
-# The scanner environment and shellcheck first: the export and workflow tests use them.
-test: venv/.installed scan-env shellcheck ## The whole test suite on JOBS processes (pytest's exit 5, no tests, fails too)
+# The scanner environment, shellcheck and promtool first: the export, workflow and alert-rule tests use them.
+test: venv/.installed scan-env shellcheck promtool ## The whole test suite on JOBS processes (pytest's exit 5, no tests, fails too)
 	$(PY) -m pytest -q -n $(JOBS) --dist loadfile $(ARGS)
 
 lint: venv/.installed ## ruff check and ruff format --check
@@ -71,6 +71,16 @@ shellcheck: ## Install shellcheck (Debian package) when missing
 	@command -v shellcheck >/dev/null || ! command -v apt-get >/dev/null || \
 		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq shellcheck >/dev/null; }
 	@command -v shellcheck >/dev/null || echo "warning: no shellcheck and no apt-get: the shellcheck and workflow tests cannot run" >&2
+
+# The alert-rule tests need promtool: install Debian's `prometheus` package when missing (a failed
+# install fails the target). The package's postinst may start a Prometheus server: it is stopped and
+# disabled, only promtool is used.
+promtool: ## Install promtool (Debian package prometheus) when missing
+	@command -v promtool >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends prometheus >/dev/null && \
+	  { $(SUDO) systemctl disable --now prometheus >/dev/null 2>&1 || $(SUDO) service prometheus stop >/dev/null 2>&1 || true; }; }
+	@promtool --version 2>&1 | head -1
 
 clean: ## Remove venv/, .venv-scan/ and the caches
 	rm -rf venv .venv-scan .pytest_cache .ruff_cache .hypothesis

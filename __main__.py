@@ -3,8 +3,12 @@
 import pulumi
 import pulumi_aws as aws
 
+from components import alarms as alarm_catalogue
+from components.alarms import Alarms, AlarmsArgs
+from components.alerting import Alerting, AlertingArgs
 from components.appaccess import AppAccess
 from components.cache import Cache, CacheArgs
+from components.dashboard import Dashboard, DashboardArgs
 from components.database import APP_USER as database_app_user
 from components.database import Database, DatabaseArgs
 from components.dbroles import DatabaseRoles, DatabaseRolesArgs
@@ -19,6 +23,8 @@ protect = settings.deletion_protection
 provider = aws.Provider("aws", region=settings.region, default_tags={"tags": settings.tags})
 opts = pulumi.ResourceOptions(providers=[provider])
 
+# The alarm topic first: every alarm below, and the Prometheus side, publishes to it.
+alerting = Alerting("alerting", AlertingArgs(settings=settings.alerting, name_prefix=prefix, protect=protect), opts)
 network = Network("network", NetworkArgs(settings=settings.network, name_prefix=prefix, protect=protect), opts)
 edge = Edge(
     "edge",
@@ -103,9 +109,10 @@ db_roles = DatabaseRoles(
 access = AppAccess(region=settings.region, database=database, cache=cache, ready=[db_roles.invocation, cache.replication_group])
 
 if settings.platform == "eks":
+    from components.prometheus import ClusterMonitoring, ClusterMonitoringArgs
     from components.workload import Workload, WorkloadArgs
 
-    Workload(
+    workload = Workload(
         "workload",
         WorkloadArgs(
             settings=settings,
@@ -116,10 +123,42 @@ if settings.platform == "eks":
         ),
         pulumi.ResourceOptions(providers=[provider, cluster.k8s_provider]),
     )
+    # The seed's Prometheus alerts (the four application ones; the database and Redis ones are
+    # CloudWatch alarms below), routed by Alertmanager to the alerting topic.
+    monitoring = ClusterMonitoring(
+        "monitoring",
+        ClusterMonitoringArgs(
+            settings=settings.prometheus,
+            name_prefix=prefix,
+            protect=settings.platform_protect,  # lives and goes with the cluster (a platform switch)
+            region=settings.region,
+            cluster=cluster,
+            topic_arn=alerting.topic.arn,
+            topic_key_arn=alerting.key.arn,
+            pss_version=settings.eks.version,
+        ),
+        pulumi.ResourceOptions(providers=[provider, cluster.k8s_provider]),
+    )
     pulumi.export("clusterName", cluster.eks_cluster.name)
     pulumi.export("kubeconfig", cluster.kubeconfig)
 else:
     from components.fleet import AppFleet, FleetArgs
+    from components.prometheus import ManagedPrometheus, ManagedPrometheusArgs
+
+    managed_prometheus = None
+    if settings.prometheus.managed:
+        managed_prometheus = ManagedPrometheus(
+            "managed-prometheus",
+            ManagedPrometheusArgs(
+                name_prefix=prefix,
+                protect=settings.platform_protect,  # asg only: a platform switch deletes it
+                region=settings.region,
+                topic_arn=alerting.topic.arn,
+                log_key=network.log_key,
+                log_retention_days=settings.network.log_retention_days,
+            ),
+            opts,
+        )
 
     fleet = AppFleet(
         "fleet",
@@ -135,6 +174,8 @@ else:
             db_pool_max=settings.database.pool_max,
             region=settings.region,
             tags=settings.tags,
+            alarm_topic_arn=alerting.topic.arn,
+            prometheus=managed_prometheus,
         ),
         opts,
     )
@@ -144,6 +185,47 @@ else:
     pulumi.export("targetGroupArnSuffixes", {c: tgs["app"].arn_suffix for c, tgs in edge.target_groups.items()})
     pulumi.export("autoScalingGroups", {c: g.name for c, g in fleet.groups.items()})
 
+# --- alarms and dashboard: the same on every stack (dev included) ------------------------------------
+targets = [
+    *alarm_catalogue.database_targets(database.primary.identifier, database.replica.identifier if database.replica else None),
+    *alarm_catalogue.cache_targets(cache.replication_group.replication_group_id, settings.cache.shards, settings.cache.replicas_per_shard),
+    alarm_catalogue.waf_target(edge.web_acl.name, settings.region),
+]
+if settings.platform == "eks":
+    from components.insights import ContainerInsights, ContainerInsightsArgs
+    from components.workload import NAMESPACE as APP_NAMESPACE
+    from components.workload import deployment_name
+
+    ContainerInsights(
+        "container-insights",
+        ContainerInsightsArgs(
+            cluster=cluster,
+            kubernetes_version=settings.eks.version,
+            log_key=network.log_key,
+            log_retention_days=settings.network.log_retention_days,
+        ),
+        opts,
+    )
+    lb_suffix, tg_suffixes = alarm_catalogue.controller_load_balancer(cluster.eks_cluster.name, workload, provider)
+    targets += alarm_catalogue.alb_targets(lb_suffix, tg_suffixes)
+    targets += alarm_catalogue.eks_targets(cluster.eks_cluster.name, APP_NAMESPACE, {c: deployment_name(c) for c in workload.deployments})
+else:
+    targets += alarm_catalogue.alb_targets(
+        edge.load_balancer.arn_suffix,
+        {f"{c}-{kind}": tg.arn_suffix for c, tgs in edge.target_groups.items() for kind, tg in tgs.items()},
+    )
+catalogue = alarm_catalogue.checks(
+    settings.alerting,
+    max_connections=settings.database.max_connections,
+    allocated_storage_gib=settings.database.allocated_storage,
+    memory_gib=settings.database.memory_gib,
+)
+Alarms("alarms", AlarmsArgs(name_prefix=prefix, topic_arn=alerting.topic.arn, checks=catalogue, targets=tuple(targets)), opts)
+dashboard = Dashboard("dashboard", DashboardArgs(name_prefix=prefix, region=settings.region, targets=tuple(targets)), opts)
+
+pulumi.export("alertTopicArn", alerting.topic.arn)
+pulumi.export("alertKeyArn", alerting.key.arn)
+pulumi.export("dashboardName", dashboard.dashboard.dashboard_name)
 pulumi.export("vpcId", network.vpc.id)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("certificateArn", edge.certificate_arn)

@@ -190,6 +190,8 @@ class Cluster(pulumi.ComponentResource):
     k8s_provider: k8s.Provider
     lb_controller: k8s.helm.v3.Release
     metrics_server: k8s.helm.v3.Release
+    ebs_csi_addon: aws.eks.Addon
+    ebs_csi_role: aws.iam.Role
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nox:eks:Cluster", name, None, opts)
@@ -404,7 +406,9 @@ class Cluster(pulumi.ComponentResource):
 
         # --- add-ons that need running nodes ----------------------------------------------------
         coredns = addon("coredns", depends_on=[self.node_group])
-        addon("aws-ebs-csi-driver", depends_on=[self.node_group, *ebs_grants], service_account_role_arn=ebs_role.arn)
+        self.ebs_csi_addon = addon("aws-ebs-csi-driver", depends_on=[self.node_group, *ebs_grants], service_account_role_arn=ebs_role.arn)
+        # Exposed so an encrypted StorageClass's key can name the role that creates the volumes.
+        self.ebs_csi_role = ebs_role
 
         # --- Kubernetes provider ------------------------------------------------------------------
         self.kubeconfig = pulumi.Output.secret(

@@ -45,13 +45,20 @@ BODY_SIZE_LIMIT_BYTES = 10 * 1024 * 1024
 # Covers the seed's `if ($request_uri ~* ...) { return 403; }` blocks (see the README, "From the seed's nginx to ALB and WAF").
 # Capacity (WCU, AWS's published costs): Common 700 + Known bad inputs 200 + SQLi 200 = 1100; the
 # auth rate rule 2 + STARTS_WITH 2 + 2 transformations x 10 = 24, the api rate rule 2 + 2 x 22 = 46,
-# the Content-Length regex 3 + 10, geo 1: about 1184, under the 1500 WCU a web ACL includes
+# the Content-Length regex 3 + 10, geo 1, the /metrics block 22: about 1206, under the 1500 WCU a web ACL includes
 # (tests/test_edge.py recomputes it from the rules).
 MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet")
 # Rules of a managed group that only count. SizeRestrictions_BODY blocks bodies over 8 KB, which
 # would refuse every upload the seed allows (up to 10 MiB); the body limit rule below replaces it.
 COUNT_ONLY_RULES: dict[str, tuple[str, ...]] = {"AWSManagedRulesCommonRuleSet": ("SizeRestrictions_BODY",)}
+# The app's Prometheus endpoint is for in-cluster / in-VPC scrapers only: the ALB forwards every
+# path to port 3000, so without this rule /metrics would be public on both platforms. Normalised
+# and lower-cased like the rate-limit scopes (Express matches /Metrics and //metrics too);
+# STARTS_WITH 2 + 2 transformations x 10 = 22 WCU. Answered 404: from outside it does not exist.
+INTERNAL_PATHS = ("/metrics",)
+INTERNAL_PATH_STATUS = 404
 RULE_PRIORITY = {
+    "block-internal-paths": 0,
     "geo-block": 1,
     "rate-limit-api-auth": 2,
     "rate-limit-api": 3,
@@ -226,6 +233,12 @@ def waf_rules(name_prefix: str, geo_block_countries: Sequence[str]) -> list[dict
     def block(status: int | None = None) -> dict[str, Any]:
         return {"action": {"block": {"custom_response": {"response_code": status}} if status else {}}}
 
+    internal = [_path_starts_with(p) for p in INTERNAL_PATHS]
+    rule(
+        "block-internal-paths",
+        internal[0] if len(internal) == 1 else {"or_statement": {"statements": internal}},
+        **block(INTERNAL_PATH_STATUS),
+    )
     if geo_block_countries:  # nginx `geo $blocked_country` (empty in the seed, so optional here)
         rule("geo-block", {"geo_match_statement": {"country_codes": list(geo_block_countries)}}, **block())
     for prefix, limit in RATE_LIMITS.items():

@@ -49,6 +49,12 @@ ENABLED_METRICS = (
     "GroupTotalInstances",
 )
 CONTAINER_NAME = "nox-api"
+# Metrics collector (platform asg with the managed Prometheus workspace).
+COLLECTOR_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.45.0"
+COLLECTOR_NAME = "adot-collector"
+COLLECTOR_DIR = "/etc/nox/otel"
+COLLECTOR_JOB = "nox-api"  # the seed's scrape job name, as on eks
+INSTANCE_ID_PLACEHOLDER = "__INSTANCE_ID__"
 
 # The seed's numbers (AWS Auto Scaling Group JSON and setup-autoscaling.sh).
 HEALTH_CHECK_TYPE = "ELB"
@@ -84,8 +90,65 @@ def capacity(settings: FleetSettings, release: ReleaseSettings, colour: str) -> 
     return {"min_size": 0, "max_size": settings.max_size, "desired_capacity": 0}
 
 
-def user_data(*, colour: str, image: str, db_pool_max: int, connection_env: Mapping[str, str]) -> str:
-    """Boot script: Docker, then the colour's container with its settings.
+def collector_config(*, colour: str, region: str, remote_write_url: str) -> str:
+    """ADOT collector config: scrape the app's /metrics on this host (the seed's nox-api job, every
+    10 s) and remote-write to the AMP workspace, signed with SigV4 by the instance role. `instance`
+    is the EC2 instance id (written in at boot) instead of localhost:3000, which every host shares.
+    """
+    config = {
+        "extensions": {"sigv4auth": {"region": region, "service": "aps"}},
+        "receivers": {
+            "prometheus": {
+                "config": {
+                    "scrape_configs": [
+                        {
+                            "job_name": COLLECTOR_JOB,
+                            "scrape_interval": "10s",
+                            "metrics_path": "/metrics",
+                            "static_configs": [{"targets": [f"localhost:{appspec.APP_PORT}"], "labels": {"colour": colour}}],
+                            "relabel_configs": [{"target_label": "instance", "replacement": INSTANCE_ID_PLACEHOLDER}],
+                        }
+                    ]
+                }
+            }
+        },
+        "exporters": {"prometheusremotewrite": {"endpoint": remote_write_url, "auth": {"authenticator": "sigv4auth"}}},
+        "service": {
+            "extensions": ["sigv4auth"],
+            "pipelines": {"metrics": {"receivers": ["prometheus"], "exporters": ["prometheusremotewrite"]}},
+        },
+    }
+    return json.dumps(config, separators=(",", ":"))  # JSON is YAML: the collector reads it as its config file
+
+
+def _collector_script(colour: str, region: str, remote_write_url: str) -> str:
+    config = collector_config(colour=colour, region=region, remote_write_url=remote_write_url)
+    return f"""
+# Metrics: the AWS Distro for OpenTelemetry collector scrapes the app's /metrics on this host and
+# remote-writes to Amazon Managed Service for Prometheus (the instance role may write to that
+# workspace only). Host network: it reaches localhost:{appspec.APP_PORT} and IMDS (hop limit 1) like the host.
+install -d -m 0755 {COLLECTOR_DIR}
+token="$(curl -sS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')"
+instance_id="$(curl -sS -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/instance-id)"
+cat > {COLLECTOR_DIR}/config.yaml.tmpl <<'COLLECTOR_CONFIG'
+{config}
+COLLECTOR_CONFIG
+sed "s/{INSTANCE_ID_PLACEHOLDER}/$instance_id/" {COLLECTOR_DIR}/config.yaml.tmpl > {COLLECTOR_DIR}/config.yaml
+chmod 0644 {COLLECTOR_DIR}/config.yaml
+docker rm -f {COLLECTOR_NAME} >/dev/null 2>&1 || true
+docker run -d --name {COLLECTOR_NAME} --restart unless-stopped --network host \\
+  --read-only --cap-drop ALL --security-opt no-new-privileges \\
+  -v {COLLECTOR_DIR}/config.yaml:/etc/otel/config.yaml:ro \\
+  --log-opt max-size=10m --log-opt max-file=3 \\
+  {COLLECTOR_IMAGE} --config=/etc/otel/config.yaml
+"""
+
+
+def user_data(
+    *, colour: str, image: str, db_pool_max: int, connection_env: Mapping[str, str], region: str = "", remote_write_url: str | None = None
+) -> str:
+    """Boot script: Docker, then the colour's container with its settings, then (with a managed
+    Prometheus workspace) the metrics collector.
 
     No secret exists to fetch: the app signs IAM tokens for PostgreSQL and Redis with the instance
     role (docs/app-contract.md), and every value here is an endpoint or a setting. User data is
@@ -122,7 +185,7 @@ docker run -d --name {CONTAINER_NAME} --restart unless-stopped \\
   {env_flags} \\
   --log-opt max-size=50m --log-opt max-file=5 \\
   "$IMAGE"
-"""
+""" + (_collector_script(colour, region, remote_write_url) if remote_write_url else "")
 
 
 @dataclass(frozen=True)
@@ -139,6 +202,11 @@ class FleetArgs:
     region: str
     # Propagated to instances and volumes: the provider's default tags do not reach what an ASG launches.
     tags: Mapping[str, str] = field(default_factory=dict)
+    # The stack's alert topic: the scaling alarms notify people too (alarm and OK), next to scaling.
+    alarm_topic_arn: pulumi.Input[str] | None = None
+    # components.prometheus.ManagedPrometheus (.remote_write_url, .remote_write_policy_json()), or None:
+    # instances then run no metrics collector.
+    prometheus: Any = None
 
     def __post_init__(self) -> None:
         missing = [c for c in self.release.deployed if c not in self.target_group_arns]
@@ -230,16 +298,23 @@ class AppFleet(pulumi.ComponentResource):
         # policy's shape). The logical name is from when this policy read the app secret: kept, so
         # the URN does not change.
         aws.iam.RolePolicy(f"{name}-read-app-secret", role=self.role.id, policy=args.access.policy_json(), opts=role_child)
+        if args.prometheus is not None:
+            aws.iam.RolePolicy(
+                f"{name}-prometheus-remote-write", role=self.role.id, policy=args.prometheus.remote_write_policy_json(), opts=role_child
+            )
         self.instance_profile = aws.iam.InstanceProfile(f"{name}-instance-profile", role=self.role.name, opts=role_child)
 
     def _launch_template(self, name: str, args: FleetArgs, colour: str, ami: pulumi.Output[str]) -> aws.ec2.LaunchTemplate:
         prefix = args.name_prefix
-        script = args.access.env().apply(
-            lambda env: user_data(
+        remote_write = args.prometheus.remote_write_url if args.prometheus is not None else None
+        script = pulumi.Output.all(args.access.env(), remote_write).apply(
+            lambda a: user_data(
                 colour=colour,
                 image=args.release.image(colour),
                 db_pool_max=args.db_pool_max,
-                connection_env=env,
+                connection_env=a[0],
+                region=args.region,
+                remote_write_url=a[1],
             )
         )
         tags = {**args.tags, "Name": f"{prefix}-api-{colour}", "Colour": colour}
@@ -344,6 +419,7 @@ class AppFleet(pulumi.ComponentResource):
             for direction, adjustment in (("up", SCALE_UP_ADJUSTMENT), ("down", SCALE_DOWN_ADJUSTMENT))
         }
         alarms = {}
+        notify = [args.alarm_topic_arn] if args.alarm_topic_arn is not None else []
         for level, alarm, threshold, operator, direction in (
             ("high", HIGH_CPU_ALARM, HIGH_CPU_PERCENT, "GreaterThanThreshold", "up"),
             ("low", LOW_CPU_ALARM, LOW_CPU_PERCENT, "LessThanThreshold", "down"),
@@ -361,7 +437,8 @@ class AppFleet(pulumi.ComponentResource):
                 threshold=threshold,
                 comparison_operator=operator,
                 dimensions={"AutoScalingGroupName": group.name},
-                alarm_actions=[policies[direction].arn],
+                alarm_actions=[policies[direction].arn, *notify],
+                ok_actions=notify,
                 opts=child,
             )
         self.scaling_policies[colour], self.alarms[colour] = policies, alarms

@@ -8,6 +8,18 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_aws as aws
 
+# Service principals that publish to an SNS topic encrypted with a key of ours. SNS documents the
+# pair they need on the key, kms:GenerateDataKey* and kms:Decrypt ("Enable compatibility between
+# event sources from AWS services and encrypted topics",
+# https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services);
+# CloudWatch alarms and AMP's alert manager then deliver, where with `alias/aws/sns` they fail
+# without a word (an AWS managed key's policy cannot name them).
+PUBLISHER_ACTIONS = ("kms:GenerateDataKey*", "kms:Decrypt")
+# EventBridge's delivery to an encrypted topic carries no aws:SourceAccount/aws:SourceArn in the
+# KMS request, so a condition on them would silently drop every event; its statement has none (the
+# topic policy still limits sns:Publish to this account's rules).
+UNCONDITIONED_PUBLISHERS = frozenset({"events.amazonaws.com"})
+
 
 def encryption_key(
     name: str,
@@ -17,6 +29,7 @@ def encryption_key(
     logs_service: bool = False,
     service_principals: Sequence[str] = (),
     service_roles: Sequence[pulumi.Input[str]] = (),
+    service_publishers: Sequence[str] = (),
     protect: bool = False,
 ) -> aws.kms.Key:
     """A symmetric key with yearly rotation.
@@ -26,6 +39,8 @@ def encryption_key(
     through IAM alone); `service_principals` may use it for envelope encryption.
     `service_roles` (ARNs of service-linked roles, e.g. EC2 Auto Scaling's) may use it and create
     grants for AWS resources: a service-linked role's own policy cannot be edited to add a key.
+    `service_publishers` (service principals) may publish to SNS topics the key encrypts, on
+    behalf of this account (see PUBLISHER_ACTIONS).
     """
     opts = pulumi.ResourceOptions(parent=parent)
     identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent))
@@ -68,6 +83,7 @@ def encryption_key(
                     "Condition": {"StringEquals": {"aws:SourceAccount": account}},
                 }
             )
+        statements += publisher_statements(service_publishers, account)
         if roles:  # AWS's documented pair for EBS encryption by Auto Scaling (key-policy-requirements-EBS-encryption)
             statements.append(
                 {
@@ -103,3 +119,32 @@ def encryption_key(
     )
     aws.kms.Alias(f"{name}-alias", name=f"alias/{name}", target_key_id=key.key_id, opts=opts)
     return key
+
+
+def publisher_statements(principals: Sequence[str], account: str) -> list[dict]:
+    """Key-policy statements letting AWS services publish to topics the key encrypts, for this account only."""
+    statements = []
+    conditioned = [p for p in principals if p not in UNCONDITIONED_PUBLISHERS]
+    if conditioned:
+        statements.append(
+            {
+                "Sid": "ServicesPublishToEncryptedTopics",
+                "Effect": "Allow",
+                "Principal": {"Service": conditioned},
+                "Action": list(PUBLISHER_ACTIONS),
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+            }
+        )
+    unconditioned = [p for p in principals if p in UNCONDITIONED_PUBLISHERS]
+    if unconditioned:
+        statements.append(
+            {
+                "Sid": "EventBridgePublishesToEncryptedTopics",
+                "Effect": "Allow",
+                "Principal": {"Service": unconditioned},
+                "Action": list(PUBLISHER_ACTIONS),
+                "Resource": "*",
+            }
+        )
+    return statements

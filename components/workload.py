@@ -30,6 +30,10 @@ SERVICE_ACCOUNT = "nox-api"
 API_SERVICE = "nox-api-service"
 WS_SERVICE = "nox-websocket-service"
 API_SERVICE_PORT = 80
+# Service labels the ServiceMonitors select on; the component values are the seed's scrape job names.
+COMPONENT_LABEL = "app.kubernetes.io/component"
+API_COMPONENT = "nox-api"
+WS_COMPONENT = "nox-websocket"
 INGRESS_NAME = "nox-api-ingress"
 INGRESS_CLASS = "alb"
 ANNOTATION = "alb.ingress.kubernetes.io"
@@ -351,8 +355,8 @@ class Workload(pulumi.ComponentResource):
                 ),
             )
 
-            services.append(self._service(name, api_service_name(colour), sel, API_SERVICE_PORT, "http", ns))
-            services.append(self._service(name, ws_service_name(colour), sel, appspec.WS_PORT, "websocket", ns, ws=True))
+            services.append(self._service(name, api_service_name(colour), sel, API_SERVICE_PORT, "http", ns, colour=colour))
+            services.append(self._service(name, ws_service_name(colour), sel, appspec.WS_PORT, "websocket", ns, ws=True, colour=colour))
             k8s.autoscaling.v2.HorizontalPodAutoscaler(
                 f"{name}-hpa-{colour}",
                 metadata={
@@ -411,7 +415,15 @@ class Workload(pulumi.ComponentResource):
         self.register_outputs({"namespace": ns, "ingress": self.ingress.metadata.name, "appRoleArn": role.arn, "weights": r.weights})
 
     def _service(
-        self, name: str, service: str, selector: dict[str, str], port: int, target: str, ns: pulumi.Input[str], ws: bool = False
+        self,
+        name: str,
+        service: str,
+        selector: dict[str, str],
+        port: int,
+        target: str,
+        ns: pulumi.Input[str],
+        ws: bool = False,
+        colour: str | None = None,
     ) -> k8s.core.v1.Service:
         # ClusterIP: the ALB targets pod IPs; the seed's type LoadBalancer would add a second,
         # unprotected (no WAF, no TLS) entry point.
@@ -419,12 +431,16 @@ class Workload(pulumi.ComponentResource):
         if ws:
             # The WebSocket target group is health-checked on the API port: /health lives there.
             annotations[f"{ANNOTATION}/healthcheck-port"] = str(appspec.APP_PORT)
+        # Scrapers select Services by these labels: the component names the scrape job (the seed's
+        # job names), and only per-colour Services carry `colour`, so each pod is scraped once (the
+        # seed-named Services select the same pods again) and its metrics say which colour they are.
+        labels_ = {"app": APP, COMPONENT_LABEL: WS_COMPONENT if ws else API_COMPONENT, **({"colour": colour} if colour else {})}
         return k8s.core.v1.Service(
             f"{name}-svc-{service}",
             metadata={
                 "name": service,
                 "namespace": ns,
-                "labels": {"app": APP},
+                "labels": labels_,
                 "annotations": annotations,
             },
             spec={

@@ -225,6 +225,11 @@ COMPUTED: dict[str, Computed] = {
         "arn": ctx.arn("ec2", f"launch-template/lt-{_hex(name, 17)}"),
     },
     "aws:sns/topic:Topic": lambda ctx, name, inp: {"arn": ctx.arn("sns", inp.get("name") or name)},
+    # AMP: ARNs under the `aps` service, ids `ws-<uuid>` (the workspace id every AMP API takes).
+    "aws:amp/workspace:Workspace": lambda ctx, name, inp: {
+        "arn": ctx.arn("aps", f"workspace/ws-{_uuid(name)}"),
+        "prometheusEndpoint": f"https://aps-workspaces.{ctx.region}.amazonaws.com/workspaces/ws-{_uuid(name)}/",
+    },
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": lambda ctx, name, inp: {"name": "default"},
     "aws:route53/record:Record": lambda ctx, name, inp: {"fqdn": str(inp.get("name") or name).rstrip(".")},
     "aws:iam/serviceLinkedRole:ServiceLinkedRole": lambda ctx, name, inp: _service_linked_role(ctx, inp),
@@ -274,8 +279,8 @@ def _fallback_id(token: str, name: str, state: dict[str, Any]) -> str:
     return f"{name}-{_hex(token + name, 8)}"
 
 
-def _webacl_id(state: dict[str, Any]) -> str | None:
-    """WAFv2 reports the ACL's UUID, the last segment of its ARN (import takes ID/Name/Scope)."""
+def _arn_tail(state: dict[str, Any]) -> str | None:
+    """The last segment of the ARN: WAFv2 reports the ACL's UUID (import takes ID/Name/Scope), AMP the workspace id."""
     arn = state.get("arn")
     return arn.rsplit("/", 1)[-1] if isinstance(arn, str) else None
 
@@ -327,7 +332,8 @@ ID_FORMAT: dict[str, str | Callable[[dict[str, Any]], str | None]] = {
     "aws:eks/accessEntry:AccessEntry": "{clusterName}:{principalArn}",
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": "{clusterName}#{principalArn}#{policyArn}",
     "aws:route53/record:Record": "{zoneId}_{name}_{type}",
-    "aws:wafv2/webAcl:WebAcl": _webacl_id,
+    "aws:wafv2/webAcl:WebAcl": _arn_tail,
+    "aws:amp/workspace:Workspace": _arn_tail,
     "aws:wafv2/webAclAssociation:WebAclAssociation": "{webAclArn},{resourceArn}",
     "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": "{resourceArn}",
     "aws:backup/vault:Vault": "{name}",
@@ -538,7 +544,33 @@ def _ssm_parameter(ctx: Ctx, inp: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "value": value, "insecureValue": value, "type": "String", "arn": ctx.arn("ssm", f"parameter{name}")}
 
 
+def _controller_lb(ctx: Ctx, inp: dict[str, Any]) -> dict[str, Any]:
+    """An ALB the LB controller made, found by its tags: the same tags give the same ALB."""
+    tags = dict(inp.get("tags") or {})
+    seed = json.dumps(tags, sort_keys=True)
+    suffix = f"app/k8s-{_hex(seed, 8)}-{_hex(seed + 'n', 10)}/{_hex(seed, 16)}"
+    return {
+        "arn": ctx.arn("elasticloadbalancing", f"loadbalancer/{suffix}"),
+        "arnSuffix": suffix,
+        "name": suffix.split("/")[1],
+        "dnsName": f"{suffix.split('/')[1]}-{_hex(seed, 10)}.{ctx.region}.elb.amazonaws.com",
+        "tags": tags,
+        "id": ctx.arn("elasticloadbalancing", f"loadbalancer/{suffix}"),
+    }
+
+
+def _controller_tg(ctx: Ctx, inp: dict[str, Any]) -> dict[str, Any]:
+    """A target group the LB controller made, found by its tags (k8s-<ns>-<svc>-<hash> names)."""
+    tags = dict(inp.get("tags") or {})
+    seed = json.dumps(tags, sort_keys=True)
+    suffix = f"targetgroup/k8s-{_hex(seed, 20)}/{_hex(seed, 16)}"
+    arn = ctx.arn("elasticloadbalancing", suffix)
+    return {"arn": arn, "arnSuffix": suffix, "name": suffix.split("/")[1], "tags": tags, "id": arn}
+
+
 CALLS: dict[str, Callable[[Ctx, dict[str, Any]], dict[str, Any]]] = {
+    "aws:lb/getLoadBalancer:getLoadBalancer": _controller_lb,
+    "aws:lb/getTargetGroup:getTargetGroup": _controller_tg,
     "aws:index/getAvailabilityZones:getAvailabilityZones": _azs,
     "aws:index/getCallerIdentity:getCallerIdentity": lambda ctx, inp: {
         "accountId": ACCOUNT,

@@ -76,9 +76,8 @@ def validate(doc: Any) -> None:
     extra = sorted(set(doc) - set(TOP_LEVEL_KEYS) - set(OPTIONAL_KEYS))
     if missing or extra:
         parts = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(extra)}"] if extra else [])
-        raise PlanSchemaError(
-            f"top-level keys: {'; '.join(parts)} (expected exactly {', '.join(TOP_LEVEL_KEYS)}, optionally {', '.join(OPTIONAL_KEYS)})"
-        )
+        expected = f"expected exactly {', '.join(TOP_LEVEL_KEYS)}, optionally {', '.join(OPTIONAL_KEYS)}"
+        raise PlanSchemaError(f"top-level keys: {'; '.join(parts)} ({expected})")
     if "estimates" in doc:
         _check_type("estimates", doc["estimates"], (dict,), "an object")
     _check_type("project", doc["project"], (str,), "a string")

@@ -3,12 +3,14 @@
 from .loader import ConfigError, build, load_settings
 from .model import (
     COLOURS,
+    AlertingSettings,
     CacheSettings,
     DatabaseSettings,
     EdgeSettings,
     EksSettings,
     FleetSettings,
     NetworkSettings,
+    PrometheusSettings,
     ReleaseSettings,
     StackSettings,
     pool_size,
@@ -16,11 +18,13 @@ from .model import (
 
 __all__ = [
     "COLOURS",
+    "AlertingSettings",
     "CacheSettings",
     "ConfigError",
     "DatabaseSettings",
     "EdgeSettings",
     "EksSettings",
+    "PrometheusSettings",
     "FleetSettings",
     "NetworkSettings",
     "ReleaseSettings",

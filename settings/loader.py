@@ -22,12 +22,14 @@ from .model import (
     MAX_CONNECTIONS,
     MIN_POOL,
     SHARED_BUFFERS_MIB,
+    AlertingSettings,
     CacheSettings,
     DatabaseSettings,
     EdgeSettings,
     EksSettings,
     FleetSettings,
     NetworkSettings,
+    PrometheusSettings,
     ReleaseSettings,
     StackSettings,
     fits_seed_memory,
@@ -231,6 +233,18 @@ def _cross_field(v: dict[str, Any]) -> list[str]:
             "'bluegreen' (set releaseStrategy to canary to split traffic)"
         )
 
+    # Alerting: Slack needs both ids, and an alarm topic nobody subscribes to is silent.
+    if bool(v["slackWorkspaceId"]) != bool(v["slackChannelId"]):
+        p.append(
+            f"nox:slackWorkspaceId ({v['slackWorkspaceId']!r}) and nox:slackChannelId ({v['slackChannelId']!r}): "
+            "set both (Slack through AWS Chatbot) or neither"
+        )
+    if not (v["alertEmails"] or v["slackWorkspaceId"] or v["alertHttpsEndpoint"]):
+        p.append(
+            "nox:alertEmails, nox:slackWorkspaceId/nox:slackChannelId and nox:alertHttpsEndpoint are all empty: "
+            "alarms would reach nobody; set at least one destination"
+        )
+
     # Authentication mode API with no implicit creator admin: without an admin entry nobody,
     # not even `pulumi up`, could reach the cluster to apply the workload.
     if v["platform"] == "eks" and not v["eksAdminRoleArn"]:
@@ -248,6 +262,13 @@ def _cross_field(v: dict[str, Any]) -> list[str]:
         )
     if v["platform"] == "eks":
         p += _eks_support(v)
+
+    # Only dev may run without the managed Prometheus workspace (its CloudWatch alarms stay on).
+    if not v["managedPrometheus"] and env != "dev":
+        p.append(
+            f"nox:managedPrometheus = false with nox:environment = {env!r}: only dev may turn the managed "
+            "Prometheus workspace off (staging and prod evaluate the seed's alerts)"
+        )
 
     # Database memory: the seed's shared_buffers and effective_cache_size must fit the class.
     memory_gib = DB_INSTANCE_MEMORY_GIB[v["dbInstanceClass"]]
@@ -442,6 +463,19 @@ def build(project: str, stack: str, region: str | None, raw: Mapping[str, Any], 
             node_desired=v["eksNodeDesired"],
             hpa_min=v["hpaMinReplicas"],
             hpa_max=v["hpaMaxReplicas"],
+        ),
+        alerting=AlertingSettings(
+            emails=tuple(v["alertEmails"]),
+            slack_workspace_id=v["slackWorkspaceId"],
+            slack_channel_id=v["slackChannelId"],
+            https_endpoint=v["alertHttpsEndpoint"],
+            response_time_ms=v["alarmResponseTimeMs"],
+            error_rate_percent=v["alarmErrorRatePercent"],
+            db_connections_percent=v["alarmDbConnectionsPercent"],
+            redis_memory_percent=v["alarmRedisMemoryPercent"],
+        ),
+        prometheus=PrometheusSettings(
+            retention=v["prometheusRetention"], storage_gib=v["prometheusStorageGib"], managed=v["managedPrometheus"]
         ),
         warnings=tuple(eks_warnings(v)),
     )

@@ -117,6 +117,29 @@ class EksSettings:
 
 
 @dataclass(frozen=True)
+class AlertingSettings:
+    emails: tuple[str, ...]
+    slack_workspace_id: str  # "" with slack_channel_id "": no Slack
+    slack_channel_id: str
+    https_endpoint: str  # "": none
+    response_time_ms: int  # seed HighResponseTime (p95 > 1 s)
+    error_rate_percent: int  # seed HighErrorRate
+    db_connections_percent: int  # seed DatabaseConnectionHigh (80 of max_connections 200)
+    redis_memory_percent: int  # seed RedisMemoryHigh
+
+    @property
+    def slack(self) -> bool:
+        return bool(self.slack_workspace_id and self.slack_channel_id)
+
+
+@dataclass(frozen=True)
+class PrometheusSettings:
+    retention: str  # eks: Prometheus TSDB retention (Prometheus duration)
+    storage_gib: int  # eks: Prometheus volume size
+    managed: bool  # asg: Amazon Managed Service for Prometheus workspace on
+
+
+@dataclass(frozen=True)
 class StackSettings:
     project: str
     stack: str
@@ -134,6 +157,8 @@ class StackSettings:
     database: DatabaseSettings
     cache: CacheSettings
     eks: EksSettings
+    alerting: AlertingSettings
+    prometheus: PrometheusSettings
     warnings: tuple[str, ...] = ()  # reported by the plan and by `pulumi up` (pulumi.log.warn)
 
     @property

@@ -20,6 +20,9 @@ class StackOutput:
 
 BOTH = PLATFORMS
 OUTPUTS: tuple[StackOutput, ...] = (
+    StackOutput("alertTopicArn", BOTH, "SNS topic every alarm and Alertmanager notifies (docs/monitoring.md)."),
+    StackOutput("alertKeyArn", BOTH, "Customer-managed KMS key encrypting the alert topic."),
+    StackOutput("dashboardName", BOTH, "CloudWatch dashboard of the stack."),
     StackOutput("vpcId", BOTH, "VPC id."),
     StackOutput("privateSubnetIds", BOTH, "Private (app) subnet ids, one per AZ."),
     StackOutput("certificateArn", BOTH, "ACM certificate of `nox:domain` (issued here or `nox:certificateArn`)."),
@@ -29,13 +32,11 @@ OUTPUTS: tuple[StackOutput, ...] = (
     StackOutput("databaseReaderEndpoint", BOTH, "Host name of the read replica; null without one."),
     StackOutput("redisConfigurationEndpoint", BOTH, "Cluster-mode configuration endpoint of the cache."),
     StackOutput(
-        "databaseMasterSecretArn",
-        BOTH,
-        "RDS-managed Secrets Manager secret of the master user (rotated by RDS; administrators only, the app never reads it).",
+        "databaseMasterSecretArn", BOTH, "RDS-managed Secrets Manager secret of the master user (administrators only; the app has none)."
     ),
-    StackOutput("databaseAppUser", BOTH, "PostgreSQL role the app logs in as with IAM authentication (`nox_app`)."),
-    StackOutput("redisAppUser", BOTH, "ElastiCache RBAC user (IAM authentication) the app connects as."),
-    StackOutput("dbRolesFunction", BOTH, "Lambda function that creates the app's database role; reusable for migrations."),
+    StackOutput("databaseAppUser", BOTH, "PostgreSQL role the app logs in as with an IAM token."),
+    StackOutput("redisAppUser", BOTH, "ElastiCache user (IAM authentication) the app connects as."),
+    StackOutput("dbRolesFunction", BOTH, "Lambda function that creates the app's database role (reusable for migrations)."),
     StackOutput("dbPoolMax", BOTH, "Connection pool size per app instance or pod (the connection budget)."),
     StackOutput("albDnsName", ("asg",), "DNS name of the ALB (the alias record's target)."),
     StackOutput("albArnSuffix", ("asg",), "ALB ARN suffix, the `LoadBalancer` dimension of the release driver's CloudWatch gates."),

@@ -233,6 +233,12 @@ _ZONE_ID = re.compile(r"Z[A-Z0-9]{9,31}")
 _TAG_VALUE = re.compile(r"[\w .:/=+\-@]{1,256}")
 _INT = re.compile(r"-?(?:0|[1-9][0-9]{0,8})")  # ASCII digits only: not ٣٦٠٠, 1_000 or +600
 _SECURITY_GROUP_ID = re.compile(r"sg-(?:[0-9a-f]{8}|[0-9a-f]{17})")
+_PROM_DURATION = re.compile(r"[1-9][0-9]*(h|d|w|y)")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@(?!-)(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}")
+# AWS Chatbot's CreateSlackChannelConfiguration: SlackTeamId [0-9A-Z]{1,255}, SlackChannelId [A-Za-z0-9]+ (botocore model).
+_SLACK_TEAM = re.compile(r"[0-9A-Z]{1,255}")
+_SLACK_CHANNEL = re.compile(r"[A-Za-z0-9]{1,255}")
+_HTTPS_URL = re.compile(r"https://(?!-)(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}(?::[0-9]{1,5})?(?:/[!-~]*)?")
 
 Check = Callable[[Any], str | None]  # returns what is allowed when the value is not
 
@@ -718,6 +724,84 @@ KEYS: tuple[Key, ...] = (
     Key("eksNodeDesired", int, "Node group desired size.", profile=per_env(2, 3, 3), check=int_range(1, 100)),
     Key("hpaMinReplicas", int, "HPA minimum pods (seed: 3).", profile=per_env(2, 3, 3), check=int_range(1, 100)),
     Key("hpaMaxReplicas", int, "HPA maximum pods (seed: 20).", profile=per_env(6, 20, 20), check=int_range(1, 100)),
+    # --- alerting (every stack, dev included: same alarms, its own topic) -----------------------
+    Key(
+        "alertEmails",
+        list,
+        "Email addresses subscribed to the stack's alarm topic (each confirms once by mail).",
+        default=[],
+        check=each(matches(_EMAIL, ""), 'email addresses, e.g. ["oncall@example.com"]'),
+    ),
+    Key(
+        "slackWorkspaceId",
+        str,
+        "Slack workspace (team) id authorised once in the AWS Chatbot console; with slackChannelId.",
+        default="",
+        check=matches(_SLACK_TEAM, "a Slack workspace id such as T07EA123LEP", True),
+    ),
+    Key(
+        "slackChannelId",
+        str,
+        "Slack channel id that receives the alarms through AWS Chatbot; with slackWorkspaceId.",
+        default="",
+        check=matches(_SLACK_CHANNEL, "a Slack channel id such as C07EZ1ABC23", True),
+    ),
+    Key(
+        "alertHttpsEndpoint",
+        str,
+        "Optional HTTPS endpoint subscribed to the alarm topic (an incident tool's SNS integration URL).",
+        default="",
+        check=matches(_HTTPS_URL, "an https:// URL", True),
+    ),
+    Key(
+        "alarmResponseTimeMs",
+        int,
+        "p95 ALB target response time that alarms, in ms (seed HighResponseTime: 1 s).",
+        default=1000,
+        check=int_range(50, 60000),
+    ),
+    Key(
+        "alarmErrorRatePercent",
+        int,
+        "Target 5xx responses as a percent of requests that alarms (seed HighErrorRate, as a ratio; 5: the seed's 95 % gate).",
+        default=5,
+        check=int_range(1, 100),
+    ),
+    Key(
+        "alarmDbConnectionsPercent",
+        int,
+        "DatabaseConnections alarm as a percent of max_connections (seed DatabaseConnectionHigh: 80 of 200).",
+        default=40,
+        check=int_range(1, 100),
+    ),
+    Key(
+        "alarmRedisMemoryPercent",
+        int,
+        "ElastiCache DatabaseMemoryUsagePercentage that alarms (seed RedisMemoryHigh: 80 %).",
+        default=80,
+        check=int_range(1, 100),
+    ),
+    # --- Prometheus (the seed's alert rules) ------------------------------------------------
+    Key(
+        "prometheusRetention",
+        str,
+        "eks: how long the in-cluster Prometheus keeps metrics (Prometheus duration, e.g. `15d`).",
+        profile=per_env("7d", "15d", "30d"),
+        check=matches(_PROM_DURATION, "a Prometheus duration in hours, days, weeks or years, e.g. 36h, 15d, 4w, 1y"),
+    ),
+    Key(
+        "prometheusStorageGib",
+        int,
+        "eks: size of Prometheus's encrypted gp3 volume in GiB.",
+        profile=per_env(20, 50, 100),
+        check=int_range(10, 16384),
+    ),
+    Key(
+        "managedPrometheus",
+        bool,
+        "asg: evaluate the app's alerts in Amazon Managed Service for Prometheus (only dev may turn it off).",
+        default=True,
+    ),
 )
 
 KEYS_BY_NAME = {k.name: k for k in KEYS}

@@ -54,12 +54,17 @@ GOOD = {
     "eksSupportAsOf": "2026-12-02",
     "deployerSecurityGroupId": "sg-0123456789abcdef0",
     "teardown": "none",
+    "slackWorkspaceId": "T07EA123LEP",
+    "slackChannelId": "C07EZ1ABC23",
+    "alertHttpsEndpoint": "https://events.example.com/nox",
+    "prometheusRetention": "15d",
 }
 GOOD_LIST = {
     "wafGeoBlockCountries": "KP",
     "eksPublicAccessCidrs": "81.2.69.0/24",
     "deployerCidrs": "10.20.0.0/24",
     "eksNodeInstanceTypes": "m6i.large",
+    "alertEmails": "oncall@example.com",
 }
 
 

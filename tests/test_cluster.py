@@ -285,7 +285,17 @@ def test_oidc_provider_and_irsa_roles(prod):
 
 def test_addons_and_their_order(prod):
     addons = {a["inputs"]["addonName"]: a for a in prod.of_type(ADDON)}
-    assert set(addons) == {"vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent", "aws-ebs-csi-driver"}
+    # amazon-cloudwatch-observability is the Container Insights component's (tests/test_alarms.py).
+    assert set(addons) == {
+        "vpc-cni",
+        "coredns",
+        "kube-proxy",
+        "eks-pod-identity-agent",
+        "aws-ebs-csi-driver",
+        "amazon-cloudwatch-observability",
+    }
+    ng = prod.one(NODE_GROUP)
+    assert ng["urn"] in addons["amazon-cloudwatch-observability"]["dependencies"]
     for a in addons.values():
         assert a["inputs"]["resolveConflictsOnCreate"] == "OVERWRITE"
         assert a["inputs"]["resolveConflictsOnUpdate"] == "OVERWRITE"
@@ -307,7 +317,8 @@ def test_kubeconfig_is_secret(prod):
 def test_helm_releases_pinned_on_the_cluster_provider(prod):
     provider = prod.one(K8S_PROVIDER)
     ng = prod.one(NODE_GROUP)
-    releases = {r["inputs"]["chart"]: r for r in prod.of_type(RELEASE)}
+    cluster = prod.one("nox:eks:Cluster")["urn"]
+    releases = {r["inputs"]["chart"]: r for r in prod.of_type(RELEASE) if r["parent"] == cluster}  # the cluster's own charts
     assert {k: (r["inputs"]["version"], r["inputs"]["repositoryOpts"]["repo"]) for k, r in releases.items()} == {
         "aws-load-balancer-controller": ("1.14.1", "https://aws.github.io/eks-charts"),
         "metrics-server": ("3.13.0", "https://kubernetes-sigs.github.io/metrics-server/"),

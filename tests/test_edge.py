@@ -381,6 +381,7 @@ def test_waf_rules_translate_the_seed(dev):
     assert acl["visibilityConfig"] == {"cloudwatchMetricsEnabled": True, "metricName": "nox-dev-api", "sampledRequestsEnabled": True}
     rules = {r["name"]: r for r in acl["rules"]}
     assert [(r["name"], r["priority"]) for r in acl["rules"]] == [
+        ("block-internal-paths", 0),
         ("rate-limit-api-auth", 2),
         ("rate-limit-api", 3),
         ("body-size-limit", 4),
@@ -419,6 +420,22 @@ def test_waf_rules_translate_the_seed(dev):
     assert rules["AWSManagedRulesCommonRuleSet"]["statement"]["managedRuleGroupStatement"]["ruleActionOverrides"] == [
         {"name": "SizeRestrictions_BODY", "actionToUse": {"count": {}}}
     ]
+
+
+@pytest.mark.parametrize("platform", ["asg", "eks"])
+def test_metrics_endpoint_is_blocked_at_the_edge_on_both_platforms(plan_for, platform):
+    # The ALB forwards every path to the app's port 3000, where /metrics lives: WAF refuses it first.
+    plan = plan_for("dev", f"nox:platform={platform}")
+    rules = plan.one(ACL)["inputs"]["rules"]
+    assert rules[0]["name"] == "block-internal-paths" and rules[0]["priority"] == min(r["priority"] for r in rules)
+    assert rules[0]["statement"] == starts_with("/metrics")
+    assert rules[0]["action"] == {"block": {"customResponse": {"responseCode": 404}}}
+    # The same web ACL fronts the platform's ALB: associated on asg, the Ingress's wafv2-acl-arn on eks.
+    if platform == "asg":
+        assert plan.of_type("aws:wafv2/webAclAssociation:WebAclAssociation")
+    else:
+        ingress = plan.one("kubernetes:networking.k8s.io/v1:Ingress")["inputs"]
+        assert ingress["metadata"]["annotations"]["alb.ingress.kubernetes.io/wafv2-acl-arn"] == plan.outputs["webAclArn"]
 
 
 def test_waf_is_associated_with_the_alb_and_logs_redacted(dev):
@@ -471,7 +488,7 @@ def test_web_acl_fits_the_included_1500_wcu(variant):
     rules = variant.one(ACL)["inputs"]["rules"]  # the largest ACL: geo block included
     assert "geo-block" in {r["name"] for r in rules}
     total = sum(wcu(r["statement"]) for r in rules)
-    assert total == 1184 and total <= 1500
+    assert total == 1206 and total <= 1500  # 1184 + the /metrics block (STARTS_WITH 2 + 2 transformations x 10)
 
 
 def test_rate_limits_and_body_limit_constants():

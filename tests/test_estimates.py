@@ -235,11 +235,11 @@ def test_prod_critical_path_is_the_chain_aws_forces(plan_for):
     est = timing.estimate(doc)
     by_urn = {r["urn"]: r for r in doc["resources"]}
     names = [by_urn[u]["name"] for u in est["criticalPath"]]
-    # Multi-AZ primary, then the replica made from it, then the secret that holds the replica's URL.
+    # Multi-AZ primary, then the replica made from it, then the app's IAM policy that may log in to it.
     assert names[names.index("database-primary") : names.index("database-primary") + 3] == [
         "database-primary",
         "database-replica",
-        "workload-secret",
+        "workload-app-role-inline",
     ]
     assert est["createMinutes"] == 29.6
     assert est["componentReadyMinutes"]["cluster"] < est["createMinutes"]
@@ -253,7 +253,7 @@ def test_json_estimates_block_and_schema(plan_for):
     assert list(doc) == ["project", "stack", "resources", "outputs", "warnings", "estimates"]
     report.validate(doc)  # accepted with estimates ...
     report.validate({k: v for k, v in doc.items() if k != "estimates"})  # ... and without
-    assert doc["estimates"]["monthlyCostUsd"]["total"] == {"min": 202.39, "max": 255.15}
+    assert doc["estimates"]["monthlyCostUsd"]["total"] == {"min": 290.1, "max": 342.86}
     with pytest.raises(report.PlanSchemaError, match="estimates must be an object"):
         report.validate({**doc, "estimates": []})
     assert report.with_estimates(doc) == doc  # recomputed from the plan, not stacked
@@ -262,10 +262,10 @@ def test_json_estimates_block_and_schema(plan_for):
 def test_tree_and_markdown_have_the_table_by_component(plan_for):
     doc = _doc(plan_for, "prod", "eks")
     tree = report.tree(doc)
-    assert "Estimates:" in tree and "total        $1,678.27 - $2,196.83               29.6" in tree
+    assert "Estimates:" in tree and "total               $1,866.85 - $2,388.91               29.6" in tree
     md = report.markdown(doc, [])
     assert "| cluster | $302.79 - $821.35 | 18.7 |" in md
-    assert "| **total** | **$1,678.27 - $2,196.83** | **29.6** |" in md
+    assert "| **total** | **$1,866.85 - $2,388.91** | **29.6** |" in md
     assert "- Critical path: nox-prod-logs -> database-primary-postgresql-logs -> database-primary -> database-replica" in md
 
 
@@ -275,7 +275,7 @@ def test_diagrams_draw_components_and_highlight_the_critical_path(plan_for):
     text = diagram.mermaid(doc, est)
     assert text.startswith("flowchart LR\n")
     assert "  c_network --> c_database\n" in text and "  c_database --> c_workload\n" in text
-    assert 'c_database["database<br/>nox:data:Database<br/>$535/mo<br/>ready after 27.4 min"]:::critical' in text
+    assert 'c_database["database<br/>nox:data:Database<br/>$713/mo<br/>ready after 27.4 min"]:::critical' in text
     edges = [line.strip() for line in text.splitlines() if "-->" in line]
     styled = text.split("linkStyle ")[1].split(" ")[0].split(",")
     assert {edges[int(i)] for i in styled} == {"c_network --> c_database", "c_database --> c_workload"}
@@ -308,8 +308,8 @@ def test_bench_prints_prods_estimate_and_critical_path(plan_for):
         {"stack": s, "estimates": bench._estimate_summary(report.with_estimates(_doc(plan_for, s, SHIPPED[s])))} for s in ("dev", "prod")
     ]
     lines = bench.estimate_lines(rows).splitlines()
-    assert lines[0].startswith("prod: estimated `pulumi up` 29.6 min, `pulumi destroy` 19.6 min; critical path: nox-prod-logs -> ")
-    assert "database-primary -> database-replica -> workload-secret" in lines[0] and lines[1].startswith("dev: ")
+    assert lines[0].startswith("prod: estimated `pulumi up` 29.6 min, `pulumi destroy` 19.7 min; critical path: nox-prod-logs -> ")
+    assert "database-primary -> database-replica -> workload-app-role-inline" in lines[0] and lines[1].startswith("dev: ")
 
 
 def test_valkey_nodes_and_free_variants_of_priced_types():

@@ -239,11 +239,22 @@ def test_scaling_policies_and_cpu_alarms_are_the_seeds_and_wired(prod_asg):
         assert (alarm["period"], alarm["evaluationPeriods"], alarm["threshold"]) == (300, 2, threshold)
         assert alarm["comparisonOperator"] == operator
         assert alarm["dimensions"] == {"AutoScalingGroupName": group}
-        assert alarm["alarmActions"] == [computed(policy)[1]["arn"]]
+        # Scaling stays the first action; the stack's alert topic is told too, and when it clears.
+        topic = prod_asg.outputs["alertTopicArn"]
+        assert topic == "arn:aws:sns:us-west-2:123456789012:nox-prod-alerts"
+        assert alarm["alarmActions"] == [computed(policy)[1]["arn"], topic]
+        assert alarm["okActions"] == [topic]
+
+
+def test_cpu_alarms_keep_their_urns_when_they_notify_the_topic(prod_asg):
+    # Same name, type and parent (the group) as before the topic was added: no replacement.
+    parent = "aws:autoscaling/group:Group$aws:cloudwatch/metricAlarm:MetricAlarm"
+    urns = sorted(a["urn"] for a in prod_asg.of_type(ALARM) if a["name"].startswith("fleet-"))
+    assert urns == [f"urn:pulumi:prod::nox-infra::{parent}::fleet-blue-{level}-cpu" for level in ("high", "low")]
 
 
 def test_alarm_names_are_unique_across_stacks_and_colours(prod_asg, canary25):
-    names = [a["inputs"]["name"] for plan in (prod_asg, canary25) for a in plan.of_type(ALARM)]
+    names = [a["inputs"]["name"] for plan in (prod_asg, canary25) for a in plan.of_type(ALARM) if a["name"].startswith("fleet-")]
     assert len(names) == len(set(names)) == 6
     assert all(n.startswith(("NOX-API-High-CPU-", "NOX-API-Low-CPU-")) for n in names)
 
@@ -317,7 +328,7 @@ def test_idle_colour_is_held_at_zero_and_only_serving_groups_ignore_desired_capa
     # Scaling policies own a serving group's desired capacity; an idle one is reset to 0 on every up.
     assert green["ignoreChanges"] == ["desiredCapacity"] and blue["ignoreChanges"] == []
     assert {p["name"] for p in flipped.of_type(POLICY)} == {"fleet-green-scale-up", "fleet-green-scale-down"}
-    assert {a["name"] for a in flipped.of_type(ALARM)} == {"fleet-green-high-cpu", "fleet-green-low-cpu"}
+    assert {a["name"] for a in flipped.of_type(ALARM) if a["name"].startswith("fleet-")} == {"fleet-green-high-cpu", "fleet-green-low-cpu"}
     assert flipped.outputs["trafficWeights"] == {"green": 100, "blue": 0}
 
 

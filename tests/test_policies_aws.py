@@ -188,6 +188,7 @@ ALARM = {
     "threshold": 70.0,
     "alarmActions": ["arn:aws:autoscaling:us-west-2:123456789012:scalingPolicy:abc"],
 }
+TOPIC = {"name": "nox-prod-alerts", "kmsMasterKeyId": "arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"}
 DOC = (
     '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], '
     '"Resource": "arn:aws:secretsmanager:us-west-2:123456789012:secret:nox"}, {"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}'
@@ -235,6 +236,7 @@ BASELINES: list[tuple[str, dict[str, Any]]] = [
     (aws.KMS_KEY, {"keySpec": "RSA_2048", "keyUsage": "SIGN_VERIFY"}),
     (aws.LOG_GROUP, LOGS),
     (aws.ALARM_TYPES[0], ALARM),
+    (aws.SNS_TOPIC, TOPIC),
     ("aws:iam/policy:Policy", {"policy": DOC}),
     ("aws:iam/rolePolicy:RolePolicy", {"role": "r", "policy": DOC}),
     (aws.IAM_ROLE, ROLE),
@@ -500,6 +502,16 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str | int, ...], Any, str]] = 
     ("aws-cloudwatch-log-group-retention", aws.LOG_GROUP, LOGS, ("retentionInDays",), 0.0, "keeps logs forever"),
     ("aws-cloudwatch-alarm-has-actions", aws.ALARM_TYPES[0], ALARM, ("alarmActions",), [], "has no alarm_actions"),
     ("aws-cloudwatch-alarm-has-actions", aws.ALARM_TYPES[0], ALARM, ("actionsEnabled",), False, "actions_enabled=False"),
+    ("aws-sns-topic-encrypted-customer-key", aws.SNS_TOPIC, TOPIC, ("kmsMasterKeyId",), DELETE, "is not encrypted"),
+    ("aws-sns-topic-encrypted-customer-key", aws.SNS_TOPIC, TOPIC, ("kmsMasterKeyId",), "alias/aws/sns", "AWS managed key alias/aws/sns"),
+    (
+        "aws-sns-topic-encrypted-customer-key",
+        aws.SNS_TOPIC,
+        TOPIC,
+        ("kmsMasterKeyId",),
+        "arn:aws:kms:us-west-2:123456789012:alias/aws/sns",
+        "AWS managed key alias/aws/sns",
+    ),
     (
         "aws-iam-policy-disallow-admin-wildcard",
         "aws:iam/policy:Policy",

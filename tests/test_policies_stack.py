@@ -225,9 +225,32 @@ def fleet_graph(pool: int = 4, colours: tuple[str, ...] = ("blue",), max_size: f
         up = record(
             "aws:autoscaling/policy:Policy", f"up-{colour}", {"adjustmentType": "ChangeInCapacity", "scalingAdjustment": 2.0}, deps=[asg]
         )
-        alarm = record("aws:cloudwatch/metricAlarm:MetricAlarm", f"high-{colour}", {"alarmActions": ["arn:policy"]}, deps=[up])
+        alarm = record(
+            "aws:cloudwatch/metricAlarm:MetricAlarm",
+            f"high-{colour}",
+            {"alarmActions": ["arn:policy", TOPIC_ARN], "okActions": [TOPIC_ARN]},
+            deps=[up, TOPIC_URN],
+        )
         graph += [lt, asg, up, alarm]
     return graph
+
+
+TOPIC_ARN = "arn:aws:sns:us-west-2:123456789012:nox-prod-alerts"
+TOPIC_URN = "urn:pulumi:test::nox-infra::aws:sns/topic:Topic::alerts"
+
+
+def alerting_graph() -> Graph:
+    """The alert topic and an alarm routed to it (alarm and OK actions)."""
+    topic = record(
+        "aws:sns/topic:Topic", "alerts", {"name": "nox-prod-alerts", "kmsMasterKeyId": "arn:aws:kms:us-west-2:123456789012:key/k"}
+    )
+    alarm = record(
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        "db-cpu",
+        {"alarmActions": [TOPIC_ARN], "okActions": [TOPIC_ARN], "metricName": "CPUUtilization"},
+        deps=[topic],
+    )
+    return [topic, alarm]
 
 
 def workload_graph(pool: str = "4", hpa_max: float = 20.0, hpa_min: float = 3.0) -> Graph:
@@ -265,7 +288,7 @@ def workload_graph(pool: str = "4", hpa_max: float = 20.0, hpa_min: float = 3.0)
 
 
 def full_graph() -> Graph:
-    return edge_graph() + database_graph() + fleet_graph() + workload_graph()
+    return edge_graph() + database_graph() + alerting_graph() + fleet_graph() + workload_graph()
 
 
 # --- every stack policy is clean on the compliant graphs -----------------------------------------------------
@@ -486,6 +509,30 @@ CASES: list[tuple[str, Callable[[], Graph], Callable[[Graph], Graph], str]] = [
         lambda g: change(g, "netpol", ("metadata", "namespace"), "other"),
         "Namespace 'nox' (of Deployment 'deploy') has no NetworkPolicy",
     ),
+    (
+        "aws-cloudwatch-alarm-routed-to-topic",
+        alerting_graph,
+        lambda g: change(g, "db-cpu", ("okActions",), []),
+        "Alarm 'db-cpu' reaches nobody: its OK actions name no SNS topic",
+    ),
+    (
+        "aws-cloudwatch-alarm-routed-to-topic",
+        alerting_graph,
+        lambda g: change(g, "db-cpu", ("alarmActions",), ["arn:aws:autoscaling:us-west-2:123456789012:scalingPolicy:p"]),
+        "its alarm actions name no SNS topic",
+    ),
+    (
+        "aws-cloudwatch-alarm-routed-to-topic",
+        alerting_graph,
+        lambda g: [r | {"dependencies": []} if r["name"] == "db-cpu" else r for r in g],
+        "it uses no SNS topic of this stack",
+    ),
+    (
+        "aws-cloudwatch-alarm-routed-to-topic",
+        lambda: alerting_graph() + fleet_graph(),
+        lambda g: change(g, "high-blue", ("alarmActions",), ["arn:policy"]),
+        "Alarm 'high-blue' reaches nobody: its alarm actions name no SNS topic",
+    ),
 ]
 
 
@@ -583,6 +630,12 @@ def test_waf_rule_json_is_understood() -> None:
     rule_json = json.dumps([{"Name": "rate", "Statement": {"RateBasedStatement": {"Limit": 300, "AggregateKeyType": "IP"}}}])
     g = change(change(edge_graph(), "waf", ("rules",), []), "waf", ("ruleJson",), rule_json)
     assert messages("aws-alb-waf-rate-limited", *g) == []
+
+
+def test_alarm_routing_waits_for_unknown_actions_in_a_preview() -> None:
+    g = change(alerting_graph(), "db-cpu", ("alarmActions",), [UNKNOWN])
+    g = change(g, "db-cpu", ("okActions",), UNKNOWN)
+    assert messages("aws-cloudwatch-alarm-routed-to-topic", *g) == []
 
 
 def test_target_tracking_policies_need_no_alarm_of_ours() -> None:

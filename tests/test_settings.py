@@ -68,6 +68,7 @@ def profile_defaults(environment: str, **extra):
         "imageBlue": DIGEST if environment == "prod" else IMAGE,
         "eksAdminRoleArn": "arn:aws:iam::123456789012:role/admin",
         "deployerSecurityGroupId": "sg-0123456789abcdef0",
+        "alertEmails": '["oncall@example.com"]',
         **extra,
     }
     return build("nox-infra", environment, "us-west-2", raw)
@@ -261,7 +262,20 @@ BAD_VALUES = [
     ("eksAdminRoleArn", "arn:aws:iam::123:user/x", "IAM role ARN"),
     ("eksNodeInstanceTypes", '["big"]', "EC2 instance types"),
     ("hpaMaxReplicas", "101", "from 1 to 100"),
+    ("prometheusRetention", "15 days", "Prometheus duration"),
+    ("prometheusRetention", "90m", "Prometheus duration"),
+    ("prometheusStorageGib", "5", "from 10 to 16384"),
+    ("managedPrometheus", "off", "true or false"),
     ("owner", "x" * 300, "tag value"),
+    ("alertEmails", '["oncall"]', "email addresses"),
+    ("alertEmails", "oncall@example.com", "list of strings"),
+    ("slackWorkspaceId", "t07ea123lep", "Slack workspace id"),
+    ("slackChannelId", "C07-EZ1", "Slack channel id"),
+    ("alertHttpsEndpoint", "http://events.example.com/sns", "https:// URL"),
+    ("alarmResponseTimeMs", "10", "from 50 to 60000"),
+    ("alarmErrorRatePercent", "0", "from 1 to 100"),
+    ("alarmDbConnectionsPercent", "101", "from 1 to 100"),
+    ("alarmRedisMemoryPercent", "0", "from 1 to 100"),
 ]
 
 
@@ -664,3 +678,45 @@ def test_teardown_lifts_protections():
     assert "nox:deletionProtection = false: must be true in prod; to tear prod down set nox:teardown = 'stack'" in message
     assert settings_for("prod", deletionProtection=False, teardown="stack").deletion_protection is False
     assert "nox:deletionProtection" in problems("prod", deletionProtection=False, teardown="platform")
+
+
+# --- alerting ----------------------------------------------------------------------------------
+
+
+def test_alerting_defaults_are_the_seed_thresholds_and_the_shipped_destinations():
+    for stack in ("dev", "staging", "prod"):
+        a = settings_for(stack).alerting
+        assert a.emails == ("oncall@nox.example.com",)
+        # HighResponseTime p95 > 1 s, HighErrorRate 0.1, DatabaseConnectionHigh 80 of 200, RedisMemoryHigh 0.8.
+        assert (a.response_time_ms, a.error_rate_percent, a.db_connections_percent, a.redis_memory_percent) == (1000, 5, 40, 80)
+        assert a.slack is False and a.https_endpoint == ""
+
+
+def test_slack_needs_both_ids():
+    message = problems("dev", slackWorkspaceId="T07EA123LEP")
+    assert "nox:slackWorkspaceId ('T07EA123LEP') and nox:slackChannelId ('')" in message and "set both" in message
+    s = settings_for("dev", slackWorkspaceId="T07EA123LEP", slackChannelId="C07EZ1ABC23").alerting
+    assert s.slack and (s.slack_workspace_id, s.slack_channel_id) == ("T07EA123LEP", "C07EZ1ABC23")
+
+
+def test_a_stack_without_any_alert_destination_is_refused():
+    message = problems("dev", alertEmails=[])
+    assert "alarms would reach nobody" in message and "nox:alertEmails" in message
+    assert settings_for("dev", alertEmails=[], alertHttpsEndpoint="https://events.example.com/sns").alerting.emails == ()
+
+
+# --- Prometheus -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("stack", "retention", "gib"), [("dev", "7d", 20), ("staging", "15d", 50), ("prod", "30d", 100)])
+def test_prometheus_retention_and_storage_follow_the_environment(stack, retention, gib):
+    p = settings_for(stack).prometheus
+    assert (p.retention, p.storage_gib, p.managed) == (retention, gib, True)
+    assert settings_for(stack, prometheusRetention="36h").prometheus.retention == "36h"
+
+
+def test_only_dev_may_turn_managed_prometheus_off():
+    assert settings_for("dev", managedPrometheus="false").prometheus.managed is False
+    for stack in ("staging", "prod"):
+        message = problems(stack, managedPrometheus="false")
+        assert "nox:managedPrometheus = false" in message and f"'{stack}'" in message and "only dev" in message

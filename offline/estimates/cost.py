@@ -69,6 +69,18 @@ FREE: dict[str, str] = {
     "aws:acm/certificate:Certificate": "public ACM certificates are free",
     "aws:acm/certificateValidation:CertificateValidation": "a wait for validation, nothing billed",
     "aws:autoscaling/policy:Policy": _CONFIG,
+    "aws:amp/alertManagerDefinition:AlertManagerDefinition": _CONFIG + " (its SNS deliveries are billed on the topic)",
+    # AMP bills rule evaluation as query samples processed ($0.10 per billion): four rules over a few
+    # dozen series every minute stay far below a cent a month.
+    "aws:amp/ruleGroupNamespace:RuleGroupNamespace": "rule evaluation is billed as AMP query samples: well under a cent",
+    "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": "AWS Chatbot is free (the deliveries are billed on the topic)",
+    "aws:elasticache/user:User": _CONFIG,
+    "aws:elasticache/userGroup:UserGroup": _CONFIG,
+    # The db-roles function runs once per deploy (seconds at 128-512 MB): inside the free tier.
+    "aws:lambda/function:Function": "billed per invocation: it runs once per deploy, well under a cent",
+    "aws:lambda/invocation:Invocation": "one invocation of the function per deploy: well under a cent",
+    "aws:sns/topicPolicy:TopicPolicy": _CONFIG,
+    "aws:sns/topicSubscription:TopicSubscription": "email and HTTPS deliveries are billed on the topic (SNS_PUBLISHES_MILLIONS)",
     "aws:backup/plan:Plan": "billed as the vault's stored backups",
     "aws:backup/selection:Selection": _CONFIG,
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": _CONFIG,

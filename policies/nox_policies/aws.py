@@ -80,6 +80,8 @@ LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 KMS_KEY = "aws:kms/key:Key"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 ALARM_TYPES = ("aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/compositeAlarm:CompositeAlarm")
+SNS_TOPIC = "aws:sns/topic:Topic"
+AWS_MANAGED_SNS_KEY = "alias/aws/sns"
 IAM_POLICY_DOC_TYPES = (
     "aws:iam/policy:Policy",
     "aws:iam/rolePolicy:RolePolicy",
@@ -733,6 +735,22 @@ def check_log_retention(r: Res) -> Iterator[str]:
         yield (f"Log group '{r.name}' keeps logs forever: set retention_in_days (e.g. the stack's nox:logRetentionDays).")
 
 
+def check_sns_topic_customer_key(r: Res) -> Iterator[str]:
+    key = r.get("kmsMasterKeyId")
+    if key is UNKNOWN:
+        return
+    if blank(key):
+        yield (
+            f"SNS topic '{r.name}' is not encrypted: set kms_master_key_id to a customer-managed KMS key whose "
+            "policy lets its publishers (cloudwatch/events/aps.amazonaws.com) use it."
+        )
+    elif str(key).endswith(AWS_MANAGED_SNS_KEY):
+        yield (
+            f"SNS topic '{r.name}' is encrypted with the AWS managed key {AWS_MANAGED_SNS_KEY}, whose policy cannot let "
+            "CloudWatch or other services publish (their notifications are dropped): use a customer-managed key."
+        )
+
+
 def check_alarm_actions(r: Res) -> Iterator[str]:
     actions, enabled = r.get("alarmActions"), r.get("actionsEnabled")
     if actions is UNKNOWN:
@@ -947,6 +965,12 @@ POLICIES = [
         "aws-cloudwatch-log-group-retention", "CloudWatch log groups have a retention period.", [LOG_GROUP], check_log_retention
     ),
     resource_policy("aws-cloudwatch-alarm-has-actions", "CloudWatch alarms have alarm actions.", ALARM_TYPES, check_alarm_actions),
+    resource_policy(
+        "aws-sns-topic-encrypted-customer-key",
+        "SNS topics are encrypted with a customer-managed KMS key (not alias/aws/sns).",
+        [SNS_TOPIC],
+        check_sns_topic_customer_key,
+    ),
     resource_policy(
         "aws-iam-policy-disallow-admin-wildcard",
         "IAM policies never allow '*' actions on '*' resources.",

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .aws import (
+    ALARM_TYPES,
     INGRESS_TYPES,
     LAUNCH_TEMPLATE,
     LB_TYPES,
@@ -20,6 +21,7 @@ from .aws import (
     REPLICATION_GROUP,
     SG_RULE_TYPES,
     SG_TYPES,
+    SNS_TOPIC,
     annotation,
     decode_user_data,
     ingress_lb_attributes,
@@ -367,6 +369,30 @@ def check_scaling_policies_alarmed(stack: Stack) -> Finding:
             )
 
 
+def _notifies_topic(actions: Any) -> bool:
+    """An action list with an SNS topic ARN in it (or a value not known yet in a preview)."""
+    if actions is UNKNOWN:
+        return True
+    return any(a is UNKNOWN or (isinstance(a, str) and ":sns:" in a) for a in as_list(actions))
+
+
+def check_alarms_routed(stack: Stack) -> Finding:
+    for alarm in stack.of_type(*ALARM_TYPES):
+        problems = [
+            f"its {what} actions name no SNS topic"
+            for what, key in (("alarm", "alarmActions"), ("OK", "okActions"))
+            if not _notifies_topic(alarm.get(key))
+        ]
+        if not stack.dependencies_of(alarm, SNS_TOPIC):
+            problems.append("it uses no SNS topic of this stack")
+        if problems:
+            yield (
+                f"Alarm '{alarm.name}' reaches nobody: {'; '.join(problems)}. Add the stack's alert topic ARN to "
+                "alarm_actions and ok_actions (components.alerting).",
+                alarm.urn,
+            )
+
+
 def log_buckets(stack: Stack) -> list[Res]:
     """Buckets an ALB (or an alb Ingress's ALB) writes its access logs to."""
     users = stack.of_type(*LB_TYPES) + [i for i in stack.of_type(*INGRESS_TYPES) if is_alb_ingress(i)]
@@ -679,6 +705,11 @@ POLICIES = [
         "aws-autoscaling-policy-alarm-triggered",
         "Every step/simple scaling policy is the action of a CloudWatch alarm.",
         check_scaling_policies_alarmed,
+    ),
+    stack_policy(
+        "aws-cloudwatch-alarm-routed-to-topic",
+        "Every CloudWatch alarm has alarm and OK actions to an SNS topic of the stack.",
+        check_alarms_routed,
     ),
     stack_policy(
         "stack-stateful-resources-protected-prod",
