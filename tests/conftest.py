@@ -5,12 +5,16 @@ from __future__ import annotations
 import functools
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from offline import engine
 from settings import schema
 
-# The botocore catalogues load on first use (about a second); load them once here so no timed
-# hypothesis example pays for them.
+# No test is timed (performance is measured by `make bench`): hypothesis's per-example deadline
+# would only turn a busy CI machine into failures.
+hypothesis_settings.register_profile("nox", deadline=None)
+hypothesis_settings.load_profile("nox")
+# The botocore catalogues load on first use (about a second); load them once up front.
 schema.ec2_instance_types(), schema.country_codes(), schema.aws_regions()
 
 
