@@ -34,9 +34,10 @@ check: venv/.installed ## Re-check a saved PLAN: AWS API preflight and policy pa
 test: venv/.installed scan-env shellcheck promtool ## The whole test suite on JOBS processes (pytest's exit 5, no tests, fails too)
 	$(PY) -m pytest -q -n $(JOBS) --dist loadfile $(ARGS)
 
-lint: venv/.installed ## ruff check and ruff format --check
+lint: venv/.installed ## ruff check, ruff format --check and mypy (files and strictness: pyproject.toml)
 	venv/bin/ruff check .
 	venv/bin/ruff format --check .
+	venv/bin/mypy
 
 fmt: venv/.installed ## ruff format, then ruff check --fix
 	venv/bin/ruff format .

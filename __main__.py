@@ -62,7 +62,7 @@ if settings.platform == "eks":
     )
     app_security_group_ids = [cluster.node_security_group_id]
 else:
-    app_security_group_ids = [edge.app_security_group.id]
+    app_security_group_ids = [edge.require_app_security_group().id]
 
 database = Database(
     "database",
@@ -168,7 +168,7 @@ else:
             name_prefix=prefix,
             protect=settings.platform_protect,
             private_subnet_ids=network.private_subnet_ids,
-            app_security_group_id=edge.app_security_group.id,
+            app_security_group_id=edge.require_app_security_group().id,
             target_group_arns=edge.target_group_arns,
             access=access,
             db_pool_max=settings.database.pool_max,
@@ -179,9 +179,10 @@ else:
         ),
         opts,
     )
-    pulumi.export("albDnsName", edge.load_balancer.dns_name)
+    load_balancer = edge.require_load_balancer()
+    pulumi.export("albDnsName", load_balancer.dns_name)
     # The release driver's CloudWatch gates read per-colour ALB metrics by these dimensions.
-    pulumi.export("albArnSuffix", edge.load_balancer.arn_suffix)
+    pulumi.export("albArnSuffix", load_balancer.arn_suffix)
     pulumi.export("targetGroupArnSuffixes", {c: tgs["app"].arn_suffix for c, tgs in edge.target_groups.items()})
     pulumi.export("autoScalingGroups", {c: g.name for c, g in fleet.groups.items()})
 

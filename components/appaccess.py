@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pulumi
 
 from .cache import PORT as REDIS_PORT
 from .database import APP_USER, DB_NAME
 from .database import PORT as DB_PORT
+
+if TYPE_CHECKING:
+    from .cache import Cache
+    from .database import Database
 
 
 def access_policy(db_connect_arns: list[str], cache_connect_arns: list[str]) -> str:
@@ -61,8 +66,8 @@ def connection_env(
 @dataclass(frozen=True)
 class AppAccess:
     region: str
-    database: object  # components.database.Database
-    cache: object  # components.cache.Cache
+    database: Database
+    cache: Cache
     ready: list[pulumi.Resource] = field(default_factory=list)  # the app starts only after these (the database role)
 
     def env(self) -> pulumi.Output[dict[str, str]]:

@@ -14,6 +14,7 @@ nothing to rotate. The `default` user every user group must contain is switched 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -60,7 +61,7 @@ class CacheArgs:
     protect: bool
     vpc_id: pulumi.Input[str]
     data_subnet_ids: list[pulumi.Output[str]]
-    app_security_group_ids: list[pulumi.Input[str]]
+    app_security_group_ids: Sequence[pulumi.Input[str]]
     log_key: aws.kms.Key
     log_retention_days: int
 

@@ -11,6 +11,7 @@ see `components/dbroles.py` and docs/app-contract.md).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -134,7 +135,7 @@ class DatabaseArgs:
     protect: bool
     vpc_id: pulumi.Input[str]
     data_subnet_ids: list[pulumi.Output[str]]
-    app_security_group_ids: list[pulumi.Input[str]]
+    app_security_group_ids: Sequence[pulumi.Input[str]]
     # CloudWatch log groups of the exported PostgreSQL logs (pre-created so they are encrypted
     # and expire); without a key the database's own key encrypts them.
     log_key: aws.kms.Key | None = None
@@ -403,7 +404,7 @@ class Database(pulumi.ComponentResource):
             aws.iam.RolePolicyAttachment(
                 f"{name}-backup-{kind.lower()}-policy",
                 role=role.name,
-                policy_arn=partition.apply(lambda p, k=kind: f"arn:{p}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyFor{k}"),
+                policy_arn=pulumi.Output.concat("arn:", partition, ":iam::aws:policy/service-role/AWSBackupServiceRolePolicyFor", kind),
                 opts=pulumi.ResourceOptions(parent=role),
             )
             for kind in ("Backup", "Restores")

@@ -27,11 +27,15 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_aws as aws
 
 from .database import APP_SCHEMA, APP_USER, DB_NAME, PORT, USERNAME
+
+if TYPE_CHECKING:
+    from .database import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 HANDLER_FILE = Path(__file__).parent / "lambdas" / "db_roles.py"
@@ -110,7 +114,7 @@ class DatabaseRolesArgs:
     name_prefix: str
     vpc_id: pulumi.Input[str]
     private_subnet_ids: list[pulumi.Output[str]]
-    database: object  # components.database.Database: primary, security_group, master_secret_arn, master_secret_key
+    database: Database
     log_key: aws.kms.Key
     log_retention_days: int
 

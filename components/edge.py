@@ -382,6 +382,18 @@ class Edge(pulumi.ComponentResource):
         )
 
     # --- TLS certificate ---------------------------------------------------------------------
+    # Typed accessors for the asg-only attributes: the caller gets the resource, or a clear error
+    # instead of an AttributeError on None (on eks there is no ALB and no app security group).
+    def require_load_balancer(self) -> aws.lb.LoadBalancer:
+        if self.load_balancer is None:
+            raise RuntimeError("Edge has no load balancer: the ALB is built on platform asg only")
+        return self.load_balancer
+
+    def require_app_security_group(self) -> aws.ec2.SecurityGroup:
+        if self.app_security_group is None:
+            raise RuntimeError("Edge has no app security group: it is built on platform asg only")
+        return self.app_security_group
+
     def _certificate(self, name: str, s: EdgeSettings) -> pulumi.Output[str]:
         if s.certificate_arn:
             return pulumi.Output.from_input(s.certificate_arn)

@@ -291,7 +291,7 @@ class AppFleet(pulumi.ComponentResource):
             aws.iam.RolePolicyAttachment(
                 f"{name}-{policy}",
                 role=self.role.name,
-                policy_arn=partition.apply(lambda p, pol=policy: f"arn:{p}:iam::aws:policy/{pol}"),
+                policy_arn=pulumi.Output.concat("arn:", partition, ":iam::aws:policy/", policy),
                 opts=role_child,
             )
         # IAM logins to the app's database user and cache user, nothing else (AppAccess owns the

@@ -29,7 +29,7 @@ def subnet_plan(vpc_cidr: str, az_count: int) -> dict[str, list[str]]:
     """
     if not 1 <= az_count <= MAX_AZS:
         raise ValueError(f"az_count must be 1..{MAX_AZS}, got {az_count}")
-    vpc = ipaddress.ip_network(vpc_cidr)
+    vpc = ipaddress.IPv4Network(vpc_cidr)  # settings/schema.py admits IPv4 only
     eighths = list(vpc.subnets(prefixlen_diff=3))
     small = list(vpc.subnets(prefixlen_diff=5))  # 32 slots; slots 16-19 data, 20-23 public
     plan = {
@@ -38,7 +38,7 @@ def subnet_plan(vpc_cidr: str, az_count: int) -> dict[str, list[str]]:
         "public": [str(small[20 + i]) for i in range(az_count)],
     }
     for cidrs in plan.values():
-        assert all(ipaddress.ip_network(c).subnet_of(vpc) for c in cidrs)
+        assert all(ipaddress.IPv4Network(c).subnet_of(vpc) for c in cidrs)
     return plan
 
 
@@ -260,7 +260,7 @@ class Network(pulumi.ComponentResource):
                 f"{name}-{service.replace('.', '-')}-endpoint",
                 vpc_id=self.vpc.id,
                 vpc_endpoint_type="Interface",
-                service_name=region.apply(lambda r, svc=service: f"com.amazonaws.{r}.{svc}"),
+                service_name=pulumi.Output.concat("com.amazonaws.", region, ".", service),
                 private_dns_enabled=True,
                 subnet_ids=private_subnet_ids,
                 security_group_ids=[sg.id],

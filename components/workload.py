@@ -11,9 +11,10 @@ candidate while it serves.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -23,6 +24,13 @@ from settings import StackSettings
 from . import appspec
 from .cluster import irsa_role
 from .edge import ACCESS_LOG_PREFIX, serving_colours
+
+if TYPE_CHECKING:
+    from settings.model import ReleaseSettings
+
+    from .appaccess import AppAccess
+    from .cluster import Cluster
+    from .edge import Edge
 
 NAMESPACE = "nox"
 APP = "nox-api"
@@ -175,7 +183,7 @@ def ingress_annotations(settings: StackSettings, certificate_arn: str, web_acl_a
     return {f"{ANNOTATION}/{k}": v for k, v in a.items()}
 
 
-def ingress_paths(release: Any) -> list[dict[str, Any]]:
+def ingress_paths(release: ReleaseSettings) -> list[dict[str, Any]]:
     """ALB rules follow path order: header rules first, then /ws before the catch-all /."""
 
     def path(p: str, action: str) -> dict[str, Any]:
@@ -250,9 +258,9 @@ def pod_spec(colour: str, image: str, db_pool_max: int, connection_env: dict[str
 @dataclass(frozen=True)
 class WorkloadArgs:
     settings: StackSettings
-    cluster: Any  # components.cluster.Cluster
-    access: Any  # components.appaccess.AppAccess
-    edge: Any  # components.edge.Edge
+    cluster: Cluster
+    access: AppAccess
+    edge: Edge
     db_pool_max: int
 
     def __post_init__(self) -> None:
@@ -346,7 +354,7 @@ class Workload(pulumi.ComponentResource):
                     "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"}},
                     "template": {
                         "metadata": {"labels": sel},
-                        "spec": connection_env.apply(lambda env, c=colour: pod_spec(c, r.image(c), args.db_pool_max, env)),
+                        "spec": connection_env.apply(functools.partial(pod_spec, colour, r.image(colour), args.db_pool_max)),
                     },
                 },
                 # After the database role exists (the pods log in as it at start).

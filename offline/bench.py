@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ("dev", "staging", "prod")
@@ -95,7 +96,7 @@ def _load_order(modules: list[str]) -> list[str]:
     return sorted(packages, key=lambda p: (p.count("."), p)) + [m for m in modules if m not in packages]
 
 
-def probe(stack: str, overrides: list[str]) -> tuple[int, list[str], dict]:
+def probe(stack: str, overrides: list[str]) -> tuple[int, list[str], dict[str, Any]]:
     """One untimed plan (also the warm-up): how many resources, which provider SDK modules, its estimates."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "plan.json"
@@ -127,7 +128,7 @@ def preflight_cpu(plan_file: Path, runs: int) -> float:
     return statistics.median(float(subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True).stdout) for _ in range(runs))
 
 
-def run_floor(spec: dict) -> int:
+def run_floor(spec: dict[str, Any]) -> int:
     """The floor process: SDK imports, the same config read, N trivial registrations, the JSON.
 
     Returns the number of resources registered.
@@ -155,7 +156,7 @@ def run_floor(spec: dict) -> int:
     return len(plan.resources)
 
 
-def bench(stacks: list[str], runs: int, overrides: list[str]) -> list[dict]:
+def bench(stacks: list[str], runs: int, overrides: list[str]) -> list[dict[str, Any]]:
     rows = []
     for stack in stacks:
         count, modules, doc = probe(stack, overrides)
@@ -191,7 +192,7 @@ def bench(stacks: list[str], runs: int, overrides: list[str]) -> list[dict]:
     return rows
 
 
-def _estimate_summary(doc: dict) -> dict:
+def _estimate_summary(doc: dict[str, Any]) -> dict[str, Any]:
     """What `pulumi up` of this stack would take (offline/estimates): minutes and the critical path by name."""
     est, names = doc["estimates"], {r["urn"]: r["name"] for r in doc["resources"]}
     return {
@@ -202,7 +203,7 @@ def _estimate_summary(doc: dict) -> dict:
     }
 
 
-def estimate_lines(rows: list[dict]) -> str:
+def estimate_lines(rows: list[dict[str, Any]]) -> str:
     """Estimated `pulumi up` of each stack measured (prod first: the one the issue asks about)."""
     out = []
     for r in sorted(rows, key=lambda r: r["stack"] != "prod"):
@@ -214,7 +215,7 @@ def estimate_lines(rows: list[dict]) -> str:
     return "\n".join(out) + "\n"
 
 
-def table(rows: list[dict], runs: int) -> str:
+def table(rows: list[dict[str, Any]], runs: int) -> str:
     head = ("stack", "resources", "plan (s)", "floor (s)", "ratio", "", "plan cpu (s)", "floor cpu (s)", "cpu ratio")
     body = [
         (

@@ -109,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        code: int = args.func(args)
+        return code
     except UsageError as err:
         _err(f"error: {err}")
         return EXIT_CONFIG
@@ -209,7 +210,8 @@ def _diagram(fmt: str, doc: dict[str, Any]) -> str:
     from . import estimates
     from .estimates import diagram
 
-    return getattr(diagram, fmt)(doc, estimates.estimate(doc))
+    text: str = getattr(diagram, fmt)(doc, estimates.estimate(doc))
+    return text
 
 
 def _indent(text: str) -> str:
@@ -343,7 +345,7 @@ def load_plan(path: str) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise PlanFileError(f"{path}: not a text file") from None
     try:
-        doc = json.loads(text)
+        doc: dict[str, Any] = json.loads(text)
     except ValueError as err:
         raise PlanFileError(f"{path}: not valid JSON: {err}") from None
     except RecursionError:

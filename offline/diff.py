@@ -23,6 +23,7 @@ cut says how much was left out (offline/diffreport.py).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -235,7 +236,7 @@ def estimates_delta(base: Side, head: Side) -> dict[str, Any]:
     return out
 
 
-def warnings(changed: list[dict[str, Any]], cascade: list[dict[str, Any]] = ()) -> list[str]:
+def warnings(changed: list[dict[str, Any]], cascade: Sequence[dict[str, Any]] = ()) -> list[str]:
     """Loud lines for stateful resources replaced or deleted, and for protected ones `up` would refuse to touch."""
     out = []
     if cascade:

@@ -9,6 +9,7 @@ resources from the end, and each cut says how many rows (and characters) were le
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from .diff import ACTIONS, COMMENT_LIMIT, MARKER
@@ -142,7 +143,7 @@ def section(result: dict[str, Any], title: str, budget: int, diagram: str | None
     return head + table_head + "\n".join(kept) + ("\n" if kept else "") + note + tail
 
 
-def markdown(sections: list[tuple[dict[str, Any], str, str | None]], appendix: list[str] = (), limit: int = COMMENT_LIMIT) -> str:
+def markdown(sections: list[tuple[dict[str, Any], str, str | None]], appendix: Sequence[str] = (), limit: int = COMMENT_LIMIT) -> str:
     """The whole comment: (result, title, diagram) per stack, then the appended Markdown, within `limit`."""
     top = (
         f"{MARKER}\n# Offline plan diff\n\n"

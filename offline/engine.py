@@ -104,8 +104,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         self.records: list[dict[str, Any]] = [] if records is None else records
 
-    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
-        response = super().RegisterResource(request)
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]  # the SDK's mock monitor is unannotated
         if request.type == "pulumi:pulumi:Stack":
             return response
         wire = json_format.MessageToDict(request.object)
@@ -133,7 +133,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return response
 
 
-def _natural(text: str) -> tuple:
+def _natural(text: str) -> tuple[Any, ...]:
     """ "subnet-10" after "subnet-2": digit runs compare as numbers."""
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part)
 
@@ -150,7 +150,7 @@ def ordered(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for rec in records:
         children.setdefault(rec["parent"] if rec["parent"] in urns else None, []).append(rec)
 
-    def key(rec: dict[str, Any]) -> tuple:
+    def key(rec: dict[str, Any]) -> tuple[Any, ...]:
         kind = 0 if rec["type"].startswith("pulumi:providers:") else 1 if not rec["custom"] else 2
         return kind, rec["type"], _natural(rec["name"])
 

@@ -274,8 +274,9 @@ def _fallback_id(token: str, name: str, state: dict[str, Any]) -> str:
     if token in ID_PREFIX:
         return ID_PREFIX[token] + _hex(token + name, 17)
     for key in ("arn", "name", "bucket", "identifier", "replicationGroupId"):
-        if isinstance(state.get(key), str) and state[key]:
-            return state[key]
+        value = state.get(key)
+        if isinstance(value, str) and value:
+            return value
     return f"{name}-{_hex(token + name, 8)}"
 
 
@@ -517,11 +518,14 @@ class NoxMocks(pulumi.runtime.Mocks):
                 state["arn"] = _generic_arn(self.ctx, token, name, _fallback_id(token, name, state), state)
             if props is None or "tags_all" in props:
                 provider_id = (args.provider or "").rsplit("::", 1)[-1]
-                tags = state.get("tags") if isinstance(state.get("tags"), dict) else {}
+                tags = state.get("tags")
+                tags = tags if isinstance(tags, dict) else {}
                 state.setdefault("tagsAll", {**self._provider_tags.get(provider_id, {}), **tags})
         return _resource_id(token, name, state), state
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+    # The SDK annotates call() as returning (dict, failures), but its runtime takes a bare dict too
+    # (pulumi/runtime/mocks.py: `if isinstance(tup, dict)`).
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         handler = CALLS.get(args.token)
         return handler(self.ctx, dict(args.args)) if handler else {}
 

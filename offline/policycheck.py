@@ -25,7 +25,7 @@ Interface (offline/cli.py relies on it):
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from inspect import isawaitable
 from typing import Any
@@ -138,14 +138,15 @@ def _records(plan: Mapping[str, Any]) -> list[Mapping[str, Any]]:
             raise PlanError(f"resources[{i}]: expected an object with string urn, type and name")
         if not isinstance(r.get("inputs", {}), Mapping) or not isinstance(r.get("dependencies", []), list):
             raise PlanError(f"resources[{i}] ({r['urn']}): inputs must be an object and dependencies a list")
-    return plan["resources"]
+    resources: list[Mapping[str, Any]] = plan["resources"]
+    return resources
 
 
 class _Collector:
     def __init__(self) -> None:
         self.found: list[Violation] = []
 
-    def reporter(self, policy: Policy, level: EnforcementLevel, default_urn: str | None):
+    def reporter(self, policy: Policy, level: EnforcementLevel, default_urn: str | None) -> Callable[..., None]:
         def report_violation(message: str, urn: str | None = None) -> None:
             # Resource policies always report against the resource validated (the engine ignores urn).
             where = default_urn if default_urn is not None else urn
@@ -219,8 +220,8 @@ def evaluate(
                 )
                 _validate(collector, policy, level, args, record["urn"])
         elif isinstance(policy, StackValidationPolicy):
-            args = StackValidationArgs(_stack_resources(records, props_of, providers), dict(props), tags)
-            _validate(collector, policy, level, args, None)
+            stack_args = StackValidationArgs(_stack_resources(records, props_of, providers), dict(props), tags)
+            _validate(collector, policy, level, stack_args, None)
     return sorted(collector.found, key=lambda v: (LEVELS.index(v.level), v.policy, v.urn or "", v.message))
 
 

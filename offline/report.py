@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from . import estimates
@@ -178,7 +179,7 @@ def _tree_rows(doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def _table(rows: list[tuple[str, ...]], lead: str) -> list[str]:
+def _table(rows: Sequence[tuple[str, ...]], lead: str) -> list[str]:
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
     return [(lead + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))).rstrip() for row in rows]
 
@@ -269,7 +270,7 @@ def _preflight_markdown(doc: dict[str, Any]) -> list[str]:
 
 
 def violation_dict(violation: Any) -> dict[str, Any]:
-    if dataclasses.is_dataclass(violation):
+    if dataclasses.is_dataclass(violation) and not isinstance(violation, type):
         return dataclasses.asdict(violation)
     return dict(vars(violation))
 

@@ -43,7 +43,8 @@ def scan_plan(path: str, out: Path, binary: Path = CHECKOV) -> dict[str, Any]:
     tf_plan = out / f"{name}.tfplan.json"
     tf_plan.write_text(json.dumps(export.terraform_plan(doc), indent=1) + "\n")
     found = checkov(tf_plan, binary)
-    failed, waived = [], []
+    failed: list[dict[str, Any]] = []
+    waived: list[dict[str, Any]] = []
     for check in found["failed"]:
         item = {"check": check["check_id"], "name": check["check_name"], "resource": check["resource"], "guideline": check.get("guideline")}
         reason = waiver_for(check["check_id"], check["resource"], doc["stack"])

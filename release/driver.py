@@ -22,9 +22,10 @@ Rollback rules:
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -211,7 +212,7 @@ class _Release:
     def log(self, level: int, msg: str, *args: Any) -> None:
         log.log(level, "%s %s " + msg, stamp(self.clock), self.strategy, *args)
 
-    def apply(self, stage: str, record: bool = False, **changes: str) -> None:
+    def apply(self, stage: str, changes: Mapping[str, str], record: bool = False) -> None:
         self.stage = stage
         cfg = {**self.applied, **{k: str(v) for k, v in changes.items()}}
         wrong = problems(cfg)
@@ -374,17 +375,18 @@ def canary(
     cand, n = run.candidate, len(stages)
 
     def steps() -> None:
-        run.apply("deploy", record=True, **{IMAGE[cand]: image, STRATEGY: "canary", WEIGHT: "0"})
+        run.apply("deploy", {IMAGE[cand]: image, STRATEGY: "canary", WEIGHT: "0"}, record=True)
         run.gate(
             "health", lambda: wait_healthy(metrics, clock, cand, timeout=health_timeout, interval=health_interval, context="stage=health")
         )
         for i, weight in enumerate(stages, 1):
             stage = f"{weight}%"
-            run.apply(stage, **{WEIGHT: str(weight)})
+            run.apply(stage, {WEIGHT: str(weight)})
             need_traffic = min_traffic_weight is not None and weight >= min_traffic_weight
             run.gate(
                 stage,
-                lambda w=weight, i=i, need=need_traffic: watch(
+                functools.partial(
+                    watch,
                     metrics,
                     clock,
                     cand,
@@ -392,11 +394,11 @@ def canary(
                     poll=poll,
                     threshold=error_threshold,
                     window=window,
-                    require_traffic=need,
-                    context=f"stage={w}% ({i}/{n}) weight={w}%",
+                    require_traffic=need_traffic,
+                    context=f"stage={weight}% ({i}/{n}) weight={weight}%",
                 ),
             )
-        run.apply("promote", record=True, **{ACTIVE: cand, STRATEGY: "bluegreen", WEIGHT: "0"})
+        run.apply("promote", {ACTIVE: cand, STRATEGY: "bluegreen", WEIGHT: "0"}, record=True)
 
     return run.run(steps)
 
@@ -432,7 +434,7 @@ def blue_green(
     cand = run.candidate
 
     def steps() -> None:
-        run.apply("deploy", record=True, **{IMAGE[cand]: image, STRATEGY: "canary", WEIGHT: "0"})
+        run.apply("deploy", {IMAGE[cand]: image, STRATEGY: "canary", WEIGHT: "0"}, record=True)
         run.gate(
             "health", lambda: wait_healthy(metrics, clock, cand, timeout=health_timeout, interval=health_interval, context="stage=health")
         )
@@ -451,7 +453,7 @@ def blue_green(
                     context="stage=pre-switch (X-Canary-User traffic only) weight=0%",
                 ),
             )
-        run.apply("switch", record=True, **{WEIGHT: "100"})
+        run.apply("switch", {WEIGHT: "100"}, record=True)
         run.gate(
             "watch",
             lambda: watch(
@@ -466,6 +468,6 @@ def blue_green(
                 context="stage=watch weight=100%",
             ),
         )
-        run.apply("promote", record=True, **{ACTIVE: cand, STRATEGY: "bluegreen", WEIGHT: "0"})
+        run.apply("promote", {ACTIVE: cand, STRATEGY: "bluegreen", WEIGHT: "0"}, record=True)
 
     return run.run(steps)

@@ -94,7 +94,8 @@ def _urllib_fetch(timeout: float) -> Callable[[str, Mapping[str, str]], bytes]:
     def fetch(url: str, headers: Mapping[str, str]) -> bytes:
         request = urllib.request.Request(url, headers=dict(headers))
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.read()
+            body: bytes = response.read()
+            return body
 
     return fetch
 
@@ -109,8 +110,9 @@ def parse_vector_value(body: bytes | str) -> float | None:
         what = doc.get("errorType", "error") if isinstance(doc, dict) else "error"
         detail = doc.get("error", "") if isinstance(doc, dict) else ""
         raise MetricError(f"Prometheus query failed: {what}: {detail}".rstrip(": "))
-    data = doc.get("data") or {}
-    kind, result = data.get("resultType"), data.get("result")
+    data: dict[str, Any] = doc.get("data") or {}
+    kind = data.get("resultType")
+    result: Any = data.get("result")
     try:
         if kind == "scalar":
             raw = result[1]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import pulumi
@@ -281,7 +281,7 @@ def _cross_field(v: dict[str, Any]) -> list[str]:
 
     # Prod is never weaker than the profiles below it on protections.
     if env == "prod":
-        floors = {
+        floors: dict[str, tuple[Callable[[Any], bool], str]] = {
             "deletionProtection": (lambda x: x or v["teardown"] == "stack", "true"),
             "dbMultiAz": (lambda x: x, "true"),
             "dbBackupRetentionDays": (lambda x: x >= 7, "at least 7"),

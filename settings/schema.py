@@ -306,7 +306,7 @@ def _origin(v: str) -> str | None:
 
 
 # RFC 1918: the only ranges a VPC should use (is_private also admits 127/8, 169.254/16, 198.18/15, ...).
-RFC1918 = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 
 
 def _vpc_cidr(v: str) -> str | None:
@@ -314,7 +314,7 @@ def _vpc_cidr(v: str) -> str | None:
         net = ipaddress.ip_network(v, strict=True)
     except ValueError:
         net = None
-    if net is None or str(net) != v or net.version != 4 or not 16 <= net.prefixlen <= 20:
+    if not isinstance(net, ipaddress.IPv4Network) or str(net) != v or not 16 <= net.prefixlen <= 20:
         return "an IPv4 CIDR block from /16 to /20 with no host bits set, e.g. 10.0.0.0/16 (the subnet plan needs /16../20)"
     if not any(net.subnet_of(r) for r in RFC1918):
         return "inside an RFC 1918 range: 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"
@@ -358,7 +358,7 @@ NOT_PUBLIC = tuple(
         "2002::/16",
     ]
 )
-GLOBAL_UNICAST_V6 = ipaddress.ip_network("2000::/3")
+GLOBAL_UNICAST_V6 = ipaddress.IPv6Network("2000::/3")
 # Prod allow-lists name networks, not continents: nothing wider than this.
 PROD_MIN_PREFIX = {4: 16, 6: 32}
 
@@ -383,7 +383,7 @@ def cidr_problem(v: str, *, prod: bool, public: bool = True) -> str | None:
         return "a real source range: it overlaps a loopback, link-local, documentation, multicast or reserved range"
     if public:
         private = any(net.overlaps(r) for r in NOT_PUBLIC if r.version == net.version)
-        if private or (net.version == 6 and not net.subnet_of(GLOBAL_UNICAST_V6)):
+        if private or (isinstance(net, ipaddress.IPv6Network) and not net.subnet_of(GLOBAL_UNICAST_V6)):
             return "a public range: it overlaps a private or non-routable range (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7, ...)"
     if prod and net.prefixlen < PROD_MIN_PREFIX[net.version]:
         return f"no wider than /{PROD_MIN_PREFIX[4]} (IPv4) or /{PROD_MIN_PREFIX[6]} (IPv6) in prod"

@@ -30,7 +30,8 @@ class PlanView:
     def _components(self) -> dict[str, str]:
         out: dict[str, str] = {}
         for res in self.resources:
-            name, cur = STACK_COMPONENT, res
+            name = STACK_COMPONENT
+            cur: dict[str, Any] | None = res
             while cur is not None:
                 if not cur["custom"]:
                     name = cur["name"]  # the outermost component wins
@@ -47,7 +48,7 @@ class PlanView:
         """The region of the first explicit AWS provider (the program creates exactly one)."""
         for res in self.resources:
             if res["type"] == "pulumi:providers:aws" and res["inputs"].get("region"):
-                return res["inputs"]["region"]
+                return str(res["inputs"]["region"])
         return None
 
     @functools.cached_property

@@ -22,7 +22,7 @@ DEFAULT_CREATE_MINUTES = 0.1  # an API call that returns at once (IAM, SGs, subn
 DEFAULT_DESTROY_MINUTES = 0.1
 
 # type -> minutes, or a function of the resource's inputs.
-CREATE_MINUTES: dict[str, float | Callable[[dict[str, Any]], float]] = {
+CREATE_MINUTES: DurationTable = {
     # EKS user guide, "Create a cluster": "Cluster provisioning takes several minutes"; ~10 observed.
     "aws:eks/cluster:Cluster": 10.0,
     # Managed node group: instances launched and joined (EKS user guide, "Create a managed node group"); ~4 observed.
@@ -59,7 +59,7 @@ CREATE_MINUTES: dict[str, float | Callable[[dict[str, Any]], float]] = {
     "aws:amp/workspace:Workspace": 1.0,
 }
 
-DESTROY_MINUTES: dict[str, float | Callable[[dict[str, Any]], float]] = {
+DESTROY_MINUTES: DurationTable = {
     "aws:eks/cluster:Cluster": 8.0,
     "aws:eks/nodeGroup:NodeGroup": 6.0,  # drain and terminate
     "aws:eks/addon:Addon": 1.0,
@@ -80,7 +80,11 @@ def _num(value: Any) -> float:
     return 0.0 if value is None else float(value)
 
 
-def minutes(res: dict[str, Any], table: dict[str, float | Callable[[dict[str, Any]], float]], default: float) -> float:
+# resource type -> minutes, or a function of the resource giving them
+DurationTable = dict[str, float | Callable[[dict[str, Any]], float]]
+
+
+def minutes(res: dict[str, Any], table: DurationTable, default: float) -> float:
     if not res["custom"]:
         return 0.0  # a component does nothing itself
     if res["type"].startswith(("pulumi:providers:", "random:")):
@@ -159,7 +163,7 @@ def critical_path(finish: dict[str, float], last: dict[str, str | None], duratio
     return chain[::-1]
 
 
-def _run(view: PlanView, pre: dict[str, list[str]], table, default: float) -> tuple[float, list[str], dict[str, float]]:
+def _run(view: PlanView, pre: dict[str, list[str]], table: DurationTable, default: float) -> tuple[float, list[str], dict[str, float]]:
     duration = {r["urn"]: minutes(r, table, default) for r in view.resources}
     finish, last = schedule(pre, duration)
     return round(max(finish.values(), default=0.0), 1), critical_path(finish, last, duration), finish

@@ -141,7 +141,8 @@ def _number_violation(value: Any, c: Constraint) -> str | None:
     if number is None:
         return f"{value!r} is not a number"
     text = _number_text(number)
-    multiple = bool(c.multiple_of) and number > 0 and number % c.multiple_of == 0
+    step = c.multiple_of
+    multiple = step is not None and step != 0 and number > 0 and number % step == 0
     if (c.enum or c.multiple_of) and not (text in c.enum or multiple):
         allowed = " or ".join(([", ".join(c.enum)] if c.enum else []) + ([f"a multiple of {c.multiple_of}"] if c.multiple_of else []))
         return f"{text} is not {'one of ' if c.enum else ''}{allowed}"

@@ -18,6 +18,7 @@ have, and for a field with no constraint to check.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # Pulumi's autonaming: an unset name becomes the logical name, "-" and 7 random hex characters
@@ -37,7 +38,11 @@ class Field:
     autoname: bool = False  # when unset (and no prefix is), Pulumi autonames it from the logical name
 
 
-def on(service: str, operation: str):
+# on(service, operation): (path, member_path, rule=None, prefix=0) -> Field
+ApiMember = Callable[..., Field]
+
+
+def on(service: str, operation: str) -> ApiMember:
     def member(path: str, member_path: str, rule: str | None = None, prefix: int = 0) -> Field:
         return Field(path, (service, operation, member_path), rule, prefix)
 
@@ -48,7 +53,7 @@ def rule(path: str, name: str, prefix: int = 0) -> Field:
     return Field(path, None, name, prefix)
 
 
-def named(api, member_path: str) -> tuple[Field, ...]:
+def named(api: ApiMember, member_path: str) -> tuple[Field, ...]:
     """`name` (autonamed when unset) and `namePrefix`, into the same API member."""
     name, prefix = api("name", member_path), api("namePrefix", member_path, prefix=PREFIX_SUFFIX)
     return (Field(name.path, name.api, autoname=True), prefix)
@@ -58,7 +63,7 @@ def named_by_rule(name: str) -> tuple[Field, ...]:
     return (Field("name", None, name, autoname=True), rule("namePrefix", name, prefix=PREFIX_SUFFIX))
 
 
-def tags(api, member_path: str = "Tags[]", key: str = "Key", value: str = "Value") -> tuple[Field, ...]:
+def tags(api: ApiMember, member_path: str = "Tags[]", key: str = "Key", value: str = "Value") -> tuple[Field, ...]:
     """Pulumi's `tags` map: into a list of {Key, Value} (`Tags[]`) or a map member (`tags{}`)."""
     if member_path.endswith("{}"):
         base = member_path[:-2]
@@ -99,7 +104,7 @@ EVENTS_TARGET = on("events", "PutTargets")
 LAMBDA = on("lambda", "CreateFunction")
 
 
-def _actions(api, root: str, member: str) -> tuple[Field, ...]:
+def _actions(api: ApiMember, root: str, member: str) -> tuple[Field, ...]:
     """ALB listener/rule actions: Pulumi's `forward`/`redirect`/`fixedResponse` are the API's *Config members."""
     return (
         api(f"{root}[].type", f"{member}[].Type"),
@@ -115,7 +120,7 @@ def _actions(api, root: str, member: str) -> tuple[Field, ...]:
     )
 
 
-def _alarm(api) -> tuple[Field, ...]:
+def _alarm(api: ApiMember) -> tuple[Field, ...]:
     """Everything of aws.cloudwatch.MetricAlarm, metric queries included."""
     q, m = "metricQueries[]", "Metrics[]"
     return (

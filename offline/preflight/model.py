@@ -59,14 +59,14 @@ class MappingError(LookupError):
 
 
 @functools.cache
-def _session():
+def _session() -> Any:  # botocore has no type information
     import botocore.session
 
     return botocore.session.get_session()
 
 
 @functools.cache
-def service(name: str):
+def service(name: str) -> Any:  # a botocore ServiceModel
     """One botocore ServiceModel per service per process."""
     try:
         return _session().get_service_model(name)

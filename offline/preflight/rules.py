@@ -8,10 +8,12 @@ model's (they go through the same translation) and must match the whole value.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .model import Constraint
 
 
-def _rule(kind: str, source: str, **limits) -> Constraint:
+def _rule(kind: str, source: str, **limits: Any) -> Constraint:
     return Constraint(kind=kind, source=source, origin="documented rule", **limits)
 
 

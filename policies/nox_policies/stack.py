@@ -537,7 +537,7 @@ def _max_connections(stack: Stack, db: Res) -> Any:
     values = [_parameter(g, "max_connections") for g in groups]
     if UNKNOWN in values:
         return UNKNOWN
-    numbers = [as_int(v) for v in values if as_int(v) is not None]
+    numbers = [n for n in (as_int(v) for v in values) if n is not None]
     return min(numbers) if numbers else None
 
 
