@@ -212,7 +212,7 @@ if settings.platform == "eks":
     targets += alarm_catalogue.eks_targets(cluster.eks_cluster.name, APP_NAMESPACE, {c: deployment_name(c) for c in workload.deployments})
 else:
     targets += alarm_catalogue.alb_targets(
-        edge.load_balancer.arn_suffix,
+        edge.require_load_balancer().arn_suffix,
         {f"{c}-{kind}": tg.arn_suffix for c, tgs in edge.target_groups.items() for kind, tg in tgs.items()},
     )
 catalogue = alarm_catalogue.checks(

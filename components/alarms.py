@@ -458,14 +458,8 @@ def cache_node_ids(group_id: str, shards: int, replicas_per_shard: int) -> list[
 def cache_targets(group_id: pulumi.Output[str], shards: int, replicas_per_shard: int) -> list[Target]:
     """One target per node (CacheClusterId): the node metrics exist per node, not per replication group."""
     suffixes = [n.removeprefix("g-") for n in cache_node_ids("g", shards, replicas_per_shard)]
-    return [
-        Target(
-            "cache-node",
-            f"node-{suffix}",
-            {"CacheClusterId": group_id.apply(lambda g, i=i: cache_node_ids(g, shards, replicas_per_shard)[i])},
-        )
-        for i, suffix in enumerate(suffixes)
-    ]
+    # Node ids are the group id plus the suffix (cache_node_ids), so the dimension is a concat.
+    return [Target("cache-node", f"node-{suffix}", {"CacheClusterId": pulumi.Output.concat(group_id, f"-{suffix}")}) for suffix in suffixes]
 
 
 def waf_target(web_acl_name: pulumi.Input[str], region: str) -> Target:
