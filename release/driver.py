@@ -433,41 +433,29 @@ def blue_green(
     run = _Release("bluegreen", engine, metrics, clock, image)
     cand = run.candidate
 
+    def watch_candidate(needs_traffic: bool, context: str) -> Callable[[], Verdict]:
+        """The candidate's error-ratio watch: the same before and after the switch but for traffic and log context."""
+        return lambda: watch(
+            metrics,
+            clock,
+            cand,
+            duration=watch_duration,
+            poll=poll,
+            threshold=error_threshold,
+            window=window,
+            require_traffic=needs_traffic,
+            context=context,
+        )
+
     def steps() -> None:
         run.apply("deploy", {IMAGE[cand]: image, STRATEGY: "canary", WEIGHT: "0"}, record=True)
         run.gate(
             "health", lambda: wait_healthy(metrics, clock, cand, timeout=health_timeout, interval=health_interval, context="stage=health")
         )
         if pre_switch_check:
-            run.gate(
-                "pre-switch",
-                lambda: watch(
-                    metrics,
-                    clock,
-                    cand,
-                    duration=watch_duration,
-                    poll=poll,
-                    threshold=error_threshold,
-                    window=window,
-                    require_traffic=False,
-                    context="stage=pre-switch (X-Canary-User traffic only) weight=0%",
-                ),
-            )
+            run.gate("pre-switch", watch_candidate(False, "stage=pre-switch (X-Canary-User traffic only) weight=0%"))
         run.apply("switch", {WEIGHT: "100"}, record=True)
-        run.gate(
-            "watch",
-            lambda: watch(
-                metrics,
-                clock,
-                cand,
-                duration=watch_duration,
-                poll=poll,
-                threshold=error_threshold,
-                window=window,
-                require_traffic=require_traffic,
-                context="stage=watch weight=100%",
-            ),
-        )
+        run.gate("watch", watch_candidate(require_traffic, "stage=watch weight=100%"))
         run.apply("promote", {ACTIVE: cand, STRATEGY: "bluegreen", WEIGHT: "0"}, record=True)
 
     return run.run(steps)
