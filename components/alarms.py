@@ -3,8 +3,10 @@
 What is watched follows AWS's "Recommended alarms" (CloudWatch user guide,
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Best_Practice_Recommended_Alarms_AWS_Services.html)
 for ALB, RDS, ElastiCache, WAF and Container Insights, plus the seed's alert rules where CloudWatch
-has the same signal (HighResponseTime, HighErrorRate, DatabaseConnectionHigh, RedisMemoryHigh keep
-the seed's names, thresholds and `for` durations). Metric names, namespaces, dimensions and
+has the same signal: DatabaseConnectionHigh and RedisMemoryHigh (evaluated only here) keep the
+seed's names, thresholds and `for` durations; the ALB's 5xx ratio and p95 latency keep the seed's
+HighErrorRate/HighResponseTime thresholds under names of their own (the Prometheus rules of the
+seed's names watch the app's metrics). Metric names, namespaces, dimensions and
 statistics are AWS's ("CloudWatch metrics for your Application Load Balancer", "Monitoring Amazon
 RDS metrics with CloudWatch", "Metrics for Valkey and Redis OSS", "AWS WAF metrics and dimensions",
 "Amazon EKS and Kubernetes Container Insights metrics").
@@ -113,8 +115,11 @@ def checks(s: AlertingSettings, *, max_connections: int, allocated_storage_gib: 
     minute = 60
     db = ("db-primary", "db-replica")
     return (
+        # Named for what they watch, not after the seed's alerts: the Prometheus rules of those names
+        # (alert_rules.py) evaluate the same signal from the app's metrics, and one bad minute must
+        # not page twice under one name.
         Check(
-            "HighErrorRate",
+            "alb-5xx-ratio",
             ("alb",),
             "Share of requests the API answers with a 5xx",
             ALB,
@@ -128,12 +133,12 @@ def checks(s: AlertingSettings, *, max_connections: int, allocated_storage_gib: 
             2,
             "notBreaching",
             "no requests in the minute: nothing failed",
-            "seed HighErrorRate (critical, for 2m), as a ratio; 5 %: the seed's 95 % success gate",
+            "at the ALB, the seed's HighErrorRate (critical, for 2m) as a ratio; 5 %: the seed's 95 % success gate",
             expression="100 * FILL(errors, 0) / requests",
             queries=(Query("errors", "HTTPCode_Target_5XX_Count", "Sum"), Query("requests", "RequestCount", "Sum")),
         ),
         Check(
-            "HighResponseTime",
+            "alb-p95-response-time",
             ("alb",),
             "95th percentile time the API takes to answer",
             ALB,
@@ -147,7 +152,7 @@ def checks(s: AlertingSettings, *, max_connections: int, allocated_storage_gib: 
             5,
             "notBreaching",
             "no requests in the minute: nothing was slow",
-            "seed HighResponseTime (warning, for 5m)",
+            "at the ALB, the seed's HighResponseTime (warning, for 5m)",
         ),
         Check(
             "alb-elb-5xx",

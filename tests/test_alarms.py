@@ -156,7 +156,7 @@ def test_alb_alarms_watch_the_stacks_alb_and_target_groups_on_asg(plan_for):
     groups = {r["name"].removeprefix("edge-"): computed(r)[1]["arnSuffix"] for r in plan.of_type("aws:lb/targetGroup:TargetGroup")}
     assert lb == plan.outputs["albArnSuffix"]
     alarms = by_name(plan)
-    for name in ("HighErrorRate", "HighResponseTime", "alb-elb-5xx", "alb-rejected-connections"):
+    for name in ("alb-5xx-ratio", "alb-p95-response-time", "alb-elb-5xx", "alb-rejected-connections"):
         assert all(d == {"LoadBalancer": lb} for d in dims(alarms[f"nox-prod-{name}"]))
     unhealthy = {n.removeprefix("nox-prod-alb-unhealthy-hosts-"): a["dimensions"] for n, a in alarms.items() if "unhealthy" in n}
     assert unhealthy == {g: {"TargetGroup": suffix, "LoadBalancer": lb} for g, suffix in groups.items()}
@@ -180,7 +180,7 @@ def test_alb_alarms_watch_the_controllers_alb_on_eks(plan_for):
 
     lb = lookup("aws:lb/getLoadBalancer:getLoadBalancer", "LoadBalancer")
     alarms = by_name(plan)
-    assert dims(alarms["nox-prod-HighResponseTime"]) == [{"LoadBalancer": lb}]
+    assert dims(alarms["nox-prod-alb-p95-response-time"]) == [{"LoadBalancer": lb}]
     # One per Service the Ingress's actions forward to (both colours serve during a canary).
     services = {
         s["inputs"]["metadata"]["name"]: s["inputs"]["spec"]["ports"][0]["port"] for s in plan.of_type("kubernetes:core/v1:Service")
@@ -238,11 +238,11 @@ def test_waf_and_eks_alarms_watch_the_web_acl_cluster_and_pods(plan_for):
 
 def test_seed_alerts_keep_their_thresholds_and_durations(plan_for):
     alarms = by_name(plan_for("prod"))
-    slow = alarms["nox-prod-HighResponseTime"]
+    slow = alarms["nox-prod-alb-p95-response-time"]
     assert (slow["metricName"], slow["extendedStatistic"], slow["threshold"]) == ("TargetResponseTime", "p95", 1.0)
     assert (slow["period"], slow["evaluationPeriods"], slow["datapointsToAlarm"]) == (60, 5, 5)  # for: 5m
     assert "statistic" not in slow
-    errors = alarms["nox-prod-HighErrorRate"]
+    errors = alarms["nox-prod-alb-5xx-ratio"]
     assert (errors["threshold"], errors["comparisonOperator"], errors["evaluationPeriods"], errors["datapointsToAlarm"]) == (
         5,
         "GreaterThanThreshold",
@@ -300,21 +300,21 @@ def test_database_and_redis_seed_alerts_are_these_cloudwatch_alarms_on_both_plat
 
 
 def test_error_rate_alarm_and_prometheus_rule_agree_on_5_percent(plan_for):
-    default = next(c for c in catalogue.default_catalogue() if c.id == "HighErrorRate")
+    default = next(c for c in catalogue.default_catalogue() if c.id == "alb-5xx-ratio")
     assert default.threshold == alert_rules.ERROR_RATIO * 100 == 5
     assert alert_rules.RULES_BY_NAME["HighErrorRate"].expr.endswith(f"> {alert_rules.ERROR_RATIO}")
-    assert by_name(plan_for("prod", "nox:platform=eks"))["nox-prod-HighErrorRate"]["threshold"] == 5
+    assert by_name(plan_for("prod", "nox:platform=eks"))["nox-prod-alb-5xx-ratio"]["threshold"] == 5
 
 
 def test_thresholds_follow_their_settings(plan_for):
     alarms = by_name(plan_for("dev", "nox:alarmResponseTimeMs=1500", "nox:alarmDbConnectionsPercent=50", "nox:alarmErrorRatePercent=7"))
-    assert alarms["nox-dev-HighResponseTime"]["threshold"] == 1.5
+    assert alarms["nox-dev-alb-p95-response-time"]["threshold"] == 1.5
     assert alarms["nox-dev-DatabaseConnectionHigh-primary"]["threshold"] == 100  # 50 % of 200
-    assert alarms["nox-dev-HighErrorRate"]["threshold"] == 7
+    assert alarms["nox-dev-alb-5xx-ratio"]["threshold"] == 7
 
 
 def test_error_rate_is_a_ratio_by_metric_math(plan_for):
-    alarm = by_name(plan_for("prod", "nox:platform=asg"))["nox-prod-HighErrorRate"]
+    alarm = by_name(plan_for("prod", "nox:platform=asg"))["nox-prod-alb-5xx-ratio"]
     assert "metricName" not in alarm and "namespace" not in alarm
     queries = {q["id"]: q for q in alarm["metricQueries"]}
     assert queries["result"] == {
