@@ -85,18 +85,20 @@ def _critical_edges(view: PlanView, est: dict[str, Any]) -> set[tuple[str, str]]
     return set(zip(chain, chain[1:], strict=False))
 
 
+def _children(view: PlanView, parent: str | None) -> list[dict[str, Any]]:
+    """The components drawn directly inside `parent` (None: the stack), in plan order."""
+    return [c for c in _components(view) if _owner(view, c["parent"] or "") == parent]
+
+
 def mermaid(doc: dict[str, Any], est: dict[str, Any]) -> str:
     view = PlanView(doc)
     critical = set(critical_components(view, est.get("criticalPath", [])))
     out = ["flowchart LR"]
 
     def emit(parent: str | None, indent: str) -> None:
-        for comp in _components(view):
-            if _owner(view, comp["parent"] or "") != parent:
-                continue
+        for comp in _children(view, parent):
             node, label = _node_id(view, comp["urn"]), "<br/>".join(_label(view, comp["urn"], est))
-            inner = [c for c in _components(view) if _owner(view, c["parent"] or "") == comp["urn"]]
-            if inner:
+            if _children(view, comp["urn"]):
                 out.append(f'{indent}subgraph {node}["{label}"]')
                 emit(comp["urn"], indent + "  ")
                 out.append(f"{indent}end")
@@ -128,12 +130,9 @@ def dot(doc: dict[str, Any], est: dict[str, Any]) -> str:
     ]
 
     def emit(parent: str | None, indent: str) -> None:
-        for comp in _components(view):
-            if _owner(view, comp["parent"] or "") != parent:
-                continue
+        for comp in _children(view, parent):
             node, label = _node_id(view, comp["urn"]), "\\n".join(_label(view, comp["urn"], est))
-            inner = [c for c in _components(view) if _owner(view, c["parent"] or "") == comp["urn"]]
-            if inner:
+            if _children(view, comp["urn"]):
                 out.append(f'{indent}subgraph cluster_{node} {{ label="{label}";')
                 emit(comp["urn"], indent + "  ")
                 out.append(f"{indent}}}")
