@@ -92,6 +92,35 @@ def _secret_keys(obj: struct_pb2.Struct) -> set[str]:
     return {k for k, v in wire.items() if isinstance(v, dict) and v.get(_SIG) == _SECRET}
 
 
+def _qualified_type(urn: str) -> str:
+    """`urn:pulumi:<stack>::<project>::<parent types$type>::<name>` -> the type chain."""
+    return urn.split("::")[2]
+
+
+def alias_urns(request: Any) -> list[str]:
+    """The old URNs a registration declares (`opts.aliases`), as the engine resolves them.
+
+    The SDK sends alias specs (the mock monitor supports them); a spec's empty fields mean "as
+    now". Children of an aliased parent inherit its aliases in the engine: see `offline/urns.py`.
+    """
+    stack, project = runtime_settings.get_stack(), runtime_settings.get_project()
+    out = []
+    for alias in request.aliases:
+        if alias.WhichOneof("alias") == "urn":
+            out.append(alias.urn)
+            continue
+        spec = alias.spec
+        parent = request.parent
+        if spec.WhichOneof("parent") == "parentUrn":
+            parent = spec.parentUrn
+        elif spec.noParent:
+            parent = ""
+        typ = spec.type or request.type
+        chain = typ if not parent or _qualified_type(parent) == "pulumi:pulumi:Stack" else f"{_qualified_type(parent)}${typ}"
+        out.append(f"urn:pulumi:{spec.stack or stack}::{spec.project or project}::{chain}::{spec.name or request.name}")
+    return sorted(out)
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """MockMonitor that records registrations and keeps secrets secret like the real engine.
 
@@ -103,6 +132,16 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: pulumi.runtime.Mocks, records: list[dict[str, Any]] | None = None):
         super().__init__(mocks)
         self.records: list[dict[str, Any]] = [] if records is None else records
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """The engine's URN: the parent's whole type chain, the root stack left out.
+
+        The stock mock joins only the parent's own type, and prefixes `pulumi:pulumi:Stack$` to
+        top-level resources: URNs no real stack has, so aliases could not be checked against them.
+        """
+        if parent and _qualified_type(parent) != "pulumi:pulumi:Stack":
+            type_ = f"{_qualified_type(parent)}${type_}"
+        return f"urn:pulumi:{runtime_settings.get_stack()}::{runtime_settings.get_project()}::{type_}::{name}"
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]  # the SDK's mock monitor is unannotated
@@ -120,6 +159,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 "protect": bool(request.protect),
                 "custom": bool(request.custom),
                 "inputs": redact(wire),
+                "aliases": alias_urns(request),
             }
         )
         secret = _secret_keys(request.object) | set(request.additionalSecretOutputs)

@@ -22,6 +22,7 @@ TOP_LEVEL_KEYS = ("project", "stack", "resources", "outputs")
 OPTIONAL_KEYS = ("warnings", "preflight", "estimates")  # older plans lack any of them; see docs/plan-schema.md
 PREFLIGHT_KEYS = ("checked", "skipped", "unmappedTypes", "violations")
 RESOURCE_KEYS = ("urn", "type", "name", "parent", "dependencies", "provider", "protect", "custom", "inputs")
+OPTIONAL_RESOURCE_KEYS = ("aliases",)  # schema 1.2; older plans lack it
 STACK_TYPE = "pulumi:pulumi:Stack"
 LEVEL_ORDER = ("mandatory", "advisory", "remediate", "disabled")
 
@@ -92,7 +93,7 @@ def validate(doc: Any) -> None:
         where = f"resources[{i}]"
         _check_type(where, res, (dict,), "an object")
         missing = [k for k in RESOURCE_KEYS if k not in res]
-        extra = sorted(set(res) - set(RESOURCE_KEYS))
+        extra = sorted(set(res) - set(RESOURCE_KEYS) - set(OPTIONAL_RESOURCE_KEYS))
         if missing or extra:
             parts = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(extra)}"] if extra else [])
             raise PlanSchemaError(f"{where}: {'; '.join(parts)}")
@@ -103,6 +104,7 @@ def validate(doc: Any) -> None:
         for key in ("protect", "custom"):
             _check_type(f"{where}.{key}", res[key], (bool,), "a boolean")
         _check_type(f"{where}.dependencies", res["dependencies"], (list,), "a list of URNs")
+        _check_type(f"{where}.aliases", res.get("aliases", []), (list,), "a list of URNs")
         for j, dep in enumerate(res["dependencies"]):
             _check_type(f"{where}.dependencies[{j}]", dep, (str,), "a URN string")
         _check_type(f"{where}.inputs", res["inputs"], (dict,), "an object")

@@ -248,7 +248,7 @@ def test_scaling_policies_and_cpu_alarms_are_the_seeds_and_wired(prod_asg):
 
 def test_cpu_alarms_keep_their_urns_when_they_notify_the_topic(prod_asg):
     # Same name, type and parent (the group) as before the topic was added: no replacement.
-    parent = "aws:autoscaling/group:Group$aws:cloudwatch/metricAlarm:MetricAlarm"
+    parent = "nox:fleet:AppFleet$aws:autoscaling/group:Group$aws:cloudwatch/metricAlarm:MetricAlarm"
     urns = sorted(a["urn"] for a in prod_asg.of_type(ALARM) if a["name"].startswith("fleet-"))
     assert urns == [f"urn:pulumi:prod::nox-infra::{parent}::fleet-blue-{level}-cpu" for level in ("high", "low")]
 

@@ -46,7 +46,7 @@ def test_json_schema_shape(plan_for, stack, platform):
     urns = {r["urn"] for r in doc["resources"]}
     stack_urn = report.stack_urn(doc)
     for res in doc["resources"]:
-        assert list(res) == ["urn", "type", "name", "parent", "dependencies", "provider", "protect", "custom", "inputs"]
+        assert list(res) == ["urn", "type", "name", "parent", "dependencies", "provider", "protect", "custom", "inputs", "aliases"]
         urn = URN.match(res["urn"])
         assert urn and urn["stack"] == stack and urn["name"] == res["name"]
         assert urn["qualified"].split("$")[-1] == res["type"]
