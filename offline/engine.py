@@ -20,22 +20,16 @@ from typing import Any
 import pulumi
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import resource as runtime_resource
-from pulumi.runtime import rpc
 from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
 
+from . import sdk
 from .config import StackConfig, read_stack_config
 from .mocks import NoxMocks
 
 ROOT = Path(__file__).resolve().parent.parent
 REDACTED = "[secret]"
-_SIG = rpc._special_sig_key
-_SECRET = rpc._special_secret_sig
-_RESOURCE = rpc._special_resource_sig
-_OUTPUT = rpc._special_output_value_sig
+_SIG, _SECRET, _RESOURCE, _OUTPUT = sdk.SIG_KEY, sdk.SECRET, sdk.RESOURCE, sdk.OUTPUT_VALUE
 
 
 @dataclass
@@ -82,7 +76,7 @@ def redact(value: Any) -> Any:
         return {k: redact(v) for k, v in value.items()}
     if isinstance(value, list):
         return [redact(v) for v in value]
-    if value == rpc.UNKNOWN:
+    if value == sdk.UNKNOWN:
         return None
     return value
 
@@ -282,21 +276,15 @@ def run(
     # run only; reference counting still frees everything acyclic.
     gc_was_enabled = gc.isenabled()
     gc.disable()
-    # The SDK walks the Python stack (and reads source lines) at every registration to send a
-    # source position the real engine shows in diagnostics; the mock monitor ignores it.
-    stack_trace = getattr(runtime_resource, "_get_stack_trace", None)
-    if stack_trace is not None:
-        runtime_resource._get_stack_trace = source_pb2.StackTrace
     try:
-        _sync_await(run_pulumi_func(main))
-        if failure:
-            raise failure[0]
-        # Sorted and de-duplicated: arrival order follows the engine's concurrency.
-        plan = Plan(project=config.project, stack=stack, resources=ordered(monitor.records), warnings=sorted(set(collector.messages)))
-        plan.outputs = _sync_await(_resolve_outputs(root_resource))
+        with sdk.no_stack_traces():
+            sdk.sync_await(run_pulumi_func(main))
+            if failure:
+                raise failure[0]
+            # Sorted and de-duplicated: arrival order follows the engine's concurrency.
+            plan = Plan(project=config.project, stack=stack, resources=ordered(monitor.records), warnings=sorted(set(collector.messages)))
+            plan.outputs = sdk.sync_await(_resolve_outputs(root_resource))
     finally:
-        if stack_trace is not None:
-            runtime_resource._get_stack_trace = stack_trace
         if gc_was_enabled:
             gc.enable()
     return plan

@@ -407,11 +407,11 @@ def type_properties(token: str) -> frozenset[str] | None:
     Read from the resource-module registry the provider SDKs fill on import, so a type has an
     `arn` (or an auto-named `name`) in the plan exactly when the provider schema says it has one.
     """
-    try:
-        from pulumi.runtime import rpc
+    from . import sdk
 
+    try:
         pkg, mod, _ = token.split(":")
-        for module in rpc._RESOURCE_MODULES.get(f"{pkg}:{mod}", []):
+        for module in sdk.resource_modules().get(f"{pkg}:{mod}", []):
             info = getattr(module, "mod_info", None) or {}
             if token in info.get("classes", {}):
                 cls = getattr(importlib.import_module(info["fqn"]), info["classes"][token])

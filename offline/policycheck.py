@@ -42,10 +42,10 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.deserialize import deserialize_properties
-from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from policies.nox_policies import ALL_POLICIES, PACK_ENFORCEMENT_LEVEL, PACK_NAME
+
+from .sdk import UnknownValueError, deserialize_properties, unknown_checking_proxy
 
 LEVELS = ("mandatory", "advisory")  # the order violations are reported in
 
