@@ -42,7 +42,7 @@ METRICS_SERVER_REPO = "https://kubernetes-sigs.github.io/metrics-server/"
 SYSTEM_NAMESPACE = "kube-system"
 
 # The controller's published IAM policy (docs/install/iam_policy.json), vendored verbatim.
-LB_CONTROLLER_POLICY_FILE = Path(__file__).parent / "policies" / "aws-load-balancer-controller-iam-policy.json"
+LB_CONTROLLER_POLICY_FILE = Path(__file__).parent / "iam_documents" / "aws-load-balancer-controller-iam-policy.json"
 
 
 def lb_controller_policy() -> str:
