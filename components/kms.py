@@ -47,65 +47,6 @@ def encryption_key(
     region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent))
     partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=parent))
 
-    def policy(account: str, region_name: str, part: str, roles: Sequence[str] = ()) -> str:
-        statements = [
-            {
-                "Sid": "AccountAdministers",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:{part}:iam::{account}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            }
-        ]
-        if logs_service:
-            statements.append(
-                {
-                    "Sid": "CloudWatchLogsOfThisAccount",
-                    "Effect": "Allow",
-                    "Principal": {"Service": f"logs.{region_name}.amazonaws.com"},
-                    "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                    "Resource": "*",
-                    "Condition": {
-                        "ArnLike": {
-                            "kms:EncryptionContext:aws:logs:arn": f"arn:{part}:logs:{region_name}:{account}:log-group:*",
-                        }
-                    },
-                }
-            )
-        if service_principals:
-            statements.append(
-                {
-                    "Sid": "ServicesOfThisAccount",
-                    "Effect": "Allow",
-                    "Principal": {"Service": list(service_principals)},
-                    "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
-                    "Resource": "*",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account}},
-                }
-            )
-        statements += publisher_statements(service_publishers, account)
-        if roles:  # AWS's documented pair for EBS encryption by Auto Scaling (key-policy-requirements-EBS-encryption)
-            statements.append(
-                {
-                    "Sid": "ServiceRolesUseKey",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": list(roles)},
-                    "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
-                    "Resource": "*",
-                }
-            )
-            statements.append(
-                {
-                    "Sid": "ServiceRolesGrantForAwsResources",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": list(roles)},
-                    "Action": "kms:CreateGrant",
-                    "Resource": "*",
-                    "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
-                }
-            )
-        return json.dumps({"Version": "2012-10-17", "Statement": statements})
-
     key = aws.kms.Key(
         name,
         description=description,
@@ -113,12 +54,91 @@ def encryption_key(
         rotation_period_in_days=365,
         deletion_window_in_days=30,
         policy=pulumi.Output.all(identity.account_id, region.region, partition.partition, *service_roles).apply(
-            lambda a: policy(a[0], a[1], a[2], a[3:])
+            lambda a: key_policy(
+                a[0],
+                a[1],
+                a[2],
+                logs_service=logs_service,
+                service_principals=service_principals,
+                roles=a[3:],
+                service_publishers=service_publishers,
+            )
         ),
         opts=pulumi.ResourceOptions(parent=parent, protect=protect),
     )
     aws.kms.Alias(f"{name}-alias", name=f"alias/{name}", target_key_id=key.key_id, opts=opts)
     return key
+
+
+def key_policy(
+    account: str,
+    region_name: str,
+    part: str,
+    *,
+    logs_service: bool = False,
+    service_principals: Sequence[str] = (),
+    roles: Sequence[str] = (),
+    service_publishers: Sequence[str] = (),
+) -> str:
+    """The key policy document (JSON) of `encryption_key`, once the account, region and
+    partition are known: the account root administers, then one statement per kind of user."""
+    statements = [
+        {
+            "Sid": "AccountAdministers",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:{part}:iam::{account}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
+    if logs_service:
+        statements.append(
+            {
+                "Sid": "CloudWatchLogsOfThisAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region_name}.amazonaws.com"},
+                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": f"arn:{part}:logs:{region_name}:{account}:log-group:*",
+                    }
+                },
+            }
+        )
+    if service_principals:
+        statements.append(
+            {
+                "Sid": "ServicesOfThisAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": list(service_principals)},
+                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+            }
+        )
+    statements += publisher_statements(service_publishers, account)
+    if roles:  # AWS's documented pair for EBS encryption by Auto Scaling (key-policy-requirements-EBS-encryption)
+        statements.append(
+            {
+                "Sid": "ServiceRolesUseKey",
+                "Effect": "Allow",
+                "Principal": {"AWS": list(roles)},
+                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                "Resource": "*",
+            }
+        )
+        statements.append(
+            {
+                "Sid": "ServiceRolesGrantForAwsResources",
+                "Effect": "Allow",
+                "Principal": {"AWS": list(roles)},
+                "Action": "kms:CreateGrant",
+                "Resource": "*",
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            }
+        )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
 def publisher_statements(principals: Sequence[str], account: str) -> list[dict]:
