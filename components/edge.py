@@ -12,7 +12,7 @@ same duties move to managed services:
 
 On platform `eks` the AWS Load Balancer Controller builds the ALB from the Kubernetes Ingress, so
 only the certificate, the WAF web ACL and the access-log bucket are made here: the Ingress
-references them (with `ACCESS_LOG_PREFIX` and `serving_colours`, so both platforms agree); the
+references them (with `ACCESS_LOG_PREFIX` and `ReleaseSettings.serving`, so both platforms agree); the
 WAF rules reach both platforms through the one web ACL.
 """
 
@@ -121,15 +121,6 @@ LEGACY_ELB_LOG_ACCOUNTS = {
 
 
 # --- pure helpers (tested without the engine) --------------------------------------------------
-
-
-def serving_colours(release: ReleaseSettings) -> tuple[str, ...]:
-    """Colours that run at full size and receive traffic: the active one, and the candidate during a canary.
-
-    Under blue/green the candidate (if it has an image) is idle: scaled to zero and no header route.
-    A canary at weight 0 is the way to warm a candidate and test it through `X-Canary-User`.
-    """
-    return tuple(c for c in COLOURS if c == release.active or (release.strategy == "canary" and c == release.candidate))
 
 
 def weighted_forward(target_group_arns: Mapping[str, pulumi.Input[str]], weights: Mapping[str, int]) -> dict[str, Any]:
@@ -648,7 +639,7 @@ class Edge(pulumi.ComponentResource):
             opts=lb_child,
         )
         https_child = pulumi.ResourceOptions(parent=https)
-        if release.candidate in serving_colours(release):
+        if release.candidate in release.serving:
             canary = {"http_header": {"http_header_name": appspec.CANARY_HEADER, "values": [appspec.CANARY_HEADER_VALUE]}}
             aws.lb.ListenerRule(
                 f"{name}-canary-ws",

@@ -23,7 +23,6 @@ import pulumi_aws as aws
 from settings import FleetSettings, ReleaseSettings
 
 from . import appspec
-from .edge import serving_colours
 from .kms import encryption_key
 
 # Amazon Linux 2023, resolved from AWS's public parameter when the program runs (each `pulumi up`
@@ -85,7 +84,7 @@ def capacity(settings: FleetSettings, release: ReleaseSettings, colour: str) -> 
     An idle colour keeps `max` so an operator can scale it by hand during a release; the next
     `pulumi up` sets its desired capacity back to 0 (an idle group does not ignore the field).
     """
-    if colour in serving_colours(release):
+    if colour in release.serving:
         return {"min_size": settings.min_size, "max_size": settings.max_size, "desired_capacity": settings.desired}
     return {"min_size": 0, "max_size": settings.max_size, "desired_capacity": 0}
 
@@ -254,7 +253,7 @@ class AppFleet(pulumi.ComponentResource):
         )
 
         self.launch_templates, self.groups, self.scaling_policies, self.alarms = {}, {}, {}, {}
-        serving = serving_colours(args.release)
+        serving = args.release.serving
         for colour in args.release.deployed:
             self.launch_templates[colour] = self._launch_template(name, args, colour, ami)
             self.groups[colour] = self._group(name, args, colour, colour in serving)

@@ -2,7 +2,7 @@
 Ingress with SSL", hardened, with blue/green and canary driven by the same release settings as
 the EC2 path.
 
-One Deployment, Service pair, HPA and PDB per serving colour (`edge.serving_colours`: the active
+One Deployment, Service pair, HPA and PDB per serving colour (`ReleaseSettings.serving`: the active
 colour, and the candidate during a canary; an idle candidate runs no pods, like its EC2 group scaled
 to zero); one Ingress whose weighted forward actions split traffic between the colours' Services
 (the ALB does the split, as on EC2), plus a header rule that sends `X-Canary-User: true` to the
@@ -23,7 +23,7 @@ from settings import StackSettings
 
 from . import appspec
 from .cluster import irsa_role
-from .edge import ACCESS_LOG_PREFIX, serving_colours
+from .edge import ACCESS_LOG_PREFIX
 
 if TYPE_CHECKING:
     from settings.model import ReleaseSettings
@@ -172,7 +172,7 @@ def ingress_annotations(settings: StackSettings, certificate_arn: str, web_acl_a
         "target-group-attributes": string_map({"deregistration_delay.timeout_seconds": str(appspec.DEREGISTRATION_DELAY_SECONDS)}),
         "tags": string_map(settings.tags),
     }
-    weights, serving = r.weights, serving_colours(r)
+    weights, serving = r.weights, r.serving
     a[f"actions.{API_ACTION}"] = forward_action([(api_service_name(c), API_SERVICE_PORT, weights[c]) for c in serving])
     a[f"actions.{WS_ACTION}"] = forward_action([(ws_service_name(c), appspec.WS_PORT, weights[c]) for c in serving])
     if r.candidate in serving:
@@ -190,7 +190,7 @@ def ingress_paths(release: ReleaseSettings) -> list[dict[str, Any]]:
         return {"path": p, "pathType": "Prefix", "backend": {"service": {"name": action, "port": {"name": "use-annotation"}}}}
 
     paths = []
-    if release.candidate in serving_colours(release):
+    if release.candidate in release.serving:
         paths += [path("/ws", WS_CANARY_ACTION), path("/", API_CANARY_ACTION)]
     return paths + [path("/ws", WS_ACTION), path("/", API_ACTION)]
 
@@ -265,7 +265,7 @@ class WorkloadArgs:
 
     def __post_init__(self) -> None:
         r = self.settings.release
-        serving = serving_colours(r)
+        serving = r.serving
         if any(not r.image(c) for c in serving):
             raise ValueError(f"serving colours {serving} need an image each, got {dict(r.images)}")
         if any(w for c, w in r.weights.items() if c not in serving):
@@ -338,7 +338,7 @@ class Workload(pulumi.ComponentResource):
         # --- one stack per serving colour ------------------------------------------------------------
         self.deployments = {}
         services = []
-        for colour in serving_colours(r):
+        for colour in r.serving:
             sel = labels(colour)
             self.deployments[colour] = k8s.apps.v1.Deployment(
                 f"{name}-{colour}",

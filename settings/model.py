@@ -59,6 +59,15 @@ class ReleaseSettings:
         return tuple(c for c in COLOURS if self.image(c))
 
     @property
+    def serving(self) -> tuple[str, ...]:
+        """Colours that run at full size and receive traffic: the active one, and the candidate during a canary.
+
+        Under blue/green the candidate (if it has an image) is idle: scaled to zero and no header route.
+        A canary at weight 0 is the way to warm a candidate and test it through `X-Canary-User`.
+        """
+        return tuple(c for c in COLOURS if c == self.active or (self.strategy == "canary" and c == self.candidate))
+
+    @property
     def weights(self) -> dict[str, int]:
         """Traffic percent per colour: blue/green puts all on the active colour, canary splits."""
         to_candidate = self.canary_weight if self.strategy == "canary" else 0

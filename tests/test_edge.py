@@ -26,7 +26,6 @@ from components.edge import (
     listener_header_arguments,
     log_delivery_principals,
     rate_limit_scope,
-    serving_colours,
 )
 from offline import engine
 from offline.mocks import NoxMocks
@@ -352,13 +351,13 @@ def test_canary_stage_weights_and_header_route(plan_for, weight):
     assert plan.outputs["trafficWeights"] == expected
 
 
-def test_serving_colours():
+def test_serving_colours_are_release_settings():
     def release(strategy: str, active: str, weight: int = 0) -> ReleaseSettings:
         return ReleaseSettings(strategy=strategy, active=active, images=(("blue", "r/a:1"), ("green", "r/a:2")), canary_weight=weight)
 
-    assert serving_colours(release("bluegreen", "blue")) == ("blue",)
-    assert serving_colours(release("bluegreen", "green")) == ("green",)
-    assert serving_colours(release("canary", "green", 0)) == ("blue", "green")  # weight 0: warm, header only
+    assert release("bluegreen", "blue").serving == ("blue",)
+    assert release("bluegreen", "green").serving == ("green",)
+    assert release("canary", "green", 0).serving == ("blue", "green")  # weight 0: warm, header only
 
 
 # --- WAF ---------------------------------------------------------------------------------------

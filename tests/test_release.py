@@ -539,7 +539,6 @@ def test_applied_configs_pass_the_settings_loader_and_keep_the_right_colours_ser
     colour serves until the promotion, so every rollback is a weight change."""
     from pathlib import Path
 
-    from components.edge import serving_colours
     from offline.config import read_stack_config
     from settings import build
 
@@ -555,7 +554,7 @@ def test_applied_configs_pass_the_settings_loader_and_keep_the_right_colours_ser
         release = build("nox-infra", stack, "us-west-2", raw).release  # raises ConfigError if the loader refuses
         assert release.weights == weights(cfg)
         if cfg is not engine.ups[-1]:
-            assert set(serving_colours(release)) == {"blue", "green"}
+            assert set(release.serving) == {"blue", "green"}
             assert release.active == old
     final = build(
         "nox-infra",
@@ -563,7 +562,7 @@ def test_applied_configs_pass_the_settings_loader_and_keep_the_right_colours_ser
         "us-west-2",
         {k.removeprefix("nox:"): v for k, v in {**stack_cfg, **engine.ups[-1]}.items() if k.startswith("nox:")},
     ).release
-    assert final.active == result.candidate and serving_colours(final) == (result.candidate,)
+    assert final.active == result.candidate and final.serving == (result.candidate,)
     assert final.image(old) == stack_cfg[IMAGE[old]]  # the old colour keeps its image for a quick way back
 
 
