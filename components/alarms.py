@@ -38,6 +38,7 @@ import pulumi_aws as aws
 from settings import AlertingSettings
 
 from . import appspec
+from .base import Named
 
 RECOMMENDED = "AWS Recommended alarms"
 CHOSEN = "AWS Recommended alarms (metric); threshold ours"  # AWS leaves the threshold to the workload
@@ -561,8 +562,7 @@ def metric_arguments(check: Check, target: Target) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class AlarmsArgs:
-    name_prefix: str
+class AlarmsArgs(Named):
     topic_arn: pulumi.Input[str]
     checks: tuple[Check, ...]
     targets: tuple[Target, ...]

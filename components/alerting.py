@@ -21,6 +21,7 @@ import pulumi_aws as aws
 
 from settings import AlertingSettings
 
+from .base import Protected
 from .kms import encryption_key
 
 CLOUDWATCH = "cloudwatch.amazonaws.com"
@@ -80,10 +81,8 @@ def subscription_name(endpoint: str) -> str:
 
 
 @dataclass(frozen=True)
-class AlertingArgs:
+class AlertingArgs(Protected):
     settings: AlertingSettings
-    name_prefix: str
-    protect: bool
 
     def __post_init__(self) -> None:
         s = self.settings

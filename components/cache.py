@@ -22,6 +22,7 @@ import pulumi_aws as aws
 
 from settings import CacheSettings
 
+from .base import InVpc, Logged, Protected
 from .kms import encryption_key
 from .security import app_only_security_group
 
@@ -55,15 +56,10 @@ def app_user_id(name_prefix: str) -> str:
 
 
 @dataclass(frozen=True)
-class CacheArgs:
+class CacheArgs(Protected, InVpc, Logged):
     settings: CacheSettings
-    name_prefix: str
-    protect: bool
-    vpc_id: pulumi.Input[str]
     data_subnet_ids: list[pulumi.Output[str]]
     app_security_group_ids: Sequence[pulumi.Input[str]]
-    log_key: aws.kms.Key
-    log_retention_days: int
 
     def __post_init__(self) -> None:
         s = self.settings

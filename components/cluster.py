@@ -20,6 +20,7 @@ import pulumi_kubernetes as k8s
 
 from settings import EksSettings
 
+from .base import InVpc, Logged, Protected
 from .kms import encryption_key
 
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
@@ -156,14 +157,9 @@ def _service_role(
 
 
 @dataclass(frozen=True)
-class ClusterArgs:
+class ClusterArgs(Protected, InVpc, Logged):
     settings: EksSettings
-    name_prefix: str
-    protect: bool
-    vpc_id: pulumi.Input[str]
     private_subnet_ids: list[pulumi.Output[str]]
-    log_key: aws.kms.Key
-    log_retention_days: int
 
     def __post_init__(self) -> None:
         s = self.settings

@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .alarms import ALB, CACHE, INSIGHTS, RDS, WAF, Target
+from .base import Named
 
 WIDTH, HEIGHT, COLUMNS = 12, 6, 2
 PERIOD = 60
@@ -120,8 +121,7 @@ def widgets(targets: Sequence[Target], region: str) -> list[dict[str, Any]]:
 
 
 @dataclass(frozen=True)
-class DashboardArgs:
-    name_prefix: str
+class DashboardArgs(Named):
     region: str
     targets: tuple[Target, ...]
 

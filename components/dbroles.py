@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import pulumi
 import pulumi_aws as aws
 
+from .base import InVpc, Logged, Named
 from .database import APP_SCHEMA, APP_USER, DB_NAME, PORT, USERNAME
 
 if TYPE_CHECKING:
@@ -110,13 +111,9 @@ def code_hash() -> str:
 
 
 @dataclass(frozen=True)
-class DatabaseRolesArgs:
-    name_prefix: str
-    vpc_id: pulumi.Input[str]
+class DatabaseRolesArgs(Named, InVpc, Logged):
     private_subnet_ids: list[pulumi.Output[str]]
     database: Database
-    log_key: aws.kms.Key
-    log_retention_days: int
 
     def __post_init__(self) -> None:
         if not self.private_subnet_ids:

@@ -30,6 +30,7 @@ import pulumi_aws as aws
 from settings import COLOURS, EdgeSettings, ReleaseSettings
 
 from . import appspec
+from .base import InVpc, Logged, Protected
 from .cache import PORT as REDIS_PORT
 from .database import PORT as POSTGRES_PORT
 
@@ -306,17 +307,12 @@ def access_log_bucket_policy(bucket_arn: str, account: str, region: str, partiti
 
 
 @dataclass(frozen=True)
-class EdgeArgs:
+class EdgeArgs(Protected, InVpc, Logged):
     settings: EdgeSettings
     release: ReleaseSettings
     platform: str  # asg: this component builds the ALB; eks: the LB controller does, from the Ingress
-    name_prefix: str
-    protect: bool
-    vpc_id: pulumi.Input[str]
     vpc_cidr: str
     public_subnet_ids: list[pulumi.Output[str]]
-    log_key: aws.kms.Key
-    log_retention_days: int
     # Protection of the asg ALB alone; None: same as `protect`. Lifted by `nox:teardown: platform`
     # so a platform switch can delete it while the shared resources stay protected.
     alb_protect: bool | None = None

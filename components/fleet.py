@@ -23,6 +23,7 @@ import pulumi_aws as aws
 from settings import FleetSettings, ReleaseSettings
 
 from . import appspec
+from .base import Protected
 from .kms import encryption_key
 
 # Amazon Linux 2023, resolved from AWS's public parameter when the program runs (each `pulumi up`
@@ -188,11 +189,9 @@ docker run -d --name {CONTAINER_NAME} --restart unless-stopped \\
 
 
 @dataclass(frozen=True)
-class FleetArgs:
+class FleetArgs(Protected):
     settings: FleetSettings
     release: ReleaseSettings
-    name_prefix: str
-    protect: bool
     private_subnet_ids: list[pulumi.Output[str]]
     app_security_group_id: pulumi.Input[str]
     target_group_arns: dict[str, list[pulumi.Output[str]]]

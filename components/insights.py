@@ -22,6 +22,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from .base import Logged
 from .cluster import irsa_role
 
 ADDON = "amazon-cloudwatch-observability"
@@ -36,11 +37,9 @@ def performance_log_group_name(cluster_name: str) -> str:
 
 
 @dataclass(frozen=True)
-class ContainerInsightsArgs:
+class ContainerInsightsArgs(Logged):
     cluster: Any  # components.cluster.Cluster: eks_cluster, node_group, oidc_provider, oidc_issuer
     kubernetes_version: str
-    log_key: aws.kms.Key
-    log_retention_days: int
 
 
 class ContainerInsights(pulumi.ComponentResource):

@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from settings import NetworkSettings
 
+from .base import Protected
 from .kms import encryption_key
 
 TIERS = ("public", "private", "data")
@@ -43,10 +44,8 @@ def subnet_plan(vpc_cidr: str, az_count: int) -> dict[str, list[str]]:
 
 
 @dataclass(frozen=True)
-class NetworkArgs:
+class NetworkArgs(Protected):
     settings: NetworkSettings
-    name_prefix: str  # physical-name prefix, e.g. nox-prod
-    protect: bool
 
 
 class Network(pulumi.ComponentResource):

@@ -32,6 +32,7 @@ import yaml
 from settings import PrometheusSettings
 
 from . import alert_rules, workload
+from .base import Logged, Protected
 from .cluster import irsa_role
 from .kms import encryption_key
 
@@ -207,10 +208,8 @@ def dashboard() -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class ClusterMonitoringArgs:
+class ClusterMonitoringArgs(Protected):
     settings: PrometheusSettings
-    name_prefix: str
-    protect: bool
     region: str
     cluster: Any  # components.cluster.Cluster: k8s_provider, oidc_*, ebs_csi_role/addon, metrics_server
     topic_arn: pulumi.Input[str]
@@ -450,14 +449,10 @@ def helm_values(settings: PrometheusSettings, region: str, alertmanager_role_arn
 
 
 @dataclass(frozen=True)
-class ManagedPrometheusArgs:
-    name_prefix: str
-    protect: bool
+class ManagedPrometheusArgs(Protected, Logged):
     region: str
     # The topic's policy and key policy must let aps.amazonaws.com publish (the alerting component's).
     topic_arn: pulumi.Input[str]
-    log_key: aws.kms.Key
-    log_retention_days: int
 
 
 class ManagedPrometheus(pulumi.ComponentResource):
