@@ -6,6 +6,7 @@ and `Clock` (`gates.py`), so the whole release logic runs offline in tests.
 CLI: `python -m release canary|bluegreen --stack <stack> --image <pinned image>`.
 """
 
+from .automation import AutomationEngine, Engine
 from .driver import (
     CANARY_STAGES,
     FAILED,
@@ -16,7 +17,6 @@ from .driver import (
     blue_green,
     canary,
 )
-from .engine import AutomationEngine, Engine
 from .gates import Clock, SystemClock
 from .metrics import CloudWatchSource, MetricError, MetricSetupError, MetricSource, PrometheusSource
 

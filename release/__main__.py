@@ -21,7 +21,7 @@ from settings.model import COLOURS
 from settings.schema import digest_problem, image_problem, is_prod_stack
 
 from . import driver
-from .engine import REPO_ROOT, AutomationEngine, Engine
+from .automation import REPO_ROOT, AutomationEngine, Engine
 from .gates import ERROR_THRESHOLD, HEALTH_CHECK_INTERVAL, HEALTH_CHECK_TIMEOUT, METRIC_WINDOW, Clock, SystemClock
 from .metrics import COLOUR_LABEL, HEALTH_QUERY, CloudWatchSource, MetricSetupError, MetricSource, PrometheusSource
 

@@ -32,7 +32,7 @@ from typing import Any
 from settings.model import COLOURS, ReleaseSettings
 from settings.schema import KEYS_BY_NAME, digest_problem, image_problem
 
-from .engine import Engine
+from .automation import Engine
 from .gates import (
     ERROR_THRESHOLD,
     HEALTH_CHECK_INTERVAL,

@@ -21,8 +21,8 @@ from pulumi import automation as auto
 
 from release import driver, gates
 from release.__main__ import main
+from release.automation import AutomationEngine
 from release.driver import ACTIVE, IMAGE, STRATEGY, WEIGHT, ReleaseError, blue_green, canary, release_config, weights
-from release.engine import AutomationEngine
 from release.metrics import (
     CloudWatchSource,
     MetricError,
