@@ -180,45 +180,57 @@ def _architecture_problems(v: dict[str, Any]) -> list[str]:
     return p
 
 
-def _cross_field(v: dict[str, Any]) -> list[str]:
-    """Rules that involve more than one key. Messages name every key involved."""
-    p: list[str] = []
-    env = v["environment"]
+def _ordered(v: dict[str, Any], *chain: str) -> list[str]:
+    nums = [v[k] for k in chain]
+    if nums == sorted(nums):
+        return []
+    return [" <= ".join(f"nox:{k} ({v[k]})" for k in chain) + " must hold"]
 
-    def ordered(lo: str, mid: str | None, hi: str) -> None:
-        chain = [k for k in (lo, mid, hi) if k]
-        nums = [v[k] for k in chain]
-        if nums != sorted(nums):
-            shown = " <= ".join(f"nox:{k} ({v[k]})" for k in chain)
-            p.append(f"{shown} must hold")
 
-    ordered("asgMin", "asgDesired", "asgMax")
-    ordered("eksNodeMin", "eksNodeDesired", "eksNodeMax")
-    ordered("hpaMinReplicas", None, "hpaMaxReplicas")
-    # RDS refuses a storage-autoscaling ceiling under 110 % of the allocated storage.
+def _sizes(v: dict[str, Any]) -> list[str]:
+    """Group, node-group and HPA sizes are ordered min <= desired <= max."""
+    return (
+        _ordered(v, "asgMin", "asgDesired", "asgMax")
+        + _ordered(v, "eksNodeMin", "eksNodeDesired", "eksNodeMax")
+        + _ordered(v, "hpaMinReplicas", "hpaMaxReplicas")
+    )
+
+
+def _storage_ceiling(v: dict[str, Any]) -> list[str]:
+    """RDS refuses a storage-autoscaling ceiling under 110 % of the allocated storage."""
     ceiling = min_storage_ceiling(v["dbAllocatedStorage"])
-    if v["dbMaxAllocatedStorage"] < ceiling:
-        p.append(
-            f"nox:dbMaxAllocatedStorage = {v['dbMaxAllocatedStorage']}: must be at least 110% of "
-            f"nox:dbAllocatedStorage ({v['dbAllocatedStorage']}), i.e. >= {ceiling}, for storage autoscaling"
-        )
+    if v["dbMaxAllocatedStorage"] >= ceiling:
+        return []
+    return [
+        f"nox:dbMaxAllocatedStorage = {v['dbMaxAllocatedStorage']}: must be at least 110% of "
+        f"nox:dbAllocatedStorage ({v['dbAllocatedStorage']}), i.e. >= {ceiling}, for storage autoscaling"
+    ]
 
+
+def _cache_version(v: dict[str, Any]) -> list[str]:
     versions = CACHE_ENGINE_FAMILIES[v["cacheEngine"]]
-    if v["cacheEngineVersion"] and v["cacheEngineVersion"] not in versions:
-        p.append(
-            f"nox:cacheEngineVersion = {v['cacheEngineVersion']!r}: must be one of "
-            f"{', '.join(versions)} for nox:cacheEngine = {v['cacheEngine']!r}"
-        )
+    if not v["cacheEngineVersion"] or v["cacheEngineVersion"] in versions:
+        return []
+    return [
+        f"nox:cacheEngineVersion = {v['cacheEngineVersion']!r}: must be one of "
+        f"{', '.join(versions)} for nox:cacheEngine = {v['cacheEngine']!r}"
+    ]
 
-    # TLS certificate: exactly one source.
-    if bool(v["hostedZoneId"]) == bool(v["certificateArn"]):
-        p.append(
-            "nox:hostedZoneId and nox:certificateArn: set exactly one (a Route 53 zone to issue and "
-            f"DNS-validate a certificate for {v['domain']!r}, or an existing ACM certificate ARN); "
-            f"got hostedZoneId={v['hostedZoneId']!r}, certificateArn={v['certificateArn']!r}"
-        )
 
-    # Release: the active colour runs; a canary needs a candidate; blue/green has no split.
+def _certificate_source(v: dict[str, Any]) -> list[str]:
+    """TLS certificate: exactly one source."""
+    if bool(v["hostedZoneId"]) != bool(v["certificateArn"]):
+        return []
+    return [
+        "nox:hostedZoneId and nox:certificateArn: set exactly one (a Route 53 zone to issue and "
+        f"DNS-validate a certificate for {v['domain']!r}, or an existing ACM certificate ARN); "
+        f"got hostedZoneId={v['hostedZoneId']!r}, certificateArn={v['certificateArn']!r}"
+    ]
+
+
+def _release(v: dict[str, Any]) -> list[str]:
+    """The active colour runs; a canary needs a candidate; blue/green has no split."""
+    p: list[str] = []
     active, candidate = v["releaseActive"], ("green" if v["releaseActive"] == "blue" else "blue")
     image_key = {c: f"image{c.capitalize()}" for c in COLOURS}
     if not v[image_key[active]]:
@@ -232,8 +244,12 @@ def _cross_field(v: dict[str, Any]) -> list[str]:
             f"nox:releaseCanaryWeight = {v['releaseCanaryWeight']}: must be 0 when nox:releaseStrategy = "
             "'bluegreen' (set releaseStrategy to canary to split traffic)"
         )
+    return p
 
-    # Alerting: Slack needs both ids, and an alarm topic nobody subscribes to is silent.
+
+def _alert_destinations(v: dict[str, Any]) -> list[str]:
+    """Slack needs both ids, and an alarm topic nobody subscribes to is silent."""
+    p: list[str] = []
     if bool(v["slackWorkspaceId"]) != bool(v["slackChannelId"]):
         p.append(
             f"nox:slackWorkspaceId ({v['slackWorkspaceId']!r}) and nox:slackChannelId ({v['slackChannelId']!r}): "
@@ -244,78 +260,123 @@ def _cross_field(v: dict[str, Any]) -> list[str]:
             "nox:alertEmails, nox:slackWorkspaceId/nox:slackChannelId and nox:alertHttpsEndpoint are all empty: "
             "alarms would reach nobody; set at least one destination"
         )
+    return p
 
+
+def _eks_access(v: dict[str, Any]) -> list[str]:
+    """Someone (and `pulumi up`) must be able to administer and reach the private cluster."""
+    if v["platform"] != "eks":
+        return []
+    p: list[str] = []
     # Authentication mode API with no implicit creator admin: without an admin entry nobody,
     # not even `pulumi up`, could reach the cluster to apply the workload.
-    if v["platform"] == "eks" and not v["eksAdminRoleArn"]:
+    if not v["eksAdminRoleArn"]:
         p.append(
             "nox:eksAdminRoleArn is empty but nox:platform = 'eks': set the IAM role that administers the "
             "cluster (and that `pulumi up` runs as)"
         )
     # The endpoint is always private; without a deployer path the Kubernetes provider, the Helm
     # releases and the workload could not be created on the first `up`.
-    if v["platform"] == "eks" and not (v["eksPublicAccessCidrs"] or v["deployerCidrs"] or v["deployerSecurityGroupId"]):
+    if not (v["eksPublicAccessCidrs"] or v["deployerCidrs"] or v["deployerSecurityGroupId"]):
         p.append(
             "nox:eksPublicAccessCidrs, nox:deployerCidrs and nox:deployerSecurityGroupId are all empty but nox:platform = 'eks': "
             "nothing that runs `pulumi up` could reach the private cluster endpoint; set nox:deployerSecurityGroupId "
             "(an in-VPC runner), nox:deployerCidrs, or nox:eksPublicAccessCidrs (see docs/deploying.md)"
         )
-    if v["platform"] == "eks":
-        p += _eks_support(v)
+    return p + _eks_support(v)
 
-    # Only dev may run without the managed Prometheus workspace (its CloudWatch alarms stay on).
-    if not v["managedPrometheus"] and env != "dev":
-        p.append(
-            f"nox:managedPrometheus = false with nox:environment = {env!r}: only dev may turn the managed "
-            "Prometheus workspace off (staging and prod evaluate the seed's alerts)"
-        )
 
-    # Database memory: the seed's shared_buffers and effective_cache_size must fit the class.
+def _managed_prometheus(v: dict[str, Any]) -> list[str]:
+    """Only dev may run without the managed Prometheus workspace (its CloudWatch alarms stay on)."""
+    if v["managedPrometheus"] or v["environment"] == "dev":
+        return []
+    return [
+        f"nox:managedPrometheus = false with nox:environment = {v['environment']!r}: only dev may turn the managed "
+        "Prometheus workspace off (staging and prod evaluate the seed's alerts)"
+    ]
+
+
+def _database_memory(v: dict[str, Any]) -> list[str]:
+    """The seed's shared_buffers and effective_cache_size must fit the class."""
     memory_gib = DB_INSTANCE_MEMORY_GIB[v["dbInstanceClass"]]
-    if not fits_seed_memory(memory_gib):
-        p.append(
-            f"nox:dbInstanceClass = {v['dbInstanceClass']!r} ({memory_gib} GiB): too small for the seed's "
-            f"shared_buffers {SHARED_BUFFERS_MIB}MB (<= 40% of memory) and effective_cache_size "
-            f"{EFFECTIVE_CACHE_SIZE_MIB}MB (<= 75%); use db.t4g.small or larger"
-        )
+    if fits_seed_memory(memory_gib):
+        return []
+    return [
+        f"nox:dbInstanceClass = {v['dbInstanceClass']!r} ({memory_gib} GiB): too small for the seed's "
+        f"shared_buffers {SHARED_BUFFERS_MIB}MB (<= 40% of memory) and effective_cache_size "
+        f"{EFFECTIVE_CACHE_SIZE_MIB}MB (<= 75%); use db.t4g.small or larger"
+    ]
 
-    # Prod is never weaker than the profiles below it on protections.
-    if env == "prod":
-        floors: dict[str, tuple[Callable[[Any], bool], str]] = {
-            "deletionProtection": (lambda x: x or v["teardown"] == "stack", "true"),
-            "dbMultiAz": (lambda x: x, "true"),
-            "dbBackupRetentionDays": (lambda x: x >= 7, "at least 7"),
-            "cacheReplicasPerShard": (lambda x: x >= 1, "at least 1 (automatic failover needs a replica)"),
-            "cacheSnapshotRetentionDays": (lambda x: x >= 1, "at least 1"),
-            "asgMin": (lambda x: x >= 2, "at least 2"),
-            "hpaMinReplicas": (lambda x: x >= 2, "at least 2"),
-            "logRetentionDays": (lambda x: x >= 365, "at least 365 (a year of flow, WAF and cluster logs)"),
-            "natGateways": (lambda x: x == "perAz", "'perAz' (no cross-AZ dependency for egress)"),
-            "interfaceEndpoints": (lambda x: x, "true (AWS API traffic stays in the VPC)"),
-            "azCount": (lambda x: x >= 3, "at least 3"),
-            "dbReadReplica": (lambda x: x, "true"),
-        }
-        for key, (ok, allowed) in floors.items():
-            if not ok(v[key]):
-                hint = "; to tear prod down set nox:teardown = 'stack' instead (docs/deploying.md)" if key == "deletionProtection" else ""
-                p.append(f"nox:{key} = {_show(v[key])}: must be {allowed} in prod{hint}")
-        for key in ("imageBlue", "imageGreen"):
-            if v[key] and digest_problem(v[key]):
-                p.append(f"nox:{key} = {_show(v[key])}: must be {digest_problem(v[key])}")
-    for key, public in CIDR_KEYS.items():
-        p += _cidr_list_problems(key, v[key], prod=env == "prod", public=public)
-    p += _architecture_problems(v)
 
-    # Connection budget: every app instance that can run at once, with both colours live
-    # during a release, must fit its pool into max_connections.
+def _prod_floors(v: dict[str, Any]) -> list[str]:
+    """Prod is never weaker than the profiles below it on protections."""
+    if v["environment"] != "prod":
+        return []
+    p: list[str] = []
+    floors: dict[str, tuple[Callable[[Any], bool], str]] = {
+        "deletionProtection": (lambda x: x or v["teardown"] == "stack", "true"),
+        "dbMultiAz": (lambda x: x, "true"),
+        "dbBackupRetentionDays": (lambda x: x >= 7, "at least 7"),
+        "cacheReplicasPerShard": (lambda x: x >= 1, "at least 1 (automatic failover needs a replica)"),
+        "cacheSnapshotRetentionDays": (lambda x: x >= 1, "at least 1"),
+        "asgMin": (lambda x: x >= 2, "at least 2"),
+        "hpaMinReplicas": (lambda x: x >= 2, "at least 2"),
+        "logRetentionDays": (lambda x: x >= 365, "at least 365 (a year of flow, WAF and cluster logs)"),
+        "natGateways": (lambda x: x == "perAz", "'perAz' (no cross-AZ dependency for egress)"),
+        "interfaceEndpoints": (lambda x: x, "true (AWS API traffic stays in the VPC)"),
+        "azCount": (lambda x: x >= 3, "at least 3"),
+        "dbReadReplica": (lambda x: x, "true"),
+    }
+    for key, (ok, allowed) in floors.items():
+        if not ok(v[key]):
+            hint = "; to tear prod down set nox:teardown = 'stack' instead (docs/deploying.md)" if key == "deletionProtection" else ""
+            p.append(f"nox:{key} = {_show(v[key])}: must be {allowed} in prod{hint}")
+    for key in ("imageBlue", "imageGreen"):
+        if v[key] and digest_problem(v[key]):
+            p.append(f"nox:{key} = {_show(v[key])}: must be {digest_problem(v[key])}")
+    return p
+
+
+def _cidrs(v: dict[str, Any]) -> list[str]:
+    return [
+        p for key, public in CIDR_KEYS.items() for p in _cidr_list_problems(key, v[key], prod=v["environment"] == "prod", public=public)
+    ]
+
+
+def _connection_budget(v: dict[str, Any]) -> list[str]:
+    """Every app instance that can run at once, with both colours live during a release, must
+    fit its pool into max_connections."""
     key, most = ("asgMax", v["asgMax"]) if v["platform"] == "asg" else ("hpaMaxReplicas", v["hpaMaxReplicas"])
     instances = most * len(COLOURS)
-    if pool_size(instances) < MIN_POOL:
-        p.append(
-            f"nox:{key} = {most}: {instances} app instances ({most} x {len(COLOURS)} colours during a release) "
-            f"cannot each get a pool of {MIN_POOL} within max_connections {MAX_CONNECTIONS}; lower nox:{key}"
-        )
-    return p
+    if pool_size(instances) >= MIN_POOL:
+        return []
+    return [
+        f"nox:{key} = {most}: {instances} app instances ({most} x {len(COLOURS)} colours during a release) "
+        f"cannot each get a pool of {MIN_POOL} within max_connections {MAX_CONNECTIONS}; lower nox:{key}"
+    ]
+
+
+# Rules that involve more than one key, in the order their messages are reported. Each is a small
+# named function of the parsed values returning its problems; every message names every key involved.
+CROSS_FIELD_RULES: tuple[Callable[[dict[str, Any]], list[str]], ...] = (
+    _sizes,
+    _storage_ceiling,
+    _cache_version,
+    _certificate_source,
+    _release,
+    _alert_destinations,
+    _eks_access,
+    _managed_prometheus,
+    _database_memory,
+    _prod_floors,
+    _cidrs,
+    _architecture_problems,
+    _connection_budget,
+)
+
+
+def _cross_field(v: dict[str, Any]) -> list[str]:
+    return [problem for rule in CROSS_FIELD_RULES for problem in rule(v)]
 
 
 def _eks_support(v: dict[str, Any]) -> list[str]:
