@@ -23,7 +23,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .base import Logged
-from .cluster import irsa_role
+from .eks.iam import irsa_role
 
 ADDON = "amazon-cloudwatch-observability"
 AGENT_NAMESPACE = "amazon-cloudwatch"

@@ -33,7 +33,7 @@ from settings import PrometheusSettings
 
 from . import alert_rules, workload
 from .base import Logged, Protected
-from .cluster import irsa_role
+from .eks.iam import irsa_role
 from .kms import encryption_key
 
 # Pinned chart: kube-prometheus-stack 88.5.3 (Prometheus Operator v0.93.1, Grafana chart 12.11.1);

@@ -22,8 +22,8 @@ import pulumi_kubernetes as k8s
 from settings import StackSettings
 
 from . import appspec
-from .cluster import irsa_role
 from .edge import ACCESS_LOG_PREFIX
+from .eks.iam import irsa_role
 
 if TYPE_CHECKING:
     from settings.model import ReleaseSettings

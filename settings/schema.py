@@ -185,7 +185,7 @@ ARM64_FAMILIES = frozenset(
     ]
 )
 # The AMIs the program boots: components/fleet.py AMI_PARAMETER (al2023 x86_64) and
-# components/cluster.py AMI_TYPE (AL2023_x86_64_STANDARD); a test keeps these in step.
+# components/eks/nodes.py AMI_TYPE (AL2023_x86_64_STANDARD); a test keeps these in step.
 FLEET_AMI_ARCH = "x86_64"
 EKS_NODE_AMI_ARCH = "x86_64"
 

@@ -249,7 +249,8 @@ def test_one_cidr_function_for_every_public_source_key():
 
 
 def test_component_amis_match_the_architecture_rule():
-    from components import cluster, fleet
+    from components import fleet
+    from components.eks import nodes as cluster
 
     assert fleet.AMI_PARAMETER.endswith("-" + FLEET_AMI_ARCH)
     assert f"AL2023_{EKS_NODE_AMI_ARCH}_STANDARD" == cluster.AMI_TYPE

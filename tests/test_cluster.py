@@ -8,6 +8,7 @@ import re
 import pytest
 
 from components import cluster as c
+from components.eks import addons, iam
 from settings import ConfigError
 
 EKS = "nox:platform=eks"
@@ -36,7 +37,7 @@ def test_kubeconfig_uses_aws_eks_get_token():
 
 def test_irsa_trust_is_one_service_account_with_sts_audience():
     doc = json.loads(
-        c.irsa_trust_policy("arn:aws:iam::1:oidc-provider/oidc.eks.x/id/AB", "https://oidc.eks.x/id/AB", "kube-system", "aws-node")
+        iam.irsa_trust_policy("arn:aws:iam::1:oidc-provider/oidc.eks.x/id/AB", "https://oidc.eks.x/id/AB", "kube-system", "aws-node")
     )
     [st] = doc["Statement"]
     assert st["Principal"] == {"Federated": "arn:aws:iam::1:oidc-provider/oidc.eks.x/id/AB"}
@@ -50,7 +51,7 @@ def test_irsa_trust_is_one_service_account_with_sts_audience():
 
 
 def test_vendored_lb_controller_policy_covers_what_the_ingress_uses():
-    doc = json.loads(c.lb_controller_policy())
+    doc = json.loads(addons.lb_controller_policy())
     actions = {a for s in doc["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
     # listener-attributes (security/CORS headers), WAF association, rule ordering, tagging on create.
     for needed in (
@@ -65,7 +66,7 @@ def test_vendored_lb_controller_policy_covers_what_the_ingress_uses():
 
 
 def test_chart_versions_are_pinned():
-    for v in (c.LB_CONTROLLER_VERSION, c.METRICS_SERVER_VERSION):
+    for v in (addons.LB_CONTROLLER_VERSION, addons.METRICS_SERVER_VERSION):
         assert v.count(".") == 2 and all(p.isdigit() for p in v.split("."))
 
 
@@ -340,7 +341,7 @@ def test_lb_controller_values_and_role(prod):
     cond = json.loads(role["inputs"]["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"]
     assert any(v == "system:serviceaccount:kube-system:aws-load-balancer-controller" for v in cond.values())
     policy = prod.one("aws:iam/policy:Policy", "cluster-lb-controller-policy")
-    assert json.loads(policy["inputs"]["policy"]) == json.loads(c.LB_CONTROLLER_POLICY_FILE.read_text())
+    assert json.loads(policy["inputs"]["policy"]) == json.loads(addons.LB_CONTROLLER_POLICY_FILE.read_text())
 
 
 def _grants(plan, role):
