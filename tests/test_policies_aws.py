@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from policy_harness import DELETE, UNKNOWN, leaf_paths, messages, mutate, policy, record, run, run_all
 
-from policies.nox_policies import aws
+from policies.nox_policies import aws, common
+from policies.nox_policies.aws import cidrs, ec2, elb, s3, tokens
 
 ACM = "arn:aws:acm:us-west-2:123456789012:certificate/00000000-0000-0000-0000-000000000000"
 KEY = "arn:aws:kms:us-west-2:123456789012:key/11111111-1111-1111-1111-111111111111"
@@ -194,20 +195,20 @@ DOC = (
     '"Resource": "arn:aws:secretsmanager:us-west-2:123456789012:secret:nox"}, {"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}'
 )
 ADMIN_DOC = '{"Version": "2012-10-17", "Statement": [{"Sid": "Everything", "Effect": "Allow", "Action": "*", "Resource": "*"}]}'
-PAB = {"bucket": "nox-prod-alb-logs", **dict.fromkeys(aws.PUBLIC_ACCESS_FLAGS, True)}
+PAB = {"bucket": "nox-prod-alb-logs", **dict.fromkeys(s3.PUBLIC_ACCESS_FLAGS, True)}
 # A block for a bucket no resource of the stack creates (another team's, imported by name).
 FOREIGN_PAB = PAB | {"bucket": "someone-elses-bucket"}
-ACCOUNT_PAB = dict.fromkeys(aws.PUBLIC_ACCESS_FLAGS, True)
-PAB_T, ACCOUNT_PAB_T = aws.PUBLIC_ACCESS_BLOCK_TYPES
+ACCOUNT_PAB = dict.fromkeys(s3.PUBLIC_ACCESS_FLAGS, True)
+PAB_T, ACCOUNT_PAB_T = tokens.PUBLIC_ACCESS_BLOCK_TYPES
 ROLE = {
     "assumeRolePolicy": '{"Version": "2012-10-17", "Statement": []}',
     "inlinePolicies": [{"name": "app", "policy": DOC}],
     "managedPolicyArns": ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"],
 }
 
-LISTENER_T, LB_T, INGRESS_T = "aws:lb/listener:Listener", "aws:lb/loadBalancer:LoadBalancer", aws.INGRESS_TYPES[0]
-SG_T, SGR_T, VPCR_T = aws.SG_TYPES[0], aws.SG_RULE_TYPE, aws.SG_INGRESS_RULE_TYPE
-RDS_T, RG_T, EKS_T, LT_T = aws.RDS_INSTANCE, aws.REPLICATION_GROUP, aws.EKS_CLUSTER, aws.LAUNCH_TEMPLATE
+LISTENER_T, LB_T, INGRESS_T = "aws:lb/listener:Listener", "aws:lb/loadBalancer:LoadBalancer", tokens.INGRESS_TYPES[0]
+SG_T, SGR_T, VPCR_T = tokens.SG_TYPES[0], tokens.SG_RULE_TYPE, tokens.SG_INGRESS_RULE_TYPE
+RDS_T, RG_T, EKS_T, LT_T = tokens.RDS_INSTANCE, tokens.REPLICATION_GROUP, tokens.EKS_CLUSTER, tokens.LAUNCH_TEMPLATE
 
 # Compliant resources: every resource policy passes on each of them.
 BASELINES: list[tuple[str, dict[str, Any]]] = [
@@ -232,14 +233,14 @@ BASELINES: list[tuple[str, dict[str, Any]]] = [
     (LT_T, LT),
     (PAB_T, PAB),
     (ACCOUNT_PAB_T, ACCOUNT_PAB),
-    (aws.KMS_KEY, KMS),
-    (aws.KMS_KEY, {"keySpec": "RSA_2048", "keyUsage": "SIGN_VERIFY"}),
-    (aws.LOG_GROUP, LOGS),
-    (aws.ALARM_TYPES[0], ALARM),
-    (aws.SNS_TOPIC, TOPIC),
+    (tokens.KMS_KEY, KMS),
+    (tokens.KMS_KEY, {"keySpec": "RSA_2048", "keyUsage": "SIGN_VERIFY"}),
+    (tokens.LOG_GROUP, LOGS),
+    (tokens.ALARM_TYPES[0], ALARM),
+    (tokens.SNS_TOPIC, TOPIC),
     ("aws:iam/policy:Policy", {"policy": DOC}),
     ("aws:iam/rolePolicy:RolePolicy", {"role": "r", "policy": DOC}),
-    (aws.IAM_ROLE, ROLE),
+    (tokens.IAM_ROLE, ROLE),
     ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", {"role": "r", "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}),
 ]
 
@@ -497,16 +498,23 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str | int, ...], Any, str]] = 
         "a literal password",
     ),
     ("aws-launch-template-no-secrets-in-user-data", LT_T, LT, ("userData",), "[secret]", "derived from a Pulumi secret"),
-    ("aws-kms-key-rotation-enabled", aws.KMS_KEY, KMS, ("enableKeyRotation",), DELETE, "does not rotate"),
-    ("aws-cloudwatch-log-group-retention", aws.LOG_GROUP, LOGS, ("retentionInDays",), DELETE, "keeps logs forever"),
-    ("aws-cloudwatch-log-group-retention", aws.LOG_GROUP, LOGS, ("retentionInDays",), 0.0, "keeps logs forever"),
-    ("aws-cloudwatch-alarm-has-actions", aws.ALARM_TYPES[0], ALARM, ("alarmActions",), [], "has no alarm_actions"),
-    ("aws-cloudwatch-alarm-has-actions", aws.ALARM_TYPES[0], ALARM, ("actionsEnabled",), False, "actions_enabled=False"),
-    ("aws-sns-topic-encrypted-customer-key", aws.SNS_TOPIC, TOPIC, ("kmsMasterKeyId",), DELETE, "is not encrypted"),
-    ("aws-sns-topic-encrypted-customer-key", aws.SNS_TOPIC, TOPIC, ("kmsMasterKeyId",), "alias/aws/sns", "AWS managed key alias/aws/sns"),
+    ("aws-kms-key-rotation-enabled", tokens.KMS_KEY, KMS, ("enableKeyRotation",), DELETE, "does not rotate"),
+    ("aws-cloudwatch-log-group-retention", tokens.LOG_GROUP, LOGS, ("retentionInDays",), DELETE, "keeps logs forever"),
+    ("aws-cloudwatch-log-group-retention", tokens.LOG_GROUP, LOGS, ("retentionInDays",), 0.0, "keeps logs forever"),
+    ("aws-cloudwatch-alarm-has-actions", tokens.ALARM_TYPES[0], ALARM, ("alarmActions",), [], "has no alarm_actions"),
+    ("aws-cloudwatch-alarm-has-actions", tokens.ALARM_TYPES[0], ALARM, ("actionsEnabled",), False, "actions_enabled=False"),
+    ("aws-sns-topic-encrypted-customer-key", tokens.SNS_TOPIC, TOPIC, ("kmsMasterKeyId",), DELETE, "is not encrypted"),
     (
         "aws-sns-topic-encrypted-customer-key",
-        aws.SNS_TOPIC,
+        tokens.SNS_TOPIC,
+        TOPIC,
+        ("kmsMasterKeyId",),
+        "alias/aws/sns",
+        "AWS managed key alias/aws/sns",
+    ),
+    (
+        "aws-sns-topic-encrypted-customer-key",
+        tokens.SNS_TOPIC,
         TOPIC,
         ("kmsMasterKeyId",),
         "arn:aws:kms:us-west-2:123456789012:alias/aws/sns",
@@ -530,7 +538,7 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str | int, ...], Any, str]] = 
     ),
     (
         "aws-iam-policy-disallow-admin-wildcard",
-        aws.IAM_ROLE,
+        tokens.IAM_ROLE,
         ROLE,
         ("inlinePolicies", 0, "policy"),
         ADMIN_DOC,
@@ -538,7 +546,7 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str | int, ...], Any, str]] = 
     ),
     (
         "aws-iam-policy-disallow-admin-wildcard",
-        aws.IAM_ROLE,
+        tokens.IAM_ROLE,
         ROLE,
         ("managedPolicyArns", 0),
         "arn:aws:iam::aws:policy/AdministratorAccess",
@@ -660,19 +668,19 @@ def test_non_alb_ingress_is_ignored() -> None:
 
 
 def test_user_data_that_fetches_secrets_at_boot_is_clean() -> None:
-    assert aws.credentials_in(BOOT) == []
-    assert aws.decode_user_data(b64(BOOT)) == BOOT
-    assert aws.decode_user_data("#!/bin/bash\necho plain") == "#!/bin/bash\necho plain"
+    assert common.credentials_in(BOOT) == []
+    assert ec2.decode_user_data(b64(BOOT)) == BOOT
+    assert ec2.decode_user_data("#!/bin/bash\necho plain") == "#!/bin/bash\necho plain"
 
 
 def test_tls_allow_list_matches_the_settings_schema() -> None:
     from settings.schema import KEYS_BY_NAME, TLS_POLICIES
 
-    assert aws.TLS_POLICIES == TLS_POLICIES
-    assert KEYS_BY_NAME["sslPolicy"].default == aws.DEFAULT_TLS_POLICY == "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
+    assert elb.TLS_POLICIES == TLS_POLICIES
+    assert KEYS_BY_NAME["sslPolicy"].default == elb.DEFAULT_TLS_POLICY == "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
 
 
-@pytest.mark.parametrize("tls", [p for p in aws.TLS_POLICIES if "-PQ-" in p])
+@pytest.mark.parametrize("tls", [p for p in elb.TLS_POLICIES if "-PQ-" in p])
 def test_post_quantum_tls_policies_pass(tls) -> None:
     assert messages("aws-alb-https-listener-tls12-policy", record(LISTENER_T, "https", {**HTTPS_LISTENER, "sslPolicy": tls})) == []
 
@@ -732,7 +740,6 @@ def test_eks_public_endpoint_narrow_networks_pass_in_prod():
 
 
 def test_pack_prod_cidr_limit_is_the_settings_one():
-    from policies.nox_policies import aws
     from settings.schema import PROD_MIN_PREFIX
 
-    assert aws.PROD_MIN_PREFIX == PROD_MIN_PREFIX
+    assert cidrs.PROD_MIN_PREFIX == PROD_MIN_PREFIX

@@ -11,7 +11,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from .aws import (
+from .aws.ec2 import decode_user_data, rules_of
+from .aws.elb import annotation, ingress_lb_attributes, is_alb_ingress, is_application_lb
+from .aws.tokens import (
     ALARM_TYPES,
     INGRESS_TYPES,
     LAUNCH_TEMPLATE,
@@ -22,12 +24,6 @@ from .aws import (
     SG_RULE_TYPES,
     SG_TYPES,
     SNS_TOPIC,
-    annotation,
-    decode_user_data,
-    ingress_lb_attributes,
-    is_alb_ingress,
-    is_application_lb,
-    rules_of,
 )
 from .common import (
     REDACTED,
