@@ -30,16 +30,10 @@ edge = Edge(
     "edge",
     EdgeArgs(
         settings=settings.edge,
-        release=settings.release,
-        platform=settings.platform,
         name_prefix=prefix,
         protect=protect,
-        vpc_id=network.vpc.id,
-        vpc_cidr=settings.network.cidr,
-        public_subnet_ids=network.public_subnet_ids,
         log_key=network.log_key,
         log_retention_days=settings.network.log_retention_days,
-        alb_protect=settings.platform_protect,
     ),
     opts,
 )
@@ -62,7 +56,36 @@ if settings.platform == "eks":
     )
     app_security_group_ids = [cluster.node_security_group_id]
 else:
-    app_security_group_ids = [edge.require_app_security_group().id]
+    from components.alb import Alb, AlbArgs
+    from components.fleet import AppSecurityGroup, AppSecurityGroupArgs
+
+    # Both were part of Edge: their children keep the names they had there (edge-alb, edge-app-sg, ...)
+    # and aliases to it, so existing stacks keep every resource (components/edge.py FORMER_STEM).
+    alb = Alb(
+        "alb",
+        AlbArgs(
+            settings=settings.edge,
+            release=settings.release,
+            edge=edge,
+            name_prefix=prefix,
+            protect=settings.platform_protect,
+            vpc_id=network.vpc.id,
+            public_subnet_ids=network.public_subnet_ids,
+        ),
+        opts,
+    )
+    app_security_group = AppSecurityGroup(
+        "app-security-group",
+        AppSecurityGroupArgs(
+            name_prefix=prefix,
+            vpc_id=network.vpc.id,
+            vpc_cidr=settings.network.cidr,
+            alb_security_group=alb.security_group,
+            formerly_under=edge,
+        ),
+        opts,
+    )
+    app_security_group_ids = [app_security_group.group.id]
 
 database = Database(
     "database",
@@ -168,8 +191,8 @@ else:
             name_prefix=prefix,
             protect=settings.platform_protect,
             private_subnet_ids=network.private_subnet_ids,
-            app_security_group_id=edge.require_app_security_group().id,
-            target_group_arns=edge.target_group_arns,
+            app_security_group_id=app_security_group.group.id,
+            target_group_arns=alb.target_group_arns,
             access=access,
             db_pool_max=settings.database.pool_max,
             region=settings.region,
@@ -179,11 +202,11 @@ else:
         ),
         opts,
     )
-    load_balancer = edge.require_load_balancer()
+    load_balancer = alb.load_balancer
     pulumi.export("albDnsName", load_balancer.dns_name)
     # The release driver's CloudWatch gates read per-colour ALB metrics by these dimensions.
     pulumi.export("albArnSuffix", load_balancer.arn_suffix)
-    pulumi.export("targetGroupArnSuffixes", {c: tgs["app"].arn_suffix for c, tgs in edge.target_groups.items()})
+    pulumi.export("targetGroupArnSuffixes", {c: tgs["app"].arn_suffix for c, tgs in alb.target_groups.items()})
     pulumi.export("autoScalingGroups", {c: g.name for c, g in fleet.groups.items()})
 
 # --- alarms and dashboard: the same on every stack (dev included) ------------------------------------
@@ -212,8 +235,8 @@ if settings.platform == "eks":
     targets += alarm_catalogue.eks_targets(cluster.eks_cluster.name, APP_NAMESPACE, {c: deployment_name(c) for c in workload.deployments})
 else:
     targets += alarm_catalogue.alb_targets(
-        edge.require_load_balancer().arn_suffix,
-        {f"{c}-{kind}": tg.arn_suffix for c, tgs in edge.target_groups.items() for kind, tg in tgs.items()},
+        alb.load_balancer.arn_suffix,
+        {f"{c}-{kind}": tg.arn_suffix for c, tgs in alb.target_groups.items() for kind, tg in tgs.items()},
     )
 catalogue = alarm_catalogue.checks(
     settings.alerting,

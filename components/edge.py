@@ -1,38 +1,26 @@
-"""Edge: the public entry point of the API. TLS certificate, WAF, access-log bucket and, on platform
-`asg`, the Application Load Balancer with its listeners and the blue/green target groups.
+"""Edge: what both platforms put in front of the API. The TLS certificate, the WAF web ACL (with its
+logging) and the ALB access-log bucket.
 
-The seed fronts the app with nginx (nginx-waf.conf, ssl-config.conf, nginx-canary.conf). Here the
-same duties move to managed services:
-
-- TLS termination and the security headers: ALB HTTPS listener (`ssl_policy`, response-header
-  attributes from `appspec.response_header_attributes`).
-- `limit_req`, the attack-pattern `if` blocks, `proxy-body-size` and the geo block: AWS WAF.
-- `upstream ... weight=` and the `X-Canary-User` header: weighted forward between the blue and
-  green target groups plus a header rule. This is the one traffic mechanism for releases.
-
-On platform `eks` the AWS Load Balancer Controller builds the ALB from the Kubernetes Ingress, so
-only the certificate, the WAF web ACL and the access-log bucket are made here: the Ingress
-references them (with `ACCESS_LOG_PREFIX` and `ReleaseSettings.serving`, so both platforms agree); the
-WAF rules reach both platforms through the one web ACL.
+The seed fronts the app with nginx (nginx-waf.conf, ssl-config.conf). Its `limit_req`, the
+attack-pattern `if` blocks, `proxy-body-size` and the geo block move to AWS WAF here. The ALB that
+uses these is the platform's: on `asg` it is `components.alb.Alb`; on `eks` the AWS Load Balancer
+Controller builds it from the Ingress (workload.py), which references the same certificate, web
+ACL and bucket (with `ACCESS_LOG_PREFIX`), so the WAF rules reach both platforms through one ACL.
 """
 
 from __future__ import annotations
 
-import inspect
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from settings import COLOURS, EdgeSettings, ReleaseSettings
+from settings import EdgeSettings
 
-from . import appspec
-from .base import InVpc, Logged, Protected
-from .cache import PORT as REDIS_PORT
-from .database import PORT as POSTGRES_PORT
+from .base import Logged, Protected
 
 # --- WAF: the seed's nginx-waf.conf ------------------------------------------------------------
 # nginx `limit_req ... rate=5r/s` (auth) and `rate=10r/s` (api), per client address. WAF counts
@@ -76,14 +64,16 @@ TOO_LARGE_STATUS = 413
 # Headers kept out of the WAF logs (bearer tokens, session cookies). WAF wants them lower-case.
 REDACTED_HEADERS = ("authorization", "cookie")
 
-# --- ALB ------------------------------------------------------------------------------------
-# The seed's Ingress routes `/ws` (Prefix) to the WebSocket service: the path itself and below it.
-WS_PATHS = ("/ws", "/ws/*")
+# Logical-name stem of the resources Edge held before it was split (the asg ALB and the app's
+# security group). `Alb` and `AppSecurityGroup` name their children with it, not with their own
+# names, so the children's URN names and the AWS names autonamed from them (target groups,
+# security groups) do not change; aliases carry the old parent.
+FORMER_STEM = "edge"
+
+# --- ALB access logs ----------------------------------------------------------------------
 # Days a deleted or replaced access log stays recoverable as a noncurrent version.
 NONCURRENT_LOG_DAYS = 30
 ACCESS_LOG_PREFIX = "alb"  # key prefix of access logs in the bucket (also for the EKS Ingress)
-# Listener rule priorities: the canary header first (WebSocket before app), then WebSockets.
-CANARY_WS_PRIORITY, CANARY_PRIORITY, WS_PRIORITY = 10, 20, 30
 
 # ALB access-log delivery. Regions launched before August 2022 deliver as a regional ELB account
 # (AWS docs "Enable access logs for your Application Load Balancer", step 2; the same table as
@@ -122,37 +112,6 @@ LEGACY_ELB_LOG_ACCOUNTS = {
 
 
 # --- pure helpers (tested without the engine) --------------------------------------------------
-
-
-def weighted_forward(target_group_arns: Mapping[str, pulumi.Input[str]], weights: Mapping[str, int]) -> dict[str, Any]:
-    """A forward action splitting requests between the colours by weight (both listed, 0 allowed).
-
-    Group stickiness is off: each request is weighted on its own (WebSocket connections stay on the
-    target they opened on); a user who must see the candidate sends `X-Canary-User: true`.
-    """
-    return {
-        "type": "forward",
-        "forward": {
-            "target_groups": [{"arn": target_group_arns[c], "weight": weights[c]} for c in COLOURS],
-            "stickiness": {"enabled": False, "duration": 1},  # duration is required by the API even when off
-        },
-    }
-
-
-def listener_header_arguments(cors_allow_origin: str) -> dict[str, str | bool]:
-    """`appspec.response_header_attributes` as `aws.lb.Listener` keyword arguments.
-
-    `routing.http.response.x.header_value` is the argument `routing_http_response_x_header_value`;
-    an attribute the SDK has no argument for is an error here rather than a silently dropped header.
-    """
-    accepted = inspect.signature(aws.lb.ListenerArgs.__init__).parameters
-    arguments: dict[str, str | bool] = {}
-    for attribute, value in appspec.response_header_attributes(cors_allow_origin).items():
-        argument = attribute.replace(".", "_")
-        if argument not in accepted:
-            raise ValueError(f"listener attribute {attribute!r} has no aws.lb.Listener argument {argument!r}")
-        arguments[argument] = (value == "true") if argument.endswith("_enabled") else value
-    return arguments
 
 
 def greater_than_pattern(limit: int) -> str:
@@ -307,39 +266,22 @@ def access_log_bucket_policy(bucket_arn: str, account: str, region: str, partiti
 
 
 @dataclass(frozen=True)
-class EdgeArgs(Protected, InVpc, Logged):
+class EdgeArgs(Protected, Logged):
     settings: EdgeSettings
-    release: ReleaseSettings
-    platform: str  # asg: this component builds the ALB; eks: the LB controller does, from the Ingress
-    vpc_cidr: str
-    public_subnet_ids: list[pulumi.Output[str]]
-    # Protection of the asg ALB alone; None: same as `protect`. Lifted by `nox:teardown: platform`
-    # so a platform switch can delete it while the shared resources stay protected.
-    alb_protect: bool | None = None
 
     def __post_init__(self) -> None:
-        if self.platform not in ("asg", "eks"):
-            raise ValueError(f"EdgeArgs.platform must be 'asg' or 'eks', got {self.platform!r}")
         if not (self.settings.certificate_arn or self.settings.hosted_zone_id):
             raise ValueError("EdgeArgs.settings needs certificate_arn or hosted_zone_id (nox:certificateArn / nox:hostedZoneId)")
-        if self.platform == "asg" and not self.public_subnet_ids:
-            raise ValueError("EdgeArgs.public_subnet_ids is empty: the internet-facing ALB needs public subnets")
 
 
 class Edge(pulumi.ComponentResource):
-    """Certificate, WAF and access-log bucket; on platform asg also the ALB, listeners and target groups."""
+    """Certificate, WAF and access-log bucket: what the ALB of either platform uses."""
 
     certificate_arn: pulumi.Output[str]
     web_acl: aws.wafv2.WebAcl
     waf_log_group: aws.cloudwatch.LogGroup
     access_log_bucket: aws.s3.Bucket
-    alb_security_group: aws.ec2.SecurityGroup | None
-    app_security_group: aws.ec2.SecurityGroup | None
-    load_balancer: aws.lb.LoadBalancer | None
-    http_listener: aws.lb.Listener | None
-    https_listener: aws.lb.Listener | None
-    target_groups: dict[str, dict[str, aws.lb.TargetGroup]]  # colour -> {"app": tg, "ws": tg}
-    target_group_arns: dict[str, list[pulumi.Output[str]]]  # colour -> [app tg arn, websocket tg arn]
+    access_logs_ready: list[pulumi.Resource]  # an ALB logging to the bucket depends on these
 
     def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nox:edge:Edge", name, None, opts)
@@ -349,38 +291,13 @@ class Edge(pulumi.ComponentResource):
         self._partition = aws.get_partition_output(opts=invoke).partition
 
         self.certificate_arn = self._certificate(name, args.settings)
-        self.access_log_bucket, bucket_ready = self._access_log_bucket(name, args)
+        self.access_log_bucket, self.access_logs_ready = self._access_log_bucket(name, args)
         self.web_acl, self.waf_log_group = self._waf(name, args)
-
-        self.alb_security_group = self.app_security_group = None
-        self.load_balancer = self.http_listener = self.https_listener = None
-        self.target_groups, self.target_group_arns = {}, {}
-        if args.platform == "asg":
-            self._load_balancer(name, args, bucket_ready)
-
         self.register_outputs(
-            {
-                "certificateArn": self.certificate_arn,
-                "webAclArn": self.web_acl.arn,
-                "accessLogBucket": self.access_log_bucket.bucket,
-                "loadBalancerDnsName": self.load_balancer.dns_name if self.load_balancer else None,
-                "targetGroupArns": self.target_group_arns,
-            }
+            {"certificateArn": self.certificate_arn, "webAclArn": self.web_acl.arn, "accessLogBucket": self.access_log_bucket.bucket}
         )
 
     # --- TLS certificate ---------------------------------------------------------------------
-    # Typed accessors for the asg-only attributes: the caller gets the resource, or a clear error
-    # instead of an AttributeError on None (on eks there is no ALB and no app security group).
-    def require_load_balancer(self) -> aws.lb.LoadBalancer:
-        if self.load_balancer is None:
-            raise RuntimeError("Edge has no load balancer: the ALB is built on platform asg only")
-        return self.load_balancer
-
-    def require_app_security_group(self) -> aws.ec2.SecurityGroup:
-        if self.app_security_group is None:
-            raise RuntimeError("Edge has no app security group: it is built on platform asg only")
-        return self.app_security_group
-
     def _certificate(self, name: str, s: EdgeSettings) -> pulumi.Output[str]:
         if s.certificate_arn:
             return pulumi.Output.from_input(s.certificate_arn)
@@ -510,189 +427,3 @@ class Edge(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=acl),
         )
         return acl, group
-
-    # --- ALB (platform asg) ----------------------------------------------------------------------
-    def _load_balancer(self, name: str, args: EdgeArgs, bucket_ready: list[pulumi.Resource]) -> None:
-        s, prefix, release = args.settings, args.name_prefix, args.release
-        child = pulumi.ResourceOptions(parent=self)
-        alb_sg = aws.ec2.SecurityGroup(
-            f"{name}-alb-sg",
-            vpc_id=args.vpc_id,
-            description=f"{prefix} ALB: HTTP/HTTPS in, app ports out",
-            tags={"Name": f"{prefix}-alb"},
-            opts=child,
-        )
-        app_sg = aws.ec2.SecurityGroup(
-            f"{name}-app-sg", vpc_id=args.vpc_id, description=f"{prefix} NOX API instances", tags={"Name": f"{prefix}-app"}, opts=child
-        )
-        self.alb_security_group, self.app_security_group = alb_sg, app_sg
-        # Rules as separate resources: the two groups reference each other, which inline rules cannot.
-        for port in (80, 443):
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-alb-in-{port}",
-                security_group_id=alb_sg.id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                cidr_ipv4="0.0.0.0/0",
-                description=f"{'HTTPS' if port == 443 else 'HTTP (redirected to HTTPS)'} from the internet",
-                opts=pulumi.ResourceOptions(parent=alb_sg),
-            )
-        for port, what in ((appspec.APP_PORT, "app"), (appspec.WS_PORT, "WebSocket")):
-            aws.vpc.SecurityGroupEgressRule(
-                f"{name}-alb-out-{port}",
-                security_group_id=alb_sg.id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                referenced_security_group_id=app_sg.id,
-                description=f"To the {what} port of the API instances",
-                opts=pulumi.ResourceOptions(parent=alb_sg),
-            )
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-app-in-{port}",
-                security_group_id=app_sg.id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                referenced_security_group_id=alb_sg.id,
-                description=f"{what} port from the ALB only",
-                opts=pulumi.ResourceOptions(parent=app_sg),
-            )
-        # Instances reach AWS APIs, ECR and package repositories over HTTPS (via NAT or the VPC
-        # endpoints) and the data tier inside the VPC; nothing else.
-        for port, cidr, what in (
-            (443, "0.0.0.0/0", "HTTPS to AWS APIs, ECR and package repositories"),
-            (POSTGRES_PORT, args.vpc_cidr, "PostgreSQL in the VPC"),
-            (REDIS_PORT, args.vpc_cidr, "Redis in the VPC"),
-        ):
-            aws.vpc.SecurityGroupEgressRule(
-                f"{name}-app-out-{port}",
-                security_group_id=app_sg.id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                cidr_ipv4=cidr,
-                description=what,
-                opts=pulumi.ResourceOptions(parent=app_sg),
-            )
-
-        alb_protect = args.protect if args.alb_protect is None else args.alb_protect
-        # The name stays nox-<stack>-api (a new name would replace the ALB); the EKS Ingress's ALB
-        # has its own name (workload.py), so a platform switch does not collide on it.
-        self.load_balancer = lb = aws.lb.LoadBalancer(
-            f"{name}-alb",
-            name=f"{prefix}-api"[:32],
-            load_balancer_type="application",
-            internal=False,
-            ip_address_type="ipv4",
-            security_groups=[alb_sg.id],
-            subnets=args.public_subnet_ids,
-            drop_invalid_header_fields=True,
-            desync_mitigation_mode="defensive",
-            enable_deletion_protection=alb_protect,
-            enable_http2=True,
-            idle_timeout=s.idle_timeout,
-            access_logs={"bucket": self.access_log_bucket.bucket, "prefix": ACCESS_LOG_PREFIX, "enabled": True},
-            tags={"Name": f"{prefix}-api"},
-            opts=pulumi.ResourceOptions(parent=self, protect=alb_protect, depends_on=bucket_ready),
-        )
-        aws.wafv2.WebAclAssociation(
-            f"{name}-waf-association", resource_arn=lb.arn, web_acl_arn=self.web_acl.arn, opts=pulumi.ResourceOptions(parent=lb)
-        )
-
-        for colour in COLOURS:
-            self.target_groups[colour] = {
-                "app": self._target_group(f"{name}-{colour}-app", args, colour, appspec.APP_PORT),
-                "ws": self._target_group(f"{name}-{colour}-ws", args, colour, appspec.WS_PORT),
-            }
-            self.target_group_arns[colour] = [self.target_groups[colour]["app"].arn, self.target_groups[colour]["ws"].arn]
-        app_arns = {c: tgs["app"].arn for c, tgs in self.target_groups.items()}
-        ws_arns = {c: tgs["ws"].arn for c, tgs in self.target_groups.items()}
-
-        lb_child = pulumi.ResourceOptions(parent=lb)
-        self.http_listener = aws.lb.Listener(
-            f"{name}-http",
-            load_balancer_arn=lb.arn,
-            port=80,
-            protocol="HTTP",
-            default_actions=[{"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"}}],
-            opts=lb_child,
-        )
-        # Default policy ELBSecurityPolicy-TLS13-1-2-Res-2021-06: TLS 1.3, and TLS 1.2 with ECDHE
-        # AES-GCM only, i.e. the seed's ssl_ciphers minus its two CHACHA20-POLY1305 suites, which
-        # ALB does not offer for TLS 1.2 (and ALB has no custom policies). Session cache, tickets
-        # and OCSP stapling are ALB's own.
-        self.https_listener = https = aws.lb.Listener(
-            f"{name}-https",
-            load_balancer_arn=lb.arn,
-            port=443,
-            protocol="HTTPS",
-            ssl_policy=s.ssl_policy,
-            certificate_arn=self.certificate_arn,
-            default_actions=[weighted_forward(app_arns, release.weights)],
-            **listener_header_arguments(s.cors_allow_origin),
-            opts=lb_child,
-        )
-        https_child = pulumi.ResourceOptions(parent=https)
-        if release.candidate in release.serving:
-            canary = {"http_header": {"http_header_name": appspec.CANARY_HEADER, "values": [appspec.CANARY_HEADER_VALUE]}}
-            aws.lb.ListenerRule(
-                f"{name}-canary-ws",
-                listener_arn=https.arn,
-                priority=CANARY_WS_PRIORITY,
-                conditions=[canary, {"path_pattern": {"values": list(WS_PATHS)}}],
-                actions=[{"type": "forward", "target_group_arn": ws_arns[release.candidate]}],
-                opts=https_child,
-            )
-            aws.lb.ListenerRule(
-                f"{name}-canary",
-                listener_arn=https.arn,
-                priority=CANARY_PRIORITY,
-                conditions=[canary],
-                actions=[{"type": "forward", "target_group_arn": app_arns[release.candidate]}],
-                opts=https_child,
-            )
-        aws.lb.ListenerRule(
-            f"{name}-websocket",
-            listener_arn=https.arn,
-            priority=WS_PRIORITY,
-            conditions=[{"path_pattern": {"values": list(WS_PATHS)}}],
-            actions=[weighted_forward(ws_arns, release.weights)],
-            opts=https_child,
-        )
-        if s.hosted_zone_id:
-            aws.route53.Record(
-                f"{name}-dns",
-                zone_id=s.hosted_zone_id,
-                name=s.domain,
-                type="A",
-                aliases=[{"name": lb.dns_name, "zone_id": lb.zone_id, "evaluate_target_health": True}],
-                opts=lb_child,
-            )
-
-    def _target_group(self, resource_name: str, args: EdgeArgs, colour: str, port: int) -> aws.lb.TargetGroup:
-        # Auto-named (<= 32 characters): a replacement can then be created before the old one goes.
-        # Both groups check the app's /health on the app port: the seed's health check, and the
-        # WebSocket server lives in the same container.
-        return aws.lb.TargetGroup(
-            resource_name,
-            port=port,
-            protocol="HTTP",
-            target_type="instance",
-            vpc_id=args.vpc_id,
-            deregistration_delay=appspec.DEREGISTRATION_DELAY_SECONDS,
-            health_check={
-                "enabled": True,
-                "protocol": "HTTP",
-                "path": appspec.HEALTH_PATH,
-                "port": str(appspec.APP_PORT),
-                "interval": appspec.HEALTH_INTERVAL_SECONDS,
-                "timeout": appspec.HEALTH_TIMEOUT_SECONDS,
-                "healthy_threshold": appspec.HEALTHY_THRESHOLD,
-                "unhealthy_threshold": appspec.UNHEALTHY_THRESHOLD,
-                "matcher": "200",
-            },
-            tags={"Name": f"{args.name_prefix}-{colour}-{'app' if port == appspec.APP_PORT else 'ws'}", "Colour": colour},
-            opts=pulumi.ResourceOptions(parent=self),
-        )

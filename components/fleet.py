@@ -1,5 +1,6 @@
 """EC2 fleet (platform asg): one launch template and Auto Scaling group per deployed colour, and the
-seed's CPU scaling (setup-autoscaling.sh) on every colour that serves traffic.
+seed's CPU scaling (setup-autoscaling.sh) on every colour that serves traffic; and the instances'
+security group (`AppSecurityGroup`), made before the data tier, which admits it.
 
 Seed: ASG nox-api-asg MinSize 2, MaxSize 20, DesiredCapacity 3, DefaultCooldown 300, HealthCheckType
 ELB, HealthCheckGracePeriod 300; scale-up ChangeInCapacity +2 and scale-down -1, cooldown 300;
@@ -23,7 +24,10 @@ import pulumi_aws as aws
 from settings import FleetSettings, ReleaseSettings
 
 from . import appspec
-from .base import Protected
+from .base import InVpc, Named, Protected
+from .cache import PORT as REDIS_PORT
+from .database import PORT as POSTGRES_PORT
+from .edge import FORMER_STEM
 from .kms import encryption_key
 
 # Amazon Linux 2023, resolved from AWS's public parameter when the program runs (each `pulumi up`
@@ -186,6 +190,84 @@ docker run -d --name {CONTAINER_NAME} --restart unless-stopped \\
   --log-opt max-size=50m --log-opt max-file=5 \\
   "$IMAGE"
 """ + (_collector_script(colour, region, remote_write_url) if remote_write_url else "")
+
+
+@dataclass(frozen=True)
+class AppSecurityGroupArgs(Named, InVpc):
+    vpc_cidr: str
+    alb_security_group: aws.ec2.SecurityGroup
+    # The component these resources were created under before the split (the Edge): the group's
+    # alias names it, and the rules inherit the alias from the groups they belong to.
+    formerly_under: pulumi.Resource
+
+
+class AppSecurityGroup(pulumi.ComponentResource):
+    """The API instances' security group: app ports from the ALB only; out only HTTPS and the data tier.
+
+    Its own component (not part of `AppFleet`) because the database and cache admit it, and the
+    fleet needs their endpoints: the order is ALB, this group, data tier, fleet. The two rules on
+    each side of the ALB-to-app path are made here, where both groups exist (each names the other).
+    """
+
+    group: aws.ec2.SecurityGroup
+
+    def __init__(self, name: str, args: AppSecurityGroupArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("nox:fleet:AppSecurityGroup", name, None, opts)
+        name = FORMER_STEM  # children keep the names they had under Edge
+        prefix, alb_sg = args.name_prefix, args.alb_security_group
+        self.group = app_sg = aws.ec2.SecurityGroup(
+            f"{name}-app-sg",
+            vpc_id=args.vpc_id,
+            description=f"{prefix} NOX API instances",
+            tags={"Name": f"{prefix}-app"},
+            opts=pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(parent=args.formerly_under)]),
+        )
+
+        def rule(
+            kind: type[aws.vpc.SecurityGroupIngressRule | aws.vpc.SecurityGroupEgressRule],
+            rule_name: str,
+            group: aws.ec2.SecurityGroup,
+            port: int,
+            description: str,
+            **peer: pulumi.Input[str],
+        ) -> None:
+            kind(
+                rule_name,
+                security_group_id=group.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description=description,
+                opts=pulumi.ResourceOptions(parent=group),
+                **peer,
+            )
+
+        for port, what in ((appspec.APP_PORT, "app"), (appspec.WS_PORT, "WebSocket")):
+            rule(
+                aws.vpc.SecurityGroupEgressRule,
+                f"{name}-alb-out-{port}",
+                alb_sg,
+                port,
+                f"To the {what} port of the API instances",
+                referenced_security_group_id=app_sg.id,
+            )
+            rule(
+                aws.vpc.SecurityGroupIngressRule,
+                f"{name}-app-in-{port}",
+                app_sg,
+                port,
+                f"{what} port from the ALB only",
+                referenced_security_group_id=alb_sg.id,
+            )
+        # Instances reach AWS APIs, ECR and package repositories over HTTPS (via NAT or the VPC
+        # endpoints) and the data tier inside the VPC; nothing else.
+        for port, cidr, what in (
+            (443, "0.0.0.0/0", "HTTPS to AWS APIs, ECR and package repositories"),
+            (POSTGRES_PORT, args.vpc_cidr, "PostgreSQL in the VPC"),
+            (REDIS_PORT, args.vpc_cidr, "Redis in the VPC"),
+        ):
+            rule(aws.vpc.SecurityGroupEgressRule, f"{name}-app-out-{port}", app_sg, port, what, cidr_ipv4=cidr)
+        self.register_outputs({"securityGroupId": app_sg.id})
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from components import appspec
+from components.alb import AlbArgs, listener_header_arguments
 from components.edge import (
     BODY_SIZE_LIMIT_BYTES,
     ELB_LOG_DELIVERY_SERVICE,
@@ -23,7 +24,6 @@ from components.edge import (
     EdgeArgs,
     access_log_bucket_policy,
     greater_than_pattern,
-    listener_header_arguments,
     log_delivery_principals,
     rate_limit_scope,
 )
@@ -560,7 +560,7 @@ def test_bad_release_image_and_edge_config_fail_before_anything_is_planned(overr
     assert records == []
 
 
-def test_edge_args_validate_platform_and_certificate_source():
+def test_edge_and_alb_args_validate_certificate_source_and_public_subnets():
     edge = EdgeSettings(
         domain="api.example.com",
         hosted_zone_id="",
@@ -571,21 +571,41 @@ def test_edge_args_validate_platform_and_certificate_source():
         access_log_expiration_days=30,
         geo_block_countries=(),
     )
-    release = ReleaseSettings(strategy="bluegreen", active="blue", images=(("blue", "r/a:1"), ("green", "")), canary_weight=0)
-    common = {
-        "release": release,
-        "name_prefix": "nox-t",
-        "protect": False,
-        "vpc_id": "vpc-1",
-        "vpc_cidr": "10.0.0.0/16",
-        "public_subnet_ids": ["subnet-1"],
-        "log_key": None,
-        "log_retention_days": 30,
-    }
     with pytest.raises(ValueError, match="certificate_arn or hosted_zone_id"):
-        EdgeArgs(settings=edge, platform="asg", **common)
-    with pytest.raises(ValueError, match="platform"):
-        EdgeArgs(settings=edge, platform="ecs", **common)
+        EdgeArgs(settings=edge, name_prefix="nox-t", protect=False, log_key=None, log_retention_days=30)
+    release = ReleaseSettings(strategy="bluegreen", active="blue", images=(("blue", "r/a:1"), ("green", "")), canary_weight=0)
+    with pytest.raises(ValueError, match="public_subnet_ids is empty"):
+        AlbArgs(settings=edge, release=release, edge=None, name_prefix="nox-t", protect=False, vpc_id="vpc-1", public_subnet_ids=[])
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_alb_and_app_security_group_left_edge_with_aliases_to_it(plan_for, stack):
+    """The ALB (asg) and the app's security group were children of Edge: each moved resource names
+    its former parent in an alias, so a real stack keeps it (tests/test_urns.py checks every URN)."""
+    plan = plan_for(stack, "nox:platform=asg")
+    components = {
+        r["type"]: r["urn"] for r in plan.resources if r["type"] in ("nox:alb:Alb", "nox:fleet:AppSecurityGroup", "nox:edge:Edge")
+    }
+    edge_prefix = f"urn:pulumi:{stack}::nox-infra::nox:edge:Edge$"
+    moved = {
+        ("aws:lb/loadBalancer:LoadBalancer", "edge-alb"): "nox:alb:Alb",
+        ("aws:ec2/securityGroup:SecurityGroup", "edge-alb-sg"): "nox:alb:Alb",
+        ("aws:lb/targetGroup:TargetGroup", "edge-blue-app"): "nox:alb:Alb",
+        ("aws:ec2/securityGroup:SecurityGroup", "edge-app-sg"): "nox:fleet:AppSecurityGroup",
+    }
+    for (type_, name), owner in moved.items():
+        [res] = [r for r in plan.resources if r["type"] == type_ and r["name"] == name]
+        assert res["parent"] == components[owner]
+        assert f"{edge_prefix}{type_}::{name}" in res["aliases"]
+    # Edge keeps only what both platforms use.
+    edge_children = {r["type"] for r in plan.resources if r["parent"] == components["nox:edge:Edge"]}
+    assert "aws:lb/loadBalancer:LoadBalancer" not in edge_children and "aws:ec2/securityGroup:SecurityGroup" not in edge_children
+    assert "aws:wafv2/webAcl:WebAcl" in edge_children and "aws:s3/bucket:Bucket" in edge_children
+
+
+def test_eks_plan_has_no_alb_component(plan_for):
+    types = {r["type"] for r in plan_for("staging", "nox:platform=eks").resources}
+    assert "nox:edge:Edge" in types and not types & {"nox:alb:Alb", "nox:fleet:AppSecurityGroup"}
 
 
 def test_cors_methods_are_all_valid_alb_values():
