@@ -159,6 +159,7 @@ if settings.platform == "eks":
             topic_arn=alerting.topic.arn,
             topic_key_arn=alerting.key.arn,
             pss_version=settings.eks.version,
+            runbook_base_url=settings.alerting.runbook_base_url,
         ),
         pulumi.ResourceOptions(providers=[provider, cluster.k8s_provider]),
     )
@@ -177,6 +178,7 @@ else:
                 protect=settings.platform_protect,  # asg only: a platform switch deletes it
                 region=settings.region,
                 topic_arn=alerting.topic.arn,
+                runbook_base_url=settings.alerting.runbook_base_url,
                 log_key=network.log_key,
                 log_retention_days=settings.network.log_retention_days,
             ),
@@ -198,6 +200,7 @@ else:
             region=settings.region,
             tags=settings.tags,
             alarm_topic_arn=alerting.topic.arn,
+            runbook_base_url=settings.alerting.runbook_base_url,
             prometheus=managed_prometheus,
         ),
         opts,
@@ -244,7 +247,17 @@ catalogue = alarm_catalogue.checks(
     allocated_storage_gib=settings.database.allocated_storage,
     memory_gib=settings.database.memory_gib,
 )
-Alarms("alarms", AlarmsArgs(name_prefix=prefix, topic_arn=alerting.topic.arn, checks=catalogue, targets=tuple(targets)), opts)
+Alarms(
+    "alarms",
+    AlarmsArgs(
+        name_prefix=prefix,
+        topic_arn=alerting.topic.arn,
+        checks=catalogue,
+        targets=tuple(targets),
+        runbook_base_url=settings.alerting.runbook_base_url,
+    ),
+    opts,
+)
 dashboard = Dashboard("dashboard", DashboardArgs(name_prefix=prefix, region=settings.region, targets=tuple(targets)), opts)
 
 pulumi.export("alertTopicArn", alerting.topic.arn)

@@ -13,8 +13,9 @@ RDS metrics with CloudWatch", "Metrics for Valkey and Redis OSS", "AWS WAF metri
 
 `CHECKS` (via `checks()`) is the catalogue: one entry per failure mode and the kind of resource it
 applies to; `Target`s are the stack's real resources of each kind. Every alarm has the topic as its
-alarm AND OK action, so people hear when it clears too. `docs/monitoring.md` holds the table
-`python -m components.alarms` prints (a test keeps them equal).
+alarm AND OK action, so people hear when it clears too; its description ends with the link to the
+check's runbook page (components/runbooks.py). `docs/monitoring.md` holds the table
+`python -m components.alarms` prints (`--write` rewrites it there; a test keeps them equal).
 
 On platform eks the ALB and its target groups belong to the AWS Load Balancer Controller. They are
 looked up once the Ingress and the colours' Deployments are ready (`controller_load_balancer`),
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -37,7 +39,7 @@ import pulumi_aws as aws
 
 from settings import AlertingSettings
 
-from . import appspec
+from . import appspec, runbooks
 from .base import Named
 
 RECOMMENDED = "AWS Recommended alarms"
@@ -63,6 +65,7 @@ NODE_UTILIZATION_PERCENT = 80  # Container Insights node CPU / memory: room left
 POD_RESTARTS = 3  # pod_number_of_container_restarts: a crash loop, not a single restart
 
 GREATER, LESS = "GreaterThanThreshold", "LessThanThreshold"
+DESCRIPTION_MAX = 1024  # PutMetricAlarm AlarmDescription: max 1024 characters (botocore cloudwatch model)
 OPERATOR = {GREATER: ">", LESS: "<"}
 
 
@@ -515,16 +518,16 @@ def alarm_name(prefix: str, check: Check, target: Target) -> str:
     return "-".join(p for p in (prefix, check.id, target.label) if p)
 
 
-def alarm_description(check: Check, target: Target) -> str:
-    """The one place alarm descriptions are written (runbook links go here)."""
+def alarm_description(check: Check, target: Target, runbook_base_url: str) -> str:
+    """The one place alarm descriptions are written; the runbook link ends it (the check's page)."""
     where = target.label or target.kind
     text = (
         f"{check.summary} ({where}): {check.metric} {check.stat} {OPERATOR[check.comparison]} {shown_value(check.threshold)}, "
         f"{check.datapoints} of {check.evaluation_periods} x {check.period} s. Source: {check.source}. "
-        f"Missing data: {check.treat_missing} ({check.missing_reason})."
+        f"Missing data: {check.treat_missing} ({check.missing_reason}). Runbook: {runbooks.link(check.id, runbook_base_url)}"
     )
-    if len(text) > 1024:  # PutMetricAlarm's AlarmDescription limit
-        raise ValueError(f"alarm description of {check.id} is {len(text)} characters, over 1024")
+    if len(text) > DESCRIPTION_MAX:
+        raise ValueError(f"alarm description of {check.id} is {len(text)} characters, over {DESCRIPTION_MAX}")
     return text
 
 
@@ -566,6 +569,7 @@ class AlarmsArgs(Named):
     topic_arn: pulumi.Input[str]
     checks: tuple[Check, ...]
     targets: tuple[Target, ...]
+    runbook_base_url: str  # nox:runbookBaseUrl ("": repository paths)
 
     def __post_init__(self) -> None:
         labels = [(t.kind, t.label) for t in self.targets]
@@ -590,7 +594,7 @@ class Alarms(pulumi.ComponentResource):
                 self.alarms[physical] = aws.cloudwatch.MetricAlarm(
                     f"{name}-{'-'.join(p for p in (check.id, target.label) if p)}",
                     name=physical,
-                    alarm_description=alarm_description(check, target),
+                    alarm_description=alarm_description(check, target, args.runbook_base_url),
                     comparison_operator=check.comparison,
                     threshold=check.threshold,
                     evaluation_periods=check.evaluation_periods,
@@ -624,15 +628,16 @@ KIND_TEXT = {
 def alarm_table(catalogue: Sequence[Check]) -> str:
     rows = [
         TABLE_BEGIN,
-        "| Alarm | On | Metric (namespace, statistic) | Threshold | For | Missing data | Source | Action |",
-        "|---|---|---|---|---|---|---|---|",
+        "| Alarm | On | Metric (namespace, statistic) | Threshold | For | Missing data | Source | Action | Runbook |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for c in catalogue:
         metric = f"`{c.expression}` over " + ", ".join(f"`{q.metric}`" for q in c.queries) if c.expression else f"`{c.metric}`"
         rows.append(
             f"| `{c.id}` | {', '.join(KIND_TEXT[k] for k in c.kinds)} | {metric} ({c.namespace}, {c.stat}) | "
             f"{c.shown} | {c.datapoints} of {c.evaluation_periods} x {c.period} s | "
-            f"`{c.treat_missing}`: {c.missing_reason} | {c.source} | SNS topic (alarm and OK) |"
+            f"`{c.treat_missing}`: {c.missing_reason} | {c.source} | SNS topic (alarm and OK) | "
+            f"[{c.id}](runbooks/{c.id}.md) |"
         )
     rows.append(TABLE_END)
     return "\n".join(rows)
@@ -655,9 +660,25 @@ def default_catalogue() -> tuple[Check, ...]:
         error_rate_percent=default("alarmErrorRatePercent"),
         db_connections_percent=default("alarmDbConnectionsPercent"),
         redis_memory_percent=default("alarmRedisMemoryPercent"),
+        runbook_base_url=default("runbookBaseUrl"),
     )
     return checks(s, max_connections=MAX_CONNECTIONS, allocated_storage_gib=default("dbAllocatedStorage"), memory_gib=4)
 
 
-if __name__ == "__main__":
-    print(alarm_table(default_catalogue()))
+MONITORING_DOC = Path(__file__).resolve().parent.parent / "docs" / "monitoring.md"
+
+
+def write_table(path: Path = MONITORING_DOC) -> None:
+    """Replace the generated block of docs/monitoring.md with the current table."""
+    doc = path.read_text()
+    start, end = doc.index(TABLE_BEGIN), doc.index(TABLE_END) + len(TABLE_END)
+    path.write_text(doc[:start] + alarm_table(default_catalogue()) + doc[end:])
+
+
+if __name__ == "__main__":  # python -m components.alarms [--write]: print the table, or rewrite docs/monitoring.md's
+    import sys
+
+    if sys.argv[1:] == ["--write"]:
+        write_table()
+    else:
+        print(alarm_table(default_catalogue()))

@@ -39,6 +39,8 @@ from pathlib import Path
 
 import yaml
 
+from . import runbooks
+
 GROUP = "nox-api-alerts"  # the seed's group name
 ERROR_RATIO = 0.05  # the seed's deployment gate: 95 % of requests must succeed
 AGGREGATE = "job, colour"  # one alert per scraped service and release colour (canary vs stable)
@@ -56,13 +58,19 @@ class AlertRule:
     description: str
     evaluated_by: str  # PROMETHEUS or CLOUDWATCH: one place per alert, never both
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self, runbook_base_url: str) -> dict[str, object]:
+        # runbook_url: the annotation Prometheus's and Alertmanager's tooling (and the chart's own
+        # rules) use for the page to open; the page is named after the alert (components/runbooks.py).
         return {
             "alert": self.name,
             "expr": self.expr,
             "for": self.duration,
             "labels": {"severity": self.severity},
-            "annotations": {"summary": self.summary, "description": self.description},
+            "annotations": {
+                "summary": self.summary,
+                "description": self.description,
+                "runbook_url": runbooks.link(self.name, runbook_base_url),
+            },
         }
 
 
@@ -129,19 +137,22 @@ PROMETHEUS_ALERTS = tuple(r.name for r in RULES if r.evaluated_by == PROMETHEUS)
 CLOUDWATCH_ALERTS = tuple(r.name for r in RULES if r.evaluated_by == CLOUDWATCH)
 
 
-def rule_groups(names: tuple[str, ...] = PROMETHEUS_ALERTS) -> dict[str, object]:
-    """The Prometheus rule file document (`groups:`): the named Prometheus-evaluated rules in seed order."""
+def rule_groups(names: tuple[str, ...] = PROMETHEUS_ALERTS, runbook_base_url: str = "") -> dict[str, object]:
+    """The Prometheus rule file document (`groups:`): the named Prometheus-evaluated rules in seed order.
+
+    `runbook_base_url` is nox:runbookBaseUrl ("": the rules link the repository paths).
+    """
     unknown = set(names) - set(RULES_BY_NAME)
     if unknown:
         raise ValueError(f"unknown alert(s) {sorted(unknown)}: the rules are {list(RULES_BY_NAME)}")
     elsewhere = [n for n in names if RULES_BY_NAME[n].evaluated_by != PROMETHEUS]
     if elsewhere:
         raise ValueError(f"{elsewhere} are CloudWatch alarms (components/alarms.py), never Prometheus rules too")
-    return {"groups": [{"name": GROUP, "rules": [r.to_dict() for r in RULES if r.name in names]}]}
+    return {"groups": [{"name": GROUP, "rules": [r.to_dict(runbook_base_url) for r in RULES if r.name in names]}]}
 
 
-def rules_yaml(names: tuple[str, ...] = PROMETHEUS_ALERTS) -> str:
-    return yaml.safe_dump(rule_groups(names), sort_keys=False, width=1000)
+def rules_yaml(names: tuple[str, ...] = PROMETHEUS_ALERTS, runbook_base_url: str = "") -> str:
+    return yaml.safe_dump(rule_groups(names, runbook_base_url), sort_keys=False, width=1000)
 
 
 def render(path: Path, names: tuple[str, ...] = PROMETHEUS_ALERTS) -> Path:

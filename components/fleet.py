@@ -23,7 +23,7 @@ import pulumi_aws as aws
 
 from settings import FleetSettings, ReleaseSettings
 
-from . import appspec
+from . import appspec, runbooks
 from .base import InVpc, Named, Protected
 from .cache import PORT as REDIS_PORT
 from .database import PORT as POSTGRES_PORT
@@ -284,6 +284,7 @@ class FleetArgs(Protected):
     tags: Mapping[str, str] = field(default_factory=dict)
     # The stack's alert topic: the scaling alarms notify people too (alarm and OK), next to scaling.
     alarm_topic_arn: pulumi.Input[str] | None = None
+    runbook_base_url: str = ""  # nox:runbookBaseUrl: the scaling alarms link their runbook page
     # components.prometheus.ManagedPrometheus (.remote_write_url, .remote_write_policy_json()), or None:
     # instances then run no metrics collector.
     prometheus: Any = None
@@ -508,7 +509,10 @@ class AppFleet(pulumi.ComponentResource):
             alarms[level] = aws.cloudwatch.MetricAlarm(
                 f"{name}-{colour}-{level}-cpu",
                 name=f"{alarm}-{prefix}-{colour}",
-                alarm_description=f"Scale {direction} {prefix} {colour} when CPU {symbol} {threshold}% (seed {alarm})",
+                alarm_description=(
+                    f"Scale {direction} {prefix} {colour} when CPU {symbol} {threshold}% (seed {alarm}). "
+                    f"Runbook: {runbooks.link(alarm, args.runbook_base_url)}"
+                ),
                 namespace=ALARM_NAMESPACE,
                 metric_name=ALARM_METRIC,
                 statistic=ALARM_STATISTIC,

@@ -215,6 +215,7 @@ class ClusterMonitoringArgs(Protected):
     topic_arn: pulumi.Input[str]
     topic_key_arn: pulumi.Input[str]
     pss_version: str  # Pod Security Standard version label, the cluster's minor version
+    runbook_base_url: str  # nox:runbookBaseUrl: each rule's runbook_url
 
 
 class ClusterMonitoring(pulumi.ComponentResource):
@@ -242,7 +243,7 @@ class ClusterMonitoring(pulumi.ComponentResource):
             "rules",
             "PrometheusRule",
             alert_rules.GROUP,
-            {"groups": alert_rules.rule_groups(alert_rules.PROMETHEUS_ALERTS)["groups"]},
+            {"groups": alert_rules.rule_groups(alert_rules.PROMETHEUS_ALERTS, args.runbook_base_url)["groups"]},
         )
         self._dashboard()
         self.register_outputs(
@@ -453,6 +454,7 @@ class ManagedPrometheusArgs(Protected, Logged):
     region: str
     # The topic's policy and key policy must let aps.amazonaws.com publish (the alerting component's).
     topic_arn: pulumi.Input[str]
+    runbook_base_url: str  # nox:runbookBaseUrl: each rule's runbook_url
 
 
 class ManagedPrometheus(pulumi.ComponentResource):
@@ -491,7 +493,7 @@ class ManagedPrometheus(pulumi.ComponentResource):
             f"{name}-rules",
             name=alert_rules.GROUP,
             workspace_id=self.workspace.id,
-            data=alert_rules.rules_yaml(alert_rules.PROMETHEUS_ALERTS),
+            data=alert_rules.rules_yaml(alert_rules.PROMETHEUS_ALERTS, args.runbook_base_url),
             opts=child,
         )
         self.alert_manager = aws.amp.AlertManagerDefinition(

@@ -534,6 +534,7 @@ def build(project: str, stack: str, region: str | None, raw: Mapping[str, Any], 
             error_rate_percent=v["alarmErrorRatePercent"],
             db_connections_percent=v["alarmDbConnectionsPercent"],
             redis_memory_percent=v["alarmRedisMemoryPercent"],
+            runbook_base_url=v["runbookBaseUrl"],
         ),
         prometheus=PrometheusSettings(
             retention=v["prometheusRetention"], storage_gib=v["prometheusStorageGib"], managed=v["managedPrometheus"]

@@ -135,6 +135,7 @@ class AlertingSettings:
     error_rate_percent: int  # seed HighErrorRate
     db_connections_percent: int  # seed DatabaseConnectionHigh (80 of max_connections 200)
     redis_memory_percent: int  # seed RedisMemoryHigh
+    runbook_base_url: str  # "": alarms link the repository path docs/runbooks/<page>.md
 
     @property
     def slack(self) -> bool:

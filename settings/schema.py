@@ -242,6 +242,10 @@ _HTTPS_URL = re.compile(r"https://(?!-)(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}(?
 
 Check = Callable[[Any], str | None]  # returns what is allowed when the value is not
 
+# nox:runbookBaseUrl goes into every alarm description (PutMetricAlarm AlarmDescription, at most
+# 1024 characters); the longest description leaves well over this much (tests/test_runbooks.py).
+RUNBOOK_BASE_URL_MAX = 200
+
 
 def one_of(*allowed: Any) -> Check:
     return lambda v: None if v in allowed else "one of " + ", ".join(map(str, allowed))
@@ -258,6 +262,13 @@ def matches(pattern: re.Pattern[str], what: str, allow_empty: bool = False) -> C
         return None if pattern.fullmatch(v) else what
 
     return check
+
+
+def _runbook_base_url(v: str) -> str | None:
+    allowed = f"an https:// URL without a trailing slash, at most {RUNBOOK_BASE_URL_MAX} characters, or empty"
+    if v == "":
+        return None
+    return None if _HTTPS_URL.fullmatch(v) and not v.endswith("/") and len(v) <= RUNBOOK_BASE_URL_MAX else allowed
 
 
 def each(check: Check, what: str, *, min_items: int = 0) -> Check:
@@ -752,6 +763,14 @@ KEYS: tuple[Key, ...] = (
         "Optional HTTPS endpoint subscribed to the alarm topic (an incident tool's SNS integration URL).",
         default="",
         check=matches(_HTTPS_URL, "an https:// URL", True),
+    ),
+    Key(
+        "runbookBaseUrl",
+        str,
+        "Where docs/runbooks/ is read (e.g. the repository's web view of that folder): alarms and alert rules "
+        "link `<url>/<alarm>.md`; empty: the repository path `docs/runbooks/<alarm>.md`.",
+        default="",
+        check=_runbook_base_url,
     ),
     Key(
         "alarmResponseTimeMs",

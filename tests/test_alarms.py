@@ -354,16 +354,21 @@ def test_every_alarm_is_a_valid_put_metric_alarm(any_plan):
 
 def test_descriptions_come_from_one_helper():
     check = catalogue.default_catalogue()[0]
-    text = catalogue.alarm_description(check, catalogue.Target("alb", ""))
+    text = catalogue.alarm_description(check, catalogue.Target("alb", ""), "")
     assert text.startswith("Share of requests the API answers with a 5xx (alb): Target 5xx % of requests Sum > 5, 2 of 2 x 60 s.")
+    assert text.endswith(" Runbook: docs/runbooks/alb-5xx-ratio.md")
     with pytest.raises(ValueError, match="over 1024"):
-        catalogue.alarm_description(check.__class__(**{**check.__dict__, "summary": "x" * 1100}), catalogue.Target("alb", ""))
+        catalogue.alarm_description(check.__class__(**{**check.__dict__, "summary": "x" * 1100}), catalogue.Target("alb", ""), "")
 
 
 def test_alarms_args_refuse_targets_no_check_watches():
     with pytest.raises(ValueError, match="no check applies to target kind 'queue'"):
         catalogue.AlarmsArgs(
-            name_prefix="p", topic_arn="t", checks=catalogue.default_catalogue(), targets=(catalogue.Target("queue", "q"),)
+            name_prefix="p",
+            topic_arn="t",
+            checks=catalogue.default_catalogue(),
+            targets=(catalogue.Target("queue", "q"),),
+            runbook_base_url="",
         )
 
 

@@ -57,6 +57,7 @@ GOOD = {
     "slackWorkspaceId": "T07EA123LEP",
     "slackChannelId": "C07EZ1ABC23",
     "alertHttpsEndpoint": "https://events.example.com/nox",
+    "runbookBaseUrl": "https://git.example.com/nox-infra/blob/main/docs/runbooks",
     "prometheusRetention": "15d",
 }
 GOOD_LIST = {

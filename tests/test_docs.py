@@ -11,7 +11,7 @@ from settings.docs import OUTPUTS_BEGIN, OUTPUTS_END, outputs_table
 from settings.outputs import OUTPUTS, PLATFORMS, for_platform
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / "docs" / "runbooks").glob("*.md"))]
 # [text](target) outside code; images too. Targets with a scheme (https:, mailto:) are not ours to check.
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 FENCE = re.compile(r"^```.*?^```", re.M | re.S)
