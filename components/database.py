@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -180,9 +181,7 @@ class Database(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nox:data:Database", name, None, opts)
-        s = args.settings
         prefix = args.name_prefix
-        child = pulumi.ResourceOptions(parent=self)
         partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
 
         self.key = encryption_key(
@@ -192,12 +191,39 @@ class Database(pulumi.ComponentResource):
             logs_service=args.log_key is None,
             protect=args.protect,
         )
+        subnet_group = self._network(name, args)
+        self.parameter_group = self._parameter_group(name, args)
+        # Its own key: whoever may decrypt the master secret is an administrator; no reader of
+        # backups or Performance Insights (the database key) gets that by accident.
+        self.master_secret_key = encryption_key(
+            f"{prefix}-db-master", description=f"{prefix} PostgreSQL master user secret (RDS-managed)", parent=self, protect=args.protect
+        )
+        monitoring = self._monitoring_role(name, partition)
+        common = self._instance_settings(args, monitoring[0])
+        self.primary = self._primary(name, args, subnet_group, common, monitoring)
+        self.replica = self._replica(name, args, common, monitoring) if args.settings.read_replica else None
+        self._backups(name, args, partition)
+
+        self.master_secret_arn = self.primary.master_user_secrets.apply(lambda secrets: secrets[0].secret_arn)
+        self.connect_arns = self._connect_arns(partition)
+        self.register_outputs(
+            {
+                "primaryAddress": self.primary.address,
+                "replicaAddress": self.replica.address if self.replica else None,
+                "securityGroupId": self.security_group.id,
+                "masterSecretArn": self.master_secret_arn,
+            }
+        )
+
+    def _network(self, name: str, args: DatabaseArgs) -> aws.rds.SubnetGroup:
+        """The data subnets' group, and the security group that admits only the app's groups."""
+        prefix = args.name_prefix
         subnet_group = aws.rds.SubnetGroup(
             f"{name}-subnets",
             name=f"{prefix}-db",
             description=f"{prefix} PostgreSQL: data subnets",
             subnet_ids=args.data_subnet_ids,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
         self.security_group = app_only_security_group(
             name,
@@ -208,28 +234,24 @@ class Database(pulumi.ComponentResource):
             sources=args.app_security_group_ids,
             parent=self,
         )
+        return subnet_group
 
-        self.parameter_group = aws.rds.ParameterGroup(
+    def _parameter_group(self, name: str, args: DatabaseArgs) -> aws.rds.ParameterGroup:
+        prefix, family = args.name_prefix, args.settings.family
+        return aws.rds.ParameterGroup(
             # Named after the family: a major upgrade creates the new group before the old one goes.
             f"{name}-params",
-            name=f"{prefix}-db-{s.family}",
-            family=s.family,
+            name=f"{prefix}-db-{family}",
+            family=family,
             description=f"{prefix} PostgreSQL: the seed's postgresql.conf in RDS units",
             parameters=[{"name": p.name, "value": p.value, "apply_method": p.apply_method} for p in PARAMETERS],
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        # Its own key: whoever may decrypt the master secret is an administrator; no reader of
-        # backups or Performance Insights (the database key) gets that by accident.
-        self.master_secret_key = encryption_key(
-            f"{prefix}-db-master", description=f"{prefix} PostgreSQL master user secret (RDS-managed)", parent=self, protect=args.protect
-        )
-        monitoring_role, monitoring_policy = self._monitoring_role(name, partition)
 
-        identifier = f"{prefix}-db"
-        log_key_arn = (args.log_key or self.key).arn
-        primary_logs = self._log_groups(name, identifier, log_key_arn, args.log_retention_days, "primary")
-        # Settings the primary and its replica share: same tuning, key, insight and monitoring.
-        common = dict(
+    def _instance_settings(self, args: DatabaseArgs, monitoring_role: aws.iam.Role) -> dict[str, Any]:
+        """Settings the primary and its replica share: same tuning, key, insight and monitoring."""
+        s = args.settings
+        return dict(
             instance_class=s.instance_class,
             storage_type="gp3",
             max_allocated_storage=s.max_allocated_storage,
@@ -253,7 +275,26 @@ class Database(pulumi.ComponentResource):
             deletion_protection=args.protect,
             apply_immediately=False,  # changes wait for the maintenance window
         )
-        self.primary = aws.rds.Instance(
+
+    def _log_dependencies(
+        self, name: str, args: DatabaseArgs, identifier: str, role: str, monitoring: tuple[aws.iam.Role, aws.iam.RolePolicyAttachment]
+    ) -> list[pulumi.Resource]:
+        """What an instance must wait for: its monitoring role and policy, and its log groups (owned first)."""
+        log_key_arn = (args.log_key or self.key).arn
+        return [*monitoring, *self._log_groups(name, identifier, log_key_arn, args.log_retention_days, role)]
+
+    def _primary(
+        self,
+        name: str,
+        args: DatabaseArgs,
+        subnet_group: aws.rds.SubnetGroup,
+        common: dict[str, Any],
+        monitoring: tuple[aws.iam.Role, aws.iam.RolePolicyAttachment],
+    ) -> aws.rds.Instance:
+        s = args.settings
+        identifier = f"{args.name_prefix}-db"
+        depends_on = self._log_dependencies(name, args, identifier, "primary", monitoring)
+        return aws.rds.Instance(
             f"{name}-primary",
             identifier=identifier,
             engine="postgres",
@@ -271,53 +312,45 @@ class Database(pulumi.ComponentResource):
             skip_final_snapshot=not args.protect,
             final_snapshot_identifier=f"{identifier}-final" if args.protect else None,
             **common,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=[monitoring_role, monitoring_policy, *primary_logs]),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=depends_on),
         )
 
-        self.replica = None
-        if s.read_replica:
-            replica_id = f"{prefix}-db-replica"
-            replica_logs = self._log_groups(name, replica_id, log_key_arn, args.log_retention_days, "replica")
-            # Same region: the source is named by identifier, and then RDS refuses a DBSubnetGroupName
-            # (DBSubnetGroupNotAllowedFault; only an ARN source may name one): the replica inherits the
-            # primary's subnet group. RDS places it in an AZ of that group (not pinned: a Multi-AZ
-            # primary moves between AZs on failover). Engine, version, storage size and credentials
-            # (the master user, the app's role) come from the source; a replica takes no final snapshot.
-            # Multi-AZ as the primary: the reader endpoint survives an AZ loss in prod. Automated
-            # backups as the primary's: a replica promoted after losing the primary (the DR path)
-            # then has point-in-time restore from its first minute, instead of none until someone
-            # turns backups on (RDS for PostgreSQL supports automated backups on read replicas;
-            # AWS RDS User Guide, "Working with DB instance read replicas").
-            self.replica = aws.rds.Instance(
-                f"{name}-replica",
-                identifier=replica_id,
-                replicate_source_db=self.primary.identifier,
-                multi_az=s.multi_az,
-                backup_retention_period=s.backup_retention_days,
-                backup_window=BACKUP_WINDOW,
-                skip_final_snapshot=True,
-                **common,
-                opts=pulumi.ResourceOptions(
-                    parent=self, protect=args.protect, depends_on=[monitoring_role, monitoring_policy, *replica_logs]
-                ),
-            )
+    def _replica(
+        self, name: str, args: DatabaseArgs, common: dict[str, Any], monitoring: tuple[aws.iam.Role, aws.iam.RolePolicyAttachment]
+    ) -> aws.rds.Instance:
+        s = args.settings
+        replica_id = f"{args.name_prefix}-db-replica"
+        depends_on = self._log_dependencies(name, args, replica_id, "replica", monitoring)
+        # Same region: the source is named by identifier, and then RDS refuses a DBSubnetGroupName
+        # (DBSubnetGroupNotAllowedFault; only an ARN source may name one): the replica inherits the
+        # primary's subnet group. RDS places it in an AZ of that group (not pinned: a Multi-AZ
+        # primary moves between AZs on failover). Engine, version, storage size and credentials
+        # (the master user, the app's role) come from the source; a replica takes no final snapshot.
+        # Multi-AZ as the primary: the reader endpoint survives an AZ loss in prod. Automated
+        # backups as the primary's: a replica promoted after losing the primary (the DR path)
+        # then has point-in-time restore from its first minute, instead of none until someone
+        # turns backups on (RDS for PostgreSQL supports automated backups on read replicas;
+        # AWS RDS User Guide, "Working with DB instance read replicas").
+        return aws.rds.Instance(
+            f"{name}-replica",
+            identifier=replica_id,
+            replicate_source_db=self.primary.identifier,
+            multi_az=s.multi_az,
+            backup_retention_period=s.backup_retention_days,
+            backup_window=BACKUP_WINDOW,
+            skip_final_snapshot=True,
+            **common,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=depends_on),
+        )
 
-        self._backups(name, args, partition)
-
-        self.master_secret_arn = self.primary.master_user_secrets.apply(lambda secrets: secrets[0].secret_arn)
-        region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
-        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+    def _connect_arns(self, partition: pulumi.Output[str]) -> pulumi.Output[list[str]]:
+        """The `rds-db:connect` resource ARNs of every instance (the app's IAM login)."""
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        region = aws.get_region_output(opts=invoke).region
+        account = aws.get_caller_identity_output(opts=invoke).account_id
         instances = [self.primary, *([self.replica] if self.replica else [])]
-        self.connect_arns = pulumi.Output.all(partition, region, account, *[i.resource_id for i in instances]).apply(
+        return pulumi.Output.all(partition, region, account, *[i.resource_id for i in instances]).apply(
             lambda a: [connect_arn(a[0], a[1], a[2], rid) for rid in a[3:]]
-        )
-        self.register_outputs(
-            {
-                "primaryAddress": self.primary.address,
-                "replicaAddress": self.replica.address if self.replica else None,
-                "securityGroupId": self.security_group.id,
-                "masterSecretArn": self.master_secret_arn,
-            }
         )
 
     def _monitoring_role(self, name: str, partition: pulumi.Output[str]) -> tuple[aws.iam.Role, aws.iam.RolePolicyAttachment]:
