@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pulumi
+import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from settings import StackSettings
@@ -283,14 +284,34 @@ class Workload(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: WorkloadArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nox:eks:Workload", name, None, opts)
-        s, r, cluster = args.settings, args.settings.release, args.cluster
-        k8s_opts = self._k8s_opts = pulumi.ResourceOptions(parent=self, provider=cluster.k8s_provider)
+        r, cluster = args.settings.release, args.cluster
+        self._k8s_opts = pulumi.ResourceOptions(parent=self, provider=cluster.k8s_provider)
+        self.namespace = self._namespace(name, args)
+        ns = self.namespace.metadata.name
+        role, role_grants = self._identity(name, args, ns)
+        connection_env = args.access.env()
 
-        def opts_with(*depends_on: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
-            return pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=list(depends_on), **kwargs))
+        self.deployments = {}
+        services = []
+        for colour in r.serving:  # one stack per serving colour
+            services += self._colour(name, args, colour, ns, connection_env, role_grants)
+        # The seed's Service names, on the active colour, for in-cluster clients and scrapers.
+        active = labels(r.active)
+        services.append(self._service(name, API_SERVICE, active, API_SERVICE_PORT, "http", ns))
+        services.append(self._service(name, WS_SERVICE, active, appspec.WS_PORT, "websocket", ns, ws=True))
 
+        self._network_policies(name, args.settings.network.cidr, ns, self._k8s_opts)
+        self.ingress = self._ingress(name, args, ns, services)
+        self.register_outputs({"namespace": ns, "ingress": self.ingress.metadata.name, "appRoleArn": role.arn, "weights": r.weights})
+
+    def _opts(self, *depends_on: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
+        """Kubernetes resource options (this component, the cluster's provider) plus dependencies."""
+        return pulumi.ResourceOptions.merge(self._k8s_opts, pulumi.ResourceOptions(depends_on=list(depends_on), **kwargs))
+
+    def _namespace(self, name: str, args: WorkloadArgs) -> k8s.core.v1.Namespace:
+        s, cluster = args.settings, args.cluster
         pss = f"v{s.eks.version}"  # pin the Pod Security Standard to the cluster's minor version
-        self.namespace = k8s.core.v1.Namespace(
+        return k8s.core.v1.Namespace(
             f"{name}-ns",
             metadata={
                 "name": NAMESPACE,
@@ -306,11 +327,12 @@ class Workload(pulumi.ComponentResource):
                     "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled",
                 },
             },
-            opts=opts_with(cluster.lb_controller),
+            opts=self._opts(cluster.lb_controller),
         )
-        ns = self.namespace.metadata.name
 
-        # --- identity ----------------------------------------------------------------------------
+    def _identity(self, name: str, args: WorkloadArgs, ns: pulumi.Output[str]) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
+        """The app's IRSA role (its database and cache login) and its service account."""
+        cluster = args.cluster
         # The Deployment depends on the role's grants: a pod must not start before it may log in.
         # (The inline policy keeps its logical name from when it read the app secret: same URN.)
         role, role_grants = irsa_role(
@@ -331,81 +353,87 @@ class Workload(pulumi.ComponentResource):
                 "annotations": {"eks.amazonaws.com/role-arn": role.arn},
             },
             automount_service_account_token=False,
-            opts=k8s_opts,
+            opts=self._k8s_opts,
         )
-        connection_env = args.access.env()
+        return role, role_grants
 
-        # --- one stack per serving colour ------------------------------------------------------------
-        self.deployments = {}
+    def _colour(
+        self,
+        name: str,
+        args: WorkloadArgs,
+        colour: str,
+        ns: pulumi.Output[str],
+        connection_env: pulumi.Output[Any],
+        role_grants: list[pulumi.Resource],
+    ) -> list[k8s.core.v1.Service]:
+        """One serving colour: its Deployment, Services, HPA and PodDisruptionBudget; returns the Services."""
+        s, r, cluster = args.settings, args.settings.release, args.cluster
         services = []
-        for colour in r.serving:
-            sel = labels(colour)
-            self.deployments[colour] = k8s.apps.v1.Deployment(
-                f"{name}-{colour}",
-                metadata={
-                    "name": deployment_name(colour),
-                    "namespace": ns,
-                    "labels": sel,
+        sel = labels(colour)
+        self.deployments[colour] = k8s.apps.v1.Deployment(
+            f"{name}-{colour}",
+            metadata={
+                "name": deployment_name(colour),
+                "namespace": ns,
+                "labels": sel,
+            },
+            spec={
+                # Seed: 3 replicas (hpa_min). The HPA owns the count afterwards: see ignore_changes.
+                "replicas": s.eks.hpa_min,
+                "selector": {"matchLabels": sel},
+                "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"}},
+                "template": {
+                    "metadata": {"labels": sel},
+                    "spec": connection_env.apply(functools.partial(pod_spec, colour, r.image(colour), args.db_pool_max)),
                 },
-                spec={
-                    # Seed: 3 replicas (hpa_min). The HPA owns the count afterwards: see ignore_changes.
-                    "replicas": s.eks.hpa_min,
-                    "selector": {"matchLabels": sel},
-                    "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"}},
-                    "template": {
-                        "metadata": {"labels": sel},
-                        "spec": connection_env.apply(functools.partial(pod_spec, colour, r.image(colour), args.db_pool_max)),
-                    },
-                },
-                # After the database role exists (the pods log in as it at start).
-                opts=opts_with(
-                    self.service_account, cluster.lb_controller, *role_grants, *args.access.ready, ignore_changes=["spec.replicas"]
-                ),
-            )
+            },
+            # After the database role exists (the pods log in as it at start).
+            opts=self._opts(
+                self.service_account, cluster.lb_controller, *role_grants, *args.access.ready, ignore_changes=["spec.replicas"]
+            ),
+        )
 
-            services.append(self._service(name, api_service_name(colour), sel, API_SERVICE_PORT, "http", ns, colour=colour))
-            services.append(self._service(name, ws_service_name(colour), sel, appspec.WS_PORT, "websocket", ns, ws=True, colour=colour))
-            k8s.autoscaling.v2.HorizontalPodAutoscaler(
-                f"{name}-hpa-{colour}",
-                metadata={
-                    "name": f"{APP}-hpa-{colour}",
-                    "namespace": ns,
-                    "labels": sel,
-                },
-                spec={
-                    "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": deployment_name(colour)},
-                    # A canary candidate keeps the same floor: promoting it lands on a full-size colour.
-                    "minReplicas": s.eks.hpa_min,
-                    "maxReplicas": s.eks.hpa_max,
-                    "metrics": [_utilization("cpu", HPA_CPU_PERCENT), _utilization("memory", HPA_MEMORY_PERCENT)],
-                    "behavior": HPA_BEHAVIOR,
-                },
-                opts=opts_with(self.deployments[colour], cluster.metrics_server),
-            )
-            # maxUnavailable 1 keeps the seed's 3 pods at >= 2, yet never blocks a node drain when
-            # the HPA floor is 2 (dev), which minAvailable 2 would.
-            k8s.policy.v1.PodDisruptionBudget(
-                f"{name}-pdb-{colour}",
-                metadata={
-                    "name": f"{APP}-pdb-{colour}",
-                    "namespace": ns,
-                    "labels": sel,
-                },
-                spec={"maxUnavailable": 1, "selector": {"matchLabels": sel}, "unhealthyPodEvictionPolicy": "AlwaysAllow"},
-                opts=opts_with(self.deployments[colour]),
-            )
+        services.append(self._service(name, api_service_name(colour), sel, API_SERVICE_PORT, "http", ns, colour=colour))
+        services.append(self._service(name, ws_service_name(colour), sel, appspec.WS_PORT, "websocket", ns, ws=True, colour=colour))
+        k8s.autoscaling.v2.HorizontalPodAutoscaler(
+            f"{name}-hpa-{colour}",
+            metadata={
+                "name": f"{APP}-hpa-{colour}",
+                "namespace": ns,
+                "labels": sel,
+            },
+            spec={
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": deployment_name(colour)},
+                # A canary candidate keeps the same floor: promoting it lands on a full-size colour.
+                "minReplicas": s.eks.hpa_min,
+                "maxReplicas": s.eks.hpa_max,
+                "metrics": [_utilization("cpu", HPA_CPU_PERCENT), _utilization("memory", HPA_MEMORY_PERCENT)],
+                "behavior": HPA_BEHAVIOR,
+            },
+            opts=self._opts(self.deployments[colour], cluster.metrics_server),
+        )
+        # maxUnavailable 1 keeps the seed's 3 pods at >= 2, yet never blocks a node drain when
+        # the HPA floor is 2 (dev), which minAvailable 2 would.
+        k8s.policy.v1.PodDisruptionBudget(
+            f"{name}-pdb-{colour}",
+            metadata={
+                "name": f"{APP}-pdb-{colour}",
+                "namespace": ns,
+                "labels": sel,
+            },
+            spec={"maxUnavailable": 1, "selector": {"matchLabels": sel}, "unhealthyPodEvictionPolicy": "AlwaysAllow"},
+            opts=self._opts(self.deployments[colour]),
+        )
+        return services
 
-        # The seed's Service names, on the active colour, for in-cluster clients and scrapers.
-        active = labels(r.active)
-        services.append(self._service(name, API_SERVICE, active, API_SERVICE_PORT, "http", ns))
-        services.append(self._service(name, WS_SERVICE, active, appspec.WS_PORT, "websocket", ns, ws=True))
-
-        self._network_policies(name, s.network.cidr, ns, k8s_opts)
-
+    def _ingress(
+        self, name: str, args: WorkloadArgs, ns: pulumi.Output[str], services: list[k8s.core.v1.Service]
+    ) -> k8s.networking.v1.Ingress:
+        s, cluster = args.settings, args.cluster
         annotations = pulumi.Output.all(args.edge.certificate_arn, args.edge.web_acl.arn, args.edge.access_log_bucket.bucket).apply(
             lambda a: ingress_annotations(s, a[0], a[1], a[2])
         )
-        self.ingress = k8s.networking.v1.Ingress(
+        return k8s.networking.v1.Ingress(
             f"{name}-ingress",
             metadata={
                 "name": INGRESS_NAME,
@@ -415,12 +443,10 @@ class Workload(pulumi.ComponentResource):
             },
             spec={
                 "ingressClassName": INGRESS_CLASS,
-                "rules": [{"host": s.edge.domain, "http": {"paths": ingress_paths(r)}}],
+                "rules": [{"host": s.edge.domain, "http": {"paths": ingress_paths(s.release)}}],
             },
-            opts=opts_with(cluster.lb_controller, *services),
+            opts=self._opts(cluster.lb_controller, *services),
         )
-
-        self.register_outputs({"namespace": ns, "ingress": self.ingress.metadata.name, "appRoleArn": role.arn, "weights": r.weights})
 
     def _service(
         self,
