@@ -43,7 +43,7 @@ fmt: venv/.installed ## ruff format, then ruff check --fix
 	venv/bin/ruff format .
 	venv/bin/ruff check --fix .
 
-docs: venv/.installed ## Regenerate the README's configuration and outputs tables
+docs: venv/.installed ## Regenerate the README's configuration and outputs tables and Pulumi.yaml's config block
 	$(PY) -m settings.docs --write
 
 lock: venv/.installed ## Re-resolve requirements.lock (hashes) from the pins in requirements*.txt

@@ -453,94 +453,42 @@ def build(project: str, stack: str, region: str | None, raw: Mapping[str, Any], 
     major = v["dbEngineVersion"].split(".")[0]
     engine_version = v["cacheEngineVersion"] or max(CACHE_ENGINE_FAMILIES[v["cacheEngine"]], key=lambda s: tuple(map(int, s.split("."))))
     most = v["asgMax"] if v["platform"] == "asg" else v["hpaMaxReplicas"]
+    m = mapped_fields(v)  # every key with a `field`; below only what is derived from several keys
     return StackSettings(
+        **m[""],
         project=project,
         stack=stack,
-        environment=v["environment"],
-        platform=v["platform"],
         region=region or "",
-        owner=v["owner"],
-        cost_center=v["costCenter"],
         # `teardown: stack` lifts every protection, so that `pulumi destroy` can complete.
         deletion_protection=v["deletionProtection"] and v["teardown"] != "stack",
-        teardown=v["teardown"],
-        network=NetworkSettings(
-            cidr=v["vpcCidr"],
-            az_count=v["azCount"],
-            nat_per_az=v["natGateways"] == "perAz",
-            interface_endpoints=v["interfaceEndpoints"],
-            log_retention_days=v["logRetentionDays"],
-        ),
-        edge=EdgeSettings(
-            domain=v["domain"],
-            hosted_zone_id=v["hostedZoneId"],
-            certificate_arn=v["certificateArn"],
-            ssl_policy=v["sslPolicy"],
-            cors_allow_origin=v["corsAllowOrigin"],
-            idle_timeout=v["albIdleTimeout"],
-            access_log_expiration_days=v["accessLogExpirationDays"],
-            geo_block_countries=tuple(v["wafGeoBlockCountries"]),
-        ),
-        release=ReleaseSettings(
-            strategy=v["releaseStrategy"],
-            active=v["releaseActive"],
-            images=(("blue", v["imageBlue"]), ("green", v["imageGreen"])),
-            canary_weight=v["releaseCanaryWeight"],
-        ),
-        fleet=FleetSettings(instance_type=v["instanceType"], min_size=v["asgMin"], max_size=v["asgMax"], desired=v["asgDesired"]),
+        network=NetworkSettings(**m["network"], nat_per_az=v["natGateways"] == "perAz"),
+        edge=EdgeSettings(**m["edge"]),
+        release=ReleaseSettings(**m["release"], images=(("blue", v["imageBlue"]), ("green", v["imageGreen"]))),
+        fleet=FleetSettings(**m["fleet"]),
         database=DatabaseSettings(
-            engine_version=v["dbEngineVersion"],
+            **m["database"],
             family=f"postgres{major}",
-            instance_class=v["dbInstanceClass"],
             memory_gib=DB_INSTANCE_MEMORY_GIB[v["dbInstanceClass"]],
-            allocated_storage=v["dbAllocatedStorage"],
-            max_allocated_storage=v["dbMaxAllocatedStorage"],
-            multi_az=v["dbMultiAz"],
-            read_replica=v["dbReadReplica"],
-            backup_retention_days=v["dbBackupRetentionDays"],
-            backup_copy_vault_arn=v["backupCopyVaultArn"],
             max_connections=MAX_CONNECTIONS,
             pool_max=pool_size(most * len(COLOURS)),
         ),
-        cache=CacheSettings(
-            engine=v["cacheEngine"],
-            engine_version=engine_version,
-            family=CACHE_ENGINE_FAMILIES[v["cacheEngine"]][engine_version],
-            node_type=v["cacheNodeType"],
-            shards=v["cacheShards"],
-            replicas_per_shard=v["cacheReplicasPerShard"],
-            snapshot_retention_days=v["cacheSnapshotRetentionDays"],
-        ),
-        eks=EksSettings(
-            version=v["eksVersion"],
-            support_type=v["eksSupportType"],
-            public_access_cidrs=tuple(v["eksPublicAccessCidrs"]),
-            deployer_cidrs=tuple(v["deployerCidrs"]),
-            deployer_security_group_id=v["deployerSecurityGroupId"],
-            admin_role_arn=v["eksAdminRoleArn"],
-            node_instance_types=tuple(v["eksNodeInstanceTypes"]),
-            node_min=v["eksNodeMin"],
-            node_max=v["eksNodeMax"],
-            node_desired=v["eksNodeDesired"],
-            hpa_min=v["hpaMinReplicas"],
-            hpa_max=v["hpaMaxReplicas"],
-        ),
-        alerting=AlertingSettings(
-            emails=tuple(v["alertEmails"]),
-            slack_workspace_id=v["slackWorkspaceId"],
-            slack_channel_id=v["slackChannelId"],
-            https_endpoint=v["alertHttpsEndpoint"],
-            response_time_ms=v["alarmResponseTimeMs"],
-            error_rate_percent=v["alarmErrorRatePercent"],
-            db_connections_percent=v["alarmDbConnectionsPercent"],
-            redis_memory_percent=v["alarmRedisMemoryPercent"],
-            runbook_base_url=v["runbookBaseUrl"],
-        ),
-        prometheus=PrometheusSettings(
-            retention=v["prometheusRetention"], storage_gib=v["prometheusStorageGib"], managed=v["managedPrometheus"]
-        ),
+        cache=CacheSettings(**m["cache"], engine_version=engine_version, family=CACHE_ENGINE_FAMILIES[v["cacheEngine"]][engine_version]),
+        eks=EksSettings(**m["eks"]),
+        alerting=AlertingSettings(**m["alerting"]),
+        prometheus=PrometheusSettings(**m["prometheus"]),
         warnings=tuple(eks_warnings(v)),
     )
+
+
+def mapped_fields(v: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The validated values of the keys that declare a `field`, by settings section ("": top level)."""
+    sections: dict[str, dict[str, Any]] = {}
+    for key in KEYS:
+        if key.field:
+            section, _, attribute = key.field.rpartition(".")
+            value = v[key.name]
+            sections.setdefault(section, {})[attribute] = tuple(value) if key.kind is list else value
+    return sections
 
 
 def load_settings() -> StackSettings:

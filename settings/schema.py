@@ -1,8 +1,9 @@
 """Every `nox:` configuration key: type, default (global or per environment), rule, meaning.
 
-This table is the single source of truth: the loader parses and validates against it,
-`Pulumi.yaml` declares the same keys (a test keeps them in step) and the README's
-configuration table is checked against it.
+This table is the single source of truth: the loader parses and validates against it and, through
+each key's `field`, puts the value into the typed settings (`loader.mapped_fields`); `Pulumi.yaml`
+declares the same keys (a test keeps them in step) and the README's configuration table is
+generated from it.
 """
 
 from __future__ import annotations
@@ -465,6 +466,10 @@ class Key:
     profile: dict[str, Any] | None = None  # per-environment defaults instead of `default`
     check: Check | None = None
     required: bool = False
+    # Where the value lands in `StackSettings`: "section.attribute" (or a top-level "attribute"),
+    # list values as tuples. Empty: read only by the cross-field rules or a derived field in
+    # `loader.build`. This is the one place a key is wired to the model.
+    field: str = ""
 
     def default_for(self, environment: str) -> Any:
         return self.profile[environment] if self.profile else self.default
@@ -476,13 +481,21 @@ def per_env(dev: Any, staging: Any, prod: Any) -> dict[str, Any]:
 
 KEYS: tuple[Key, ...] = (
     # --- stack identity -------------------------------------------------------------------
-    Key("environment", str, "Environment profile that supplies the per-environment defaults.", check=one_of(*ENVIRONMENTS), required=True),
+    Key(
+        "environment",
+        str,
+        "Environment profile that supplies the per-environment defaults.",
+        check=one_of(*ENVIRONMENTS),
+        required=True,
+        field="environment",
+    ),
     Key(
         "platform",
         str,
         "Compute platform for the API: EC2 Auto Scaling (`asg`) or EKS (`eks`).",
         profile=per_env("asg", "eks", "eks"),
         check=one_of("asg", "eks"),
+        field="platform",
     ),
     Key(
         "owner",
@@ -490,6 +503,7 @@ KEYS: tuple[Key, ...] = (
         "Owner tag on every resource.",
         default="platform-team",
         check=matches(_TAG_VALUE, "a tag value of 1-256 letters, digits, spaces or _.:/=+-@"),
+        field="owner",
     ),
     Key(
         "costCenter",
@@ -497,10 +511,25 @@ KEYS: tuple[Key, ...] = (
         "CostCenter tag on every resource.",
         default="nox-api",
         check=matches(_TAG_VALUE, "a tag value of 1-256 letters, digits, spaces or _.:/=+-@"),
+        field="cost_center",
     ),
     # --- network --------------------------------------------------------------------------
-    Key("vpcCidr", str, "VPC CIDR block; subnets are carved from it deterministically.", default="10.0.0.0/16", check=_vpc_cidr),
-    Key("azCount", int, "Availability zones used (2 in dev, 3 in prod).", profile=per_env(2, 3, 3), check=int_range(2, 4)),
+    Key(
+        "vpcCidr",
+        str,
+        "VPC CIDR block; subnets are carved from it deterministically.",
+        default="10.0.0.0/16",
+        check=_vpc_cidr,
+        field="network.cidr",
+    ),
+    Key(
+        "azCount",
+        int,
+        "Availability zones used (2 in dev, 3 in prod).",
+        profile=per_env(2, 3, 3),
+        check=int_range(2, 4),
+        field="network.az_count",
+    ),
     Key(
         "natGateways",
         str,
@@ -513,6 +542,7 @@ KEYS: tuple[Key, ...] = (
         bool,
         "Create VPC interface endpoints (ECR api/dkr, SSM with ssmmessages/ec2messages, Secrets Manager, Logs, STS).",
         profile=per_env(False, True, True),
+        field="network.interface_endpoints",
     ),
     Key(
         "logRetentionDays",
@@ -520,6 +550,7 @@ KEYS: tuple[Key, ...] = (
         "Retention of every CloudWatch log group (flow, WAF, EKS, cache logs).",
         profile=per_env(30, 90, 365),
         check=one_of(*LOG_RETENTION_DAYS),
+        field="network.log_retention_days",
     ),
     # --- edge -----------------------------------------------------------------------------
     Key(
@@ -528,6 +559,7 @@ KEYS: tuple[Key, ...] = (
         "Public host name of the API (certificate and Ingress host).",
         required=True,
         check=matches(_DOMAIN, "a lower-case DNS name such as api.example.com"),
+        field="edge.domain",
     ),
     Key(
         "hostedZoneId",
@@ -535,6 +567,7 @@ KEYS: tuple[Key, ...] = (
         "Route 53 zone for DNS validation of a new ACM certificate (or set certificateArn).",
         default="",
         check=matches(_ZONE_ID, "a Route 53 hosted zone id such as Z0123456789ABC", True),
+        field="edge.hosted_zone_id",
     ),
     Key(
         "certificateArn",
@@ -542,6 +575,7 @@ KEYS: tuple[Key, ...] = (
         "Existing ACM certificate ARN to use instead of issuing one.",
         default="",
         check=matches(_ACM_ARN, "an ACM certificate ARN", True),
+        field="edge.certificate_arn",
     ),
     Key(
         "sslPolicy",
@@ -554,6 +588,7 @@ KEYS: tuple[Key, ...] = (
             if v in TLS_POLICIES
             else f"one of the {len(TLS_POLICIES)} TLS 1.2+ ALB policies in settings/schema.py TLS_POLICIES, e.g. {DEFAULT_TLS_POLICY}"
         ),
+        field="edge.ssl_policy",
     ),
     Key(
         "corsAllowOrigin",
@@ -561,14 +596,23 @@ KEYS: tuple[Key, ...] = (
         "Origin allowed by CORS (the seed's cors-allow-origin).",
         required=True,
         check=_origin,
+        field="edge.cors_allow_origin",
     ),
-    Key("albIdleTimeout", int, "ALB idle timeout in seconds (long for WebSockets).", default=3600, check=int_range(60, 4000)),
+    Key(
+        "albIdleTimeout",
+        int,
+        "ALB idle timeout in seconds (long for WebSockets).",
+        default=3600,
+        check=int_range(60, 4000),
+        field="edge.idle_timeout",
+    ),
     Key(
         "accessLogExpirationDays",
         int,
         "Days before ALB access logs expire from their bucket.",
         profile=per_env(30, 90, 365),
         check=int_range(1, 3650),
+        field="edge.access_log_expiration_days",
     ),
     Key(
         "wafGeoBlockCountries",
@@ -576,6 +620,7 @@ KEYS: tuple[Key, ...] = (
         "ISO 3166-1 alpha-2 country codes blocked by the WAF.",
         default=[],
         check=each(lambda c: None if c in country_codes() else "ISO 3166-1 alpha-2", 'ISO 3166-1 alpha-2 country codes, e.g. ["KP", "IR"]'),
+        field="edge.geo_block_countries",
     ),
     # --- release --------------------------------------------------------------------------
     Key(
@@ -584,8 +629,9 @@ KEYS: tuple[Key, ...] = (
         "`bluegreen` (all traffic on the active colour) or `canary` (weighted split).",
         default="bluegreen",
         check=one_of("bluegreen", "canary"),
+        field="release.strategy",
     ),
-    Key("releaseActive", str, "Colour serving production traffic.", default="blue", check=one_of("blue", "green")),
+    Key("releaseActive", str, "Colour serving production traffic.", default="blue", check=one_of("blue", "green"), field="release.active"),
     Key(
         "imageBlue",
         str,
@@ -600,7 +646,14 @@ KEYS: tuple[Key, ...] = (
         default="",
         check=_image(allow_empty=True),
     ),
-    Key("releaseCanaryWeight", int, "Percent of traffic sent to the candidate colour under `canary`.", default=0, check=int_range(0, 100)),
+    Key(
+        "releaseCanaryWeight",
+        int,
+        "Percent of traffic sent to the candidate colour under `canary`.",
+        default=0,
+        check=int_range(0, 100),
+        field="release.canary_weight",
+    ),
     # --- EC2 fleet (platform asg) ----------------------------------------------------------
     Key(
         "instanceType",
@@ -608,10 +661,32 @@ KEYS: tuple[Key, ...] = (
         "EC2 instance type of the API fleet.",
         profile=per_env("t3.small", "m6i.large", "m6i.large"),
         check=instance_type_problem,
+        field="fleet.instance_type",
     ),
-    Key("asgMin", int, "Live colour's minimum instances (seed: 2).", profile=per_env(1, 2, 2), check=int_range(1, 100)),
-    Key("asgMax", int, "Live colour's maximum instances (seed: 20).", profile=per_env(4, 20, 20), check=int_range(1, 100)),
-    Key("asgDesired", int, "Live colour's desired instances (seed: 3).", profile=per_env(1, 3, 3), check=int_range(1, 100)),
+    Key(
+        "asgMin",
+        int,
+        "Live colour's minimum instances (seed: 2).",
+        profile=per_env(1, 2, 2),
+        check=int_range(1, 100),
+        field="fleet.min_size",
+    ),
+    Key(
+        "asgMax",
+        int,
+        "Live colour's maximum instances (seed: 20).",
+        profile=per_env(4, 20, 20),
+        check=int_range(1, 100),
+        field="fleet.max_size",
+    ),
+    Key(
+        "asgDesired",
+        int,
+        "Live colour's desired instances (seed: 3).",
+        profile=per_env(1, 3, 3),
+        check=int_range(1, 100),
+        field="fleet.desired",
+    ),
     # --- database -------------------------------------------------------------------------
     Key(
         "dbEngineVersion",
@@ -619,6 +694,7 @@ KEYS: tuple[Key, ...] = (
         "PostgreSQL version (`16` or `16.10`); the parameter-group family follows the major.",
         default="17",
         check=_postgres_version,
+        field="database.engine_version",
     ),
     Key(
         "dbInstanceClass",
@@ -626,18 +702,42 @@ KEYS: tuple[Key, ...] = (
         "RDS instance class (must hold the seed's shared_buffers and effective_cache_size).",
         profile=per_env("db.t4g.medium", "db.m7g.large", "db.r7g.large"),
         check=one_of(*DB_INSTANCE_MEMORY_GIB),
+        field="database.instance_class",
     ),
-    Key("dbAllocatedStorage", int, "Initial gp3 storage in GiB.", default=20, check=int_range(20, 65536)),
-    Key("dbMaxAllocatedStorage", int, "Storage autoscaling ceiling in GiB.", profile=per_env(100, 500, 1000), check=int_range(21, 65536)),
-    Key("dbMultiAz", bool, "Multi-AZ primary (standby in another AZ).", profile=per_env(False, True, True)),
-    Key("dbReadReplica", bool, "Create the read replica (the seed's Replica DB).", profile=per_env(False, True, True)),
-    Key("dbBackupRetentionDays", int, "Automated backup retention in days.", profile=per_env(1, 7, 30), check=int_range(1, 35)),
+    Key(
+        "dbAllocatedStorage", int, "Initial gp3 storage in GiB.", default=20, check=int_range(20, 65536), field="database.allocated_storage"
+    ),
+    Key(
+        "dbMaxAllocatedStorage",
+        int,
+        "Storage autoscaling ceiling in GiB.",
+        profile=per_env(100, 500, 1000),
+        check=int_range(21, 65536),
+        field="database.max_allocated_storage",
+    ),
+    Key("dbMultiAz", bool, "Multi-AZ primary (standby in another AZ).", profile=per_env(False, True, True), field="database.multi_az"),
+    Key(
+        "dbReadReplica",
+        bool,
+        "Create the read replica (the seed's Replica DB).",
+        profile=per_env(False, True, True),
+        field="database.read_replica",
+    ),
+    Key(
+        "dbBackupRetentionDays",
+        int,
+        "Automated backup retention in days.",
+        profile=per_env(1, 7, 30),
+        check=int_range(1, 35),
+        field="database.backup_retention_days",
+    ),
     Key(
         "backupCopyVaultArn",
         str,
         "Optional AWS Backup vault in another region to copy daily backups to.",
         default="",
         check=matches(_VAULT_ARN, "an AWS Backup vault ARN", True),
+        field="database.backup_copy_vault_arn",
     ),
     Key(
         "deletionProtection",
@@ -652,9 +752,10 @@ KEYS: tuple[Key, ...] = (
         "cluster or fleet, before switching nox:platform), `stack` (everything, before `pulumi destroy`), or `none`.",
         default="none",
         check=one_of("none", "platform", "stack"),
+        field="teardown",
     ),
     # --- cache ----------------------------------------------------------------------------
-    Key("cacheEngine", str, "ElastiCache engine.", default="redis", check=one_of(*CACHE_ENGINE_FAMILIES)),
+    Key("cacheEngine", str, "ElastiCache engine.", default="redis", check=one_of(*CACHE_ENGINE_FAMILIES), field="cache.engine"),
     Key(
         "cacheEngineVersion",
         str,
@@ -672,20 +773,41 @@ KEYS: tuple[Key, ...] = (
         "ElastiCache node type.",
         profile=per_env("cache.t4g.small", "cache.m7g.large", "cache.r7g.large"),
         check=lambda v: None if v in CACHE_NODE_TYPES else CACHE_NODE_RULE,
+        field="cache.node_type",
     ),
-    Key("cacheShards", int, "Cluster-mode shards (node groups).", default=1, check=int_range(1, 500)),
+    Key("cacheShards", int, "Cluster-mode shards (node groups).", default=1, check=int_range(1, 500), field="cache.shards"),
     Key(
-        "cacheReplicasPerShard", int, "Replicas per shard (prod: 2, the seed's M1/S1/S2).", profile=per_env(0, 1, 2), check=int_range(0, 5)
+        "cacheReplicasPerShard",
+        int,
+        "Replicas per shard (prod: 2, the seed's M1/S1/S2).",
+        profile=per_env(0, 1, 2),
+        check=int_range(0, 5),
+        field="cache.replicas_per_shard",
     ),
-    Key("cacheSnapshotRetentionDays", int, "Daily snapshot retention in days (0: none).", profile=per_env(1, 3, 7), check=int_range(0, 35)),
+    Key(
+        "cacheSnapshotRetentionDays",
+        int,
+        "Daily snapshot retention in days (0: none).",
+        profile=per_env(1, 3, 7),
+        check=int_range(0, 35),
+        field="cache.snapshot_retention_days",
+    ),
     # --- EKS (platform eks) ---------------------------------------------------------------
-    Key("eksVersion", str, "EKS Kubernetes version (support dates: docs/deploying.md).", default="1.35", check=one_of(*EKS_VERSIONS)),
+    Key(
+        "eksVersion",
+        str,
+        "EKS Kubernetes version (support dates: docs/deploying.md).",
+        default="1.35",
+        check=one_of(*EKS_VERSIONS),
+        field="eks.version",
+    ),
     Key(
         "eksSupportType",
         str,
         "EKS upgrade policy: `STANDARD` (versions in standard support only; AWS upgrades at its end) or `EXTENDED` (paid).",
         default="STANDARD",
         check=one_of(*EKS_SUPPORT_TYPES),
+        field="eks.support_type",
     ),
     Key(
         "eksSupportAsOf",
@@ -700,6 +822,7 @@ KEYS: tuple[Key, ...] = (
         "CIDRs allowed to reach the public API endpoint (empty: endpoint off).",
         default=[],
         check=each(lambda c: cidr_problem(c, prod=False), 'public CIDR blocks, e.g. ["81.2.69.0/24"]'),
+        field="eks.public_access_cidrs",
     ),
     Key(
         "deployerCidrs",
@@ -708,6 +831,7 @@ KEYS: tuple[Key, ...] = (
         default=[],
         # The same rule as eksPublicAccessCidrs (cidr_problem), private ranges allowed: the endpoint is private.
         check=each(lambda c: cidr_problem(c, prod=False, public=False), 'CIDR blocks in canonical form, e.g. ["10.20.0.0/24"]'),
+        field="eks.deployer_cidrs",
     ),
     Key(
         "deployerSecurityGroupId",
@@ -715,6 +839,7 @@ KEYS: tuple[Key, ...] = (
         "Security group of an in-VPC deployer (self-hosted runner, CodeBuild) admitted on 443 to the EKS cluster security group.",
         default="",
         check=matches(_SECURITY_GROUP_ID, "a security group id such as sg-0123456789abcdef0", True),
+        field="eks.deployer_security_group_id",
     ),
     Key(
         "eksAdminRoleArn",
@@ -722,6 +847,7 @@ KEYS: tuple[Key, ...] = (
         "IAM role granted cluster admin through an EKS access entry.",
         default="",
         check=matches(_ROLE_ARN, "an IAM role ARN such as arn:aws:iam::123456789012:role/platform-admin", True),
+        field="eks.admin_role_arn",
     ),
     Key(
         "eksNodeInstanceTypes",
@@ -729,12 +855,13 @@ KEYS: tuple[Key, ...] = (
         "Managed node group instance types.",
         profile=per_env(["t3.large"], ["m6i.large"], ["m6i.large", "m7i.large"]),
         check=each(instance_type_problem, 'EC2 instance types such as ["m6i.large"]', min_items=1),
+        field="eks.node_instance_types",
     ),
-    Key("eksNodeMin", int, "Node group minimum size.", profile=per_env(2, 3, 3), check=int_range(1, 100)),
-    Key("eksNodeMax", int, "Node group maximum size.", profile=per_env(4, 6, 10), check=int_range(1, 100)),
-    Key("eksNodeDesired", int, "Node group desired size.", profile=per_env(2, 3, 3), check=int_range(1, 100)),
-    Key("hpaMinReplicas", int, "HPA minimum pods (seed: 3).", profile=per_env(2, 3, 3), check=int_range(1, 100)),
-    Key("hpaMaxReplicas", int, "HPA maximum pods (seed: 20).", profile=per_env(6, 20, 20), check=int_range(1, 100)),
+    Key("eksNodeMin", int, "Node group minimum size.", profile=per_env(2, 3, 3), check=int_range(1, 100), field="eks.node_min"),
+    Key("eksNodeMax", int, "Node group maximum size.", profile=per_env(4, 6, 10), check=int_range(1, 100), field="eks.node_max"),
+    Key("eksNodeDesired", int, "Node group desired size.", profile=per_env(2, 3, 3), check=int_range(1, 100), field="eks.node_desired"),
+    Key("hpaMinReplicas", int, "HPA minimum pods (seed: 3).", profile=per_env(2, 3, 3), check=int_range(1, 100), field="eks.hpa_min"),
+    Key("hpaMaxReplicas", int, "HPA maximum pods (seed: 20).", profile=per_env(6, 20, 20), check=int_range(1, 100), field="eks.hpa_max"),
     # --- alerting (every stack, dev included: same alarms, its own topic) -----------------------
     Key(
         "alertEmails",
@@ -742,6 +869,7 @@ KEYS: tuple[Key, ...] = (
         "Email addresses subscribed to the stack's alarm topic (each confirms once by mail).",
         default=[],
         check=each(matches(_EMAIL, ""), 'email addresses, e.g. ["oncall@example.com"]'),
+        field="alerting.emails",
     ),
     Key(
         "slackWorkspaceId",
@@ -749,6 +877,7 @@ KEYS: tuple[Key, ...] = (
         "Slack workspace (team) id authorised once in the AWS Chatbot console; with slackChannelId.",
         default="",
         check=matches(_SLACK_TEAM, "a Slack workspace id such as T07EA123LEP", True),
+        field="alerting.slack_workspace_id",
     ),
     Key(
         "slackChannelId",
@@ -756,6 +885,7 @@ KEYS: tuple[Key, ...] = (
         "Slack channel id that receives the alarms through AWS Chatbot; with slackWorkspaceId.",
         default="",
         check=matches(_SLACK_CHANNEL, "a Slack channel id such as C07EZ1ABC23", True),
+        field="alerting.slack_channel_id",
     ),
     Key(
         "alertHttpsEndpoint",
@@ -763,6 +893,7 @@ KEYS: tuple[Key, ...] = (
         "Optional HTTPS endpoint subscribed to the alarm topic (an incident tool's SNS integration URL).",
         default="",
         check=matches(_HTTPS_URL, "an https:// URL", True),
+        field="alerting.https_endpoint",
     ),
     Key(
         "runbookBaseUrl",
@@ -771,6 +902,7 @@ KEYS: tuple[Key, ...] = (
         "link `<url>/<alarm>.md`; empty: the repository path `docs/runbooks/<alarm>.md`.",
         default="",
         check=_runbook_base_url,
+        field="alerting.runbook_base_url",
     ),
     Key(
         "alarmResponseTimeMs",
@@ -778,6 +910,7 @@ KEYS: tuple[Key, ...] = (
         "p95 ALB target response time that alarms, in ms (seed HighResponseTime: 1 s).",
         default=1000,
         check=int_range(50, 60000),
+        field="alerting.response_time_ms",
     ),
     Key(
         "alarmErrorRatePercent",
@@ -785,6 +918,7 @@ KEYS: tuple[Key, ...] = (
         "Target 5xx responses as a percent of requests that alarms (seed HighErrorRate, as a ratio; 5: the seed's 95 % gate).",
         default=5,
         check=int_range(1, 100),
+        field="alerting.error_rate_percent",
     ),
     Key(
         "alarmDbConnectionsPercent",
@@ -792,6 +926,7 @@ KEYS: tuple[Key, ...] = (
         "DatabaseConnections alarm as a percent of max_connections (seed DatabaseConnectionHigh: 80 of 200).",
         default=40,
         check=int_range(1, 100),
+        field="alerting.db_connections_percent",
     ),
     Key(
         "alarmRedisMemoryPercent",
@@ -799,6 +934,7 @@ KEYS: tuple[Key, ...] = (
         "ElastiCache DatabaseMemoryUsagePercentage that alarms (seed RedisMemoryHigh: 80 %).",
         default=80,
         check=int_range(1, 100),
+        field="alerting.redis_memory_percent",
     ),
     # --- Prometheus (the seed's alert rules) ------------------------------------------------
     Key(
@@ -807,6 +943,7 @@ KEYS: tuple[Key, ...] = (
         "eks: how long the in-cluster Prometheus keeps metrics (Prometheus duration, e.g. `15d`).",
         profile=per_env("7d", "15d", "30d"),
         check=matches(_PROM_DURATION, "a Prometheus duration in hours, days, weeks or years, e.g. 36h, 15d, 4w, 1y"),
+        field="prometheus.retention",
     ),
     Key(
         "prometheusStorageGib",
@@ -814,12 +951,14 @@ KEYS: tuple[Key, ...] = (
         "eks: size of Prometheus's encrypted gp3 volume in GiB.",
         profile=per_env(20, 50, 100),
         check=int_range(10, 16384),
+        field="prometheus.storage_gib",
     ),
     Key(
         "managedPrometheus",
         bool,
         "asg: evaluate the app's alerts in Amazon Managed Service for Prometheus (only dev may turn it off).",
         default=True,
+        field="prometheus.managed",
     ),
 )
 

@@ -595,6 +595,13 @@ def test_pulumi_yaml_declares_every_global_default():
     assert declared == expected
 
 
+def test_pulumi_yaml_config_block_is_generated_from_the_schema():
+    from settings.docs import pulumi_yaml_config
+
+    text = (ROOT / "Pulumi.yaml").read_text()
+    assert text[text.index("config:\n") :] == pulumi_yaml_config(), "run: venv/bin/python -m settings.docs --write"
+
+
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_stack_files_use_only_known_keys(stack):
     config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
@@ -723,3 +730,58 @@ def test_only_dev_may_turn_managed_prometheus_off():
     for stack in ("staging", "prod"):
         message = problems(stack, managedPrometheus="false")
         assert "nox:managedPrometheus = false" in message and f"'{stack}'" in message and "only dev" in message
+
+
+# --- one declaration per key: the schema entry wires it to the model ----------------------------
+
+# Model fields no single key fills: built in `loader.build` from several keys or from tables.
+DERIVED_FIELDS = {
+    "": {"project", "stack", "region", "deletion_protection", "warnings"},
+    "network": {"nat_per_az"},
+    "release": {"images"},
+    "database": {"family", "memory_gib", "max_connections", "pool_max"},
+    "cache": {"engine_version", "family"},
+}
+
+
+def _sections():
+    import dataclasses
+
+    from settings import model
+
+    out = {"": {f.name for f in dataclasses.fields(model.StackSettings)}}
+    for f in dataclasses.fields(model.StackSettings):
+        if str(f.type).endswith("Settings"):  # a section (annotations are strings here)
+            cls = getattr(model, str(f.type))
+            out[f.name] = {g.name for g in dataclasses.fields(cls)}
+            out[""].discard(f.name)
+    return out
+
+
+def test_every_model_field_is_filled_by_exactly_one_key_or_derived():
+    from settings.schema import KEYS
+
+    sections = _sections()
+    by_field: dict[str, list[str]] = {}
+    for key in KEYS:
+        if key.field:
+            by_field.setdefault(key.field, []).append(key.name)
+    assert {f: names for f, names in by_field.items() if len(names) > 1} == {}
+    for section, names in sections.items():
+        for name in names:
+            path = f"{section}.{name}" if section else name
+            derived = name in DERIVED_FIELDS.get(section, set())
+            assert (path in by_field) != derived, f"{path}: mapped by {by_field.get(path)}, derived={derived}"
+    for path in by_field:
+        section, _, name = path.rpartition(".")
+        assert name in sections[section], f"Key.field {path!r} names no settings field"
+
+
+def test_mapped_fields_turn_lists_into_tuples_and_group_by_section():
+    from settings.loader import mapped_fields
+    from settings.schema import KEYS
+
+    values = {k.name: (["a", "b"] if k.kind is list else k.default_for("prod")) for k in KEYS}
+    m = mapped_fields(values)
+    assert m["eks"]["deployer_cidrs"] == ("a", "b") and m["edge"]["geo_block_countries"] == ("a", "b")
+    assert m[""]["environment"] == values["environment"] and m["network"]["cidr"] == values["vpcCidr"]
