@@ -1,7 +1,7 @@
 """Progressive delivery for nox-infra: canary and blue/green releases driven through stack config.
 
 `driver.canary` / `driver.blue_green` walk the stages over three small interfaces, `Engine`
-(`engine.py`: read/write config, `up()`), `MetricSource` (`metrics.py`: error ratio, health)
+(`engine.py`: read/write config, `up()`), `MetricSource` (`metrics.py`: request and 5xx counts, health)
 and `Clock` (`gates.py`), so the whole release logic runs offline in tests.
 CLI: `python -m release canary|bluegreen --stack <stack> --image <pinned image>`.
 """

@@ -22,7 +22,17 @@ from settings.schema import digest_problem, image_problem, is_prod_stack
 
 from . import driver
 from .automation import REPO_ROOT, AutomationEngine, Engine
-from .gates import ERROR_THRESHOLD, HEALTH_CHECK_INTERVAL, HEALTH_CHECK_TIMEOUT, METRIC_WINDOW, Clock, SystemClock
+from .gates import (
+    ERROR_THRESHOLD,
+    HEALTH_CHECK_INTERVAL,
+    HEALTH_CHECK_TIMEOUT,
+    MAX_EXTENSIONS,
+    METRIC_WINDOW,
+    MIN_REQUESTS,
+    Clock,
+    SystemClock,
+    TrafficRule,
+)
 from .metrics import COLOUR_LABEL, HEALTH_QUERY, CloudWatchSource, MetricSetupError, MetricSource, PrometheusSource
 
 EXIT_BAD_ARGS = 2
@@ -87,6 +97,15 @@ def _window(text: str) -> float:
     return value
 
 
+def _count(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        if not text.strip().isdigit() or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"a whole number from {low} to {high}, got {text[:80]!r}")
+        return int(text)
+
+    return parse
+
+
 def _percent(text: str) -> float:
     value = _number(text, "a percentage")
     if not 0 <= value < 100:
@@ -117,7 +136,21 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--health-interval", type=_positive_seconds, default=HEALTH_CHECK_INTERVAL, help="seconds (default 10)")
     g.add_argument("--window", type=_window, default=METRIC_WINDOW, help="error-ratio window in seconds (default 60)")
     g.add_argument(
-        "--allow-no-traffic", action="store_true", help="do not fail a stage that saw no candidate traffic (stacks nobody calls, e.g. dev)"
+        "--min-requests",
+        type=_count(1, 1_000_000),
+        default=MIN_REQUESTS,
+        help=f"candidate requests a stage needs before its error ratio counts (default {MIN_REQUESTS}: n x 5%% >= 10)",
+    )
+    g.add_argument(
+        "--max-extensions",
+        type=_count(0, 10),
+        default=MAX_EXTENSIONS,
+        help=f"times a stage with too few requests is extended by its duration before it fails (default {MAX_EXTENSIONS})",
+    )
+    g.add_argument(
+        "--allow-no-traffic",
+        action="store_true",
+        help="pass a stage that still has too few requests after its extensions, logged (stacks nobody calls, e.g. dev)",
     )
     g.add_argument("--policy-pack", default="policies", help="policy pack run with every update (default: policies)")
     g.add_argument("--no-policy-pack", action="store_true", help="run updates without the policy pack")
@@ -241,6 +274,7 @@ def main(
         "health_timeout": args.health_timeout,
         "health_interval": args.health_interval,
         "window": args.window,
+        "traffic": TrafficRule(args.min_requests, args.max_extensions, pass_thin=args.allow_no_traffic),
     }
     # The seed traps INT and TERM: both roll back.
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -254,7 +288,6 @@ def main(
                 stages=args.stages,
                 stage_duration=args.stage_duration,
                 poll=args.poll,
-                min_traffic_weight=None if args.allow_no_traffic else driver.MIN_TRAFFIC_WEIGHT,
                 **common,
             )
         else:
@@ -266,7 +299,6 @@ def main(
                 watch_duration=args.watch,
                 poll=args.poll,
                 pre_switch_check=not args.no_pre_switch_check,
-                require_traffic=not args.allow_no_traffic,
                 **common,
             )
     except driver.ReleaseError as err:

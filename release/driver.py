@@ -12,7 +12,8 @@ candidate `releaseActive` under `bluegreen`. Until that last step the old colour
 capacity, so a rollback is a weight change, not a scale-up.
 
 Rollback rules:
-- a gate fails (candidate unhealthy, error ratio above the threshold, metrics blind): canary
+- a gate fails (candidate unhealthy, error ratio above the threshold, metrics blind, too few
+  requests to judge after the extensions: gates.TrafficRule): canary
   weight back to 0 (the seed's `update_canary_traffic 0`), all traffic on the old colour; the
   candidate stays warm at 0 %, reachable with `X-Canary-User: true` for diagnosis;
 - `up()` fails, Ctrl-C / SIGTERM, or any unexpected error: the exact release config from before
@@ -34,11 +35,14 @@ from settings.schema import KEYS_BY_NAME, digest_problem, image_problem
 
 from .automation import Engine
 from .gates import (
+    DEFAULT_TRAFFIC,
     ERROR_THRESHOLD,
     HEALTH_CHECK_INTERVAL,
     HEALTH_CHECK_TIMEOUT,
     METRIC_WINDOW,
+    NO_MINIMUM,
     Clock,
+    TrafficRule,
     Verdict,
     check_watch,
     stamp,
@@ -63,9 +67,6 @@ CANARY_POLL = 30
 # deploy-blue-green.sh monitor_performance: 60 s; we poll at the health-check interval.
 BLUE_GREEN_WATCH = 60
 BLUE_GREEN_POLL = HEALTH_CHECK_INTERVAL
-# From this canary weight on, a stage that saw no candidate traffic at all fails: a quarter of
-# production sending nothing means the weights did not apply or the metric lost its colour label.
-MIN_TRAFFIC_WEIGHT = 25
 ROLLBACK_ATTEMPTS = 2
 
 PROMOTED, ROLLED_BACK, FAILED = "promoted", "rolled_back", "failed"
@@ -85,13 +86,18 @@ class Result:
     completed: tuple[str, ...]  # steps passed: deploy, health, 1%, 5%, ..., promote | pre-switch, switch, watch
     reason: str = ""  # why it did not promote (empty when promoted)
     failed_stage: str | None = None
+    requests: tuple[tuple[str, float], ...] = ()  # (stage, candidate requests in its window) of every measured gate
+
+    def _steps(self) -> str:
+        counts = dict(self.requests)
+        return ", ".join(f"{s} ({counts[s]:.0f} requests)" if s in counts else s for s in self.completed) or "nothing"
 
     @property
     def exit_code(self) -> int:
         return EXIT_CODES[self.outcome]
 
     def summary(self) -> str:
-        done = ", ".join(self.completed) or "nothing"
+        done = self._steps()
         if self.outcome == PROMOTED:
             return f"{self.strategy}: promoted {self.candidate} ({self.image}); steps: {done}"
         return f"{self.strategy}: {self.outcome} at {self.failed_stage}: {self.reason}; steps passed: {done}"
@@ -207,6 +213,7 @@ class _Release:
         self.applied = dict(snapshot)  # last config whose up() succeeded
         self.dirty = False  # an up() started and did not finish: the stack may be anywhere
         self.completed: list[str] = []
+        self.requests: list[tuple[str, float]] = []
         self.stage = "start"
 
     def log(self, level: int, msg: str, *args: Any) -> None:
@@ -241,13 +248,15 @@ class _Release:
     def gate(self, stage: str, check: Callable[[], Verdict]) -> None:
         self.stage = stage
         verdict = check()
+        if verdict.requests is not None:
+            self.requests.append((stage, verdict.requests))
         if not verdict.ok:
             raise _GateFailed(stage, verdict.reason)
         self.log(logging.INFO, "stage=%s passed", stage)
         self.completed.append(stage)
 
     def result(self, outcome: str, reason: str = "", stage: str | None = None) -> Result:
-        res = Result(self.strategy, outcome, self.candidate, self.image, tuple(self.completed), reason, stage)
+        res = Result(self.strategy, outcome, self.candidate, self.image, tuple(self.completed), reason, stage, tuple(self.requests))
         self.log(logging.INFO if outcome == PROMOTED else logging.ERROR, "result: %s", res.summary())
         return res
 
@@ -360,7 +369,7 @@ def canary(
     health_timeout: float = HEALTH_CHECK_TIMEOUT,
     health_interval: float = HEALTH_CHECK_INTERVAL,
     window: float = METRIC_WINDOW,
-    min_traffic_weight: int | None = MIN_TRAFFIC_WEIGHT,
+    traffic: TrafficRule = DEFAULT_TRAFFIC,
 ) -> Result:
     """Deploy `image` to the idle colour at 0 %, gate on health, walk the weights, then promote.
 
@@ -382,7 +391,6 @@ def canary(
         for i, weight in enumerate(stages, 1):
             stage = f"{weight}%"
             run.apply(stage, {WEIGHT: str(weight)})
-            need_traffic = min_traffic_weight is not None and weight >= min_traffic_weight
             run.gate(
                 stage,
                 functools.partial(
@@ -394,7 +402,7 @@ def canary(
                     poll=poll,
                     threshold=error_threshold,
                     window=window,
-                    require_traffic=need_traffic,
+                    traffic=traffic,
                     context=f"stage={weight}% ({i}/{n}) weight={weight}%",
                 ),
             )
@@ -416,7 +424,7 @@ def blue_green(
     error_threshold: float = ERROR_THRESHOLD,
     window: float = METRIC_WINDOW,
     pre_switch_check: bool = True,
-    require_traffic: bool = True,
+    traffic: TrafficRule = DEFAULT_TRAFFIC,
 ) -> Result:
     """Deploy `image` to the idle colour, gate on health, switch all traffic at once, watch, then promote.
 
@@ -426,15 +434,15 @@ def blue_green(
     header traffic only; with none it passes (logged). The switch is weight 100: every request
     goes to the candidate while the old colour stays warm, so switching back (weight 0) is one
     listener change. The new colour must stay healthy with an error ratio <= the threshold (the
-    seed's success rate >= 95 %) for `watch_duration` s, and must see traffic unless
-    `require_traffic` is off. Then it becomes `releaseActive` under `bluegreen`.
+    seed's success rate >= 95 %) for `watch_duration` s, on at least `traffic.min_requests`
+    requests (gates.TrafficRule: extended, then failed unless `pass_thin`). Then it becomes `releaseActive` under `bluegreen`.
     """
     _check_common(error_threshold, health_timeout, health_interval, poll, window, watch_duration)
     run = _Release("bluegreen", engine, metrics, clock, image)
     cand = run.candidate
 
-    def watch_candidate(needs_traffic: bool, context: str) -> Callable[[], Verdict]:
-        """The candidate's error-ratio watch: the same before and after the switch but for traffic and log context."""
+    def watch_candidate(rule: TrafficRule, context: str) -> Callable[[], Verdict]:
+        """The candidate's error-ratio watch: the same before and after the switch but for the traffic rule and log context."""
         return lambda: watch(
             metrics,
             clock,
@@ -443,7 +451,7 @@ def blue_green(
             poll=poll,
             threshold=error_threshold,
             window=window,
-            require_traffic=needs_traffic,
+            traffic=rule,
             context=context,
         )
 
@@ -453,9 +461,9 @@ def blue_green(
             "health", lambda: wait_healthy(metrics, clock, cand, timeout=health_timeout, interval=health_interval, context="stage=health")
         )
         if pre_switch_check:
-            run.gate("pre-switch", watch_candidate(False, "stage=pre-switch (X-Canary-User traffic only) weight=0%"))
+            run.gate("pre-switch", watch_candidate(NO_MINIMUM, "stage=pre-switch (X-Canary-User traffic only) weight=0%"))
         run.apply("switch", {WEIGHT: "100"}, record=True)
-        run.gate("watch", watch_candidate(require_traffic, "stage=watch weight=100%"))
+        run.gate("watch", watch_candidate(traffic, "stage=watch weight=100%"))
         run.apply("promote", {ACTIVE: cand, STRATEGY: "bluegreen", WEIGHT: "0"}, record=True)
 
     return run.run(steps)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from .metrics import MetricError, MetricSource
+from .metrics import MetricError, MetricSource, Traffic
 
 log = logging.getLogger("release")
 
@@ -22,6 +22,12 @@ HEALTH_CHECK_TIMEOUT = 300  # deploy-blue-green.sh HEALTH_CHECK_TIMEOUT
 HEALTH_CHECK_INTERVAL = 10  # deploy-blue-green.sh HEALTH_CHECK_INTERVAL
 ERROR_THRESHOLD = 0.05  # deploy-canary.sh ERROR_THRESHOLD=5 (%); blue/green: success rate >= 95 %
 METRIC_WINDOW = 60  # deploy-canary.sh queries rate(...[1m])
+# The minimum-traffic guard (docs/releases.md "Minimum traffic"): below 200 requests a 5 % threshold
+# means nothing. n·p >= 10, the usual condition for the normal approximation of a proportion,
+# gives n >= 10 / 0.05 = 200; then one standard error at p = 5 % is sqrt(.05 × .95 / 200) = 1.5
+# points, and a candidate at twice the threshold (10 %) sits 3.2 standard errors above it.
+MIN_REQUESTS = 200
+MAX_EXTENSIONS = 2  # an inconclusive stage is watched up to 3 × its duration, then fails
 # Consecutive polls the metric source may fail (timeout, HTTP 5xx) before the gate fails: one
 # flaky scrape must not roll back a release, a metrics outage must not let it proceed blind.
 MAX_BLIND_POLLS = 3
@@ -55,6 +61,7 @@ def stamp(clock: Clock) -> str:
 class Verdict:
     ok: bool
     reason: str = ""
+    requests: float | None = None  # the candidate's requests in the stage's window, when it was measured
 
 
 def _pct(ratio: float | None) -> str:
@@ -95,15 +102,23 @@ def wait_healthy(
         clock.sleep(min(interval, remaining))
 
 
-def _sample(metrics: MetricSource, colour: str, window: float) -> tuple[bool, float | None]:
-    """One (healthy, error ratio) reading; MetricError when the source's answer is not a usable one."""
+def _sample(metrics: MetricSource, colour: str, window: float) -> tuple[bool, Traffic]:
+    """One (healthy, traffic) reading; MetricError when the source's answer is not a usable one."""
     healthy = metrics.healthy(colour)
-    ratio = metrics.error_ratio(colour, window)
     if not isinstance(healthy, bool):
         raise MetricError(f"health answer {healthy!r} is not a boolean")
-    if ratio is not None and (isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 <= ratio <= 1):
-        raise MetricError(f"error ratio {ratio!r} is not a number from 0 to 1")  # NaN fails 0 <= ratio too
-    return healthy, ratio
+    return healthy, _traffic(metrics, colour, window)
+
+
+def _traffic(metrics: MetricSource, colour: str, window: float) -> Traffic:
+    reading = metrics.traffic(colour, window)
+    if not isinstance(reading, Traffic):
+        raise MetricError(f"traffic answer {reading!r} is not a Traffic reading")
+    for name, value in (("requests", reading.requests), ("errors", reading.errors)):
+        # NaN and infinity fail the range check too.
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+            raise MetricError(f"{name} count {value!r} is not a finite number >= 0")
+    return reading
 
 
 def check_watch(duration: float, poll: float, max_blind: int = MAX_BLIND_POLLS) -> None:
@@ -117,6 +132,120 @@ def check_watch(duration: float, poll: float, max_blind: int = MAX_BLIND_POLLS) 
         )
 
 
+@dataclass(frozen=True)
+class TrafficRule:
+    """The minimum-traffic guard of a watch: below `min_requests` candidate requests a stage proves
+    nothing, so it is inconclusive, extended by its own duration up to `max_extensions` times, then
+    a failure (a pass, logged, with `pass_thin`: --allow-no-traffic)."""
+
+    min_requests: int = MIN_REQUESTS
+    max_extensions: int = MAX_EXTENSIONS
+    pass_thin: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("min_requests", "max_extensions"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
+
+    def conclusive_failure(self, reading: Traffic, threshold: float) -> bool:
+        """Above the threshold on enough requests, or with more errors than the threshold allows at
+        the minimum: no number of later successes up to `min_requests` could bring it under."""
+        ratio = reading.ratio
+        if ratio is None or ratio <= threshold:
+            return False
+        return reading.requests >= self.min_requests or reading.errors > threshold * self.min_requests
+
+
+DEFAULT_TRAFFIC = TrafficRule()
+NO_MINIMUM = TrafficRule(min_requests=0, max_extensions=0)  # blue/green pre-switch: header traffic only, may be none
+
+
+def _describe(reading: Traffic) -> str:
+    return f"ratio={_pct(reading.ratio)} requests={reading.requests:.0f} errors={reading.errors:.0f}"
+
+
+class _Watch:
+    """State of one watch: its source, its log context and the consecutive blind polls."""
+
+    def __init__(self, metrics: MetricSource, clock: Clock, colour: str, threshold: float, rule: TrafficRule, context: str, max_blind: int):
+        self.metrics, self.clock, self.colour, self.threshold = metrics, clock, colour, threshold
+        self.rule, self.context, self.max_blind = rule, context, max_blind
+        self.blind = 0
+
+    def _blind(self, err: Exception) -> Verdict | None:
+        """Count a failed read (never a pass or a crash); a failure verdict once there are `max_blind` in a row."""
+        self.blind += 1
+        why = str(err) if isinstance(err, MetricError) else f"{type(err).__name__}: {err}"
+        log.warning(
+            "%s %s colour=%s metrics unavailable (%d/%d): %s", stamp(self.clock), self.context, self.colour, self.blind, self.max_blind, why
+        )
+        if self.blind >= self.max_blind:
+            return Verdict(False, f"metrics for {self.colour} unavailable for {self.blind} consecutive polls: {why}")
+        return None
+
+    def polls(self, deadline: float, poll: float, window: float) -> Verdict | None:
+        """Sample every `poll` s until `deadline` (at least once, the last at the end); a verdict only on failure."""
+        while True:
+            remaining = deadline - self.clock.now()
+            if remaining > 0:
+                self.clock.sleep(min(poll, remaining))
+            try:
+                healthy, reading = _sample(self.metrics, self.colour, window)
+            except Exception as err:
+                if failed := self._blind(err):
+                    return failed
+            else:
+                self.blind = 0
+                log.info(
+                    "%s %s colour=%s %s healthy=%s threshold=%.2f%%",
+                    stamp(self.clock),
+                    self.context,
+                    self.colour,
+                    _describe(reading),
+                    "yes" if healthy else "no",
+                    self.threshold * 100,
+                )
+                if not healthy:
+                    return Verdict(False, f"{self.colour} unhealthy")
+                if self.rule.conclusive_failure(reading, self.threshold):
+                    return self.too_many_errors(reading, f"the last {window:g}s")
+            if self.clock.now() >= deadline:
+                return None
+
+    def total(self, since: float, poll: float) -> Traffic | Verdict:
+        """The colour's traffic since `since` (the stage's whole window); read failures count as blind polls."""
+        while True:
+            window = max(1, math.ceil(self.clock.now() - since))
+            try:
+                reading = _traffic(self.metrics, self.colour, window)
+            except Exception as err:
+                if failed := self._blind(err):
+                    return failed
+                self.clock.sleep(poll)
+            else:
+                self.blind = 0
+                log.info(
+                    "%s %s colour=%s stage total over %ds: %s", stamp(self.clock), self.context, self.colour, window, _describe(reading)
+                )
+                return reading
+
+    def extending(self, reading: Traffic, span: str, duration: float, n: int) -> None:
+        log.warning(
+            "%s %s colour=%s inconclusive: %.0f requests in %s, fewer than %d; extending by %gs (%d/%d)",
+            stamp(self.clock), self.context, self.colour, reading.requests, span, self.rule.min_requests, duration, n,
+            self.rule.max_extensions,
+        )  # fmt: skip
+
+    def too_many_errors(self, reading: Traffic, span: str) -> Verdict:
+        return Verdict(
+            False,
+            f"error ratio {_pct(reading.ratio)} on {self.colour} above {self.threshold:.2%} "
+            f"({reading.errors:.0f} of {reading.requests:.0f} requests in {span})",
+            reading.requests,
+        )
+
+
 def watch(
     metrics: MetricSource,
     clock: Clock,
@@ -126,60 +255,40 @@ def watch(
     poll: float,
     threshold: float = ERROR_THRESHOLD,
     window: float = METRIC_WINDOW,
-    require_traffic: bool = False,
+    traffic: TrafficRule = DEFAULT_TRAFFIC,
     context: str = "watch",
     max_blind: int = MAX_BLIND_POLLS,
 ) -> Verdict:
-    """Watch `colour` for `duration` s, sampling every `poll` s (at least once, the last at the end).
+    """Watch `colour` for `duration` s, sampling every `poll` s, then judge the stage's whole window.
 
-    Fails at once when the colour is unhealthy or its error ratio (5xx / requests over `window` s)
-    is strictly greater than `threshold`. A sample with no traffic (ratio None) is logged, not a
-    failure; with `require_traffic` the whole watch must have seen traffic at least once.
+    Fails at once when the colour is unhealthy or a sample (5xx / requests over `window` s) is
+    conclusively above `threshold` (TrafficRule.conclusive_failure). At the end the stage's own
+    traffic decides: at least `traffic.min_requests` requests and a ratio <= threshold pass; fewer
+    requests extend the stage (the window keeps growing from its start) up to
+    `traffic.max_extensions` times, then fail unless `traffic.pass_thin`.
     """
     check_watch(duration, poll, max_blind)
-    deadline = clock.now() + duration
-    saw_traffic = False
-    samples = blind = 0
-    while True:
-        remaining = deadline - clock.now()
-        if remaining > 0:
-            clock.sleep(min(poll, remaining))
-        try:
-            healthy, ratio = _sample(metrics, colour, window)
-        except Exception as err:  # a failing or nonsensical source is a blind poll, never a pass or a crash
-            blind += 1
-            why = str(err) if isinstance(err, MetricError) else f"{type(err).__name__}: {err}"
-            log.warning("%s %s colour=%s metrics unavailable (%d/%d): %s", stamp(clock), context, colour, blind, max_blind, why)
-            if blind >= max_blind:
-                return Verdict(False, f"metrics for {colour} unavailable for {blind} consecutive polls: {why}")
-        else:
-            blind = 0
-            samples += 1
-            log.info(
-                "%s %s colour=%s ratio=%s healthy=%s threshold=%.2f%%",
-                stamp(clock),
-                context,
-                colour,
-                _pct(ratio),
-                "yes" if healthy else "no",
-                threshold * 100,
-            )
-            if not healthy:
-                return Verdict(False, f"{colour} unhealthy")
-            if ratio is None:
-                log.warning("%s %s colour=%s no traffic in the last %gs", stamp(clock), context, colour, window)
-            else:
-                saw_traffic = True
-                if ratio > threshold:
-                    return Verdict(False, f"error ratio {ratio:.2%} on {colour} above {threshold:.2%}")
-        if clock.now() >= deadline:
-            break
-    if not samples:
-        return Verdict(False, f"no metric sample for {colour} succeeded during {duration:g}s")
-    if require_traffic and not saw_traffic:
-        return Verdict(
-            False,
-            f"no traffic observed on {colour} for {duration:g}s: the gate would pass blind "
-            "(weights not applied, or the metric has no colour label)",
-        )
-    return Verdict(True)
+    run = _Watch(metrics, clock, colour, threshold, traffic, context, max_blind)
+    start = clock.now()
+    for extension in range(traffic.max_extensions + 1):
+        failed = run.polls(start + duration * (extension + 1), poll, window)
+        if failed:
+            return failed
+        reading = run.total(start, poll)
+        if isinstance(reading, Verdict):
+            return reading
+        span = f"{clock.now() - start:.0f}s"
+        if traffic.conclusive_failure(reading, threshold):
+            return run.too_many_errors(reading, span)
+        if reading.requests >= traffic.min_requests:
+            return Verdict(True, requests=reading.requests)
+        if extension < traffic.max_extensions:
+            run.extending(reading, span, duration, extension + 1)
+    thin = (
+        f"inconclusive: {colour} served {reading.requests:.0f} requests in {span}, fewer than the minimum "
+        f"{traffic.min_requests} (--min-requests), after {traffic.max_extensions} extension(s)"
+    )
+    if traffic.pass_thin:
+        log.warning("%s %s colour=%s %s; passing (--allow-no-traffic)", stamp(clock), context, colour, thin)
+        return Verdict(True, thin, reading.requests)
+    return Verdict(False, thin, reading.requests)

@@ -1,10 +1,11 @@
-"""Where the gates read error ratios and health: Prometheus (stdlib HTTP) or CloudWatch (boto3).
+"""Where the gates read traffic and health: Prometheus (stdlib HTTP) or CloudWatch (boto3).
 
-The gate is the error RATIO of one colour: 5xx responses / all responses over a window,
-compared with a fraction (0.05 = 5 %). The seed's `rate(http_requests_total{status=~"5.."}[..])`
-is errors per SECOND, not a percentage: at 1000 req/s a 0.5 % error ratio is 5 errors/s, which
-the seed's canary script reads as "500 %" and its HighErrorRate alert (> 0.1) fires on, while at
-1 req/s a 50 % error ratio is 0.5/s. Neither source here reproduces that.
+A reading is one colour's request and 5xx COUNTS over a window (`Traffic`); the gate compares
+their ratio with a fraction (0.05 = 5 %) and the request count with a minimum (gates.TrafficRule).
+The seed's `rate(http_requests_total{status=~"5.."}[..])` is errors per SECOND, not a
+percentage: at 1000 req/s a 0.5 % error ratio is 5 errors/s, which the seed's canary script reads
+as "500 %" and its HighErrorRate alert (> 0.1) fires on, while at 1 req/s a 50 % error ratio is
+0.5/s. Neither source here reproduces that.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -29,9 +31,22 @@ class MetricSetupError(RuntimeError):
     """The metric source cannot work at all here (missing dependency or settings): stop before starting."""
 
 
+@dataclass(frozen=True)
+class Traffic:
+    """Requests and 5xx responses of one colour over a window (counts, possibly extrapolated floats)."""
+
+    requests: float
+    errors: float
+
+    @property
+    def ratio(self) -> float | None:
+        """5xx / requests; None when there were no requests. Capped at 1: extrapolated counts may cross."""
+        return None if self.requests <= 0 else min(self.errors / self.requests, 1.0)
+
+
 class MetricSource(Protocol):
-    def error_ratio(self, colour: str, window_s: float) -> float | None:
-        """5xx responses / all responses of `colour` over the last `window_s` s; None when it had no traffic."""
+    def traffic(self, colour: str, window_s: float) -> Traffic:
+        """Requests and 5xx responses of `colour` over the last `window_s` s."""
         ...
 
     def healthy(self, colour: str) -> bool:
@@ -57,8 +72,13 @@ def redact_url(url: str) -> str:
 
 # --- Prometheus --------------------------------------------------------------------------------
 
-REQUESTS_METRIC = "http_requests_total"  # the seed's counter, label `status`
-COLOUR_LABEL = "deployment_color"  # the app's DEPLOYMENT_COLOR (seed docker-compose), as a metric label
+REQUESTS_METRIC = "http_requests_total"  # the seed's counter (metrics.js)
+# The labels the platform's series carry, the same as the alert rules use (docs/prometheus.md):
+# metrics.js labels the status `status_code` (the seed's `status=~"5.."` matched nothing), and the
+# colour is a target label, set by the ServiceMonitor's targetLabels (eks) and the collector's
+# static label (asg). A gate on a label no series has would read 0 errors and pass everything.
+STATUS_LABEL = "status_code"
+COLOUR_LABEL = "colour"
 # Default health query: every scraped target of the colour is up (no target at all: no answer, unhealthy).
 HEALTH_QUERY = 'min(up{{label}="{colour}"})'
 
@@ -70,18 +90,18 @@ def promql_duration(seconds: float) -> str:
     return f"{s // 60}m" if s % 60 == 0 else f"{s}s"
 
 
-def error_ratio_query(colour: str, window_s: float, label: str = COLOUR_LABEL, metric: str = REQUESTS_METRIC) -> str:
-    """PromQL for one colour's error ratio.
+def traffic_queries(colour: str, window_s: float, label: str = COLOUR_LABEL, metric: str = REQUESTS_METRIC) -> tuple[str, str]:
+    """PromQL for one colour's (requests, 5xx) counts over the window.
 
-    `or vector(0)`: a colour that never answered 5xx has no 5xx series at all, and without it the
-    division would be empty (read as "no traffic") instead of 0. No requests at all: the
-    denominator is empty (no series) or 0 (NaN), both read as no traffic.
+    `increase`, not the seed's `rate`: counts, so the gate can require a minimum number of
+    requests, and their ratio is the error ratio. `or vector(0)`: a colour that never answered
+    5xx has no 5xx series at all. No requests: the request sum is empty, read as 0.
     """
     _check_colour(colour)
     w = promql_duration(window_s)
-    errors = f'sum(rate({metric}{{status=~"5..",{label}="{colour}"}}[{w}]))'
-    total = f'sum(rate({metric}{{{label}="{colour}"}}[{w}]))'
-    return f"({errors} or vector(0)) / {total}"
+    requests = f'sum(increase({metric}{{{label}="{colour}"}}[{w}]))'
+    errors = f'sum(increase({metric}{{{STATUS_LABEL}=~"5..",{label}="{colour}"}}[{w}])) or vector(0)'
+    return requests, errors
 
 
 def health_query(colour: str, template: str = HEALTH_QUERY, label: str = COLOUR_LABEL) -> str:
@@ -135,8 +155,8 @@ def parse_vector_value(body: bytes | str) -> float | None:
 class PrometheusSource:
     """Prometheus HTTP API (`/api/v1/query`), stdlib only.
 
-    Needs the app's `http_requests_total` to carry the colour label (the app sets
-    DEPLOYMENT_COLOR; expose it as a metric label or add it by relabelling the pod label).
+    Reads `http_requests_total` by `status_code` and the `colour` target label, as the platform's
+    scrape configs set them (`--colour-label` for another Prometheus).
     """
 
     def __init__(
@@ -177,13 +197,9 @@ class PrometheusSource:
             raise MetricError(f"cannot reach Prometheus at {redact_url(self.url)}: {err}") from None
         return parse_vector_value(body)
 
-    def error_ratio(self, colour: str, window_s: float) -> float | None:
-        value = self.query(error_ratio_query(colour, window_s, self.label))
-        if value is None:
-            return None
-        if value < 0:
-            raise MetricError(f"negative error ratio {value} for {colour}")
-        return 1.0 if math.isinf(value) else value
+    def traffic(self, colour: str, window_s: float) -> Traffic:
+        requests, errors = (self.query(q) or 0.0 for q in traffic_queries(colour, window_s, self.label))
+        return Traffic(requests, errors)
 
     def healthy(self, colour: str) -> bool:
         value = self.query(health_query(colour, self.health_template, self.label))
@@ -218,8 +234,8 @@ class CloudWatchSource:
     """ALB metrics per colour target group (the asg platform, or any ALB whose suffixes you know).
 
     `load_balancer` is the ALB's ARN suffix (`app/<name>/<id>`), `target_groups` maps each colour
-    to its target group's ARN suffix (`targetgroup/<name>/<id>`). The error ratio is
-    `HTTPCode_Target_5XX_Count / RequestCount`; health is `HealthyHostCount >= 1` and
+    to its target group's ARN suffix (`targetgroup/<name>/<id>`). Traffic is the sums of
+    `RequestCount` and `HTTPCode_Target_5XX_Count` over the window; health is `HealthyHostCount >= 1` and
     `UnHealthyHostCount == 0` at the latest datapoint. boto3 is an operator-side dependency,
     imported only when the first query runs (or `connect()` is called).
     """
@@ -288,7 +304,7 @@ class CloudWatchSource:
         _check_colour(colour)
         return self.target_groups[colour]
 
-    def error_ratio(self, colour: str, window_s: float) -> float | None:
+    def traffic(self, colour: str, window_s: float) -> Traffic:
         tg = self._tg(colour)
         data = self._fetch(
             [
@@ -297,11 +313,8 @@ class CloudWatchSource:
             ],
             window_s,
         )
-        requests = sum(data.get("requests", []))
-        if requests <= 0:
-            return None
         # ALB publishes HTTPCode_* only for minutes that had such responses: no datapoints means 0.
-        return sum(data.get("errors", [])) / requests
+        return Traffic(sum(data.get("requests", [])), sum(data.get("errors", [])))
 
     def healthy(self, colour: str) -> bool:
         tg = self._tg(colour)

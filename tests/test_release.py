@@ -24,14 +24,17 @@ from release.__main__ import main
 from release.automation import AutomationEngine
 from release.driver import ACTIVE, IMAGE, STRATEGY, WEIGHT, ReleaseError, blue_green, canary, release_config, weights
 from release.metrics import (
+    COLOUR_LABEL,
+    STATUS_LABEL,
     CloudWatchSource,
     MetricError,
     MetricSetupError,
     PrometheusSource,
-    error_ratio_query,
+    Traffic,
     health_query,
     parse_vector_value,
     redact_url,
+    traffic_queries,
 )
 
 # Prod releases take digests only (release.driver, settings.schema.digest_problem).
@@ -93,22 +96,30 @@ class FakeClock:
 
 
 class FakeMetrics:
-    """Answers from the live config: `ratio(colour, weight_of_colour, live_cfg)`, `healthy(colour, live_cfg)`."""
+    """Answers from the live config: `ratio(colour, weight_of_colour, live_cfg)` (None: no requests),
+    `per_minute(colour, weight, live_cfg)` requests a minute, `healthy(colour, live_cfg)`."""
 
     def __init__(
         self,
         engine: FakeEngine,
         ratio: Callable[..., float | None] = lambda c, w, cfg: 0.001,
         healthy: Callable[..., bool] = lambda c, cfg: True,
+        per_minute: Callable[..., float] = lambda c, w, cfg: 1000.0,
     ):
-        self.engine, self._ratio, self._healthy = engine, ratio, healthy
+        self.engine, self._ratio, self._healthy, self._per_minute = engine, ratio, healthy, per_minute
         self.ratio_calls: list[tuple[str, int]] = []
+        self.windows: list[float] = []
 
-    def error_ratio(self, colour: str, window_s: float) -> float | None:
+    def traffic(self, colour: str, window_s: float) -> Traffic:
         cfg = self.engine.live
         weight = weights(cfg)[colour]
         self.ratio_calls.append((colour, weight))
-        return self._ratio(colour, weight, cfg)
+        self.windows.append(window_s)
+        ratio = self._ratio(colour, weight, cfg)
+        if ratio is None:
+            return Traffic(0.0, 0.0)
+        requests = self._per_minute(colour, weight, cfg) * window_s / 60
+        return Traffic(requests, ratio * requests)
 
     def healthy(self, colour: str) -> bool:
         return self._healthy(colour, self.engine.live)
@@ -154,7 +165,8 @@ def test_canary_samples_only_the_candidate_at_each_weight():
     canary(engine, metrics, FakeClock(), NEW)
     assert {c for c, _ in metrics.ratio_calls} == {"green"}
     per_weight = {w: sum(1 for _, x in metrics.ratio_calls if x == w) for w in (1, 5, 10, 25, 50, 100)}
-    assert per_weight == dict.fromkeys((1, 5, 10, 25, 50, 100), 10)
+    assert per_weight == dict.fromkeys((1, 5, 10, 25, 50, 100), 11)  # 10 samples, then the stage's total
+    assert metrics.windows[:11] == [60] * 10 + [300]  # samples over the seed's 1 m, the total over the stage
 
 
 def test_canary_bad_ratio_at_stage_10_rolls_back_to_weight_0_and_stops(caplog):
@@ -193,36 +205,86 @@ def test_gate_property_promoted_iff_ratio_at_most_threshold(ratio):
     assert weights(engine.live)[result.candidate if result.outcome == driver.PROMOTED else "blue"] == 100
 
 
-def test_no_traffic_is_logged_not_a_failure_below_25_percent(caplog):
+# --- the minimum-traffic guard -------------------------------------------------------------------
+
+
+def thin(per_minute_at: dict[int, float], default: float = 1000.0) -> Callable[..., float]:
+    """Requests a minute by candidate weight: quiet stages, busy ones."""
+    return lambda c, w, cfg: per_minute_at.get(w, default)
+
+
+def test_the_stage_counts_are_in_the_summary():
+    result, _, _ = run_canary()
+    assert dict(result.requests) == {f"{w}%": 5000 for w in (1, 5, 10, 25, 50, 100)}  # 1000 a minute x 300 s
+    assert "steps: deploy, health, 1% (5000 requests), 5% (5000 requests)," in result.summary()
+
+
+def test_a_thin_stage_is_extended_then_passes(caplog):
     engine = FakeEngine()
-    metrics = FakeMetrics(engine, ratio=lambda c, w, cfg: None if w < 25 else 0.01)
+    metrics = FakeMetrics(engine, per_minute=thin({1: 30}))  # 150 requests in 300 s: fewer than 200
     with caplog.at_level(logging.INFO, logger="release"):
-        result, _, _ = run_canary(engine, metrics)
+        result, _, clock = run_canary(engine, metrics)
     assert result.outcome == driver.PROMOTED
-    assert "no traffic" in caplog.text and "ratio=no-traffic" in caplog.text
+    assert dict(result.requests)["1%"] == 300  # the window grew to 600 s: 300 requests
+    assert clock.elapsed == 2 * 300 + 5 * 300  # the 1 % stage ran twice its duration
+    assert "inconclusive: 150 requests in 300s, fewer than 200; extending by 300s (1/2)" in caplog.text
+    assert "1% (300 requests)" in result.summary()
 
 
-def test_no_traffic_at_all_fails_from_25_percent_on():
-    """A quarter of production sending nothing: weights not applied or the metric lost its label."""
+def test_a_stage_that_stays_thin_rolls_back_after_its_extensions():
     engine = FakeEngine()
-    result, _, _ = run_canary(engine, FakeMetrics(engine, ratio=lambda c, w, cfg: None))
-    assert result.outcome == driver.ROLLED_BACK
-    assert result.failed_stage == "25%" and "no traffic" in result.reason
+    result, _, clock = run_canary(engine, FakeMetrics(engine, per_minute=thin({5: 10})))  # 50 requests per 300 s
+    assert result.outcome == driver.ROLLED_BACK and result.failed_stage == "5%"
+    assert result.reason == (
+        "inconclusive: green served 150 requests in 900s, fewer than the minimum 200 (--min-requests), after 2 extension(s)"
+    )
+    assert dict(result.requests)["5%"] == 150
+    assert clock.elapsed == 300 + 3 * 300
     assert weights(engine.live) == {"blue": 100, "green": 0}
 
 
-def test_no_traffic_rule_can_be_switched_off_for_idle_stacks():
+@pytest.mark.parametrize(("per_minute", "outcome"), [(40.0, driver.PROMOTED), (39.8, driver.ROLLED_BACK)])
+def test_the_minimum_is_inclusive(per_minute, outcome):
     engine = FakeEngine()
-    result, _, _ = run_canary(engine, FakeMetrics(engine, ratio=lambda c, w, cfg: None), min_traffic_weight=None)
-    assert result.outcome == driver.PROMOTED
+    metrics = FakeMetrics(engine, per_minute=lambda c, w, cfg: per_minute)  # 200 or 199 requests in 300 s
+    result, _, _ = run_canary(engine, metrics, stages=(100,), traffic=gates.TrafficRule(200, 0))
+    assert result.outcome == outcome
 
 
-def test_some_traffic_in_a_stage_is_enough_at_25_percent():
+def test_no_traffic_at_all_rolls_back_at_the_first_stage():
     engine = FakeEngine()
-    calls = iter(range(10_000))
-    metrics = FakeMetrics(engine, ratio=lambda c, w, cfg: 0.0 if next(calls) % 10 == 9 else None)
-    result, _, _ = run_canary(engine, metrics)
+    result, _, _ = run_canary(engine, FakeMetrics(engine, ratio=lambda c, w, cfg: None))
+    assert result.outcome == driver.ROLLED_BACK and result.failed_stage == "1%"
+    assert "served 0 requests in 900s" in result.reason
+
+
+def test_allow_no_traffic_passes_a_thin_stage_and_says_so(caplog):
+    engine = FakeEngine()
+    with caplog.at_level(logging.INFO, logger="release"):
+        result, _, _ = run_canary(engine, FakeMetrics(engine, ratio=lambda c, w, cfg: None), traffic=gates.TrafficRule(pass_thin=True))
     assert result.outcome == driver.PROMOTED
+    assert "ratio=no-traffic requests=0 errors=0" in caplog.text
+    assert "fewer than the minimum 200 (--min-requests), after 2 extension(s); passing (--allow-no-traffic)" in caplog.text
+
+
+def test_many_errors_on_few_requests_fail_at_once():
+    """50 requests a minute at 30 %: 15 errors, more than 5 % of 200 could ever absorb."""
+    engine = FakeEngine()
+    metrics = FakeMetrics(engine, ratio=lambda c, w, cfg: 0.3, per_minute=lambda c, w, cfg: 50)
+    result, _, clock = run_canary(engine, metrics)
+    assert result.outcome == driver.ROLLED_BACK and result.failed_stage == "1%"
+    assert result.reason == "error ratio 30.00% on green above 5.00% (15 of 50 requests in the last 60s)"
+    assert clock.elapsed == 30  # the first sample
+
+
+def test_few_errors_on_few_requests_wait_for_the_stage_total():
+    """50 requests a minute at 10 %: a sample's 5 errors prove nothing; the stage's 250 requests do."""
+    engine = FakeEngine()
+    metrics = FakeMetrics(engine, ratio=lambda c, w, cfg: 0.1, per_minute=lambda c, w, cfg: 50)
+    result, _, clock = run_canary(engine, metrics)
+    assert result.outcome == driver.ROLLED_BACK and result.failed_stage == "1%"
+    assert result.reason == "error ratio 10.00% on green above 5.00% (25 of 250 requests in 300s)"
+    assert clock.elapsed == 300
 
 
 def test_candidate_never_healthy_rolls_back_before_any_traffic():
@@ -488,12 +550,14 @@ def test_blue_green_without_header_traffic_passes_pre_switch():
     assert result.outcome == driver.PROMOTED
 
 
-def test_blue_green_requires_traffic_after_the_switch_unless_told_otherwise():
+def test_blue_green_needs_the_minimum_traffic_after_the_switch_unless_told_otherwise():
     engine = FakeEngine()
-    result, _, _ = run_bg(engine, FakeMetrics(engine, ratio=lambda c, w, cfg: None))
+    result, _, clock = run_bg(engine, FakeMetrics(engine, ratio=lambda c, w, cfg: None))
     assert result.outcome == driver.ROLLED_BACK and result.failed_stage == "watch"
+    assert "served 0 requests in 180s" in result.reason  # 60 s, extended twice
+    assert clock.elapsed == 60 + 180 and weights(engine.live) == {"blue": 100, "green": 0}
     engine = FakeEngine()
-    result, _, _ = run_bg(engine, FakeMetrics(engine, ratio=lambda c, w, cfg: None), require_traffic=False)
+    result, _, _ = run_bg(engine, FakeMetrics(engine, ratio=lambda c, w, cfg: None), traffic=gates.TrafficRule(pass_thin=True))
     assert result.outcome == driver.PROMOTED
 
 
@@ -569,8 +633,14 @@ def test_applied_configs_pass_the_settings_loader_and_keep_the_right_colours_ser
 # --- the seed's rate-vs-percentage bug --------------------------------------------------------------
 
 
+def window_of(promql: str) -> float:
+    """The range of a query's `[..]` selector in seconds (1m, 90s)."""
+    n, unit = re.search(r"\[(\d+)([ms])\]", promql).groups()
+    return int(n) * (60 if unit == "m" else 1)
+
+
 class FakePrometheus:
-    """Evaluates the two query shapes the source sends, from per-colour request and 5xx rates."""
+    """Evaluates the query shapes the source sends (health, request and 5xx counts) from per-colour rates."""
 
     def __init__(self, rates: dict[str, tuple[float, float]], up: dict[str, float] | None = None):
         self.rates = rates  # colour -> (requests/s, 5xx/s)
@@ -582,13 +652,13 @@ class FakePrometheus:
         self.urls.append(url)
         self.headers.append(dict(headers))
         q = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["query"][0]
-        colour = re.search(r'deployment_color="(\w+)"', q).group(1)
+        colour = re.search(r'colour="(\w+)"', q).group(1)
         if q.startswith("min(up"):
             return vector(self.up[colour])
         total, errors = self.rates[colour]
-        if total == 0:
-            return vector(float("nan"))
-        return vector(errors / total)
+        if "5.." in q:
+            return vector(errors * window_of(q))  # with `or vector(0)`: never empty
+        return vector(total * window_of(q) if total else None)  # no requests: no series
 
 
 def vector(value: float | None) -> bytes:
@@ -605,7 +675,7 @@ def test_high_request_rate_with_low_error_ratio_passes():
     prom = FakePrometheus({"blue": (requests_per_s, 0.0), "green": (requests_per_s, errors_per_s)})
     result = canary(engine, PrometheusSource("http://prometheus:9090", fetch=prom), FakeClock(), NEW)
     assert result.outcome == driver.PROMOTED
-    assert all("/ sum(rate(http_requests_total{" in urllib.parse.unquote_plus(u) for u in prom.urls if "up%7B" not in u)
+    assert all("sum(increase(http_requests_total{" in urllib.parse.unquote_plus(u) for u in prom.urls if "up%7B" not in u)
 
 
 def test_low_request_rate_with_high_error_ratio_fails():
@@ -620,22 +690,38 @@ def test_low_request_rate_with_high_error_ratio_fails():
 # --- Prometheus source ---------------------------------------------------------------------------------
 
 
-def test_error_ratio_query_is_a_ratio_of_the_colour():
-    q = error_ratio_query("green", 60)
-    assert q == (
-        '(sum(rate(http_requests_total{status=~"5..",deployment_color="green"}[1m])) or vector(0)) / '
-        'sum(rate(http_requests_total{deployment_color="green"}[1m]))'
+def test_traffic_queries_count_the_colours_requests_and_5xx():
+    assert traffic_queries("green", 60) == (
+        'sum(increase(http_requests_total{colour="green"}[1m]))',
+        'sum(increase(http_requests_total{status_code=~"5..",colour="green"}[1m])) or vector(0)',
     )
-    assert "[90s]" in error_ratio_query("blue", 90)
-    assert 'color="blue"' in error_ratio_query("blue", 60, label="color")
+    assert all("[90s]" in q for q in traffic_queries("blue", 90))
+    assert all('color="blue"' in q for q in traffic_queries("blue", 60, label="color"))
     with pytest.raises(ValueError):
-        error_ratio_query('green"} or vector(1) #', 60)
+        traffic_queries('green"} or vector(1) #', 60)
     with pytest.raises(ValueError):
-        error_ratio_query("green", 0)
+        traffic_queries("green", 0)
+
+
+@pytest.mark.parametrize(("requests", "errors", "ratio"), [(200, 10, 0.05), (0, 0, None), (0.0, 3, None), (100, 101.5, 1.0), (1e6, 0, 0.0)])
+def test_traffic_ratio(requests, errors, ratio):
+    assert Traffic(requests, errors).ratio == ratio  # None: no requests; capped at 1 (extrapolated counts)
+
+
+def test_the_gate_reads_the_labels_the_platform_scrapes_and_alerts_on():
+    """A gate on a label no series carries reads 0 errors and passes everything (the seed's `status`)."""
+    from components import alert_rules, fleet, prometheus
+
+    assert prometheus.app_service_monitor("api", "http", "15s")["targetLabels"] == [COLOUR_LABEL]  # eks
+    asg = json.loads(fleet.collector_config(colour="green", region="us-west-2", remote_write_url="https://aps.example/api/v1/remote_write"))
+    assert asg["receivers"]["prometheus"]["config"]["scrape_configs"][0]["static_configs"][0]["labels"] == {COLOUR_LABEL: "green"}
+    assert f'{STATUS_LABEL}=~"5.."' in alert_rules.RULES_BY_NAME["HighErrorRate"].expr
+    requests, errors = traffic_queries("green", 60)
+    assert f'{STATUS_LABEL}=~"5.."' in errors and f'{COLOUR_LABEL}="green"' in requests
 
 
 def test_health_query_template():
-    assert health_query("blue") == 'min(up{deployment_color="blue"})'
+    assert health_query("blue") == 'min(up{colour="blue"})'
     assert (
         health_query("green", 'min(kube_deployment_status_replicas_available{deployment="nox-api-{colour}"})')
         == 'min(kube_deployment_status_replicas_available{deployment="nox-api-green"})'
@@ -682,8 +768,8 @@ def test_parse_vector_value_errors(body):
 def test_prometheus_source_requests_and_parsing():
     prom = FakePrometheus({"green": (100.0, 2.0), "blue": (0.0, 0.0)}, up={"blue": 1, "green": 0})
     src = PrometheusSource("https://prom.example.com/prometheus/", fetch=prom, token="s3cr3t-token")
-    assert src.error_ratio("green", 60) == pytest.approx(0.02)
-    assert src.error_ratio("blue", 60) is None  # NaN: no requests
+    assert src.traffic("green", 60) == Traffic(6000.0, 120.0)
+    assert src.traffic("blue", 60) == Traffic(0.0, 0.0)  # no request series: no requests
     assert src.healthy("blue") is True and src.healthy("green") is False
     url = urllib.parse.urlsplit(prom.urls[0])
     assert url.scheme == "https" and url.netloc == "prom.example.com" and url.path == "/prometheus/api/v1/query"
@@ -699,7 +785,7 @@ def test_prometheus_source_no_targets_is_unhealthy_and_unreachable_is_a_metric_e
         raise ConnectionRefusedError("connection refused")
 
     with pytest.raises(MetricError, match="cannot reach Prometheus at http://prom:9090"):
-        PrometheusSource("http://prom:9090", fetch=refuse).error_ratio("green", 60)
+        PrometheusSource("http://prom:9090", fetch=refuse).traffic("green", 60)
 
 
 def test_prometheus_urls_with_credentials_are_redacted():
@@ -750,10 +836,10 @@ def page(values: dict[str, list[float]], token: str | None = None) -> dict:
     return out
 
 
-def test_cloudwatch_error_ratio_queries_target_5xx_over_request_count():
+def test_cloudwatch_traffic_sums_target_5xx_and_request_count():
     cw = FakeCloudWatch([page({"errors": [3.0, 1.0], "requests": [600.0, 400.0]})])
     src = CloudWatchSource(LB, TGS, client=cw, now=lambda: NOW)
-    assert src.error_ratio("green", 60) == pytest.approx(0.004)
+    assert src.traffic("green", 60) == Traffic(1000.0, 4.0)
     call = cw.calls[0]
     assert call["EndTime"] == NOW and (NOW - call["StartTime"]).total_seconds() == 120  # ALB metrics lag a minute
     by_id = {q["Id"]: q["MetricStat"] for q in call["MetricDataQueries"]}
@@ -767,16 +853,17 @@ def test_cloudwatch_error_ratio_queries_target_5xx_over_request_count():
 
 def test_cloudwatch_no_5xx_datapoints_means_zero_and_no_requests_means_no_traffic():
     src = CloudWatchSource(LB, TGS, client=FakeCloudWatch([page({"errors": [], "requests": [250.0]})]), now=lambda: NOW)
-    assert src.error_ratio("blue", 60) == 0.0
+    assert src.traffic("blue", 60) == Traffic(250.0, 0.0)
     src = CloudWatchSource(LB, TGS, client=FakeCloudWatch([page({"errors": [], "requests": []})]), now=lambda: NOW)
-    assert src.error_ratio("blue", 60) is None
-    src = CloudWatchSource(LB, TGS, client=FakeCloudWatch([page({"errors": [], "requests": [0.0]})]), now=lambda: NOW)
-    assert src.error_ratio("blue", 300) is None
+    assert src.traffic("blue", 60) == Traffic(0.0, 0.0)
+    cw = FakeCloudWatch([page({"errors": [], "requests": [0.0]})])
+    assert CloudWatchSource(LB, TGS, client=cw, now=lambda: NOW).traffic("blue", 300).ratio is None
+    assert (NOW - cw.calls[0]["StartTime"]).total_seconds() == 300  # a stage total looks back over the stage
 
 
 def test_cloudwatch_follows_next_token():
     cw = FakeCloudWatch([page({"errors": [5.0], "requests": [50.0]}, token="t1"), page({"errors": [], "requests": [50.0]})])
-    assert CloudWatchSource(LB, TGS, client=cw, now=lambda: NOW).error_ratio("green", 120) == pytest.approx(0.05)
+    assert CloudWatchSource(LB, TGS, client=cw, now=lambda: NOW).traffic("green", 120) == Traffic(100.0, 5.0)
     assert cw.calls[1]["NextToken"] == "t1"
 
 
@@ -803,7 +890,7 @@ def test_cloudwatch_errors_become_metric_errors():
             raise RuntimeError("ThrottlingException: Rate exceeded")
 
     with pytest.raises(MetricError, match="Rate exceeded"):
-        CloudWatchSource(LB, TGS, client=Broken(), now=lambda: NOW).error_ratio("green", 60)
+        CloudWatchSource(LB, TGS, client=Broken(), now=lambda: NOW).traffic("green", 60)
 
 
 def test_cloudwatch_needs_boto3_only_when_used(monkeypatch):
@@ -988,6 +1075,21 @@ def test_cli_bluegreen_promoted():
     assert engine.live[ACTIVE] == "green"
 
 
+def test_cli_traffic_guard_flags(capsys):
+    quiet = lambda e: FakeMetrics(e, per_minute=lambda c, w, cfg: 10)  # noqa: E731  50 requests a 300 s stage
+    engine = FakeEngine()
+    assert cli(["canary", "--stack", "prod", "--image", NEW, "--stages", "100"], engine, quiet) == 1
+    assert "green served 150 requests in 900s, fewer than the minimum 200" in capsys.readouterr().out
+    assert cli(["canary", "--stack", "prod", "--image", NEW, "--stages", "100", "--min-requests", "50"], FakeEngine(), quiet) == 0
+    assert "100% (50 requests)" in capsys.readouterr().out
+    args = ["canary", "--stack", "prod", "--image", NEW, "--stages", "100", "--max-extensions", "0"]
+    assert cli(args, FakeEngine(), quiet) == 1
+    assert "served 50 requests in 300s" in capsys.readouterr().out
+    assert cli([*args, "--allow-no-traffic"], FakeEngine(), quiet) == 0
+    assert cli(["bluegreen", "--stack", "prod", "--image", NEW, "--min-requests", "10000"], FakeEngine()) == 1
+    assert "fewer than the minimum 10000" in capsys.readouterr().out
+
+
 def test_cli_failed_rollback_exit_3():
     engine = FakeEngine(fail=lambda cfg, n: n >= 2)
     assert cli(["canary", "--stack", "prod", "--image", NEW], engine) == 3
@@ -1002,6 +1104,11 @@ def test_cli_failed_rollback_exit_3():
         ["canary", "--stack", "prod", "--image", NEW, "--stages", "a,b"],
         ["canary", "--stack", "prod", "--image", NEW, "--max-error-percent", "150"],
         ["canary", "--stack", "prod", "--image", NEW, "--metrics", "datadog"],
+        ["canary", "--stack", "prod", "--image", NEW, "--min-requests", "0"],
+        ["canary", "--stack", "prod", "--image", NEW, "--min-requests", "2.5"],
+        ["canary", "--stack", "prod", "--image", NEW, "--min-requests", "-3"],
+        ["bluegreen", "--stack", "prod", "--image", NEW, "--max-extensions", "11"],
+        ["bluegreen", "--stack", "prod", "--image", NEW, "--max-extensions", "x"],
         ["canary", "--image", NEW],
         ["rollout", "--stack", "prod", "--image", NEW],
         [],

@@ -16,6 +16,7 @@ from test_release import BASE, NEW, FakeClock, FakeEngine, FakeMetrics, rel
 from release import driver, gates
 from release.__main__ import build_parser, main
 from release.driver import ACTIVE, WEIGHT, ReleaseError, blue_green, canary, weights
+from release.metrics import Traffic
 
 TAG = "123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api:v8.1.0"
 
@@ -161,19 +162,22 @@ def test_a_clock_that_breaks_mid_release_still_rolls_back():
 # --- gates: a source that raises or answers nonsense never passes --------------------------------------
 
 
+GOOD = Traffic(1000.0, 0.0)
+
+
 class Scripted:
-    def __init__(self, healthy=True, ratio=0.0):
-        self._healthy, self._ratio = healthy, ratio
+    def __init__(self, healthy=True, traffic=GOOD):
+        self._healthy, self._traffic = healthy, traffic
 
     def healthy(self, colour):
         if isinstance(self._healthy, BaseException):
             raise self._healthy
         return self._healthy
 
-    def error_ratio(self, colour, window):
-        if isinstance(self._ratio, BaseException):
-            raise self._ratio
-        return self._ratio
+    def traffic(self, colour, window):
+        if isinstance(self._traffic, BaseException):
+            raise self._traffic
+        return self._traffic
 
 
 @pytest.mark.parametrize("answer", [ValueError("bad json"), KeyError("data"), math.nan, 1, "true", None, [True]])
@@ -184,10 +188,23 @@ def test_a_health_source_that_raises_or_answers_nonsense_fails_the_health_gate(a
     assert clock.elapsed == 30
 
 
-@pytest.mark.parametrize("ratio", [math.nan, math.inf, -0.1, 1.5, "0.01", True, ZeroDivisionError()])
-def test_a_nonsense_error_ratio_is_a_blind_poll_and_fails_the_watch(ratio):
-    verdict = gates.watch(Scripted(ratio=ratio), FakeClock(), "green", duration=30, poll=10)
-    assert not verdict.ok and "unavailable for 3 consecutive polls" in verdict.reason
+@pytest.mark.parametrize(
+    ("answer", "why"),
+    [
+        (Traffic(math.nan, 0), "requests count nan is not a finite number >= 0"),
+        (Traffic(math.inf, 0), "requests count inf is not"),
+        (Traffic(-1.0, 0), "requests count -1.0 is not"),
+        (Traffic(100, -0.5), "errors count -0.5 is not"),
+        (Traffic("100", 0), "requests count '100' is not"),
+        (Traffic(True, 0), "requests count True is not"),
+        (0.01, "traffic answer 0.01 is not a Traffic reading"),
+        (None, "traffic answer None is not"),
+        (ZeroDivisionError("boom"), "ZeroDivisionError: boom"),
+    ],
+)
+def test_a_nonsense_traffic_reading_is_a_blind_poll_and_fails_the_watch(answer, why):
+    verdict = gates.watch(Scripted(traffic=answer), FakeClock(), "green", duration=30, poll=10)
+    assert not verdict.ok and "unavailable for 3 consecutive polls" in verdict.reason and why in verdict.reason
 
 
 def test_a_watch_shorter_than_the_blind_poll_limit_is_refused():
@@ -258,36 +275,46 @@ ANSWERS = st.one_of(
     st.text(max_size=3),
     st.just(ValueError("x")),
 )
+COUNTS = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 10**6), st.booleans(), st.text(max_size=3))
+READINGS = st.one_of(st.builds(Traffic, COUNTS, COUNTS), ANSWERS)
+
+
+def _valid(reading: object) -> bool:
+    return isinstance(reading, Traffic) and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < math.inf for v in (reading.requests, reading.errors)
+    )
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(ANSWERS, ANSWERS), min_size=1, max_size=8), st.floats(min_value=0, max_value=0.99))
-def test_watch_property_never_crashes_and_passes_only_on_real_good_samples(script, threshold):
-    """Whatever a source answers, the watch returns a verdict; a pass means some real ratio <= threshold, all healthy."""
-    answers = iter(script * 10)
-    used: list[tuple[object, object]] = []
+@given(st.lists(ANSWERS, min_size=1, max_size=8), st.lists(READINGS, min_size=1, max_size=8), st.floats(min_value=0, max_value=0.99))
+def test_watch_property_never_crashes_and_passes_only_on_real_good_samples(health, readings, threshold):
+    """Whatever a source answers, the watch returns a verdict; a pass means every valid sample was healthy,
+    none conclusively above the threshold, and the last valid reading (the stage total) had enough requests."""
+    health_answers, traffic_answers = iter(health * 100), iter(readings * 100)
+    seen_health: list[object] = []
+    seen: list[object] = []
 
     class Source:
         def healthy(self, colour):
-            h, r = next(answers)
-            used.append((h, r))
+            seen_health.append(h := next(health_answers))
             if isinstance(h, BaseException):
                 raise h
             return h
 
-        def error_ratio(self, colour, window):
-            r = used[-1][1]
+        def traffic(self, colour, window):
+            seen.append(r := next(traffic_answers))
             if isinstance(r, BaseException):
                 raise r
             return r
 
-    verdict = gates.watch(Source(), FakeClock(), "green", duration=40, poll=10, threshold=threshold)
-    good = [
-        (h, r) for h, r in used if isinstance(h, bool) and (r is None or (isinstance(r, float) and not isinstance(r, bool) and 0 <= r <= 1))
-    ]
+    rule = gates.TrafficRule()
+    verdict = gates.watch(Source(), FakeClock(), "green", duration=40, poll=10, threshold=threshold, traffic=rule)
     if verdict.ok:
-        assert good and all(h is True for h, _ in good)
-        assert all(r is None or r <= threshold for _, r in good)
+        valid = [r for r in seen if _valid(r)]
+        assert valid and not any(h is False for h in seen_health)
+        assert not any(rule.conclusive_failure(r, threshold) for r in valid)
+        last = valid[-1]
+        assert last.requests >= rule.min_requests and (last.ratio is None or last.ratio <= threshold)
 
 
 @settings(max_examples=200, deadline=None)
@@ -341,9 +368,37 @@ def test_wait_healthy_logs_the_time_left_never_negative(caplog):
 
 
 def test_a_ratio_of_exactly_one_is_a_reading_not_a_blind_poll():
-    verdict = gates.watch(Scripted(ratio=1.0), FakeClock(), "green", duration=30, poll=10)
-    assert not verdict.ok and verdict.reason == "error ratio 100.00% on green above 5.00%"
-    assert gates.watch(Scripted(ratio=0), FakeClock(), "green", duration=30, poll=10, threshold=0).ok
+    verdict = gates.watch(Scripted(traffic=Traffic(1000, 1000)), FakeClock(), "green", duration=30, poll=10)
+    assert not verdict.ok and verdict.reason == "error ratio 100.00% on green above 5.00% (1000 of 1000 requests in the last 60s)"
+    assert gates.watch(Scripted(traffic=Traffic(1000, 0)), FakeClock(), "green", duration=30, poll=10, threshold=0).ok
+
+
+def test_a_failing_stage_total_is_a_blind_poll_retried_after_a_poll():
+    answers = iter([GOOD, GOOD, GOOD, ValueError("scrape"), ValueError("scrape"), GOOD])
+    source = Scripted()
+
+    def traffic(colour, window):
+        answer = next(answers)
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+    source.traffic = traffic
+    clock = FakeClock()
+    verdict = gates.watch(source, clock, "green", duration=30, poll=10)
+    assert verdict.ok and verdict.requests == 1000
+    assert clock.sleeps == [10, 10, 10, 10, 10]  # three samples, then two retries of the total
+    answers = iter([GOOD, GOOD, GOOD, *[ValueError("scrape")] * 3])
+    verdict = gates.watch(source, FakeClock(), "green", duration=30, poll=10)
+    assert not verdict.ok and verdict.reason == "metrics for green unavailable for 3 consecutive polls: ValueError: scrape"
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True, "200"])
+def test_a_traffic_rule_takes_whole_numbers_only(bad):
+    with pytest.raises(ValueError, match="must be a whole number >= 0"):
+        gates.TrafficRule(min_requests=bad)
+    with pytest.raises(ValueError, match="max_extensions must be a whole number >= 0"):
+        gates.TrafficRule(max_extensions=bad)
 
 
 def test_check_watch_bounds():
@@ -361,10 +416,10 @@ def test_watch_sleeps_the_fractional_rest_of_its_duration():
 
 
 def test_a_good_sample_resets_the_blind_count():
-    answers = iter([ValueError("scrape"), 0.01, ValueError("scrape"), ValueError("scrape"), 0.01])
+    answers = iter([ValueError("scrape"), GOOD, ValueError("scrape"), ValueError("scrape"), GOOD, GOOD])
 
     class Flaky(Scripted):
-        def error_ratio(self, colour, window):
+        def traffic(self, colour, window):
             answer = next(answers)
             if isinstance(answer, BaseException):
                 raise answer

@@ -3,6 +3,7 @@ deprecation checks) and GitHub's workflow JSON schema, plus the properties the d
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -103,6 +104,22 @@ def test_deploy_order_concurrency_and_policy_pack():
     assert pulumi["with"]["command"] == "up" and pulumi["with"]["policyPacks"] == "policies"
     release = _load("release.yml")["jobs"]["release"]
     assert release["concurrency"] == job["concurrency"] | {"group": "nox-stack-${{ inputs.stack }}"}
+
+
+def test_release_lets_only_dev_pass_thin_stages():
+    """Nobody calls dev; staging and prod stages must reach the release gate's minimum traffic."""
+    step = next(s for s in _load("release.yml")["jobs"]["release"]["steps"] if s.get("name") == "Release")
+    script = step["run"]
+    for stack, flag in (("dev", True), ("staging", False), ("prod", False)):
+        out = subprocess.run(
+            ["bash", "-c", script.replace("venv/bin/python -m release", "echo")],
+            env={"PATH": os.environ["PATH"], "STACK": stack, "STRATEGY": "canary", "IMAGE": "img@sha256:" + "a" * 64},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert ("--allow-no-traffic" in out) is flag, (stack, out)
+        assert out.startswith(f"canary --stack {stack} --image img@sha256:")
 
 
 def test_preview_uses_oidc_and_is_skipped_with_a_notice_when_unconfigured():
