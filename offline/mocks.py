@@ -530,6 +530,19 @@ class NoxMocks(pulumi.runtime.Mocks):
         return handler(self.ctx, dict(args.args)) if handler else {}
 
 
+def _addon_version(inp: dict[str, Any]) -> dict[str, Any]:
+    """The default build of an add-on for a Kubernetes version: a different one per pair, as on AWS."""
+    addon, version = inp.get("addonName"), inp.get("kubernetesVersion")
+    build = int(_hex(f"{addon}@{version}", 2), 16) % 9 + 1
+    return {
+        "addonName": addon,
+        "kubernetesVersion": version,
+        "version": f"v1.0.0-eksbuild.{build}",
+        "id": addon,
+        "mostRecent": bool(inp.get("mostRecent")),
+    }
+
+
 def _azs(ctx: Ctx, inp: dict[str, Any]) -> dict[str, Any]:
     letters = "abcd"
     return {
@@ -599,11 +612,5 @@ CALLS: dict[str, Callable[[Ctx, dict[str, Any]], dict[str, Any]]] = {
     "aws:ec2/getAmi:getAmi": lambda ctx, inp: {"id": f"ami-0{_hex(str(inp), 16)}", "architecture": "x86_64"},
     "aws:iam/getPolicyDocument:getPolicyDocument": lambda ctx, inp: _policy_document(inp),
     # EKS add-on default version for a Kubernetes version (the shape AWS answers with).
-    "aws:eks/getAddonVersion:getAddonVersion": lambda ctx, inp: {
-        "addonName": inp.get("addonName"),
-        "kubernetesVersion": inp.get("kubernetesVersion"),
-        "version": f"v1.0.0-eksbuild.{int(_hex(str(inp.get('addonName')), 2), 16) % 9 + 1}",
-        "id": inp.get("addonName"),
-        "mostRecent": bool(inp.get("mostRecent")),
-    },
+    "aws:eks/getAddonVersion:getAddonVersion": lambda ctx, inp: _addon_version(inp),
 }

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import re
 
+import pulumi
 import pytest
+from test_fleet import REGION, computed, rid
 
 from components import cluster as c
 from components.eks import addons, iam
+from offline.mocks import NoxMocks
 from settings import ConfigError
 
 EKS = "nox:platform=eks"
@@ -237,7 +240,8 @@ def test_deployer_security_group_reaches_the_api_before_any_kubernetes_resource(
     i = rule["inputs"]
     assert (i["ipProtocol"], i["fromPort"], i["toPort"]) == ("tcp", 443, 443)
     assert i["referencedSecurityGroupId"] == "sg-0123456789abcdef0"  # Pulumi.prod.yaml's placeholder
-    assert i["securityGroupId"].startswith("sg-") and prod.one(CLUSTER)["urn"] in rule["dependencies"]
+    assert i["securityGroupId"] == computed(prod.one(CLUSTER))[1]["vpcConfig"]["clusterSecurityGroupId"]
+    assert prod.one(CLUSTER)["urn"] in rule["dependencies"]
     assert rule["urn"] in prod.one(K8S_PROVIDER)["dependencies"]
 
 
@@ -284,6 +288,20 @@ def test_oidc_provider_and_irsa_roles(prod):
         assert _attached(prod, role) == {policy}
 
 
+def default_addon_version(addon: str, kubernetes_version: str) -> str:
+    """What the mocks answer to aws.eks.getAddonVersion (mostRecent unset: the default build)."""
+    call = pulumi.runtime.MockCallArgs(
+        "aws:eks/getAddonVersion:getAddonVersion", {"addonName": addon, "kubernetesVersion": kubernetes_version}, ""
+    )
+    return NoxMocks(REGION).call(call)["version"]
+
+
+def test_addon_versions_follow_the_cluster_version(plan_for):
+    plan = plan_for("prod", EKS, "nox:eksVersion=1.34", "nox:eksSupportType=EXTENDED")
+    versions = {a["inputs"]["addonName"]: a["inputs"]["addonVersion"] for a in plan.of_type(ADDON)}
+    assert versions == {name: default_addon_version(name, "1.34") for name in versions} and len(versions) == 6
+
+
 def test_addons_and_their_order(prod):
     addons = {a["inputs"]["addonName"]: a for a in prod.of_type(ADDON)}
     # amazon-cloudwatch-observability is the Container Insights component's (tests/test_alarms.py).
@@ -300,7 +318,8 @@ def test_addons_and_their_order(prod):
     for a in addons.values():
         assert a["inputs"]["resolveConflictsOnCreate"] == "OVERWRITE"
         assert a["inputs"]["resolveConflictsOnUpdate"] == "OVERWRITE"
-        assert a["inputs"]["addonVersion"]
+        # The default build AWS answers for this add-on on the cluster's own version (1.35), not a constant.
+        assert a["inputs"]["addonVersion"] == default_addon_version(a["inputs"]["addonName"], "1.35")
     assert json.loads(addons["vpc-cni"]["inputs"]["configurationValues"]) == {"enableNetworkPolicy": "true"}
     ng = prod.one(NODE_GROUP)
     for before in ("vpc-cni", "kube-proxy", "eks-pod-identity-agent"):
@@ -378,15 +397,19 @@ def test_kubernetes_provider_depends_on_the_admin_access_entry(prod):
 
 
 def test_data_tier_admits_the_cluster_security_group(prod):
-    eks_sg = "sg-"  # the mock's clusterSecurityGroupId
-    rules = [
-        r
-        for r in prod.resources
-        if r["type"].startswith("aws:vpc/securityGroupIngressRule") or r["type"] == "aws:ec2/securityGroupRule:SecurityGroupRule"
-    ]
-    refs = {r["inputs"].get("referencedSecurityGroupId") or r["inputs"].get("sourceSecurityGroupId") for r in rules}
-    assert any(isinstance(x, str) and x.startswith(eks_sg) for x in refs)
-    assert prod.one(CLUSTER)["urn"] in {d for r in rules for d in r["dependencies"]}
+    """PostgreSQL and Redis admit the pods' security group (the cluster's, which EKS creates), nothing wider."""
+    eks_sg = computed(prod.one(CLUSTER))[1]["vpcConfig"]["clusterSecurityGroupId"]
+    groups = {rid(prod, "aws:ec2/securityGroup:SecurityGroup", n): n for n in ("database-sg", "cache-sg")}
+    rules = {
+        (groups[r["inputs"]["securityGroupId"]], r["inputs"]["fromPort"], r["inputs"].get("referencedSecurityGroupId"))
+        for r in prod.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r["inputs"]["securityGroupId"] in groups and r["inputs"].get("referencedSecurityGroupId") == eks_sg
+    }
+    assert rules == {("database-sg", 5432, eks_sg), ("cache-sg", 6379, eks_sg)}
+    assert (
+        prod.one(CLUSTER)["urn"]
+        in prod.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "database-from-app-0")["dependencies"]
+    )
 
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])

@@ -99,7 +99,13 @@ def _routes_by_subnet(plan) -> dict[str, list[dict]]:
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_only_public_subnets_reach_the_internet_gateway_and_data_has_no_default_route(plan_for, stack):
-    routes = _routes_by_subnet(plan_for(stack))
+    plan = plan_for(stack)
+    routes = _routes_by_subnet(plan)
+    azs = {"dev": 2, "prod": 3}[stack]
+    # Every subnet has exactly one association (an unassociated one would fall back to the main table).
+    assert sorted(routes) == sorted(s["name"] for s in plan.of_type(SUBNET))
+    assert len(routes) == len(plan.of_type(ASSOCIATION)) == azs * 3
+    assert {name.split("-")[1] for name in routes} == {"public", "private", "data"}
     for subnet, table in routes.items():
         defaults = [r for r in table if r.get("cidrBlock") == "0.0.0.0/0" or r.get("ipv6CidrBlock")]
         if "-data-" in subnet:

@@ -11,7 +11,7 @@ import pytest
 
 from offline import engine, report
 from offline.config import SECRET_PLACEHOLDER, StackConfig
-from offline.mocks import MOCK_SECRET_PREFIX
+from offline.mocks import MOCK_SECRET_PREFIX, NoxMocks
 from settings import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,6 +67,20 @@ def test_no_mock_secret_anywhere_and_secrets_show_as_redacted(plan_for, stack, p
     assert SECRET_PLACEHOLDER not in text
     # The app has no stored credential any more (IAM logins); what is secret (the eks kubeconfig) shows redacted.
     assert ('"[secret]"' in text) is (platform == "eks")
+
+
+def test_the_leak_marker_is_real_the_mocks_produce_it_and_the_plan_redacts_it(plan_for):
+    """The absence checks above mean something: a generated secret does carry the marker under the
+    mocks, and where it flows (Grafana's admin Secret on eks) the plan shows `[secret]` instead."""
+    plan = plan_for("prod", "nox:platform=eks")
+    password = plan.one("random:index/randomPassword:RandomPassword", "monitoring-grafana-admin")
+    mocked = NoxMocks("us-west-2").new_resource(
+        pulumi.runtime.MockResourceArgs(password["type"], password["name"], password["inputs"], custom=True)
+    )[1]
+    assert mocked["result"].startswith(MOCK_SECRET_PREFIX)
+    [secret] = [r for r in plan.of_type("kubernetes:core/v1:Secret") if password["urn"] in r["dependencies"]]
+    assert secret["inputs"]["stringData"] == "[secret]"
+    assert MOCK_SECRET_PREFIX not in json.dumps(plan.to_json())
 
 
 def test_secure_stack_config_never_reaches_the_plan(tmp_path):

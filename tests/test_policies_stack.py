@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from policy_harness import UNKNOWN, leaf_paths, messages, mutate, plan, policy, record, run, run_all
+from policy_harness import UNKNOWN, leaf_paths, messages, mutate, plan, policy, record, run, run_all, urn
 from test_policies_k8s import DEPLOYMENT, LABELS
 
 from offline.policycheck import evaluate
@@ -586,7 +586,12 @@ def test_environment_from_the_resources_provider_when_no_provider_resource_is_li
     doc = plan(*_weak(), environment="dev")
     doc["resources"] = [r for r in doc["resources"] if r["type"] != "pulumi:providers:aws"]
     # The provider reference no longer resolves: no environment known, so prod rules apply.
-    assert evaluate(doc, policies=[policy("aws-alb-deletion-protection-prod")])
+    [found] = evaluate(doc, policies=[policy("aws-alb-deletion-protection-prod")])
+    assert (found.level, found.urn) == ("mandatory", urn("aws:lb/loadBalancer:LoadBalancer", "alb"))
+    assert found.message == (
+        "LoadBalancer 'alb' can be deleted in an undetermined environment "
+        "(treated as prod: tag the aws provider with Environment): set enable_deletion_protection=True."
+    )
 
 
 def test_hpa_targets_by_dependency_too() -> None:
