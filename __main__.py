@@ -4,6 +4,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import alarms as alarm_catalogue
+from components import logs as app_logs
 from components.alarms import Alarms, AlarmsArgs
 from components.alerting import Alerting, AlertingArgs
 from components.appaccess import AppAccess
@@ -13,6 +14,7 @@ from components.database import APP_USER as database_app_user
 from components.database import Database, DatabaseArgs
 from components.dbroles import DatabaseRoles, DatabaseRolesArgs
 from components.edge import Edge, EdgeArgs
+from components.logs import AppLogs, AppLogsArgs
 from components.network import Network, NetworkArgs
 from settings import load_settings
 
@@ -185,6 +187,17 @@ else:
             opts,
         )
 
+    logs = AppLogs(
+        "logs",
+        AppLogsArgs(
+            name_prefix=prefix,
+            groups=app_logs.asg_group_names(prefix),
+            app_source=app_logs.APP,
+            log_key=network.log_key,
+            log_retention_days=settings.network.log_retention_days,
+        ),
+        opts,
+    )
     fleet = AppFleet(
         "fleet",
         FleetArgs(
@@ -202,6 +215,7 @@ else:
             alarm_topic_arn=alerting.topic.arn,
             runbook_base_url=settings.alerting.runbook_base_url,
             prometheus=managed_prometheus,
+            logs=logs,
         ),
         opts,
     )
@@ -223,11 +237,23 @@ if settings.platform == "eks":
     from components.workload import NAMESPACE as APP_NAMESPACE
     from components.workload import deployment_name
 
+    logs = AppLogs(
+        "logs",
+        AppLogsArgs(
+            name_prefix=prefix,
+            groups={s: cluster.eks_cluster.name.apply(lambda n, s=s: app_logs.eks_group_name(n, s)) for s in app_logs.EKS_SOURCES},
+            app_source=app_logs.EKS_APP,
+            log_key=network.log_key,
+            log_retention_days=settings.network.log_retention_days,
+        ),
+        opts,
+    )
     ContainerInsights(
         "container-insights",
         ContainerInsightsArgs(
             cluster=cluster,
             kubernetes_version=settings.eks.version,
+            container_log_groups=list(logs.groups.values()),
             log_key=network.log_key,
             log_retention_days=settings.network.log_retention_days,
         ),
@@ -241,12 +267,13 @@ else:
         alb.load_balancer.arn_suffix,
         {f"{c}-{kind}": tg.arn_suffix for c, tgs in alb.target_groups.items() for kind, tg in tgs.items()},
     )
+targets += app_logs.targets()
 catalogue = alarm_catalogue.checks(
     settings.alerting,
     max_connections=settings.database.max_connections,
     allocated_storage_gib=settings.database.allocated_storage,
     memory_gib=settings.database.memory_gib,
-)
+) + app_logs.checks(app_logs.metric_namespace(prefix))
 Alarms(
     "alarms",
     AlarmsArgs(
@@ -276,3 +303,4 @@ pulumi.export("databaseAppUser", database_app_user)
 pulumi.export("redisAppUser", cache.app_user.user_name)
 pulumi.export("dbRolesFunction", db_roles.function.name)  # reusable for migrations (docs/app-contract.md)
 pulumi.export("dbPoolMax", settings.database.pool_max)
+pulumi.export("logGroups", {source: group.name for source, group in logs.groups.items()})

@@ -622,6 +622,8 @@ KIND_TEXT = {
     "waf": "web ACL",
     "eks-cluster": "EKS nodes",
     "eks-pod": "each serving colour's pods",
+    "app-logs": "the app's log group",
+    "oauth": "each OAuth provider",
 }
 
 
@@ -662,7 +664,11 @@ def default_catalogue() -> tuple[Check, ...]:
         redis_memory_percent=default("alarmRedisMemoryPercent"),
         runbook_base_url=default("runbookBaseUrl"),
     )
-    return checks(s, max_connections=MAX_CONNECTIONS, allocated_storage_gib=default("dbAllocatedStorage"), memory_gib=4)
+    from . import logs
+
+    return checks(s, max_connections=MAX_CONNECTIONS, allocated_storage_gib=default("dbAllocatedStorage"), memory_gib=4) + logs.checks(
+        logs.metric_namespace("nox-<stack>")
+    )
 
 
 MONITORING_DOC = Path(__file__).resolve().parent.parent / "docs" / "monitoring.md"

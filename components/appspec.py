@@ -57,5 +57,8 @@ def response_header_attributes(cors_allow_origin: str) -> dict[str, str]:
     }
 
 
+# Seed: the OAuth providers of /api/auth/<provider>/url and its integration tests.
+OAUTH_PROVIDERS = ("google", "github", "microsoft")
+
 CANARY_HEADER = "X-Canary-User"  # seed: `if ($http_x_canary_user = "true")` routes to the canary
 CANARY_HEADER_VALUE = "true"

@@ -23,7 +23,7 @@ import pulumi_aws as aws
 
 from settings import FleetSettings, ReleaseSettings
 
-from . import appspec, runbooks
+from . import appspec, logs, runbooks
 from .base import InVpc, Named, Protected
 from .cache import PORT as REDIS_PORT
 from .database import PORT as POSTGRES_PORT
@@ -143,16 +143,25 @@ docker rm -f {COLLECTOR_NAME} >/dev/null 2>&1 || true
 docker run -d --name {COLLECTOR_NAME} --restart unless-stopped --network host \\
   --read-only --cap-drop ALL --security-opt no-new-privileges \\
   -v {COLLECTOR_DIR}/config.yaml:/etc/otel/config.yaml:ro \\
-  --log-opt max-size=10m --log-opt max-file=3 \\
+  --log-driver journald \\
   {COLLECTOR_IMAGE} --config=/etc/otel/config.yaml
 """
 
 
 def user_data(
-    *, colour: str, image: str, db_pool_max: int, connection_env: Mapping[str, str], region: str = "", remote_write_url: str | None = None
+    *,
+    colour: str,
+    image: str,
+    db_pool_max: int,
+    connection_env: Mapping[str, str],
+    region: str = "",
+    remote_write_url: str | None = None,
+    log_groups: Mapping[str, str] | None = None,
 ) -> str:
-    """Boot script: Docker, then the colour's container with its settings, then (with a managed
-    Prometheus workspace) the metrics collector.
+    """Boot script: Docker, (with `log_groups`) the log shipper, then the colour's container with
+    its settings, then (with a managed Prometheus workspace) the metrics collector. The app is the
+    one container on Docker's json-file driver, the file the CloudWatch agent ships
+    (components/logs.py); the collector logs to the journal.
 
     No secret exists to fetch: the app signs IAM tokens for PostgreSQL and Redis with the instance
     role (docs/app-contract.md), and every value here is an endpoint or a setting. User data is
@@ -161,7 +170,8 @@ def user_data(
     env = {**appspec.BASE_ENV, "DB_POOL_MAX": str(db_pool_max), "DEPLOYMENT_COLOR": colour, **connection_env}
     env_flags = " \\\n  ".join(f"-e {shlex.quote(f'{k}={v}')}" for k, v in env.items())
     uid = appspec.RUN_AS_UID
-    return f"""#!/bin/bash
+    return (
+        f"""#!/bin/bash
 # NOX API, colour {colour}: install Docker, run the container.
 set -euo pipefail
 export AWS_RETRY_MODE=standard AWS_MAX_ATTEMPTS=10
@@ -169,6 +179,9 @@ IMAGE={shlex.quote(image)}
 
 dnf install -y docker
 systemctl enable --now docker
+"""
+        + (logs.agent_script(log_groups, region) if log_groups else "")
+        + f"""
 
 # ECR needs a login (the instance role may pull); other registries are public.
 registry="${{IMAGE%%/*}}"
@@ -189,7 +202,9 @@ docker run -d --name {CONTAINER_NAME} --restart unless-stopped \\
   {env_flags} \\
   --log-opt max-size=50m --log-opt max-file=5 \\
   "$IMAGE"
-""" + (_collector_script(colour, region, remote_write_url) if remote_write_url else "")
+"""
+        + (_collector_script(colour, region, remote_write_url) if remote_write_url else "")
+    )
 
 
 @dataclass(frozen=True)
@@ -288,6 +303,8 @@ class FleetArgs(Protected):
     # components.prometheus.ManagedPrometheus (.remote_write_url, .remote_write_policy_json()), or None:
     # instances then run no metrics collector.
     prometheus: Any = None
+    # components.logs.AppLogs with the asg sources (app, system), or None: instances ship no logs.
+    logs: Any = None
 
     def __post_init__(self) -> None:
         missing = [c for c in self.release.deployed if c not in self.target_group_arns]
@@ -388,7 +405,8 @@ class AppFleet(pulumi.ComponentResource):
     def _launch_template(self, name: str, args: FleetArgs, colour: str, ami: pulumi.Output[str]) -> aws.ec2.LaunchTemplate:
         prefix = args.name_prefix
         remote_write = args.prometheus.remote_write_url if args.prometheus is not None else None
-        script = pulumi.Output.all(args.access.env(), remote_write).apply(
+        groups = {source: group.name for source, group in args.logs.groups.items()} if args.logs is not None else {}
+        script = pulumi.Output.all(args.access.env(), remote_write, groups).apply(
             lambda a: user_data(
                 colour=colour,
                 image=args.release.image(colour),
@@ -396,6 +414,7 @@ class AppFleet(pulumi.ComponentResource):
                 connection_env=a[0],
                 region=args.region,
                 remote_write_url=a[1],
+                log_groups=a[2] or None,
             )
         )
         tags = {**args.tags, "Name": f"{prefix}-api-{colour}", "Colour": colour}
@@ -478,8 +497,11 @@ class AppFleet(pulumi.ComponentResource):
             # `desired`: UpdateAutoScalingGroup with a larger MinSize and no DesiredCapacity.)
             # depends_on the database role (and the cache user): the app logs in as them at boot;
             # launched earlier, instances would fail their health checks and be replaced until then.
+            # And on the log groups: an agent that finds none creates its own, unencrypted, kept forever.
             opts=pulumi.ResourceOptions(
-                parent=self, ignore_changes=["desired_capacity"] if serving else None, depends_on=list(args.access.ready)
+                parent=self,
+                ignore_changes=["desired_capacity"] if serving else None,
+                depends_on=[*args.access.ready, *(args.logs.groups.values() if args.logs is not None else ())],
             ),
         )
 

@@ -6,22 +6,28 @@ ClusterName). The agent runs as `amazon-cloudwatch/cloudwatch-agent` with an IRS
 CloudWatchAgentServerPolicy (CloudWatch user guide, "Install the CloudWatch agent with the Amazon
 CloudWatch Observability EKS add-on"): the nodes' role gets nothing, and pods cannot reach IMDS.
 
-Container logs are off (`containerLogs.enabled: false`, a value of the add-on's configuration
-schema, the chart's `containerLogs.enabled`): Fluent Bit would create /aws/containerinsights/<cluster>/
-application|host|dataplane itself, unencrypted and kept forever, and ship every pod's stdout. The
-performance log group the agent writes its metrics through is created here first, with the log key
-and the stack's retention, so the agent uses it as it is.
+Container logs are on: the add-on's Fluent Bit (the chart's `containerLogs`, a value of the
+add-on's configuration schema) ships pods' stdout to /aws/containerinsights/<cluster>/application
+and the node logs to .../dataplane and .../host. Those groups are components/logs.py's, made first
+with the log key and the stack's retention (an agent that creates its own gets neither), and the
+add-on waits for them. Only the application input is overridden (`logs.FLUENT_BIT_APPLICATION`:
+the app's line stays in `log` for the transformer, no group creation); dataplane and host keep the
+chart's defaults. Fluent Bit runs as the `cloudwatch-agent` service account (this role) with host
+networking, which is why its `aws` filter reaches IMDS under hop limit 1: the host's own stack.
+The performance log group the agent writes its metrics through is created here first too.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from . import logs
 from .base import Logged
 from .eks.iam import irsa_role
 
@@ -29,7 +35,9 @@ ADDON = "amazon-cloudwatch-observability"
 AGENT_NAMESPACE = "amazon-cloudwatch"
 AGENT_SERVICE_ACCOUNT = "cloudwatch-agent"
 AGENT_POLICY = "CloudWatchAgentServerPolicy"
-CONFIGURATION = {"containerLogs": {"enabled": False}}
+CONFIGURATION = {
+    "containerLogs": {"enabled": True, "fluentBit": {"config": {"extraFiles": {"application-log.conf": logs.FLUENT_BIT_APPLICATION}}}}
+}
 
 
 def performance_log_group_name(cluster_name: str) -> str:
@@ -40,6 +48,7 @@ def performance_log_group_name(cluster_name: str) -> str:
 class ContainerInsightsArgs(Logged):
     cluster: Any  # components.cluster.Cluster: eks_cluster, node_group, oidc_provider, oidc_issuer
     kubernetes_version: str
+    container_log_groups: Sequence[pulumi.Resource]  # the Fluent Bit groups (logs.AppLogs), made first
 
 
 class ContainerInsights(pulumi.ComponentResource):
@@ -81,6 +90,6 @@ class ContainerInsights(pulumi.ComponentResource):
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",
             # Its agents run on the nodes; the role's policy must exist before they start publishing.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster.node_group, self.log_group, *grants]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster.node_group, self.log_group, *args.container_log_groups, *grants]),
         )
         self.register_outputs({"addon": self.addon.addon_name, "agentRoleArn": self.role.arn})

@@ -253,7 +253,7 @@ def test_json_estimates_block_and_schema(plan_for):
     assert list(doc) == ["project", "stack", "resources", "outputs", "warnings", "estimates"]
     report.validate(doc)  # accepted with estimates ...
     report.validate({k: v for k, v in doc.items() if k != "estimates"})  # ... and without
-    assert doc["estimates"]["monthlyCostUsd"]["total"] == {"min": 290.1, "max": 342.86}
+    assert doc["estimates"]["monthlyCostUsd"]["total"] == {"min": 294.32, "max": 347.08}
     with pytest.raises(report.PlanSchemaError, match="estimates must be an object"):
         report.validate({**doc, "estimates": []})
     assert report.with_estimates(doc) == doc  # recomputed from the plan, not stacked
@@ -262,10 +262,10 @@ def test_json_estimates_block_and_schema(plan_for):
 def test_tree_and_markdown_have_the_table_by_component(plan_for):
     doc = _doc(plan_for, "prod", "eks")
     tree = report.tree(doc)
-    assert "Estimates:" in tree and "total               $1,866.85 - $2,388.91               29.6" in tree
+    assert "Estimates:" in tree and "total               $1,871.92 - $2,393.98               29.6" in tree
     md = report.markdown(doc, [])
     assert "| cluster | $302.79 - $821.35 | 18.7 |" in md
-    assert "| **total** | **$1,866.85 - $2,388.91** | **29.6** |" in md
+    assert "| **total** | **$1,871.92 - $2,393.98** | **29.6** |" in md
     assert "- Critical path: nox-prod-logs -> database-primary-postgresql-logs -> database-primary -> database-replica" in md
 
 

@@ -34,7 +34,8 @@ WAF_REQUESTS_MILLIONS = 10.0
 FLOW_LOG_GB = 20.0  # VPC flow logs, ALL traffic at 1-minute aggregation: the largest writer
 WAF_LOG_GB = 5.0  # one JSON record per inspected request (10 M requests x ~0.5 KB)
 EKS_CONTROL_PLANE_LOG_GB = 10.0  # all five control plane log types; the audit log dominates
-OTHER_LOG_GB = 1.0  # RDS postgresql/upgrade logs, Redis slow/engine logs: low volume
+APP_LOG_GB = 5.0  # the app's JSON lines: about one ~0.5 KB line per request (10 M requests)
+OTHER_LOG_GB = 1.0  # RDS postgresql/upgrade logs, Redis slow/engine logs, host logs: low volume
 # CloudWatch bills archived logs compressed; about 15% of the ingested size.
 LOG_ARCHIVE_RATIO = 0.15
 # Traffic between AZs per month (ALB to targets in other AZs, app to the database primary and
@@ -85,6 +86,9 @@ FREE: dict[str, str] = {
     "aws:backup/selection:Selection": _CONFIG,
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": _CONFIG,
     "aws:ec2/flowLog:FlowLog": "billed as ingestion of its CloudWatch log group",
+    "aws:cloudwatch/logMetricFilter:LogMetricFilter": "free; its metric is a custom metric (10 free per account), not counted",
+    "aws:cloudwatch/logTransformer:LogTransformer": "log transformation has no charge of its own (the group's ingestion is billed)",
+    "aws:cloudwatch/queryDefinition:QueryDefinition": "saved queries are free (running a query is billed per GB scanned)",
     "aws:ec2/internetGateway:InternetGateway": "internet gateways are free (egress is billed as data transfer)",
     "aws:ec2/launchTemplate:LaunchTemplate": "billed as the instances of the group or node group using it",
     "aws:ec2/routeTable:RouteTable": _CONFIG,
@@ -389,7 +393,15 @@ def _log_ingest_gb(name: str) -> tuple[float, str]:
         return WAF_LOG_GB, "WAF_LOG_GB"
     if name.startswith("/aws/eks/"):
         return EKS_CONTROL_PLANE_LOG_GB, "EKS_CONTROL_PLANE_LOG_GB"
+    if name.endswith(("/app", "/application")):  # components/logs.py: the app's group on either platform
+        return APP_LOG_GB, "APP_LOG_GB"
     return OTHER_LOG_GB, "OTHER_LOG_GB"
+
+
+@prices_type("aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy")
+def _data_protection(res: dict[str, Any], view: PlanView) -> list[Usage]:
+    # It scans everything its group ingests: the app's group (components/logs.py).
+    return [Usage("cloudwatch.logs-data-protection", APP_LOG_GB, APP_LOG_GB, f"APP_LOG_GB {APP_LOG_GB:g} scanned")]
 
 
 @prices_type("aws:cloudwatch/logGroup:LogGroup")

@@ -264,6 +264,26 @@ MAPPINGS: dict[str, tuple[Field, ...]] = {
         Field("metricTransformation.dimensions{k}", ("logs", "PutMetricFilter", "metricTransformations[].dimensions{k}")),
         Field("metricTransformation.dimensions{v}", ("logs", "PutMetricFilter", "metricTransformations[].dimensions{v}")),
     ),
+    # One processor a block in the provider (`parseJsons[]` ...), one member of `Processor` in the API.
+    "aws:cloudwatch/logTransformer:LogTransformer": (
+        Field("transformerConfigs[].parseJsons[].source", ("logs", "PutTransformer", "transformerConfig[].parseJSON.source")),
+        Field("transformerConfigs[].grok.source", ("logs", "PutTransformer", "transformerConfig[].grok.source")),
+        Field("transformerConfigs[].grok.match", ("logs", "PutTransformer", "transformerConfig[].grok.match")),
+        *(
+            Field(f"transformerConfigs[].parseKeyValues[].{m}", ("logs", "PutTransformer", f"transformerConfig[].parseKeyValue.{m}"))
+            for m in ("source", "destination", "fieldDelimiter", "keyValueDelimiter")
+        ),
+        Field("transformerConfigs[].moveKeys[].entries", ("logs", "PutTransformer", "transformerConfig[].moveKeys.entries")),
+        Field("transformerConfigs[].deleteKeys[].withKeys", ("logs", "PutTransformer", "transformerConfig[].deleteKeys.withKeys")),
+        Field(
+            "transformerConfigs[].substituteStrings[].entries", ("logs", "PutTransformer", "transformerConfig[].substituteString.entries")
+        ),
+        Field("transformerConfigs[].typeConverters[].entries", ("logs", "PutTransformer", "transformerConfig[].typeConverter.entries")),
+    ),
+    "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy": (
+        # policyDocument: a string the model does not constrain (tests/test_logs.py checks the document).
+        Field("logGroupName", ("logs", "PutDataProtectionPolicy", "logGroupIdentifier")),
+    ),
     "aws:cloudwatch/queryDefinition:QueryDefinition": (
         Field("name", ("logs", "PutQueryDefinition", "name")),
         Field("queryString", ("logs", "PutQueryDefinition", "queryString")),
