@@ -121,6 +121,12 @@ CASES: list[tuple[str, str, Callable[[Doc], None], str]] = [
         edit_rule("edge-waf", "AWSManagedRulesSQLiRuleSet", ("overrideAction",), {"count": {}}),
         "runs AWSManagedRulesSQLiRuleSet in count mode",
     ),
+    (
+        "eks",
+        "aws-wafv2-web-acl-internal-paths-blocked",
+        edit_rule("edge-waf", "block-internal-paths", ("action",), {"count": {}}),
+        "/metrics",
+    ),
     ("asg", "aws-wafv2-web-acl-body-size-limit", edit_rule("edge-waf", "body-size-limit", ("action",), {"count": {}}), "10 MiB"),
     (
         "asg",
@@ -447,6 +453,7 @@ def test_waf_constants_match_the_edge() -> None:
     assert wafv2.MANAGED_RULE_GROUPS == edge.MANAGED_RULE_GROUPS
     assert wafv2.COUNT_ONLY_ALLOWED == edge.COUNT_ONLY_RULES
     assert stack.REDACTED_HEADERS == edge.REDACTED_HEADERS
+    assert wafv2.INTERNAL_PATHS == edge.INTERNAL_PATHS
 
 
 def test_eks_calendar_matches_the_settings() -> None:

@@ -22,6 +22,10 @@ PER_CLIENT_KEYS = ("IP", "FORWARDED_IP")
 # allows up to 10 MiB, so the body-size rule takes its place.
 MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet")
 COUNT_ONLY_ALLOWED = {"AWSManagedRulesCommonRuleSet": ("SizeRestrictions_BODY",)}
+# The app's Prometheus endpoint is for in-VPC scrapers only: the ALB forwards every path, so the
+# ACL refuses it from the internet (components/edge.py INTERNAL_PATHS; seed prometheus.yml scrapes
+# it from inside).
+INTERNAL_PATHS = ("/metrics",)
 # Seed k8s-ingress.yml `nginx.ingress.kubernetes.io/proxy-body-size: "10m"`: 10 MiB.
 SEED_BODY_LIMIT_BYTES = 10 * 1024 * 1024
 
@@ -170,6 +174,24 @@ def check_body_size(r: Res) -> Iterator[str]:
         )
 
 
+def check_internal_paths(r: Res) -> Iterator[str]:
+    rules = acl_rules(r)
+    if rules is UNKNOWN or has_unknown(rules):
+        return
+    blocked = {
+        p
+        for rule in rules
+        if _blocks(rule) and get(rule, "statement", "rateBasedStatement") is None
+        for p in matched_paths(get(rule, "statement"))
+    }
+    for path in INTERNAL_PATHS:
+        if path not in blocked:
+            yield (
+                f"Web ACL '{r.name}' lets the internet reach {path}: add a blocking rule (byte match STARTS_WITH {path} on the "
+                "normalised, lower-cased URI path); only scrapers inside the VPC read it."
+            )
+
+
 def check_metrics(r: Res) -> Iterator[str]:
     """FSBP WAF.12: the ACL and every rule publish CloudWatch metrics."""
     if is_false(r.get("visibilityConfig", "cloudwatchMetricsEnabled")) or r.get("visibilityConfig") is None:
@@ -200,6 +222,12 @@ POLICIES = [
         "Web ACLs block requests whose body exceeds the seed's 10 MiB.",
         [WEB_ACL],
         check_body_size,
+    ),
+    resource_policy(
+        "aws-wafv2-web-acl-internal-paths-blocked",
+        "Web ACLs block the app's internal paths (/metrics) from the internet.",
+        [WEB_ACL],
+        check_internal_paths,
     ),
     resource_policy(
         "aws-wafv2-web-acl-metrics",
