@@ -100,6 +100,7 @@ database = Database(
         app_security_group_ids=app_security_group_ids,
         log_key=network.log_key,
         log_retention_days=settings.network.log_retention_days,
+        final_snapshot=protect or settings.teardown == "stack",  # a protected stack's teardown keeps its data
     ),
     opts,
 )

@@ -141,6 +141,9 @@ class DatabaseArgs:
     # and expire); without a key the database's own key encrypts them.
     log_key: aws.kms.Key | None = None
     log_retention_days: int = 30
+    # Take a final snapshot when the primary is deleted (None: when protected). A protected
+    # stack's teardown lifts `protect` but keeps its data (policy aws-rds-instance-final-snapshot-prod).
+    final_snapshot: bool | None = None
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -283,6 +286,10 @@ class Database(pulumi.ComponentResource):
         log_key_arn = (args.log_key or self.key).arn
         return [*monitoring, *self._log_groups(name, identifier, log_key_arn, args.log_retention_days, role)]
 
+    @staticmethod
+    def _final_snapshot(args: DatabaseArgs) -> bool:
+        return args.protect if args.final_snapshot is None else args.final_snapshot
+
     def _primary(
         self,
         name: str,
@@ -309,8 +316,8 @@ class Database(pulumi.ComponentResource):
             master_user_secret_kms_key_id=self.master_secret_key.arn,
             backup_retention_period=s.backup_retention_days,
             backup_window=BACKUP_WINDOW,
-            skip_final_snapshot=not args.protect,
-            final_snapshot_identifier=f"{identifier}-final" if args.protect else None,
+            skip_final_snapshot=not self._final_snapshot(args),
+            final_snapshot_identifier=f"{identifier}-final" if self._final_snapshot(args) else None,
             **common,
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=depends_on),
         )

@@ -24,36 +24,25 @@ ENVIRONMENTS = ("dev", "staging", "prod")
 # CloudWatch Logs accepts only these retention values (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 
-# TLS 1.2+ ALB policies (AWS "Security policies for your Application Load Balancer"). The 2025-09
-# `PQ` policies add hybrid post-quantum key exchange (X25519MLKEM768, SecP256r1MLKEM768,
-# SecP384r1MLKEM1024) and keep classical key exchange for clients without ML-KEM. AWS recommends
-# ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09 (or its FIPS twin) for new listeners, and it is the
-# console default: the default here. The TLS13-1-0 PQ variants allow TLS 1.0 and are left out.
-# Forward-secret and AEAD-only (for a later tightening of this list): the -Res- and TLS13-1-3
-# policies, PQ or not, i.e. TLS13-1-2-Res-PQ, TLS13-1-3-PQ, TLS13-1-2-Res-FIPS-PQ, TLS13-1-3-FIPS-PQ;
-# the plain, Ext1, Ext2 and Ext0 variants also offer CBC or non-ECDHE ciphers under TLS 1.2.
+# Forward-secret, AEAD-only TLS 1.2+ ALB policies (AWS "Security policies for your Application Load
+# Balancer"; seed ssl-config.conf: TLSv1.2/1.3 with ECDHE AES-GCM/CHACHA20 only): the -Res- and
+# TLS13-1-3 policies, PQ or not. The plain TLS13-1-2, FIPS-2023-04, Ext0/Ext1/Ext2 and
+# TLS-1-2-2017-01 policies also offer CBC or non-ECDHE ciphers under TLS 1.2 and are left out, as are
+# the TLS13-1-0 variants (TLS 1.0). The 2025-09 `PQ` policies add hybrid post-quantum key exchange
+# (X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024) and keep classical key exchange for
+# clients without ML-KEM. AWS recommends ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09 (or its FIPS
+# twin) for new listeners, and it is the console default: the default here. The policy pack keeps a
+# copy (policies/nox_policies/aws/elb.py).
 DEFAULT_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
 TLS_POLICIES = (
     DEFAULT_TLS_POLICY,
-    "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-2-Ext1-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-2-Ext2-PQ-2025-09",
     "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09",
     "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-PQ-2025-09",
     "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
     "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
-    "ELBSecurityPolicy-TLS13-1-2-2021-06",
-    "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
-    "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
     "ELBSecurityPolicy-TLS13-1-3-2021-06",
-    "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
     "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
     "ELBSecurityPolicy-FS-1-2-Res-2020-10",
-    "ELBSecurityPolicy-TLS-1-2-2017-01",
 )
 
 # Memory (GiB) of the RDS classes we allow: the parameter group is sized against it.
@@ -580,13 +569,14 @@ KEYS: tuple[Key, ...] = (
     Key(
         "sslPolicy",
         str,
-        "ALB TLS policy (TLS 1.2+ only; default: AWS's recommended hybrid post-quantum policy).",
+        "ALB TLS policy (forward-secret AEAD-only TLS 1.2+ policies; default: AWS's recommended hybrid post-quantum policy).",
         default=DEFAULT_TLS_POLICY,
-        # Twenty names would drown the message: name the default and where the list lives.
+        # Eight names would drown the message: name the default and where the list lives.
         check=lambda v: (
             None
             if v in TLS_POLICIES
-            else f"one of the {len(TLS_POLICIES)} TLS 1.2+ ALB policies in settings/schema.py TLS_POLICIES, e.g. {DEFAULT_TLS_POLICY}"
+            else f"one of the {len(TLS_POLICIES)} forward-secret AEAD-only TLS 1.2+ ALB policies in settings/schema.py "
+            f"TLS_POLICIES, e.g. {DEFAULT_TLS_POLICY}"
         ),
         field="edge.ssl_policy",
     ),

@@ -31,12 +31,23 @@ LB = {
     "subnets": ["subnet-a", "subnet-b"],
     "idleTimeout": 3600.0,
 }
+# The seed's response headers, as the prod plan's HTTPS listener sets them.
+HSTS = "max-age=31536000; includeSubDomains; preload"
+CSP = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline';"
+ORIGIN = "https://app.nox.example.com"
 HTTPS_LISTENER = {
     "protocol": "HTTPS",
     "port": 443.0,
     "sslPolicy": GOOD_TLS,
     "certificateArn": ACM,
     "defaultActions": [{"type": "forward", "forward": {"targetGroups": [{"arn": "arn:tg/blue", "weight": 100.0}]}}],
+    "routingHttpResponseStrictTransportSecurityHeaderValue": HSTS,
+    "routingHttpResponseXFrameOptionsHeaderValue": "DENY",
+    "routingHttpResponseXContentTypeOptionsHeaderValue": "nosniff",
+    "routingHttpResponseContentSecurityPolicyHeaderValue": CSP,
+    "routingHttpResponseAccessControlAllowOriginHeaderValue": ORIGIN,
+    "routingHttpResponseAccessControlAllowMethodsHeaderValue": "GET,HEAD,POST,PATCH,DELETE,OPTIONS",
+    "routingHttpResponseServerEnabled": False,
 }
 HTTP_LISTENER = {
     "protocol": "HTTP",
@@ -49,6 +60,15 @@ ATTRS = (
     "idle_timeout.timeout_seconds=3600"
 )
 ANN = "alb.ingress.kubernetes.io/"
+LISTENER_ATTRS = (
+    f"routing.http.response.strict_transport_security.header_value={HSTS},"
+    "routing.http.response.x_frame_options.header_value=DENY,"
+    "routing.http.response.x_content_type_options.header_value=nosniff,"
+    f"routing.http.response.content_security_policy.header_value={CSP},"
+    f"routing.http.response.access_control_allow_origin.header_value={ORIGIN},"
+    "routing.http.response.access_control_allow_methods.header_value=GET\\,HEAD\\,POST,"
+    "routing.http.response.server.enabled=false"
+)
 INGRESS = {
     "apiVersion": "networking.k8s.io/v1",
     "kind": "Ingress",
@@ -63,6 +83,8 @@ INGRESS = {
             f"{ANN}ssl-policy": GOOD_TLS,
             f"{ANN}wafv2-acl-arn": "arn:aws:wafv2:us-west-2:123456789012:regional/webacl/nox/abc",
             f"{ANN}load-balancer-attributes": ATTRS,
+            f"{ANN}listener-attributes.HTTPS-443": LISTENER_ATTRS,
+            f"{ANN}healthcheck-path": "/health",
         },
     },
     "spec": {
@@ -85,7 +107,7 @@ SG = {
     "ingress": [
         {"protocol": "tcp", "fromPort": 443.0, "toPort": 443.0, "cidrBlocks": ["10.0.0.0/16"], "description": "HTTPS from the VPC"}
     ],
-    "egress": [{"protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "cidrBlocks": ["0.0.0.0/0"], "description": "anywhere"}],
+    "egress": [{"protocol": "tcp", "fromPort": 443.0, "toPort": 443.0, "cidrBlocks": ["0.0.0.0/0"], "description": "AWS APIs"}],
 }
 SG_RULE = {
     "type": "ingress",
@@ -125,6 +147,15 @@ PRIMARY = {
     "performanceInsightsEnabled": True,
     "performanceInsightsKmsKeyId": KEY,
     "parameterGroupName": "nox-prod-pg17",
+    "autoMinorVersionUpgrade": True,
+    "copyTagsToSnapshot": True,
+    "skipFinalSnapshot": False,
+    "finalSnapshotIdentifier": "nox-prod-db-final",
+    "monitoringInterval": 60.0,
+    "monitoringRoleArn": "arn:aws:iam::123456789012:role/database-monitoring-role",
+    "caCertIdentifier": "rds-ca-rsa2048-g1",
+    "manageMasterUserPassword": True,
+    "masterUserSecretKmsKeyId": KEY,
 }
 REPLICA = {
     "replicateSourceDb": "nox-prod-db",
@@ -140,6 +171,12 @@ REPLICA = {
     "parameterGroupName": "nox-prod-pg17",
     "multiAz": True,
     "backupRetentionPeriod": 30.0,
+    "autoMinorVersionUpgrade": True,
+    "copyTagsToSnapshot": True,
+    "skipFinalSnapshot": True,
+    "monitoringInterval": 60.0,
+    "monitoringRoleArn": "arn:aws:iam::123456789012:role/database-monitoring-role",
+    "caCertIdentifier": "rds-ca-rsa2048-g1",
 }
 CACHE = {
     "replicationGroupId": "nox-prod-cache",
@@ -152,6 +189,12 @@ CACHE = {
     "automaticFailoverEnabled": True,
     "multiAzEnabled": True,
     "snapshotRetentionLimit": 7.0,
+    "replicasPerNodeGroup": 2.0,
+    "autoMinorVersionUpgrade": True,
+    "logDeliveryConfigurations": [
+        {"logType": t, "destination": f"/nox/nox-prod/redis/{t}", "destinationType": "cloudwatch-logs", "logFormat": "json"}
+        for t in ("slow-log", "engine-log")
+    ],
 }
 EKS = {
     "name": "nox-prod",
@@ -159,13 +202,21 @@ EKS = {
     "vpcConfig": {"endpointPrivateAccess": True, "endpointPublicAccess": False, "subnetIds": ["subnet-a", "subnet-b"]},
     "encryptionConfig": {"provider": {"keyArn": KEY}, "resources": ["secrets"]},
     "enabledClusterLogTypes": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+    "accessConfig": {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False},
+    "upgradePolicy": {"supportType": "STANDARD"},
 }
 BOOT = """#!/bin/bash
 set -euo pipefail
 SECRET=$(aws secretsmanager get-secret-value --secret-id "$SECRET_ARN" --query SecretString --output text)
 export DATABASE_URL=$(echo "$SECRET" | jq -r .DATABASE_URL)
 export PGPASSWORD=$(echo "$SECRET" | jq -r .password)
-docker run --init --user 1001:1001 -e NODE_ENV=production -e PORT=3000 -e DB_POOL_MAX=4 nox-api:v8.0.0
+IMAGE=123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api@sha256:0000000000000000000000000000000000000000000000000000000000000000
+docker run -d --name nox-api --restart unless-stopped \\
+  --user 10001:10001 --init --read-only --tmpfs /tmp \\
+  -e NODE_ENV=production -e PORT=3000 -e DB_POOL_MAX=4 \\
+  "$IMAGE"
+docker run -d --name adot-collector --read-only --cap-drop ALL \\
+  public.ecr.aws/aws-observability/aws-otel-collector:v0.45.0 --config=/etc/otel/config.yaml
 """
 
 
@@ -192,7 +243,8 @@ ALARM = {
 TOPIC = {"name": "nox-prod-alerts", "kmsMasterKeyId": "arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"}
 DOC = (
     '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], '
-    '"Resource": "arn:aws:secretsmanager:us-west-2:123456789012:secret:nox"}, {"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}'
+    '"Resource": "arn:aws:secretsmanager:us-west-2:123456789012:secret:nox"}, '
+    '{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]}'
 )
 ADMIN_DOC = '{"Version": "2012-10-17", "Statement": [{"Sid": "Everything", "Effect": "Allow", "Action": "*", "Resource": "*"}]}'
 PAB = {"bucket": "nox-prod-alb-logs", **dict.fromkeys(s3.PUBLIC_ACCESS_FLAGS, True)}
@@ -205,6 +257,129 @@ ROLE = {
     "inlinePolicies": [{"name": "app", "policy": DOC}],
     "managedPolicyArns": ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"],
 }
+
+
+def _path(prefix: str) -> dict[str, Any]:
+    return {
+        "byteMatchStatement": {
+            "positionalConstraint": "STARTS_WITH",
+            "searchString": prefix,
+            "fieldToMatch": {"uriPath": {}},
+            "textTransformations": [{"type": "NORMALIZE_PATH", "priority": 0.0}, {"type": "LOWERCASE", "priority": 1.0}],
+        }
+    }
+
+
+def _metrics(name: str) -> dict[str, Any]:
+    return {"metricName": name, "sampledRequestsEnabled": True, "cloudwatchMetricsEnabled": True}
+
+
+def _rate(name: str, limit: float, scope: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "action": {"block": {"customResponse": {"responseCode": 429.0}}},
+        "statement": {
+            "rateBasedStatement": {"limit": limit, "aggregateKeyType": "IP", "evaluationWindowSec": 60.0, "scopeDownStatement": scope}
+        },
+        "visibilityConfig": _metrics(name),
+    }
+
+
+def _managed(name: str, overrides: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    statement: dict[str, Any] = {"vendorName": "AWS", "name": name}
+    if overrides:
+        statement["ruleActionOverrides"] = overrides
+    return {
+        "name": name,
+        "overrideAction": {"none": {}},
+        "statement": {"managedRuleGroupStatement": statement},
+        "visibilityConfig": _metrics(name),
+    }
+
+
+# The prod plan's web ACL (components/edge.py): the seed's nginx-waf.conf in WAF rules.
+BODY_REGEX = (
+    "^0*[1-9][0-9]{8,}$|^0*[2-9][0-9]{7}$|^0*1[1-9][0-9]{6}$|^0*10[5-9][0-9]{5}$|^0*1049[0-9]{4}$|"
+    "^0*1048[6-9][0-9]{3}$|^0*10485[8-9][0-9]{2}$|^0*104857[7-9][0-9]$|^0*1048576[1-9]$"
+)
+WEB_ACL = {
+    "name": "nox-prod-api",
+    "scope": "REGIONAL",
+    "defaultAction": {"allow": {}},
+    "visibilityConfig": _metrics("nox-prod-api"),
+    "rules": [
+        {
+            "name": "block-internal-paths",
+            "action": {"block": {"customResponse": {"responseCode": 404.0}}},
+            "statement": _path("/metrics"),
+            "visibilityConfig": _metrics("block-internal-paths"),
+        },
+        _rate("rate-limit-api-auth", 300.0, _path("/api/auth/")),
+        _rate(
+            "rate-limit-api",
+            600.0,
+            {"andStatement": {"statements": [_path("/api/"), {"notStatement": {"statement": _path("/api/auth/")}}]}},
+        ),
+        {
+            "name": "body-size-limit",
+            "action": {"block": {"customResponse": {"responseCode": 413.0}}},
+            "statement": {
+                "regexMatchStatement": {
+                    "regexString": BODY_REGEX,
+                    "fieldToMatch": {"singleHeader": {"name": "content-length"}},
+                    "textTransformations": [{"type": "NONE", "priority": 0.0}],
+                }
+            },
+            "visibilityConfig": _metrics("body-size-limit"),
+        },
+        _managed("AWSManagedRulesCommonRuleSet", [{"name": "SizeRestrictions_BODY", "actionToUse": {"count": {}}}]),
+        _managed("AWSManagedRulesKnownBadInputsRuleSet"),
+        _managed("AWSManagedRulesSQLiRuleSet"),
+    ],
+}
+TARGET_GROUP = {
+    "port": 3000.0,
+    "protocol": "HTTP",
+    "targetType": "instance",
+    "healthCheck": {"enabled": True, "path": "/health", "port": "3000", "protocol": "HTTP", "matcher": "200"},
+}
+ASG_PROPS = {
+    "minSize": 2.0,
+    "maxSize": 20.0,
+    "healthCheckType": "ELB",
+    "targetGroupArns": ["arn:tg/blue-app", "arn:tg/blue-ws"],
+    "vpcZoneIdentifiers": ["subnet-a", "subnet-b", "subnet-c"],
+}
+SUBNET = {"vpcId": "vpc-1", "cidrBlock": "10.0.0.0/19", "mapPublicIpOnLaunch": False}
+DEFAULT_SG = {"vpcId": "vpc-1", "tags": {"Name": "nox-prod-default-unused"}}
+PG_PARAMS = {
+    "family": "postgres17",
+    "parameters": [
+        {"name": n, "value": v, "applyMethod": "immediate"}
+        for n, v in {
+            "log_min_duration_statement": "1000",
+            "log_connections": "1",
+            "log_disconnections": "1",
+            "statement_timeout": "30000",
+            "rds.force_ssl": "1",
+        }.items()
+    ],
+}
+# The prod plan's EBS key: "*" principals pinned by aws:PrincipalArn.
+KEY_POLICY = (
+    '{"Version": "2012-10-17", "Statement": [{"Sid": "AccountAdministers", "Effect": "Allow", "Principal": '
+    '{"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*", "Resource": "*"}, {"Sid": "AutoScalingUsesKey", '
+    '"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": ["kms:Decrypt"], "Resource": "*", "Condition": {"ArnEquals": '
+    '{"aws:PrincipalArn": "arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"}}}]}'
+)
+OIDC_TRUST = (
+    '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": '
+    '"arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/ABC"}, "Action": "sts:AssumeRoleWithWebIdentity", '
+    '"Condition": {"StringEquals": {"oidc.eks.us-west-2.amazonaws.com/id/ABC:sub": "system:serviceaccount:nox:nox-api"}}}]}'
+)
+PUBLIC_TRUST = (
+    '{"Version": "2012-10-17", "Statement": [{"Sid": "Anyone", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}'
+)
 
 LISTENER_T, LB_T, INGRESS_T = "aws:lb/listener:Listener", "aws:lb/loadBalancer:LoadBalancer", tokens.INGRESS_TYPES[0]
 SG_T, SGR_T, VPCR_T = tokens.SG_TYPES[0], tokens.SG_RULE_TYPE, tokens.SG_INGRESS_RULE_TYPE
@@ -234,6 +409,15 @@ BASELINES: list[tuple[str, dict[str, Any]]] = [
     (PAB_T, PAB),
     (ACCOUNT_PAB_T, ACCOUNT_PAB),
     (tokens.KMS_KEY, KMS),
+    (tokens.KMS_KEY, KMS | {"policy": KEY_POLICY}),
+    (tokens.WEB_ACL, WEB_ACL),
+    (tokens.TARGET_GROUP_TYPES[0], TARGET_GROUP),
+    (tokens.ASG, ASG_PROPS),
+    (tokens.SUBNET, SUBNET),
+    (tokens.DEFAULT_SG, DEFAULT_SG),
+    (tokens.RDS_PARAMETER_GROUP, PG_PARAMS),
+    (tokens.RDS_PARAMETER_GROUP, {"family": "mysql8.0", "parameters": []}),
+    (tokens.IAM_ROLE, ROLE | {"assumeRolePolicy": OIDC_TRUST}),
     (tokens.KMS_KEY, {"keySpec": "RSA_2048", "keyUsage": "SIGN_VERIFY"}),
     (tokens.LOG_GROUP, LOGS),
     (tokens.ALARM_TYPES[0], ALARM),
@@ -263,13 +447,32 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str | int, ...], Any, str]] = 
         "TLS policy ELBSecurityPolicy-TLS13-1-0-PQ-2025-09",
     ),
     ("aws-alb-https-listener-tls12-policy", LISTENER_T, HTTPS_LISTENER, ("sslPolicy",), DELETE, "AWS default, allows TLS 1.0"),
+    # TLS 1.2+, but CBC or non-forward-secret suites under TLS 1.2.
+    *[
+        ("aws-alb-https-listener-tls12-policy", LISTENER_T, HTTPS_LISTENER, ("sslPolicy",), weak, f"TLS policy {weak}")
+        for weak in (
+            "ELBSecurityPolicy-TLS-1-2-2017-01",
+            "ELBSecurityPolicy-TLS13-1-2-2021-06",
+            "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
+            "ELBSecurityPolicy-TLS13-1-2-Ext2-PQ-2025-09",
+            "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
+        )
+    ],
+    (
+        "aws-alb-https-listener-tls12-policy",
+        INGRESS_T,
+        INGRESS,
+        ("metadata", "annotations", f"{ANN}ssl-policy"),
+        "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
+        "sets TLS policy ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
+    ),
     (
         "aws-alb-https-listener-tls12-policy",
         INGRESS_T,
         INGRESS,
         ("metadata", "annotations", f"{ANN}ssl-policy"),
         "ELBSecurityPolicy-TLS-1-1-2017-01",
-        "set alb.ingress.kubernetes.io/ssl-policy to a TLS 1.2+ policy",
+        "set alb.ingress.kubernetes.io/ssl-policy to a forward-secret AEAD-only TLS 1.2+ policy",
     ),
     (
         "aws-alb-https-listener-tls12-policy",
@@ -355,7 +558,7 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str | int, ...], Any, str]] = 
     ("aws-security-group-disallow-admin-ports", VPCR_T, VPC_RULE, (), {"fromPort": 22.0, "toPort": 22.0}, "opens port 22 (SSH)"),
     ("aws-security-group-disallow-admin-ports", VPCR_T, NODE_RULE, ("cidrIpv4",), "10.0.0.0/8", "opens port 22 (SSH)"),
     ("aws-security-group-rules-described", SG_T, SG, ("ingress", 0, "description"), DELETE, "ingress[0] (tcp 443-443"),
-    ("aws-security-group-rules-described", SG_T, SG, ("egress", 0, "description"), "", "egress[0] (all traffic"),
+    ("aws-security-group-rules-described", SG_T, SG, ("egress", 0, "description"), "", "egress[0] (tcp 443-443"),
     ("aws-security-group-rules-described", SGR_T, SG_RULE, ("description",), DELETE, "has no description"),
     ("aws-security-group-rules-described", VPCR_T, VPC_RULE, ("description",), DELETE, "has no description"),
     ("aws-rds-instance-storage-encrypted", RDS_T, PRIMARY, ("storageEncrypted",), False, "stores data unencrypted"),
@@ -560,6 +763,363 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str | int, ...], Any, str]] = 
         "arn:aws:iam::aws:policy/AdministratorAccess",
         "attaches AdministratorAccess",
     ),
+    # --- issue 19: the seed's hardening as built ---
+    *[
+        ("aws-alb-https-listener-security-headers", LISTENER_T, HTTPS_LISTENER, (arg,), value, expected)
+        for arg, value, expected in (
+            ("routingHttpResponseStrictTransportSecurityHeaderValue", "max-age=300; includeSubDomains; preload", "'max-age=300;"),
+            (
+                "routingHttpResponseStrictTransportSecurityHeaderValue",
+                "max-age=31536000; preload",
+                "Strict-Transport-Security 'max-age=31536000; preload'",
+            ),
+            ("routingHttpResponseStrictTransportSecurityHeaderValue", "max-age=31536000; includeSubDomains", "includeSubDomains'"),
+            ("routingHttpResponseStrictTransportSecurityHeaderValue", DELETE, "sends no Strict-Transport-Security header"),
+            ("routingHttpResponseXFrameOptionsHeaderValue", "SAMEORIGIN", "sends X-Frame-Options 'SAMEORIGIN'"),
+            ("routingHttpResponseXContentTypeOptionsHeaderValue", DELETE, "sends X-Content-Type-Options None"),
+            ("routingHttpResponseContentSecurityPolicyHeaderValue", DELETE, "sends no Content-Security-Policy header"),
+            ("routingHttpResponseContentSecurityPolicyHeaderValue", "default-src *", "without default-src 'self'"),
+            (
+                "routingHttpResponseContentSecurityPolicyHeaderValue",
+                CSP + " img-src https://cdn.example.com",
+                "also allows https://cdn.example.com",
+            ),
+            ("routingHttpResponseServerEnabled", DELETE, "sends the Server header (ALB default)"),
+            ("routingHttpResponseServerEnabled", True, "sends the Server header"),
+        )
+    ],
+    (
+        "aws-alb-https-listener-security-headers",
+        INGRESS_T,
+        INGRESS,
+        ("metadata", "annotations", f"{ANN}listener-attributes.HTTPS-443"),
+        LISTENER_ATTRS.replace("x_frame_options.header_value=DENY", "x_frame_options.header_value=SAMEORIGIN"),
+        "Ingress 'subject' sends X-Frame-Options 'SAMEORIGIN'",
+    ),
+    (
+        "aws-alb-https-listener-security-headers",
+        INGRESS_T,
+        INGRESS,
+        ("metadata", "annotations", f"{ANN}listener-attributes.HTTPS-443"),
+        DELETE,
+        "sends no Strict-Transport-Security header",
+    ),
+    (
+        "aws-alb-https-listener-cors-origin",
+        LISTENER_T,
+        HTTPS_LISTENER,
+        ("routingHttpResponseAccessControlAllowOriginHeaderValue",),
+        "*",
+        "sends Access-Control-Allow-Origin '*'",
+    ),
+    (
+        "aws-alb-https-listener-cors-origin",
+        INGRESS_T,
+        INGRESS,
+        ("metadata", "annotations", f"{ANN}listener-attributes.HTTPS-443"),
+        LISTENER_ATTRS.replace(ORIGIN, "null"),
+        "Access-Control-Allow-Origin 'null'",
+    ),
+    (
+        "aws-lb-target-group-health-check",
+        tokens.TARGET_GROUP_TYPES[0],
+        TARGET_GROUP,
+        ("healthCheck", "enabled"),
+        False,
+        "has health checks off",
+    ),
+    ("aws-lb-target-group-health-check", tokens.TARGET_GROUP_TYPES[0], TARGET_GROUP, ("healthCheck", "path"), DELETE, "not the app's"),
+    (
+        "aws-lb-target-group-health-check",
+        INGRESS_T,
+        INGRESS,
+        ("metadata", "annotations", f"{ANN}healthcheck-path"),
+        DELETE,
+        "controller's default health check",
+    ),
+    (
+        "aws-wafv2-web-acl-seed-rate-limits",
+        tokens.WEB_ACL,
+        WEB_ACL,
+        ("rules", 1, "statement", "rateBasedStatement", "limit"),
+        301.0,
+        "rule rate-limit-api-auth allows 301 requests per 60 s on /api/auth/",
+    ),
+    (  # the same 300, over the default 300 s window: 1/s, within the seed
+        "aws-wafv2-web-acl-seed-rate-limits",
+        tokens.WEB_ACL,
+        WEB_ACL,
+        ("rules", 2, "statement", "rateBasedStatement", "evaluationWindowSec"),
+        30.0,
+        "allows 600 requests per 30 s on /api/ (20/s): the seed allows 10/s",
+    ),
+    (
+        "aws-wafv2-web-acl-seed-rate-limits",
+        tokens.WEB_ACL,
+        WEB_ACL,
+        ("rules", 1, "action"),
+        {"count": {}},
+        "rule rate-limit-api-auth on /api/auth/ only does count",
+    ),
+    (
+        "aws-wafv2-web-acl-seed-rate-limits",
+        tokens.WEB_ACL,
+        WEB_ACL,
+        ("rules", 2, "statement", "rateBasedStatement", "aggregateKeyType"),
+        "CONSTANT",
+        "counts requests by CONSTANT",
+    ),
+    (
+        "aws-wafv2-web-acl-seed-rate-limits",
+        tokens.WEB_ACL,
+        WEB_ACL,
+        ("rules", 1, "statement", "rateBasedStatement", "scopeDownStatement"),
+        {"notStatement": {"statement": _path("/api/auth/")}},
+        "no rate-based rule scoped to /api/auth/",
+    ),
+    (
+        "aws-wafv2-web-acl-managed-rule-groups",
+        tokens.WEB_ACL,
+        WEB_ACL,
+        ("rules", 6, "statement", "managedRuleGroupStatement", "name"),
+        "AWSManagedRulesAmazonIpReputationList",
+        "lacks the managed rule group AWSManagedRulesSQLiRuleSet",
+    ),
+    (
+        "aws-wafv2-web-acl-managed-rule-groups",
+        tokens.WEB_ACL,
+        WEB_ACL,
+        ("rules", 5, "overrideAction"),
+        {"count": {}},
+        "runs AWSManagedRulesKnownBadInputsRuleSet in count mode",
+    ),
+    (
+        "aws-wafv2-web-acl-managed-rule-groups",
+        tokens.WEB_ACL,
+        WEB_ACL,
+        ("rules", 4, "statement", "managedRuleGroupStatement", "ruleActionOverrides"),
+        [{"name": n, "actionToUse": {"count": {}}} for n in ("SizeRestrictions_BODY", "CrossSiteScripting_BODY")],
+        "overrides AWSManagedRulesCommonRuleSet rules CrossSiteScripting_BODY to count",
+    ),
+    ("aws-wafv2-web-acl-body-size-limit", tokens.WEB_ACL, WEB_ACL, ("rules", 3, "action"), {"count": {}}, "over the seed's 10 MiB"),
+    (  # a 100 MiB limit: the regex no longer matches 10485761
+        "aws-wafv2-web-acl-body-size-limit",
+        tokens.WEB_ACL,
+        WEB_ACL,
+        ("rules", 3, "statement", "regexMatchStatement", "regexString"),
+        "^0*[1-9][0-9]{9,}$",
+        "does not block request bodies over the seed's 10 MiB",
+    ),
+    (
+        "aws-wafv2-web-acl-body-size-limit",
+        tokens.WEB_ACL,
+        WEB_ACL,
+        ("rules", 3, "statement", "regexMatchStatement", "fieldToMatch"),
+        {"singleHeader": {"name": "x-length"}},
+        "over the seed's 10 MiB",
+    ),
+    (
+        "aws-wafv2-web-acl-internal-paths-blocked",
+        tokens.WEB_ACL,
+        WEB_ACL,
+        ("rules", 0, "action"),
+        {"count": {}},
+        "lets the internet reach /metrics",
+    ),
+    (
+        "aws-wafv2-web-acl-internal-paths-blocked",
+        tokens.WEB_ACL,
+        WEB_ACL,
+        ("rules", 0, "statement", "byteMatchStatement", "searchString"),
+        "/metric",
+        "reach /metrics: add a blocking rule",
+    ),
+    (
+        "aws-wafv2-web-acl-metrics",
+        tokens.WEB_ACL,
+        WEB_ACL,
+        ("visibilityConfig", "cloudwatchMetricsEnabled"),
+        False,
+        "publishes no CloudWatch metrics",
+    ),
+    (
+        "aws-wafv2-web-acl-metrics",
+        tokens.WEB_ACL,
+        WEB_ACL,
+        ("rules", 3, "visibilityConfig", "cloudwatchMetricsEnabled"),
+        False,
+        "rules body-size-limit publish no CloudWatch metrics",
+    ),
+    ("aws-autoscaling-group-elb-health-check", tokens.ASG, ASG_PROPS, ("healthCheckType",), "EC2", "health-checks with EC2"),
+    ("aws-autoscaling-group-elb-health-check", tokens.ASG, ASG_PROPS, ("healthCheckType",), DELETE, "EC2 (the default)"),
+    ("aws-autoscaling-group-multi-az-prod", tokens.ASG, ASG_PROPS, ("vpcZoneIdentifiers",), ["subnet-a"], "single subnet/zone in prod"),
+    ("aws-launch-template-no-key-pair", LT_T, LT, ("keyName",), "ops", "installs SSH key pair 'ops'"),
+    *[
+        ("aws-launch-template-container-hardening", LT_T, LT, ("userData",), b64(BOOT.replace(old, new)), expected)
+        for old, new, expected in (
+            ("--user 10001:10001", "--user 0", "the app container that runs as root (--user 0)"),
+            ("--user 10001:10001 ", "", "sets no --user"),
+            ("--init ", "", "has no --init"),
+            ("--init --read-only", "--init", "writable root filesystem"),
+            ("NODE_ENV=production", "NODE_ENV=development", "sets NODE_ENV=development, not production"),
+            ("--name nox-api", "--name nox-api --privileged", "runs --privileged"),
+            ("@sha256:" + "0" * 64, ":latest", "uses the tag latest"),
+            (
+                "--name adot-collector --read-only",
+                "--name adot-collector",
+                "container public.ecr.aws/aws-observability/aws-otel-collector:v0.45.0 that has a writable",
+            ),
+            ("aws-otel-collector:v0.45.0", "aws-otel-collector", "has no tag"),
+        )
+    ],
+    ("aws-subnet-no-public-ip-on-launch", tokens.SUBNET, SUBNET, ("mapPublicIpOnLaunch",), True, "gives every instance launched in it"),
+    ("aws-subnet-no-public-ip-on-launch", tokens.SUBNET, SUBNET, ("assignIpv6AddressOnCreation",), True, "a public address"),
+    (
+        "aws-default-security-group-closed",
+        tokens.DEFAULT_SG,
+        DEFAULT_SG,
+        ("ingress",),
+        [{"protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "self": True, "description": "AWS's default rule"}],
+        "has ingress rules",
+    ),
+    (
+        "aws-default-security-group-closed",
+        tokens.DEFAULT_SG,
+        DEFAULT_SG,
+        ("egress",),
+        [{"protocol": "tcp", "fromPort": 443.0, "toPort": 443.0, "cidrBlocks": ["10.0.0.0/16"], "description": "x"}],
+        "has egress rules",
+    ),
+    (
+        "aws-security-group-no-unrestricted-egress",
+        SG_T,
+        SG,
+        ("egress", 0),
+        {"protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "cidrBlocks": ["0.0.0.0/0"], "description": "all"},
+        "allows every port to the whole internet",
+    ),
+    (
+        "aws-security-group-no-unrestricted-egress",
+        tokens.SG_EGRESS_RULE_TYPE,
+        {"ipProtocol": "tcp", "fromPort": 443.0, "toPort": 443.0, "cidrIpv4": "0.0.0.0/0", "securityGroupId": "sg-app", "description": "x"},
+        (),
+        {"ipProtocol": "-1", "cidrIpv6": "::/0"},
+        "allows every port to the whole internet",
+    ),
+    ("aws-rds-instance-log-exports", RDS_T, PRIMARY, ("enabledCloudwatchLogsExports",), ["upgrade"], "does not export the postgresql log"),
+    ("aws-rds-instance-auto-minor-upgrade", RDS_T, PRIMARY, ("autoMinorVersionUpgrade",), False, "auto_minor_version_upgrade=False"),
+    ("aws-rds-instance-copy-tags-to-snapshots", RDS_T, PRIMARY, ("copyTagsToSnapshot",), DELETE, "does not copy its tags"),
+    ("aws-rds-instance-copy-tags-to-snapshots", RDS_T, REPLICA, ("copyTagsToSnapshot",), False, "does not copy its tags"),
+    ("aws-rds-instance-final-snapshot-prod", RDS_T, PRIMARY, ("skipFinalSnapshot",), True, "without a final snapshot in prod"),
+    ("aws-rds-instance-final-snapshot-prod", RDS_T, PRIMARY, ("finalSnapshotIdentifier",), DELETE, "without a final snapshot"),
+    ("aws-rds-instance-enhanced-monitoring", RDS_T, PRIMARY, ("monitoringInterval",), 0.0, "no enhanced monitoring (interval 0 s)"),
+    ("aws-rds-instance-enhanced-monitoring", RDS_T, REPLICA, ("monitoringInterval",), DELETE, "no enhanced monitoring"),
+    ("aws-rds-instance-enhanced-monitoring", RDS_T, PRIMARY, ("monitoringRoleArn",), DELETE, "monitoring_role_arn"),
+    ("aws-rds-instance-current-ca", RDS_T, PRIMARY, ("caCertIdentifier",), "rds-ca-2019", "uses certificate authority rds-ca-2019"),
+    (
+        "aws-rds-instance-managed-master-password",
+        RDS_T,
+        PRIMARY,
+        ("manageMasterUserPassword",),
+        DELETE,
+        "has a master password set by the program",
+    ),
+    ("aws-rds-instance-managed-master-password", RDS_T, PRIMARY, ("password",), "[secret]", "remove password"),
+    *[
+        (
+            "aws-rds-parameter-group-seed-logging-timeouts",
+            tokens.RDS_PARAMETER_GROUP,
+            PG_PARAMS,
+            ("parameters", i, "value"),
+            value,
+            expected,
+        )
+        for i, value, expected in (
+            (0, "-1", "sets log_min_duration_statement=-1: keep it between 0 and 1000"),
+            (0, "5000", "log_min_duration_statement=5000"),
+            (1, "0", "sets log_connections=0"),
+            (2, "0", "sets log_disconnections=0"),
+            (3, "0", "sets statement_timeout=0: keep it between 1 and 30000"),
+            (3, "60000", "statement_timeout=60000"),
+        )
+    ],
+    (
+        "aws-rds-parameter-group-seed-logging-timeouts",
+        tokens.RDS_PARAMETER_GROUP,
+        PG_PARAMS,
+        ("parameters", 1),
+        {"name": "log_checkpoints", "value": "1"},
+        "sets log_connections=(unset: RDS default)",
+    ),
+    ("aws-elasticache-log-delivery", RG_T, CACHE, ("logDeliveryConfigurations",), DELETE, "slow-log and engine-log"),
+    ("aws-elasticache-log-delivery", RG_T, CACHE, ("logDeliveryConfigurations", 1, "logType"), "slow-log", "deliver its engine-log:"),
+    ("aws-elasticache-replicas-multi-az-prod", RG_T, CACHE, ("replicasPerNodeGroup",), 0.0, "has no replica in prod"),
+    ("aws-elasticache-replicas-multi-az-prod", RG_T, CACHE, ("multiAzEnabled",), False, "is not Multi-AZ in prod"),
+    ("aws-elasticache-customer-kms-key", RG_T, CACHE, ("kmsKeyId",), DELETE, "encrypted with the AWS-managed key"),
+    ("aws-elasticache-auto-minor-upgrade", RG_T, CACHE, ("autoMinorVersionUpgrade",), False, "auto_minor_version_upgrade=False"),
+    ("aws-eks-cluster-supported-version", EKS_T, EKS, ("version",), "1.31", "runs Kubernetes 1.31, not in the pack's support calendar"),
+    ("aws-eks-cluster-supported-version", EKS_T, EKS, ("version",), "1.34", "1.34, whose standard support ended on 2026-12-02"),
+    ("aws-eks-cluster-supported-version", EKS_T, EKS, ("version",), DELETE, "(unset: the EKS default)"),
+    (
+        "aws-eks-cluster-access-entries-only",
+        EKS_T,
+        EKS,
+        ("accessConfig", "authenticationMode"),
+        "API_AND_CONFIG_MAP",
+        "authenticates with API_AND_CONFIG_MAP",
+    ),
+    ("aws-eks-cluster-access-entries-only", EKS_T, EKS, ("accessConfig", "authenticationMode"), DELETE, "(unset: CONFIG_MAP)"),
+    (
+        "aws-eks-cluster-access-entries-only",
+        EKS_T,
+        EKS,
+        ("accessConfig", "bootstrapClusterCreatorAdminPermissions"),
+        DELETE,
+        "makes its creator a cluster admin",
+    ),
+    (
+        "aws-kms-key-not-public",
+        tokens.KMS_KEY,
+        KMS | {"policy": KEY_POLICY},
+        ("policy",),
+        KEY_POLICY.replace('"aws:PrincipalArn"', '"aws:UserAgent"'),
+        "statement AutoScalingUsesKey allows every AWS principal",
+    ),
+    (
+        "aws-kms-key-not-public",
+        tokens.KMS_KEY,
+        KMS | {"policy": KEY_POLICY},
+        ("policy",),
+        KEY_POLICY.replace('{"AWS": "arn:aws:iam::123456789012:root"}', '"*"'),
+        "statement AccountAdministers allows every AWS principal",
+    ),
+    (
+        "aws-iam-policy-disallow-service-wildcards",
+        "aws:iam/policy:Policy",
+        {"policy": DOC},
+        ("policy",),
+        DOC.replace("kms:Decrypt", "kms:*"),
+        "allows kms:*, a whole service",
+    ),
+    (
+        "aws-iam-policy-disallow-service-wildcards",
+        tokens.IAM_ROLE,
+        ROLE,
+        ("inlinePolicies", 0, "policy"),
+        DOC.replace('["secretsmanager:GetSecretValue"]', '["secretsmanager:*"]'),
+        "inline policy app allows secretsmanager:*",
+    ),
+    ("aws-iam-role-trust-not-public", tokens.IAM_ROLE, ROLE, ("assumeRolePolicy",), PUBLIC_TRUST, "trust statement Anyone lets every"),
+    (
+        "aws-iam-role-trust-not-public",
+        tokens.IAM_ROLE,
+        ROLE | {"assumeRolePolicy": OIDC_TRUST},
+        ("assumeRolePolicy",),
+        OIDC_TRUST.replace('{"Federated": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/ABC"}', '"*"'),
+        "lets every AWS principal assume it",
+    ),
+    ("aws-cloudwatch-log-group-retention-prod", tokens.LOG_GROUP, LOGS, ("retentionInDays",), 90.0, "keeps logs 90 days in prod"),
+    ("aws-cloudwatch-log-group-encrypted", tokens.LOG_GROUP, LOGS, ("kmsKeyId",), DELETE, "is not encrypted with a customer KMS key"),
 ]
 
 

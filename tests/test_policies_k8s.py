@@ -87,7 +87,51 @@ SERVICE = {
     "spec": {"type": "ClusterIP", "selector": LABELS, "ports": [{"port": 80.0, "targetPort": "http"}]},
 }
 
+# The prod plan's namespace, service account and NetworkPolicies (components/workload.py).
+NAMESPACE = {
+    "apiVersion": "v1",
+    "kind": "Namespace",
+    "metadata": {
+        "name": "nox",
+        "labels": {f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "audit", "warn")},
+    },
+}
+SERVICE_ACCOUNT = {
+    "apiVersion": "v1",
+    "kind": "ServiceAccount",
+    "metadata": {
+        "name": "nox-api",
+        "namespace": "nox",
+        "annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/app"},
+    },
+    "automountServiceAccountToken": False,
+}
+API_POLICY = {
+    "apiVersion": "networking.k8s.io/v1",
+    "kind": "NetworkPolicy",
+    "metadata": {"name": "nox-api", "namespace": "nox"},
+    "spec": {
+        "podSelector": {"matchLabels": {"app": "nox-api"}},
+        "policyTypes": ["Ingress", "Egress"],
+        "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/16"}}], "ports": [{"protocol": "TCP", "port": 3000.0}]}],
+        "egress": [
+            {
+                "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}],
+                "ports": [{"protocol": "UDP", "port": 53.0}],
+            },
+            {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"protocol": "TCP", "port": 443.0}]},
+        ],
+    },
+}
+DEFAULT_DENY = {
+    "apiVersion": "networking.k8s.io/v1",
+    "kind": "NetworkPolicy",
+    "metadata": {"name": "default-deny-all", "namespace": "nox"},
+    "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+}
+
 DEP_T, POD_T, SVC_T = k8s.DEPLOYMENT, k8s.POD, k8s.SERVICE
+NS_T, SA_T, NP_T = k8s.NAMESPACE, k8s.SERVICE_ACCOUNT, k8s.NETWORK_POLICY
 P = ("spec", "template", "spec")
 C = (*P, "containers", 0)
 
@@ -99,7 +143,12 @@ BASELINES: list[tuple[str, dict[str, Any]]] = [
     ("kubernetes:batch/v1:Job", JOB),
     ("kubernetes:batch/v1:CronJob", CRON_JOB),
     (SVC_T, SERVICE),
-    (DEP_T, mutate(DEPLOYMENT, (*C, "image"), "registry.example.com:5000/nox-api@sha256:" + "a" * 64)),
+    (DEP_T, mutate(DEPLOYMENT, (*C, "image"), "123456789012.dkr.ecr.eu-west-1.amazonaws.com/nox-api@sha256:" + "a" * 64)),
+    (DEP_T, mutate(DEPLOYMENT, (*C, "resources", "limits"), {"cpu": "0.5", "memory": "536870912"})),
+    (NS_T, NAMESPACE),
+    (SA_T, SERVICE_ACCOUNT),
+    (NP_T, API_POLICY),
+    (NP_T, DEFAULT_DENY),
     ("kubernetes:core/v1:ConfigMap", {"metadata": {"name": "c", "namespace": "nox"}, "data": {"A": "1"}}),
 ]
 
@@ -192,7 +241,14 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str | int, ...], Any, str]] = 
     ("kubernetes-pod-liveness-readiness-probes", k8s.STATEFUL_SET, STATEFUL_SET, (*C, "readinessProbe"), DELETE, "has no readinessProbe"),
     ("kubernetes-pod-image-pinned", DEP_T, DEPLOYMENT, (*C, "image"), IMAGE.replace(":v8.0.0", ":latest"), "uses the tag latest"),
     ("kubernetes-pod-image-pinned", DEP_T, DEPLOYMENT, (*C, "image"), IMAGE.replace(":v8.0.0", ""), "has no tag"),
-    ("kubernetes-pod-image-pinned", DEP_T, DEPLOYMENT, (*C, "image"), "registry.example.com:5000/nox-api", "has no tag"),
+    (
+        "kubernetes-pod-image-pinned",
+        DEP_T,
+        DEPLOYMENT,
+        (*C, "image"),
+        "123456789012.dkr.ecr.us-west-2.amazonaws.com/team/nox-api",
+        "has no tag",
+    ),
     ("kubernetes-pod-disallow-host-namespaces", DEP_T, DEPLOYMENT, (*P, "hostNetwork"), True, "(hostNetwork)"),
     ("kubernetes-pod-disallow-host-namespaces", POD_T, POD, ("spec", "hostPID"), True, "(hostPID)"),
     (
@@ -224,7 +280,7 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str | int, ...], Any, str]] = 
         "kubernetes-pod-secrets-not-literal-env",
         DEP_T,
         DEPLOYMENT,
-        (*C, "env", 0),
+        (*C, "env", 1),
         {"name": "API_TOKEN", "value": "abc123"},
         "sets API_TOKEN as a literal value",
     ),
@@ -232,7 +288,7 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str | int, ...], Any, str]] = 
         "kubernetes-pod-secrets-not-literal-env",
         DEP_T,
         DEPLOYMENT,
-        (*C, "env", 0),
+        (*C, "env", 1),
         {"name": "CONN", "value": "postgres://nox:hunter2@db:5432/nox"},
         "env CONN holds a PostgreSQL URL with a password",
     ),
@@ -270,6 +326,114 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str | int, ...], Any, str]] = 
     ),
     ("kubernetes-service-disallow-load-balancer-node-port", SVC_T, SERVICE, ("spec", "type"), "LoadBalancer", "is of type LoadBalancer"),
     ("kubernetes-service-disallow-load-balancer-node-port", SVC_T, SERVICE, ("spec", "type"), "NodePort", "is of type NodePort"),
+    # --- issue 19 ---
+    (
+        "kubernetes-pod-resources-within-bounds",
+        DEP_T,
+        DEPLOYMENT,
+        (*C, "resources", "limits", "memory"),
+        "1Gi",
+        "memory limit of 1Gi, above the seed's 512Mi",
+    ),
+    (
+        "kubernetes-pod-resources-within-bounds",
+        DEP_T,
+        DEPLOYMENT,
+        (*C, "resources", "limits", "cpu"),
+        "2",
+        "cpu limit of 2, above the seed's 500m",
+    ),
+    (
+        "kubernetes-pod-resources-within-bounds",
+        DEP_T,
+        DEPLOYMENT,
+        (*C, "resources", "requests", "cpu"),
+        "600m",
+        "requests 600m cpu, more than its limit 500m",
+    ),
+    (
+        "kubernetes-pod-resources-within-bounds",
+        DEP_T,
+        DEPLOYMENT,
+        (*C, "resources", "limits", "memory"),
+        "128Mi",
+        "requests 256Mi memory, more than its limit 128Mi",
+    ),
+    ("kubernetes-pod-approved-registry", DEP_T, DEPLOYMENT, (*C, "image"), "docker.io/library/nox-api:v8.0.0", "is not from a private ECR"),
+    (
+        "kubernetes-pod-approved-registry",
+        DEP_T,
+        DEPLOYMENT,
+        (*C, "image"),
+        "public.ecr.aws/nox/nox-api:v8.0.0",
+        "is not from a private ECR",
+    ),
+    (
+        "kubernetes-pod-service-account-token-off",
+        DEP_T,
+        DEPLOYMENT,
+        (*P, "automountServiceAccountToken"),
+        True,
+        "mounts a service-account token",
+    ),
+    (
+        "kubernetes-pod-service-account-token-off",
+        DEP_T,
+        DEPLOYMENT,
+        (*P, "automountServiceAccountToken"),
+        DELETE,
+        "automountServiceAccountToken=false",
+    ),
+    (
+        "kubernetes-pod-service-account-token-off",
+        SA_T,
+        SERVICE_ACCOUNT,
+        ("automountServiceAccountToken",),
+        DELETE,
+        "mounts its token into every pod",
+    ),
+    (
+        "kubernetes-namespace-pod-security-restricted",
+        NS_T,
+        NAMESPACE,
+        ("metadata", "labels", "pod-security.kubernetes.io/enforce"),
+        "baseline",
+        "enforces Pod Security level baseline",
+    ),
+    (
+        "kubernetes-namespace-pod-security-restricted",
+        NS_T,
+        NAMESPACE,
+        ("metadata", "labels", "pod-security.kubernetes.io/enforce"),
+        DELETE,
+        "(unset: privileged)",
+    ),
+    ("kubernetes-network-policy-no-allow-all", NP_T, DEFAULT_DENY, ("spec", "ingress"), [{}], "spec.ingress[0] allows all ingress"),
+    (
+        "kubernetes-network-policy-no-allow-all",
+        NP_T,
+        API_POLICY,
+        ("spec", "egress", 1, "ports"),
+        DELETE,
+        "spec.egress[1] allows all egress",
+    ),
+    (
+        "kubernetes-network-policy-no-allow-all",
+        NP_T,
+        API_POLICY,
+        ("spec", "ingress", 0),
+        {"from": [{"namespaceSelector": {}}]},
+        "spec.ingress[0] allows all ingress on every port",
+    ),
+    ("kubernetes-pod-node-env-production", DEP_T, DEPLOYMENT, (*C, "env", 0, "value"), "development", "sets NODE_ENV=development"),
+    (
+        "kubernetes-pod-node-env-production",
+        DEP_T,
+        DEPLOYMENT,
+        (*C, "env", 0),
+        {"name": "LOG_LEVEL", "value": "info"},
+        "sets NODE_ENV=(unset)",
+    ),
 ]
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from policy_harness import UNKNOWN, leaf_paths, messages, mutate, plan, policy, record, run, run_all, urn
+from policy_harness import DELETE, UNKNOWN, leaf_paths, messages, mutate, plan, policy, record, run, run_all, urn
 from test_policies_k8s import DEPLOYMENT, LABELS
 
 from offline.policycheck import evaluate
@@ -138,7 +138,21 @@ def edge_graph() -> Graph:
     assoc = record(
         "aws:wafv2/webAclAssociation:WebAclAssociation", "waf-assoc", {"resourceArn": "arn:lb", "webAclArn": "arn:acl"}, deps=[lb, acl]
     )
-    return [sg, *rules, bucket, pab, sse, bucket_policy, lb, acl, assoc]
+    return [sg, *rules, bucket, pab, sse, bucket_policy, lb, acl, assoc, waf_logging(acl)]
+
+
+def waf_logging(acl: dict[str, Any]) -> dict[str, Any]:
+    """The prod plan's logging configuration: to an aws-waf-logs-* group, credentials redacted."""
+    return record(
+        "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+        "waf-logging",
+        {
+            "resourceArn": "arn:acl",
+            "logDestinationConfigs": ["arn:aws:logs:us-west-2:123456789012:log-group:aws-waf-logs-nox-prod"],
+            "redactedFields": [{"singleHeader": {"name": "authorization"}}, {"singleHeader": {"name": "cookie"}}],
+        },
+        deps=[acl],
+    )
 
 
 ATTRS = "access_logs.s3.enabled=true,access_logs.s3.bucket=nox-prod-alb-logs,deletion_protection.enabled=true"
@@ -163,7 +177,7 @@ def ingress_graph() -> Graph:
         },
         deps=[acl, bucket],
     )
-    return [acl, bucket, *bucket_config, ingress]
+    return [acl, waf_logging(acl), bucket, *bucket_config, ingress]
 
 
 def database_graph(max_connections: str = "200") -> Graph:
@@ -193,7 +207,20 @@ def database_graph(max_connections: str = "200") -> Graph:
         deps=[group, primary],
         protect=True,
     )
-    return [group, key, primary, replica]
+    vault = record("aws:backup/vault:Vault", "vault", {"name": "nox-prod-db", "kmsKeyArn": "arn:key"}, deps=[key])
+    backup_plan = record(
+        "aws:backup/plan:Plan",
+        "backup-plan",
+        {"name": "nox-prod-db-daily", "rules": [{"ruleName": "daily", "targetVaultName": "nox-prod-db", "schedule": "cron(0 5 * * ? *)"}]},
+        deps=[vault],
+    )
+    selection = record(
+        "aws:backup/selection:Selection",
+        "backup-selection",
+        {"name": "nox-prod-db-primary", "planId": "arn:plan", "resources": ["arn:aws:rds:us-west-2:123456789012:db:nox-prod-db"]},
+        deps=[backup_plan, primary],
+    )
+    return [group, key, primary, replica, vault, backup_plan, selection]
 
 
 BOOT = "#!/bin/bash\nexport DATABASE_URL=$(aws secretsmanager get-secret-value --secret-id x)\nexport DB_POOL_MAX={pool}\n"
@@ -287,8 +314,62 @@ def workload_graph(pool: str = "4", hpa_max: float = 20.0, hpa_min: float = 3.0)
     return [deployment, hpa, pdb, netpol]
 
 
+SGI, SGE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+
+
+def sg_rule(type_: str, name: str, port: int, deps: list[Any], **peer: str) -> dict[str, Any]:
+    inputs = {"ipProtocol": "tcp", "fromPort": float(port), "toPort": float(port), "securityGroupId": "sg-x", "description": name, **peer}
+    return record(type_, name, inputs, deps=deps)
+
+
+def network_graph() -> Graph:
+    """The prod plan's VPC (flow log, adopted default group) and the app/data security groups: each
+    data port admits the app's group only; the app calls out to 443 and the VPC's data ports."""
+    vpc = record("aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": "10.0.0.0/16"})
+    flow = record(
+        "aws:ec2/flowLog:FlowLog",
+        "flow-logs",
+        {"vpcId": "vpc-1", "trafficType": "ALL", "logDestinationType": "cloud-watch-logs", "logDestination": "arn:logs"},
+        deps=[vpc],
+    )
+    default_sg = record("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "default-sg", {"vpcId": "vpc-1"}, deps=[vpc])
+    groups = {
+        n: record("aws:ec2/securityGroup:SecurityGroup", n, {"vpcId": "vpc-1", "description": n}, deps=[vpc])
+        for n in ("app-sg", "db-sg", "cache-sg")
+    }
+    app, db, cache = groups["app-sg"], groups["db-sg"], groups["cache-sg"]
+    rules = [
+        sg_rule(SGI, "db-from-app", 5432, [db, app], referencedSecurityGroupId="sg-app"),
+        sg_rule(SGI, "cache-from-app", 6379, [cache, app], referencedSecurityGroupId="sg-app"),
+        sg_rule(SGE, "app-out-443", 443, [app], cidrIpv4="0.0.0.0/0"),
+        sg_rule(SGE, "app-out-5432", 5432, [app], cidrIpv4="10.0.0.0/16"),
+    ]
+    params = record(
+        "aws:rds/parameterGroup:ParameterGroup",
+        "pg-params",
+        {"family": "postgres17", "parameters": [{"name": "rds.force_ssl", "value": "1"}]},
+    )
+    pg = record("aws:rds/instance:Instance", "pg", {"replicateSourceDb": "x", "parameterGroupName": "p"}, deps=[db, params], protect=True)
+    redis = record("aws:elasticache/replicationGroup:ReplicationGroup", "redis", {"engine": "redis"}, deps=[cache], protect=True)
+    lt = record("aws:ec2/launchTemplate:LaunchTemplate", "app-lt", {"userData": b64("#!/bin/bash\n")}, deps=[app])
+    eks = record("aws:eks/cluster:Cluster", "eks", {"name": "nox-prod"}, protect=True)
+    deployer = sg_rule(SGI, "eks-from-deployer", 443, [eks], referencedSecurityGroupId="sg-deployer")
+    return [vpc, flow, default_sg, *groups.values(), *rules, params, pg, redis, lt, eks, deployer]
+
+
+def secrets_graph() -> Graph:
+    secret = record("aws:secretsmanager/secret:Secret", "grafana", {"name": "nox-prod/grafana", "kmsKeyId": "arn:key"})
+    rotation = record(
+        "aws:secretsmanager/secretRotation:SecretRotation",
+        "grafana-rotation",
+        {"secretId": "arn:secret", "rotationLambdaArn": "arn:fn", "rotationRules": {"automaticallyAfterDays": 30.0}},
+        deps=[secret],
+    )
+    return [secret, rotation]
+
+
 def full_graph() -> Graph:
-    return edge_graph() + database_graph() + alerting_graph() + fleet_graph() + workload_graph()
+    return edge_graph() + database_graph() + alerting_graph() + fleet_graph() + workload_graph() + network_graph() + secrets_graph()
 
 
 # --- every stack policy is clean on the compliant graphs -----------------------------------------------------
@@ -533,6 +614,80 @@ CASES: list[tuple[str, Callable[[], Graph], Callable[[Graph], Graph], str]] = [
         lambda g: change(g, "high-blue", ("alarmActions",), ["arn:policy"]),
         "Alarm 'high-blue' reaches nobody: its alarm actions name no SNS topic",
     ),
+    # --- issue 19 ---
+    ("aws-wafv2-web-acl-logging", edge_graph, lambda g: drop(g, "waf-logging"), "Web ACL 'waf' does not log"),
+    (
+        "aws-wafv2-web-acl-logging",
+        ingress_graph,
+        lambda g: change(g, "waf-logging", ("redactedFields",), [{"singleHeader": {"name": "authorization"}}]),
+        "writes the cookie header(s) in clear",
+    ),
+    (
+        "aws-wafv2-web-acl-logging",
+        edge_graph,
+        lambda g: change(g, "waf-logging", ("redactedFields",), DELETE),
+        "writes the authorization and cookie header(s) in clear",
+    ),
+    (
+        "aws-security-group-guarded-ingress",
+        network_graph,
+        lambda g: [
+            *g,
+            sg_rule(SGI, "db-from-vpc", 5432, [find(g, "db-sg")], cidrIpv4="10.0.0.0/16"),
+        ],
+        "'db-from-vpc' (tcp 5432-5432 from 10.0.0.0/16) admits a CIDR to the PostgreSQL security group",
+    ),
+    (
+        "aws-security-group-guarded-ingress",
+        network_graph,
+        lambda g: [*g, sg_rule(SGI, "app-from-8", 3000, [find(g, "app-sg")], cidrIpv4="10.0.0.0/8")],
+        "admits a CIDR to the app security group",
+    ),
+    (
+        "aws-security-group-guarded-ingress",
+        network_graph,
+        lambda g: change(
+            g,
+            "cache-sg",
+            ("ingress",),
+            [{"protocol": "tcp", "fromPort": 6379.0, "toPort": 6379.0, "cidrBlocks": ["10.0.0.0/16"], "description": "vpc"}],
+        ),
+        "ingress[0] (tcp 6379-6379 from 10.0.0.0/16) admits a CIDR to the Redis security group",
+    ),
+    (
+        "aws-security-group-guarded-ingress",
+        network_graph,
+        lambda g: [*g, sg_rule(SGI, "eks-from-vpc", 443, [find(g, "eks")], cidrIpv4="10.0.0.0/16")],
+        "admits a CIDR to the app (EKS cluster) security group",
+    ),
+    (
+        "aws-security-group-guarded-ingress",
+        network_graph,
+        lambda g: [*g, sg_rule(SGE, "db-out", 443, [find(g, "db-sg")], cidrIpv4="0.0.0.0/0")],
+        "lets the PostgreSQL security group call out",
+    ),
+    ("aws-vpc-flow-logs-and-default-sg", network_graph, lambda g: drop(g, "flow-logs"), "VPC 'vpc' has no flow log"),
+    (
+        "aws-vpc-flow-logs-and-default-sg",
+        network_graph,
+        lambda g: change(g, "flow-logs", ("trafficType",), "ACCEPT"),
+        "no flow log of rejected (or all) traffic",
+    ),
+    ("aws-vpc-flow-logs-and-default-sg", network_graph, lambda g: drop(g, "default-sg"), "leaves its default security group"),
+    (
+        "aws-backup-plan-covers-database-prod",
+        database_graph,
+        lambda g: drop(g, "backup-selection"),
+        "'db' is in no AWS Backup plan in prod",
+    ),
+    ("aws-backup-plan-covers-database-prod", database_graph, lambda g: change(g, "backup-plan", ("rules",), []), "in no AWS Backup plan"),
+    ("aws-secretsmanager-secret-rotation", secrets_graph, lambda g: drop(g, "grafana-rotation"), "'grafana' is never rotated"),
+    (
+        "aws-secretsmanager-secret-rotation",
+        secrets_graph,
+        lambda g: change(g, "grafana-rotation", ("rotationRules", "automaticallyAfterDays"), 365.0),
+        "less often than every 90 days",
+    ),
 ]
 
 
@@ -557,6 +712,7 @@ PROD_ONLY = [
     "stack-stateful-resources-protected-prod",
     "kubernetes-workload-replicas-prod",
     "kubernetes-hpa-min-replicas-prod",
+    "aws-backup-plan-covers-database-prod",
 ]
 
 
@@ -566,7 +722,7 @@ def _weak() -> Graph:
     solo = record(
         "kubernetes:apps/v1:Deployment", "solo", mutate(mutate(DEPLOYMENT, ("metadata", "name"), "solo"), ("spec", "replicas"), 1.0)
     )
-    return g + workload_graph(hpa_min=1.0) + [solo]
+    return g + workload_graph(hpa_min=1.0) + [solo] + drop(database_graph(), "backup-selection")
 
 
 @pytest.mark.parametrize("name", PROD_ONLY)

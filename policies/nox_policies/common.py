@@ -139,6 +139,17 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def has_unknown(value: Any) -> bool:
+    """Whether any part of a value is not known yet (then something "missing" may be there)."""
+    if value is UNKNOWN:
+        return True
+    if isinstance(value, dict):
+        return any(has_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_unknown(v) for v in value)
+    return False
+
+
 def blank(value: Any) -> bool:
     """Not set: None, empty string or empty collection (UNKNOWN is not blank: it will be set)."""
     return value is None or value == "" or value == [] or value == {}

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from .aws.cidrs import covers_everything
 from .common import (
     REDACTED,
     UNKNOWN,
@@ -18,6 +19,7 @@ from .common import (
     blank,
     credentials_in,
     get,
+    has_unknown,
     is_false,
     is_true,
     items,
@@ -32,6 +34,8 @@ SERVICE = "kubernetes:core/v1:Service"
 HPA_TYPES = ("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "kubernetes:autoscaling/v1:HorizontalPodAutoscaler")
 PDB = "kubernetes:policy/v1:PodDisruptionBudget"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+NAMESPACE = "kubernetes:core/v1:Namespace"
+SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount"
 
 # Where each workload kind keeps its pod spec.
 POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
@@ -281,6 +285,127 @@ def check_service_type(r: Res) -> Iterator[str]:
         )
 
 
+# --- bounds, registries, service-account tokens, environment ------------------------------------------------
+
+# Seed k8s-deployment.yml: limits cpu 500m, memory 512Mi per container. A container asks for no more
+# than that (a bigger pod means a different sizing, reviewed with the connection budget and nodes),
+# and its requests never exceed its limits.
+SEED_LIMITS = {"cpu": 0.5, "memory": 512 * 2**20}
+# Images come from a private ECR registry (`<account>.dkr.ecr.<region>.amazonaws.com`): the
+# account's scanned, immutable repositories, not Docker Hub or another public registry.
+APPROVED_REGISTRY = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/")
+_QUANTITY = re.compile(r"^([0-9.]+)(m|k|Ki|M|Mi|G|Gi|T|Ti)?$")
+_FACTORS = {None: 1, "m": 1e-3, "k": 1e3, "Ki": 2**10, "M": 1e6, "Mi": 2**20, "G": 1e9, "Gi": 2**30, "T": 1e12, "Ti": 2**40}
+# What marks the app's own container: the seed's production env, or where it connects.
+APP_ENV_MARKERS = ("NODE_ENV", "DATABASE_HOST", "DATABASE_URL", "DB_POOL_MAX")
+
+
+def quantity(value: Any) -> float | None:
+    """A Kubernetes quantity ("500m", "512Mi", "1") as a number; None when it does not parse."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    match = _QUANTITY.match(str(value).strip()) if isinstance(value, str) else None
+    return float(match.group(1)) * _FACTORS[match.group(2)] if match else None
+
+
+def _show(resource: str, amount: float) -> str:
+    return f"{amount * 1000:g}m" if resource == "cpu" else f"{amount / 2**20:g}Mi"
+
+
+def check_resources_within_bounds(r: Res) -> Iterator[str]:
+    _, cs = _pod_checks(r)
+    for label, c in cs:
+        for res, ceiling in SEED_LIMITS.items():
+            limit, request = get(c, "resources", "limits", res), get(c, "resources", "requests", res)
+            if UNKNOWN in (limit, request):
+                continue
+            lim, req = quantity(limit), quantity(request)
+            if lim is not None and lim > ceiling:
+                yield f"{r.label} {label} has a {res} limit of {limit}, above the seed's {_show(res, ceiling)}: size it within that."
+            if lim is not None and req is not None and req > lim:
+                yield f"{r.label} {label} requests {request} {res}, more than its limit {limit}: keep requests at or below limits."
+
+
+def check_approved_registry(r: Res) -> Iterator[str]:
+    _, cs = _pod_checks(r)
+    for label, c in cs:
+        image = get(c, "image")
+        if isinstance(image, str) and not APPROVED_REGISTRY.match(image):
+            yield (
+                f"{r.label} {label} image {image} is not from a private ECR registry: push it to the account's ECR "
+                "(<account>.dkr.ecr.<region>.amazonaws.com/...), which scans and keeps tags immutable."
+            )
+
+
+def check_service_account_token(r: Res) -> Iterator[str]:
+    """The app calls no Kubernetes API: no token in its pods (IRSA uses its own projected token)."""
+    if r.type == SERVICE_ACCOUNT:
+        value = r.get("automountServiceAccountToken")
+        if value is not UNKNOWN and not is_false(value):
+            yield f"{r.label} mounts its token into every pod by default: set automountServiceAccountToken=false."
+        return
+    pod = pod_spec(r)
+    if pod is None or pod is UNKNOWN:
+        return
+    value = get(pod, "automountServiceAccountToken")
+    if value is not UNKNOWN and not is_false(value):
+        yield f"{r.label} mounts a service-account token into its pods: set the pod spec's automountServiceAccountToken=false."
+
+
+def check_namespace_restricted(r: Res) -> Iterator[str]:
+    labels = r.get("metadata", "labels")
+    if labels is UNKNOWN:
+        return
+    level = get(labels, "pod-security.kubernetes.io/enforce")
+    if level is not UNKNOWN and level != "restricted":
+        yield (
+            f"{r.label} enforces Pod Security level {level or '(unset: privileged)'}: label it "
+            "pod-security.kubernetes.io/enforce=restricted."
+        )
+
+
+def _allows_everyone(rule: Any, peers_key: str) -> bool:
+    """A NetworkPolicy rule with no ports whose peers are everyone (none listed, 0.0.0.0/0, or every namespace)."""
+    if not isinstance(rule, dict) or has_unknown(rule) or items(rule.get("ports")):
+        return False
+    peers = items(rule.get(peers_key))
+    if not peers:
+        return True
+    for peer in peers:
+        cidr = get(peer, "ipBlock", "cidr")
+        if isinstance(cidr, str) and covers_everything([cidr]) and not items(get(peer, "ipBlock", "except")):
+            return True
+        if get(peer, "namespaceSelector") == {} and get(peer, "podSelector") in (None, {}):
+            return True
+    return False
+
+
+def check_network_policy_not_allow_all(r: Res) -> Iterator[str]:
+    for direction, peers_key in (("ingress", "from"), ("egress", "to")):
+        rules = r.get("spec", direction)
+        if rules is UNKNOWN:
+            continue
+        for i, rule in enumerate(items(rules)):
+            if _allows_everyone(rule, peers_key):
+                yield (
+                    f"{r.label} spec.{direction}[{i}] allows all {direction} on every port: name the peers (pods, namespaces, "
+                    "CIDRs) and the ports."
+                )
+
+
+def check_node_env_production(r: Res) -> Iterator[str]:
+    _, cs = _pod_checks(r)
+    for label, c in cs:
+        entries = get(c, "env")
+        if entries is UNKNOWN or any(get(e, "name") is UNKNOWN for e in items(entries)):
+            continue
+        env = {get(e, "name"): get(e, "value") for e in items(entries)}
+        if not any(m in env for m in APP_ENV_MARKERS) or env.get("NODE_ENV") is UNKNOWN:
+            continue
+        if env.get("NODE_ENV") != "production":
+            yield f"{r.label} {label} sets NODE_ENV={env.get('NODE_ENV') or '(unset)'}: the seed's image runs NODE_ENV=production."
+
+
 POLICIES = [
     resource_policy("kubernetes-pod-run-as-non-root", "Containers run as a non-root user.", WORKLOAD_TYPES, check_run_as_non_root),
     resource_policy(
@@ -348,5 +473,41 @@ POLICIES = [
         "Services are never of type LoadBalancer or NodePort.",
         [SERVICE],
         check_service_type,
+    ),
+    resource_policy(
+        "kubernetes-pod-resources-within-bounds",
+        "Container limits stay within the seed's 500m CPU / 512Mi memory, and requests do not exceed limits.",
+        WORKLOAD_TYPES,
+        check_resources_within_bounds,
+    ),
+    resource_policy(
+        "kubernetes-pod-approved-registry",
+        "Container images come from a private ECR registry.",
+        WORKLOAD_TYPES,
+        check_approved_registry,
+    ),
+    resource_policy(
+        "kubernetes-pod-service-account-token-off",
+        "Pods and service accounts do not automount service-account tokens.",
+        (*WORKLOAD_TYPES, SERVICE_ACCOUNT),
+        check_service_account_token,
+    ),
+    resource_policy(
+        "kubernetes-namespace-pod-security-restricted",
+        "Namespaces enforce the Pod Security Standard 'restricted'.",
+        [NAMESPACE],
+        check_namespace_restricted,
+    ),
+    resource_policy(
+        "kubernetes-network-policy-no-allow-all",
+        "No NetworkPolicy rule allows all traffic (every peer on every port).",
+        [NETWORK_POLICY],
+        check_network_policy_not_allow_all,
+    ),
+    resource_policy(
+        "kubernetes-pod-node-env-production",
+        "The app's containers run with NODE_ENV=production.",
+        WORKLOAD_TYPES,
+        check_node_env_production,
     ),
 ]

@@ -15,15 +15,26 @@ from .aws.ec2 import decode_user_data, rules_of
 from .aws.elb import annotation, ingress_lb_attributes, is_alb_ingress, is_application_lb
 from .aws.tokens import (
     ALARM_TYPES,
+    BACKUP_PLAN,
+    BACKUP_SELECTION,
+    DEFAULT_SG,
+    EKS_CLUSTER,
+    FLOW_LOG,
     INGRESS_TYPES,
     LAUNCH_TEMPLATE,
     LB_TYPES,
     RDS_INSTANCE,
     RDS_PARAMETER_GROUP,
     REPLICATION_GROUP,
+    SECRET,
+    SECRET_ROTATION,
     SG_RULE_TYPES,
     SG_TYPES,
     SNS_TOPIC,
+    VPC,
+    WEB_ACL,
+    WEB_ACL_ASSOCIATION,
+    WEB_ACL_LOGGING,
 )
 from .common import (
     REDACTED,
@@ -38,6 +49,7 @@ from .common import (
     default_tags,
     env_note,
     get,
+    has_unknown,
     is_prod,
     is_true,
     items,
@@ -48,8 +60,6 @@ from .taggable import SELF_TAGGED_TYPES, default_taggable_types
 
 Finding = Iterator[tuple[str, str | None]]
 
-WEB_ACL = "aws:wafv2/webAcl:WebAcl"
-WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
 BUCKET_TYPES = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 SSE_TYPES = (
@@ -70,6 +80,8 @@ APP_WORKLOADS = (DEPLOYMENT, STATEFUL_SET)
 # connections kept free for rdsadmin, migrations, psql and monitoring.
 SEED_POOL_MAX = 20
 ADMIN_CONNECTION_HEADROOM = 20
+# FSBP SecretsManager.4: rotated at least every 90 days (the control's default).
+SECRET_MAX_ROTATION_DAYS = 90
 _POOL_IN_TEXT = re.compile(r"DB_POOL_MAX[\"']?\s*[=:]\s*[\"']?(\d+)")
 
 
@@ -668,6 +680,150 @@ def check_namespace_network_policy(stack: Stack) -> Finding:
         )
 
 
+# --- WAF logging (FSBP WAF.11) ------------------------------------------------------------------------
+
+# Seed-era nginx logged no credentials; WAF logs hold full request headers unless redacted.
+REDACTED_HEADERS = ("authorization", "cookie")
+
+
+def _redacted_headers(logging: Res) -> set[str] | Any:
+    fields = logging.get("redactedFields")
+    if has_unknown(fields):
+        return UNKNOWN
+    return {str(get(f, "singleHeader", "name")).lower() for f in items(fields) if get(f, "singleHeader", "name") is not None}
+
+
+def check_waf_logging(stack: Stack) -> Finding:
+    for acl in stack.of_type(WEB_ACL):
+        configs = stack.dependents_of(acl, WEB_ACL_LOGGING)
+        if not configs:
+            yield (
+                f"Web ACL '{acl.name}' does not log: add aws.wafv2.WebAclLoggingConfiguration to an aws-waf-logs-* "
+                "log group (encrypted, retained), redacting the authorization and cookie headers.",
+                acl.urn,
+            )
+            continue
+        for config in configs:
+            redacted = _redacted_headers(config)
+            missing = [] if redacted is UNKNOWN else [h for h in REDACTED_HEADERS if h not in redacted]
+            if missing:
+                yield (
+                    f"Web ACL '{acl.name}' logging '{config.name}' writes the {' and '.join(missing)} header(s) in clear: "
+                    "add them to redacted_fields (single_header).",
+                    acl.urn,
+                )
+
+
+# --- reachability: the app and the data tier take traffic from security groups only --------------------
+
+
+def guarded_groups(stack: Stack) -> dict[str, str]:
+    """URN -> role of the security groups of the data tier and the app instances."""
+    roles = {RDS_INSTANCE: "PostgreSQL", REPLICATION_GROUP: "Redis", LAUNCH_TEMPLATE: "app"}
+    found: dict[str, str] = {}
+    for type_, role in roles.items():
+        for r in stack.of_type(type_):
+            for sg in stack.dependencies_of(r, *SG_TYPES):
+                found.setdefault(sg.urn, role)
+    return found
+
+
+def _rule_targets(stack: Stack, r: Res) -> list[str]:
+    """Security groups a rule with a CIDR source applies to (its only group dependencies); a rule on
+    no group of ours but on an EKS cluster applies to the cluster's security group (the pods' on eks)."""
+    if r.type in SG_TYPES:
+        return [r.urn]
+    groups = [sg.urn for sg in stack.dependencies_of(r, *SG_TYPES)]
+    if not groups and stack.dependencies_of(r, EKS_CLUSTER):
+        return [f"eks:{c.urn}" for c in stack.dependencies_of(r, EKS_CLUSTER)]
+    return groups
+
+
+def check_guarded_ingress(stack: Stack) -> Finding:
+    guarded = guarded_groups(stack)
+    guarded.update({f"eks:{c.urn}": "app (EKS cluster)" for c in stack.of_type(EKS_CLUSTER)})
+    for r in stack.of_type(*SG_RULE_TYPES):
+        for rule in rules_of(r):
+            if rule.unknown or not rule.cidrs:
+                continue
+            roles = sorted({guarded[t] for t in _rule_targets(stack, r) if t in guarded})
+            if not roles:
+                continue
+            if rule.direction == "ingress":
+                yield (
+                    f"{rule.describe()} admits a CIDR to the {', '.join(roles)} security group: admit only the callers' "
+                    "security groups (referenced_security_group_id), never a network such as the VPC CIDR.",
+                    r.urn,
+                )
+            elif {"PostgreSQL", "Redis"} & set(roles):
+                yield (
+                    f"{rule.describe()} lets the {', '.join(roles)} security group call out: the data tier initiates no "
+                    "connections, so its groups have no egress rules.",
+                    r.urn,
+                )
+
+
+# --- VPC: flow logs (FSBP EC2.6), default security group adopted (EC2.2) ---------------------------------
+
+
+def check_vpc_flow_logs_and_default_sg(stack: Stack) -> Finding:
+    for vpc in stack.of_type(VPC):
+        logs = stack.dependents_of(vpc, FLOW_LOG)
+        kinds = [f.get("trafficType") for f in logs]
+        if UNKNOWN not in kinds and not any(k in ("ALL", "REJECT") for k in kinds):
+            yield (
+                f"VPC '{vpc.name}' has no flow log of rejected (or all) traffic: add aws.ec2.FlowLog(vpc_id=..., "
+                "traffic_type='ALL') to an encrypted log group.",
+                vpc.urn,
+            )
+        if not stack.dependents_of(vpc, DEFAULT_SG):
+            yield (
+                f"VPC '{vpc.name}' leaves its default security group as AWS creates it (all traffic within the group, all "
+                "egress): adopt it with aws.ec2.DefaultSecurityGroup(vpc_id=...) and no rules.",
+                vpc.urn,
+            )
+
+
+# --- backups and secrets ----------------------------------------------------------------------------------
+
+
+def check_backup_plan(stack: Stack) -> Finding:
+    env = stack.environment
+    if not is_prod(env):
+        return
+    for db in stack.of_type(RDS_INSTANCE):
+        if not blank(db.get("replicateSourceDb")):
+            continue
+        plans = [p for s in stack.dependents_of(db, BACKUP_SELECTION) for p in stack.dependencies_of(s, BACKUP_PLAN)]
+        if not any(p.get("rules") is UNKNOWN or items(p.get("rules")) for p in plans):
+            yield (
+                f"RDS instance '{db.name}' is in no AWS Backup plan in {env_note(env)}: add aws.backup.Selection of it in a "
+                "plan with a daily rule (backups outside the instance's own retention, in a vault).",
+                db.urn,
+            )
+
+
+def _rotates(rotation: Res) -> Any:
+    days, schedule = rotation.get("rotationRules", "automaticallyAfterDays"), rotation.get("rotationRules", "scheduleExpression")
+    if UNKNOWN in (days, schedule):
+        return UNKNOWN
+    return not blank(schedule) or 0 < (as_int(days) or 0) <= SECRET_MAX_ROTATION_DAYS
+
+
+def check_secret_rotation(stack: Stack) -> Finding:
+    for secret in stack.of_type(SECRET):
+        rotations = stack.dependents_of(secret, SECRET_ROTATION)
+        verdicts = [_rotates(r) for r in rotations]
+        if UNKNOWN in verdicts or any(verdicts):
+            continue
+        yield (
+            f"Secrets Manager secret '{secret.name}' is never rotated (or less often than every {SECRET_MAX_ROTATION_DAYS} days): "
+            "add aws.secretsmanager.SecretRotation with rotation_rules.automatically_after_days <= "
+            f"{SECRET_MAX_ROTATION_DAYS}, or let the owning service manage it (RDS manage_master_user_password).",
+            secret.urn,
+        )
+
+
 POLICIES = [
     stack_policy(
         "aws-alb-deletion-protection-prod",
@@ -730,5 +886,30 @@ POLICIES = [
         "kubernetes-namespace-has-network-policy",
         "Every namespace running a Deployment has a NetworkPolicy.",
         check_namespace_network_policy,
+    ),
+    stack_policy(
+        "aws-wafv2-web-acl-logging",
+        "FSBP WAF.11: every web ACL logs, with the authorization and cookie headers redacted.",
+        check_waf_logging,
+    ),
+    stack_policy(
+        "aws-security-group-guarded-ingress",
+        "The app's, PostgreSQL's and Redis's security groups admit security groups only (no CIDR); the data tier's have no CIDR egress.",
+        check_guarded_ingress,
+    ),
+    stack_policy(
+        "aws-vpc-flow-logs-and-default-sg",
+        "FSBP EC2.6 and EC2.2: every VPC has a flow log and its default security group adopted with no rules.",
+        check_vpc_flow_logs_and_default_sg,
+    ),
+    stack_policy(
+        "aws-backup-plan-covers-database-prod",
+        "Every RDS primary is in an AWS Backup plan in prod.",
+        check_backup_plan,
+    ),
+    stack_policy(
+        "aws-secretsmanager-secret-rotation",
+        "FSBP SecretsManager.1/.4: Secrets Manager secrets rotate at least every 90 days.",
+        check_secret_rotation,
     ),
 ]

@@ -4,10 +4,12 @@ whole-stack ones are in `stack.py`. Each check is a plain function `Res -> messa
 
 from __future__ import annotations
 
-from . import cloudwatch, ec2, eks, elasticache, elb, iam, kms, rds, s3, sns
+from . import autoscaling, cloudwatch, ec2, eks, elasticache, elb, iam, kms, rds, s3, sns, wafv2
 
 POLICIES = [
     *elb.POLICIES,
+    *wafv2.POLICIES,
+    *autoscaling.POLICIES,
     *ec2.POLICIES,
     *rds.POLICIES,
     *elasticache.POLICIES,

@@ -67,6 +67,56 @@ def check_eks_logging(r: Res) -> Iterator[str]:
         )
 
 
+# EKS Kubernetes versions: (end of standard support, end of extended support), from AWS's "Amazon
+# EKS Kubernetes release calendar" as of EKS_CALENDAR_AS_OF. A copy of `settings.schema.EKS_SUPPORT`
+# (the pack is standalone; a test keeps them equal). The pack judges support on that date, not on
+# the clock, so a plan checks the same today and in a year: update both tables together.
+EKS_CALENDAR_AS_OF = "2026-12-02"
+EKS_SUPPORT = {
+    "1.32": ("2026-03-23", "2027-03-23"),
+    "1.33": ("2026-07-29", "2027-07-29"),
+    "1.34": ("2026-12-02", "2027-12-02"),
+    "1.35": ("2027-03-27", "2028-03-27"),
+}
+
+
+def check_eks_supported_version(r: Res) -> Iterator[str]:
+    """FSBP EKS.2: the cluster runs a supported Kubernetes version (under its upgrade policy)."""
+    version, support = r.get("version"), r.get("upgradePolicy", "supportType")
+    if version is UNKNOWN or support is UNKNOWN:
+        return
+    support = support or "EXTENDED"  # the EKS default upgrade policy
+    dates = EKS_SUPPORT.get(str(version)) if version is not None else None
+    if dates is None:
+        yield (
+            f"EKS cluster '{r.name}' runs Kubernetes {version or '(unset: the EKS default)'}, not in the pack's support "
+            f"calendar ({', '.join(EKS_SUPPORT)}): set version to one of them."
+        )
+        return
+    end = dates[0] if support == "STANDARD" else dates[1]
+    if end <= EKS_CALENDAR_AS_OF:  # ISO dates compare as strings
+        usable = [v for v, d in EKS_SUPPORT.items() if d[0] > EKS_CALENDAR_AS_OF]
+        yield (
+            f"EKS cluster '{r.name}' runs Kubernetes {version}, whose {support.lower()} support ended on {end} "
+            f"(calendar of {EKS_CALENDAR_AS_OF}): upgrade to {', '.join(usable) or 'a supported version'}."
+        )
+
+
+def check_eks_access_entries(r: Res) -> Iterator[str]:
+    """CIS EKS 5.5.1: access is managed with access entries only; nobody is admin just for creating it."""
+    mode, bootstrap = r.get("accessConfig", "authenticationMode"), r.get("accessConfig", "bootstrapClusterCreatorAdminPermissions")
+    if mode is not UNKNOWN and mode != "API":
+        yield (
+            f"EKS cluster '{r.name}' authenticates with {mode or '(unset: CONFIG_MAP)'}: set "
+            "access_config.authentication_mode='API' (access entries, not the aws-auth ConfigMap)."
+        )
+    if bootstrap is not UNKNOWN and not is_false(bootstrap):
+        yield (
+            f"EKS cluster '{r.name}' makes its creator a cluster admin: set "
+            "access_config.bootstrap_cluster_creator_admin_permissions=False and grant admins by access entry."
+        )
+
+
 POLICIES = [
     resource_policy(
         "aws-eks-cluster-secrets-encryption",
@@ -88,5 +138,17 @@ POLICIES = [
         "EKS clusters send all five control-plane log types to CloudWatch.",
         [EKS_CLUSTER],
         check_eks_logging,
+    ),
+    resource_policy(
+        "aws-eks-cluster-supported-version",
+        "FSBP EKS.2: EKS clusters run a Kubernetes version in (standard or extended) support.",
+        [EKS_CLUSTER],
+        check_eks_supported_version,
+    ),
+    resource_policy(
+        "aws-eks-cluster-access-entries-only",
+        "CIS EKS 5.5.1: EKS clusters use access entries only (mode API) and give the creator no admin.",
+        [EKS_CLUSTER],
+        check_eks_access_entries,
     ),
 ]
