@@ -130,9 +130,12 @@ class MetricFilter:
     dimensions: Mapping[str, str] | None = None
 
 
+# The app's own lines only: on eks the application group also holds the other pods' logs, and a
+# controller's JSON line at level ERROR is not the app's error.
+APP_SERVICES = '(($.service = "nox-api") || ($.service = "nox-websocket"))'
 METRIC_FILTERS = (
-    MetricFilter("errors", '{ $.level = "ERROR" }', "ErrorLogLines", "1", default=0),
-    MetricFilter("critical", '{ $.level = "CRITICAL" }', "CriticalLogLines", "1", default=0),
+    MetricFilter("errors", '{ ($.level = "ERROR") && ' + APP_SERVICES + " }", "ErrorLogLines", "1", default=0),
+    MetricFilter("critical", '{ ($.level = "CRITICAL") && ' + APP_SERVICES + " }", "CriticalLogLines", "1", default=0),
     MetricFilter("oauth-failures", '{ $.result = "failure" }', "OAuthFailures", "1", dimensions={"Provider": "$.provider"}),
     MetricFilter("ai-threat-level", "{ $.threat_level >= 0 }", "AIThreatLevel", "$.threat_level"),
 )

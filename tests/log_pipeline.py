@@ -122,39 +122,73 @@ def transform(raw: str, processors: tuple[dict[str, Any], ...]) -> dict[str, Any
     return copy.deepcopy(event)
 
 
+_COMPARE = {
+    "=": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    ">=": lambda a, b: a >= b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    "<": lambda a, b: a < b,
+}
 _TERM = re.compile(r'\$\.([\w.]+)\s*(=|!=|>=|<=|>|<)\s*("(?:[^"\\]|\\.)*"|[-+]?\d+(?:\.\d+)?|\*)')
+_TOKEN = re.compile(r'\s*(\(|\)|&&|\|\||\$\.[\w.]+\s*(?:=|!=|>=|<=|>|<)\s*(?:"(?:[^"\\]|\\.)*"|[-+]?\d+(?:\.\d+)?|\*))')
+
+
+def _term(term: str, event: dict[str, Any]) -> bool:
+    m = _TERM.fullmatch(term.strip())
+    assert m, f"unsupported filter term {term!r}"
+    key, op, literal = m.groups()
+    value = _get(event, key)
+    if value is None:
+        return False
+    if literal.startswith('"'):
+        text = json.loads(literal)
+        return isinstance(value, str) and op in ("=", "!=") and _COMPARE[op](value, text)
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and _COMPARE[op](value, float(literal))
 
 
 def matches(pattern: str, event: dict[str, Any]) -> bool:
-    """A JSON metric-filter pattern (`{ term && term }`) against a transformed event."""
+    """A JSON metric-filter pattern (terms, `&&`, `||` and parentheses; `&&` binds tighter) against an event."""
     body = pattern.strip()
     assert body.startswith("{") and body.endswith("}"), pattern
-    terms = [t.strip() for t in body[1:-1].split("&&")]
-    for term in terms:
-        m = _TERM.fullmatch(term)
-        assert m, f"unsupported filter term {term!r}"
-        key, op, literal = m.groups()
-        value = _get(event, key)
-        if value is None:
-            return False
-        if literal.startswith('"'):
-            text = json.loads(literal)
-            if not isinstance(value, str) or not {"=": value == text, "!=": value != text}.get(op, False):
-                return False
-        elif (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not {
-                "=": value == float(literal),
-                "!=": value != float(literal),
-                ">=": value >= float(literal),
-                "<=": value <= float(literal),
-                ">": value > float(literal),
-                "<": value < float(literal),
-            }[op]
-        ):
-            return False
-    return True
+    tokens, text = [], body[1:-1].strip()
+    while text:
+        m = _TOKEN.match(text)
+        assert m, f"unsupported filter syntax at {text!r}"
+        tokens.append(m.group(1))
+        text = text[m.end() :].strip()
+    position = 0
+
+    def expression() -> bool:  # or-of-ands
+        nonlocal position
+        result = conjunction()
+        while position < len(tokens) and tokens[position] == "||":
+            position += 1
+            result = conjunction() or result
+        return result
+
+    def conjunction() -> bool:
+        nonlocal position
+        result = atom()
+        while position < len(tokens) and tokens[position] == "&&":
+            position += 1
+            result = atom() and result
+        return result
+
+    def atom() -> bool:
+        nonlocal position
+        token = tokens[position]
+        position += 1
+        if token == "(":
+            result = expression()
+            assert tokens[position] == ")", pattern
+            position += 1
+            return result
+        return _term(token, event)
+
+    result = expression()
+    assert position == len(tokens), pattern
+    return result
 
 
 def metric_value(value: str, event: dict[str, Any]) -> float | None:

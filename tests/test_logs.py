@@ -150,10 +150,26 @@ def metrics_of(raw: str) -> dict[str, tuple[float, dict[str, object]]]:
         (app_line("AI Security threat_level=0.92 confidence=0.87"), {"AIThreatLevel": (0.92, {})}),
         (app_line("AI Security threat_level=0 confidence=0.5"), {"AIThreatLevel": (0.0, {})}),
         (app_line("GET /health 200", status="200"), {}),
+        (app_line("socket closed", level="ERROR", service="nox-websocket"), {"ErrorLogLines": (1.0, {})}),
+        # Another pod's JSON line in the eks application group: not the app's error.
+        (json.dumps({"level": "ERROR", "service": "aws-load-balancer-controller", "message": "reconcile failed"}), {}),
+        (json.dumps({"level": "CRITICAL", "message": "no service field"}), {}),
     ],
 )
 def test_sample_lines_produce_the_expected_metrics(ship, line, expected):
     assert metrics_of(ship(line)) == expected
+
+
+def test_the_filter_grammar_is_the_subset_the_emulator_knows():
+    from log_pipeline import matches
+
+    event = {"level": "ERROR", "service": "nox-api", "n": 3}
+    assert matches('{ ($.level = "ERROR") && (($.service = "x") || ($.service = "nox-api")) }', event)
+    assert not matches('{ ($.level = "ERROR") && (($.service = "x") || ($.service = "y")) }', event)
+    assert matches('{ $.level = "WARN" || $.n >= 3 && $.service = "nox-api" }', event)  # && binds tighter
+    assert not matches('{ $.missing = "ERROR" }', event) and not matches("{ $.level >= 1 }", event)
+    with pytest.raises(AssertionError, match="unsupported"):
+        matches("{ $.level ~ x }", event)
 
 
 def test_the_alarm_thresholds_fire_on_the_seeds_cases():
