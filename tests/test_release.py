@@ -898,7 +898,7 @@ def test_cloudwatch_needs_boto3_only_when_used(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "boto3", None)  # import boto3 -> ImportError
     src = CloudWatchSource(LB, TGS, region="us-west-2")  # constructing needs nothing
-    with pytest.raises(MetricSetupError, match="pip install boto3"):
+    with pytest.raises(MetricSetupError, match="needs boto3: make setup installs it"):
         src.connect()
 
 
