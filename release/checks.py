@@ -64,6 +64,7 @@ class CheckConfig:
     success_interval: float = SUCCESS_INTERVAL
     min_success: float = MIN_SUCCESS
     headers: Mapping[str, str] = field(default_factory=lambda: {CANARY_HEADER: CANARY_HEADER_VALUE})
+    ws_base_url: str = ""  # another origin for the WebSocket (default: base_url, as behind the ALB)
 
     def __post_init__(self) -> None:
         parts = urllib.parse.urlsplit(self.base_url)
@@ -85,7 +86,7 @@ class CheckConfig:
         return self.base_url.rstrip("/") + path
 
     def ws_url(self) -> str:
-        parts = urllib.parse.urlsplit(self.url(self.ws_path))
+        parts = urllib.parse.urlsplit((self.ws_base_url or self.base_url).rstrip("/") + self.ws_path)
         return urllib.parse.urlunsplit(("wss" if parts.scheme == "https" else "ws", *parts[1:]))
 
 

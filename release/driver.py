@@ -316,28 +316,28 @@ class _Release:
         metrics: MetricSource,
         watch_check: Callable[[], Verdict],
         latency: LatencyRule | None,
-        baseline_window: float,
         context: str,
-        baseline: Latency | None = None,
+        baseline: Latency | None,
     ) -> Callable[[], Verdict]:
         """A stage's gate: its error-ratio watch, then (when it passed) the candidate's p95 against the
-        stable colour's over the stage's window; `baseline` (else read at the stage's start) is the
+        stable colour's over the stage's window; `baseline` (read before the stage's update) is the
         stable colour's over the window before, for stages that leave it no traffic (100 %)."""
 
         def check() -> Verdict:
             start = self.clock.now()
-            base = baseline
-            if latency is not None and base is None:
-                base = baseline_latency(metrics, self.clock, self.active, baseline_window, context)
             verdict = watch_check()
             if not verdict.ok or latency is None:
                 return verdict
             lat = compare_latency(
-                metrics, self.clock, self.candidate, self.active, since=start, rule=latency, baseline=base, context=context
+                metrics, self.clock, self.candidate, self.active, since=start, rule=latency, baseline=baseline, context=context
             )
             return verdict if lat.ok else Verdict(False, lat.reason, verdict.requests)
 
         return check
+
+    def baseline(self, metrics: MetricSource, latency: LatencyRule | None, window: float, context: str) -> Latency | None:
+        """The stable colour's latency over the last `window` s, read before a stage moves traffic."""
+        return baseline_latency(metrics, self.clock, self.active, window, context) if latency else None
 
     def result(self, outcome: str, reason: str = "", stage: str | None = None) -> Result:
         res = Result(
@@ -493,6 +493,7 @@ def canary(
         for i, weight in enumerate(stages, 1):
             stage = f"{weight}%"
             context = f"stage={weight}% ({i}/{n}) weight={weight}%"
+            before = run.baseline(metrics, latency, stage_duration, context)
             run.apply(stage, {WEIGHT: str(weight)})
             error_watch = functools.partial(
                 watch,
@@ -506,7 +507,7 @@ def canary(
                 traffic=traffic,
                 context=context,
             )
-            run.gate(stage, run.judged(metrics, error_watch, latency, stage_duration, context))
+            run.gate(stage, run.judged(metrics, error_watch, latency, context, before))
         run.apply("promote", {ACTIVE: cand, STRATEGY: "bluegreen", WEIGHT: "0"}, record=True)
 
     return run.run(steps)
@@ -570,9 +571,9 @@ def blue_green(
             run.gate("pre-switch", watch_candidate(NO_MINIMUM, "stage=pre-switch (X-Canary-User traffic only) weight=0%"))
         context = "stage=watch weight=100%"
         # The stable colour's p95 while it still serves everything: after the switch it serves nothing.
-        before = baseline_latency(metrics, clock, run.active, watch_duration, "stage=switch") if latency else None
+        before = run.baseline(metrics, latency, watch_duration, "stage=switch")
         run.apply("switch", {WEIGHT: "100"}, record=True)
-        run.gate("watch", run.judged(metrics, watch_candidate(traffic, context), latency, watch_duration, context, before))
+        run.gate("watch", run.judged(metrics, watch_candidate(traffic, context), latency, context, before))
         run.apply("promote", {ACTIVE: cand, STRATEGY: "bluegreen", WEIGHT: "0"}, record=True)
 
     return run.run(steps)
