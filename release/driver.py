@@ -248,14 +248,16 @@ class _Release:
         wrong = problems(cfg)
         if wrong:  # a bug in the driver, never a stack to apply
             raise RuntimeError("refusing to apply an invalid release config: " + "; ".join(wrong))
+        other = "".join(f", {k}={v}" for k, v in changes.items() if k not in RELEASE_KEYS)  # e.g. nox:migrationImage
         self.log(
             logging.INFO,
-            "stage=%s apply weights %s (active=%s, %s=%s)",
+            "stage=%s apply weights %s (active=%s, %s=%s%s)",
             stage,
             _show_weights(cfg),
             cfg[ACTIVE],
             IMAGE[self.candidate],
             cfg[IMAGE[self.candidate]],
+            other,
         )
         self.dirty = True
         try:
@@ -295,7 +297,7 @@ class _Release:
         verdict = migrations.run(self.image, self.clock, "stage=migrate")
         if not verdict.ok:
             raise _MigrationFailed(verdict.reason, undo)
-        self.log(logging.INFO, "stage=migrate passed")
+        self.log(logging.INFO, "stage=migrate passed%s", f" ({verdict.reason})" if verdict.reason else "")
         self.completed.append("migrate")
 
     def integration(self, checks: Checks | None) -> None:

@@ -56,7 +56,7 @@ class StackJob:
         return {MIGRATION_IMAGE: image}
 
     def run(self, image: str, clock: Clock, context: str) -> Verdict:
-        return Verdict(True, "the migration Job completed (awaited by pulumi up)")
+        return Verdict(True, "Job completed, awaited by pulumi up")
 
 
 def migration_script(image: str, command: str) -> str:
