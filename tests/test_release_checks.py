@@ -343,3 +343,73 @@ def test_latency_metrics_that_stay_unavailable_fail_the_gate():
 def test_latency_rule_rejects_nonsense(bad):
     with pytest.raises(ValueError):
         LatencyRule(**bad)
+
+
+# --- CLI wiring ------------------------------------------------------------------------------------
+
+
+def _args(*extra: str):
+    from release.__main__ import build_parser
+
+    return build_parser().parse_args(["canary", "--stack", "prod", "--image", NEW, *extra])
+
+
+class WithOutputs(FakeEngine):
+    def __init__(self, config: dict[str, str], outputs: dict[str, Any]):
+        super().__init__(config)
+        self._outputs = outputs
+
+    def outputs(self) -> dict[str, Any]:
+        return self._outputs
+
+
+def test_cli_migrations_follow_the_platform_and_the_command():
+    from release.__main__ import UsageError, make_migrations
+
+    base = FakeEngine().config
+    assert isinstance(make_migrations(_args(), FakeEngine({**base, "nox:platform": "eks"})), StackJob)
+    assert make_migrations(_args(), FakeEngine({**base, "nox:platform": "eks", "nox:migrationCommand": ""})) is None
+    groups = {"autoScalingGroups": {"blue": "nox-prod-api-blue"}}
+    ssm = make_migrations(_args(), WithOutputs({**base, "nox:migrationTimeout": "900"}, groups))
+    assert (ssm.group, ssm.command, ssm.timeout) == ("nox-prod-api-blue", "npm run migrate", 900)
+    with pytest.raises(UsageError, match="stack output autoScalingGroups has no 'blue'"):
+        make_migrations(_args(), WithOutputs(base, {}))
+
+
+def test_cli_checks_default_to_the_stack_domain_and_take_the_seed_defaults():
+    from release.__main__ import UsageError, make_checks
+
+    checks = make_checks(_args(), FakeEngine({**FakeEngine().config, "nox:domain": "api.nox.example.com"}))
+    assert checks.cfg == CheckConfig("https://api.nox.example.com")
+    assert checks.cfg.ws_url() == "wss://api.nox.example.com/ws"
+    custom = make_checks(_args("--candidate-url", "https://alb.example.com", "--oauth-providers", "github", "--ai-security",
+                               "--min-success-percent", "99", "--ws-timeout", "3"), FakeEngine())  # fmt: skip
+    assert (custom.cfg.base_url, custom.cfg.providers, custom.cfg.ai_security, custom.cfg.min_success, custom.cfg.ws_timeout) == (
+        "https://alb.example.com",
+        ("github",),
+        True,
+        0.99,
+        3.0,
+    )
+    assert make_checks(_args("--no-checks"), FakeEngine()) is None
+    with pytest.raises(UsageError, match="--candidate-url"):
+        make_checks(_args(), FakeEngine())
+
+
+def test_cli_latency_rule_from_the_options(monkeypatch):
+    from release import __main__ as cli
+
+    seen: dict[str, Any] = {}
+
+    def fake_canary(engine, metrics, clock, image, **kw):
+        seen.update(kw)
+        return driver.Result("canary", driver.PROMOTED, "green", image, ())
+
+    monkeypatch.setattr(cli.driver, "canary", fake_canary)
+    argv = ["canary", "--stack", "prod", "--image", NEW, "--latency-ratio", "2", "--latency-floor-ms", "300", "--min-requests", "500"]
+    engine = FakeEngine()
+    kw = {"engine_factory": lambda a: engine, "metrics_factory": lambda a, e: FakeMetrics(engine),
+          "migrations_factory": lambda a, e: None, "checks_factory": lambda a, e: None, "clock": FakeClock()}  # fmt: skip
+    assert cli.main(argv, **kw) == 0 and seen["latency"] == LatencyRule(2.0, 0.3, 500)
+    assert cli.main([*argv, "--no-latency-gate"], **kw) == 0 and seen["latency"] is None
+    assert cli.main([*argv[:5], "--latency-ratio", "0.5"], **kw) == 2  # below 1 would fail an identical candidate
