@@ -20,6 +20,7 @@ import contextlib
 import json
 import logging
 import math
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -142,8 +143,6 @@ def websocket_ping(cfg: CheckConfig, monotonic: Callable[[], float] | None = Non
     """Connect to `/ws` with the canary header, send `{"type":"ping"}`, wait up to `ws_timeout` s for
     a `{"type":"pong"}` (other messages, e.g. a greeting, are skipped). The whole exchange, the
     handshake included, shares one deadline: the seed's `timeout 10s wscat`."""
-    import time
-
     from websockets.exceptions import WebSocketException
     from websockets.sync.client import connect
 

@@ -303,7 +303,7 @@ class _Release:
     def integration(self, checks: Checks | None) -> None:
         """The integration checks and the success-rate watch on the candidate, before any weighted traffic."""
         if checks is None:
-            self.log(logging.WARNING, "stage=checks skipped: no candidate URL to check")
+            self.log(logging.WARNING, "stage=checks skipped (--no-checks)")
             return
 
         def run_checks() -> Verdict:

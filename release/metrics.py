@@ -363,7 +363,8 @@ class CloudWatchSource:
         (percentiles of several periods cannot be combined), with `RequestCount` of the same period."""
         tg = self._tg(colour)
         period = max(PERIOD, math.ceil(window_s / PERIOD) * PERIOD)  # GetMetricData: a multiple of 60 s
-        end = self._now()
+        # Whole minutes, so the one period is one datapoint (CloudWatch buckets on minute boundaries).
+        end = self._now().replace(second=0, microsecond=0)
         data = self._fetch_between(
             [
                 metric_query("p95", "TargetResponseTime", "p95", self.load_balancer, tg, period),

@@ -413,3 +413,16 @@ def test_cli_latency_rule_from_the_options(monkeypatch):
     assert cli.main(argv, **kw) == 0 and seen["latency"] == LatencyRule(2.0, 0.3, 500)
     assert cli.main([*argv, "--no-latency-gate"], **kw) == 0 and seen["latency"] is None
     assert cli.main([*argv[:5], "--latency-ratio", "0.5"], **kw) == 2  # below 1 would fail an identical candidate
+
+
+def test_bluegreen_on_asg_runs_the_ssm_shaped_migration_checks_and_latency_in_order(app, caplog):
+    _, cfg = app
+    engine = FakeEngine()
+    runner = Runner(ok=True)
+    with caplog.at_level(logging.INFO, logger="release"):
+        result = blue_green(engine, FakeMetrics(engine), FakeClock(), NEW, migrations=runner, checks=HttpChecks(cfg), latency=LatencyRule())
+    assert result.outcome == driver.PROMOTED and runner.calls == [NEW]
+    assert result.completed == ("migrate", "deploy", "health", "checks", "pre-switch", "switch", "watch", "promote")
+    assert MIGRATION_IMAGE not in engine.config  # asg: the migration is outside the stack
+    order = [caplog.text.index(m) for m in ("stage=migrate passed", "stage=deploy apply", "stage=checks passed", "latency ok")]
+    assert order == sorted(order)
