@@ -73,11 +73,12 @@ shellcheck: ## Install shellcheck (Debian package) when missing
 		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq shellcheck >/dev/null; }
 	@command -v shellcheck >/dev/null || echo "warning: no shellcheck and no apt-get: the shellcheck and workflow tests cannot run" >&2
 
-# The alert-rule tests need promtool: install Debian's `prometheus` package when missing (a failed
-# install fails the target). The package's postinst may start a Prometheus server: it is stopped and
-# disabled, only promtool is used.
-promtool: ## Install promtool (Debian package prometheus) when missing
-	@command -v promtool >/dev/null 2>&1 || { \
+# The alert-rule tests need promtool, the release tests the Prometheus server binary
+# (tests/test_release_engines.py starts its own on 127.0.0.1): install Debian's `prometheus` package,
+# which has both, when missing (a failed install fails the target). The package's postinst may start
+# a Prometheus service: it is stopped and disabled (the tests run their own).
+promtool: ## Install promtool and the prometheus server (Debian package prometheus) when missing
+	@{ command -v promtool && command -v prometheus; } >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends prometheus >/dev/null && \
 	  { $(SUDO) systemctl disable --now prometheus >/dev/null 2>&1 || $(SUDO) service prometheus stop >/dev/null 2>&1 || true; }; }

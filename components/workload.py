@@ -12,7 +12,9 @@ candidate while it serves.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
+import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -256,6 +258,39 @@ def pod_spec(colour: str, image: str, db_pool_max: int, connection_env: dict[str
     }
 
 
+# The migration Job (docs/releases.md "Migrations"): kept a week after it finishes, so
+# `kubectl logs job/<name>` shows its output; one attempt (a failed migration is a failed release,
+# never retried behind the driver's back).
+MIGRATION_COMPONENT = "migration"
+MIGRATION_TTL_SECONDS = 7 * 86_400
+
+
+def migration_job_name(image: str) -> str:
+    """`nox-api-migrate-<12 hex>`: the image's digest (or the sha256 of a tag reference), so each
+    image migrates once and a new one is a new Job (a Job's pod template is immutable)."""
+    _, _, digest = image.partition("@sha256:")
+    return f"{APP}-migrate-{(digest or hashlib.sha256(image.encode()).hexdigest())[:12]}"
+
+
+def migration_job_spec(release: ReleaseSettings, db_pool_max: int, connection_env: dict[str, Any]) -> dict[str, Any]:
+    """The Job's spec: the app's pod (identity, env, security) running `migrationCommand` once."""
+    image = release.migration_image
+    pod = pod_spec("migration", image, db_pool_max, connection_env)
+    app = pod["containers"][0]
+    for probe_or_port in ("ports", "livenessProbe", "readinessProbe", "lifecycle"):
+        del app[probe_or_port]
+    app["command"] = shlex.split(release.migration_command)
+    app["env"] = [e for e in app["env"] if e["name"] != "DEPLOYMENT_COLOR"]
+    del pod["topologySpreadConstraints"]
+    pod["restartPolicy"] = "Never"
+    return {
+        "backoffLimit": 0,
+        "activeDeadlineSeconds": release.migration_timeout,
+        "ttlSecondsAfterFinished": MIGRATION_TTL_SECONDS,
+        "template": {"metadata": {"labels": {"app": APP, COMPONENT_LABEL: MIGRATION_COMPONENT}}, "spec": pod},
+    }
+
+
 @dataclass(frozen=True)
 class WorkloadArgs:
     settings: StackSettings
@@ -291,6 +326,8 @@ class Workload(pulumi.ComponentResource):
         role, role_grants = self._identity(name, args, ns)
         connection_env = args.access.env()
 
+        if r.migration_image and r.migration_command:
+            self._migration(name, args, ns, connection_env, role_grants)
         self.deployments = {}
         services = []
         for colour in r.serving:  # one stack per serving colour
@@ -356,6 +393,30 @@ class Workload(pulumi.ComponentResource):
             opts=self._k8s_opts,
         )
         return role, role_grants
+
+    def _migration(
+        self, name: str, args: WorkloadArgs, ns: pulumi.Output[str], connection_env: pulumi.Output[Any], role_grants: list[pulumi.Resource]
+    ) -> k8s.batch.v1.Job:
+        """The release's migration Job, awaited by `pulumi up`: the provider waits for its Complete
+        condition and fails the update at once on Failed (pulumi-kubernetes batch/v1 Job await);
+        replaceUnready makes a retry of the same image a new Job, not a wait on the failed one."""
+        r = args.settings.release
+        return k8s.batch.v1.Job(
+            f"{name}-migrate",
+            metadata={
+                "name": migration_job_name(r.migration_image),
+                "namespace": ns,
+                "labels": {"app": APP, COMPONENT_LABEL: MIGRATION_COMPONENT},
+                "annotations": {"pulumi.com/replaceUnready": "true"},
+            },
+            spec=connection_env.apply(functools.partial(migration_job_spec, r, args.db_pool_max)),
+            opts=self._opts(
+                self.service_account,
+                *role_grants,
+                *args.access.ready,
+                custom_timeouts=pulumi.CustomTimeouts(create=f"{r.migration_timeout + 60}s", update=f"{r.migration_timeout + 60}s"),
+            ),
+        )
 
     def _colour(
         self,

@@ -20,25 +20,31 @@ from typing import Any
 from settings.model import COLOURS
 from settings.schema import digest_problem, image_problem, is_prod_stack
 
+from . import checks as chk
 from . import driver
 from .automation import REPO_ROOT, AutomationEngine, Engine
 from .gates import (
     ERROR_THRESHOLD,
     HEALTH_CHECK_INTERVAL,
     HEALTH_CHECK_TIMEOUT,
+    LATENCY_FLOOR,
+    LATENCY_RATIO,
     MAX_EXTENSIONS,
     METRIC_WINDOW,
     MIN_REQUESTS,
     Clock,
+    LatencyRule,
     SystemClock,
     TrafficRule,
 )
 from .metrics import COLOUR_LABEL, HEALTH_QUERY, CloudWatchSource, MetricSetupError, MetricSource, PrometheusSource
+from .migrations import DEFAULT_COMMAND, DEFAULT_TIMEOUT, MIGRATION_COMMAND, MIGRATION_TIMEOUT, Migrations, SsmMigration, StackJob
 
 EXIT_BAD_ARGS = 2
 # Stack outputs the CloudWatch source falls back to when --load-balancer / --target-group are not given.
 OUTPUT_ALB_SUFFIX = "albArnSuffix"
 OUTPUT_TG_SUFFIXES = "targetGroupArnSuffixes"
+OUTPUT_GROUPS = "autoScalingGroups"  # asg: the group per deployed colour (the SSM migration's target)
 
 log = logging.getLogger("release")
 
@@ -113,6 +119,20 @@ def _percent(text: str) -> float:
     return value
 
 
+def _ratio(text: str) -> float:
+    value = _number(text, "a ratio")
+    if not 1 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"a ratio from 1 to 100, got {text!r}")
+    return value
+
+
+def _ms(text: str) -> float:
+    value = _number(text, "milliseconds")
+    if not 0 <= value <= 60_000:
+        raise argparse.ArgumentTypeError(f"milliseconds from 0 to 60000, got {text!r}")
+    return value
+
+
 def _target_group(text: str) -> tuple[str, str]:
     colour, sep, suffix = text.partition("=")
     if not sep or colour not in COLOURS:
@@ -179,6 +199,24 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"target-group ARN suffix per colour (default: stack output {OUTPUT_TG_SUFFIXES})",
     )
 
+    k = common.add_argument_group("integration checks and latency (on the candidate, through X-Canary-User: true)")
+    k.add_argument("--candidate-url", help="base URL the checks call (default: https://<nox:domain> of the stack)")
+    k.add_argument("--no-checks", action="store_true", help="skip the integration checks and the success-rate watch")
+    k.add_argument("--oauth-providers", default=",".join(chk.OAUTH_PROVIDERS), help="comma-separated (default: %(default)s)")
+    k.add_argument("--oauth-path", default=chk.OAUTH_PATH, help="{provider} is replaced (default: %(default)s)")
+    k.add_argument("--ws-path", default=chk.WS_PATH, help="WebSocket path answering ping with pong (default: %(default)s)")
+    k.add_argument("--ws-timeout", type=_positive_seconds, default=chk.WS_TIMEOUT, help="seconds for the pong (default 10)")
+    k.add_argument("--ai-security", action="store_true", help="the AI security endpoint is enabled: it must answer 401 or 200")
+    k.add_argument("--ai-security-path", default=chk.AI_SECURITY_PATH, help="(default: %(default)s)")
+    k.add_argument("--http-timeout", type=_positive_seconds, default=chk.HTTP_TIMEOUT, help="seconds per check request (default 10)")
+    k.add_argument("--success-watch", type=_positive_seconds, default=chk.SUCCESS_WATCH, help="seconds of /health polling (default 60)")
+    k.add_argument(
+        "--min-success-percent", type=_percent, default=chk.MIN_SUCCESS * 100, help="share of /health answering 200 (default 95)"
+    )
+    k.add_argument("--latency-ratio", type=_ratio, default=LATENCY_RATIO, help="candidate p95 / stable p95 that fails (default 1.5)")
+    k.add_argument("--latency-floor-ms", type=_ms, default=LATENCY_FLOOR * 1000, help="p95 below which nothing fails (default 200)")
+    k.add_argument("--no-latency-gate", action="store_true", help="judge stages on the error ratio only")
+
     parser = argparse.ArgumentParser(prog="python -m release", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="strategy", required=True)
     c = sub.add_parser("canary", parents=[common], help="weighted canary: 1,5,10,25,50,100 %% then promote")
@@ -218,13 +256,7 @@ def make_metrics(args: argparse.Namespace, engine: Engine) -> MetricSource:
         )
     lb, tgs = args.load_balancer, dict(args.target_group)
     if not lb or set(tgs) != set(COLOURS):
-        outputs: dict[str, Any] = {}
-        read_outputs = getattr(engine, "outputs", None)
-        if callable(read_outputs):
-            try:
-                outputs = read_outputs()
-            except Exception as err:  # no stack outputs to fall back on
-                log.warning("cannot read stack outputs: %s", err)
+        outputs = _outputs(engine)
         lb = lb or outputs.get(OUTPUT_ALB_SUFFIX)
         tgs = {**(outputs.get(OUTPUT_TG_SUFFIXES) or {}), **tgs}
     if not lb or set(tgs) < set(COLOURS):
@@ -239,6 +271,63 @@ def make_metrics(args: argparse.Namespace, engine: Engine) -> MetricSource:
     return source
 
 
+def _outputs(engine: Engine) -> dict[str, Any]:
+    read_outputs = getattr(engine, "outputs", None)
+    if not callable(read_outputs):
+        return {}
+    try:
+        outputs: dict[str, Any] = read_outputs()
+        return outputs
+    except Exception as err:  # no stack outputs to fall back on
+        log.warning("cannot read stack outputs: %s", err)
+        return {}
+
+
+def make_migrations(args: argparse.Namespace, engine: Engine) -> Migrations | None:
+    """eks: the stack's Job; asg: SSM Run Command on the active colour's group; None without a command."""
+    cfg = engine.get_config()
+    command = cfg.get(MIGRATION_COMMAND, DEFAULT_COMMAND)
+    if not command:
+        return None
+    if cfg.get("nox:platform", "asg") == "eks":
+        return StackJob()
+    active = cfg.get(driver.ACTIVE, "blue")
+    group = (_outputs(engine).get(OUTPUT_GROUPS) or {}).get(active)
+    if not group:
+        raise UsageError(f"the asg migration runs on the active colour's group: stack output {OUTPUT_GROUPS} has no {active!r}")
+    region = args.region or cfg.get("aws:region")
+    try:
+        import boto3
+    except ImportError:
+        raise MetricSetupError("the asg migration needs boto3: make setup installs it (requirements.lock)") from None
+    session = boto3.Session(region_name=region)
+    return SsmMigration(group, command, int(cfg.get(MIGRATION_TIMEOUT, DEFAULT_TIMEOUT)), clients=session.client)
+
+
+def make_checks(args: argparse.Namespace, engine: Engine) -> chk.HttpChecks | None:
+    if args.no_checks:
+        return None
+    url = args.candidate_url or (f"https://{domain}" if (domain := engine.get_config().get("nox:domain")) else "")
+    if not url:
+        raise UsageError("the integration checks need --candidate-url (the stack has no nox:domain), or pass --no-checks")
+    try:
+        cfg = chk.CheckConfig(
+            url,
+            providers=tuple(p for p in args.oauth_providers.split(",") if p.strip()),
+            oauth_path=args.oauth_path,
+            ws_path=args.ws_path,
+            ws_timeout=args.ws_timeout,
+            ai_security=args.ai_security,
+            ai_security_path=args.ai_security_path,
+            http_timeout=args.http_timeout,
+            success_watch=args.success_watch,
+            min_success=args.min_success_percent / 100,
+        )
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    return chk.HttpChecks(cfg)
+
+
 def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
@@ -248,6 +337,8 @@ def main(
     *,
     engine_factory: Callable[[argparse.Namespace], Engine] = make_engine,
     metrics_factory: Callable[[argparse.Namespace, Engine], MetricSource] = make_metrics,
+    migrations_factory: Callable[[argparse.Namespace, Engine], Migrations | None] = make_migrations,
+    checks_factory: Callable[[argparse.Namespace, Engine], driver.Checks | None] = make_checks,
     clock: Clock | None = None,
 ) -> int:
     try:
@@ -263,6 +354,8 @@ def main(
     try:
         engine = engine_factory(args)
         metrics = metrics_factory(args, engine)
+        migrations = migrations_factory(args, engine)
+        checks = checks_factory(args, engine)
     except (UsageError, MetricSetupError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_ARGS
@@ -275,6 +368,9 @@ def main(
         "health_interval": args.health_interval,
         "window": args.window,
         "traffic": TrafficRule(args.min_requests, args.max_extensions, pass_thin=args.allow_no_traffic),
+        "migrations": migrations,
+        "checks": checks,
+        "latency": None if args.no_latency_gate else LatencyRule(args.latency_ratio, args.latency_floor_ms / 1000, args.min_requests),
     }
     # The seed traps INT and TERM: both roll back.
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)

@@ -28,12 +28,13 @@ import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from settings.model import COLOURS, ReleaseSettings
 from settings.schema import KEYS_BY_NAME, digest_problem, image_problem
 
 from .automation import Engine
+from .checks import CheckResult
 from .gates import (
     DEFAULT_TRAFFIC,
     ERROR_THRESHOLD,
@@ -42,14 +43,18 @@ from .gates import (
     METRIC_WINDOW,
     NO_MINIMUM,
     Clock,
+    LatencyRule,
     TrafficRule,
     Verdict,
+    baseline_latency,
     check_watch,
+    compare_latency,
     stamp,
     wait_healthy,
     watch,
 )
-from .metrics import MetricSource
+from .metrics import Latency, MetricSource
+from .migrations import Migrations
 
 log = logging.getLogger("release")
 
@@ -87,6 +92,7 @@ class Result:
     reason: str = ""  # why it did not promote (empty when promoted)
     failed_stage: str | None = None
     requests: tuple[tuple[str, float], ...] = ()  # (stage, candidate requests in its window) of every measured gate
+    checks: tuple[CheckResult, ...] = ()  # the integration checks and the success-rate watch, as run
 
     def _steps(self) -> str:
         counts = dict(self.requests)
@@ -98,9 +104,10 @@ class Result:
 
     def summary(self) -> str:
         done = self._steps()
+        checks = "; checks: " + ", ".join(f"{c.name} {'ok' if c.ok else 'FAILED'}" for c in self.checks) if self.checks else ""
         if self.outcome == PROMOTED:
-            return f"{self.strategy}: promoted {self.candidate} ({self.image}); steps: {done}"
-        return f"{self.strategy}: {self.outcome} at {self.failed_stage}: {self.reason}; steps passed: {done}"
+            return f"{self.strategy}: promoted {self.candidate} ({self.image}); steps: {done}{checks}"
+        return f"{self.strategy}: {self.outcome} at {self.failed_stage}: {self.reason}; steps passed: {done}{checks}"
 
 
 # --- release config ------------------------------------------------------------------------------
@@ -178,6 +185,21 @@ class _GateFailed(Exception):
         self.stage, self.reason = stage, reason
 
 
+class _MigrationFailed(Exception):
+    """The migration failed: roll back to the config from before the release, with `undo` (the
+    migration's own keys emptied, so the rollback update does not run it again)."""
+
+    def __init__(self, reason: str, undo: dict[str, str]):
+        super().__init__(reason)
+        self.reason, self.undo = reason, undo
+
+
+class Checks(Protocol):
+    def run(self, clock: Clock, context: str) -> tuple[Verdict, list[CheckResult]]:
+        """The integration checks and the success-rate watch on the candidate (checks.HttpChecks)."""
+        ...
+
+
 class _EngineFailed(Exception):
     def __init__(self, stage: str, error: BaseException):
         super().__init__(str(error))
@@ -214,6 +236,7 @@ class _Release:
         self.dirty = False  # an up() started and did not finish: the stack may be anywhere
         self.completed: list[str] = []
         self.requests: list[tuple[str, float]] = []
+        self.checks: list[CheckResult] = []
         self.stage = "start"
 
     def log(self, level: int, msg: str, *args: Any) -> None:
@@ -225,14 +248,16 @@ class _Release:
         wrong = problems(cfg)
         if wrong:  # a bug in the driver, never a stack to apply
             raise RuntimeError("refusing to apply an invalid release config: " + "; ".join(wrong))
+        other = "".join(f", {k}={v}" for k, v in changes.items() if k not in RELEASE_KEYS)  # e.g. nox:migrationImage
         self.log(
             logging.INFO,
-            "stage=%s apply weights %s (active=%s, %s=%s)",
+            "stage=%s apply weights %s (active=%s, %s=%s%s)",
             stage,
             _show_weights(cfg),
             cfg[ACTIVE],
             IMAGE[self.candidate],
             cfg[IMAGE[self.candidate]],
+            other,
         )
         self.dirty = True
         try:
@@ -255,8 +280,79 @@ class _Release:
         self.log(logging.INFO, "stage=%s passed", stage)
         self.completed.append(stage)
 
+    def migrate(self, migrations: Migrations | None) -> None:
+        """Step 1: the candidate image's migrations, before the candidate is deployed."""
+        self.stage = "migrate"
+        if migrations is None:
+            self.log(logging.WARNING, "stage=migrate skipped: no migration command (nox:migrationCommand is empty)")
+            return
+        changes = migrations.changes(self.image)
+        undo = dict.fromkeys(changes, "")
+        if changes:
+            try:
+                self.apply("migrate", changes)
+            except _EngineFailed as failed:
+                self.log(logging.ERROR, "stage=migrate pulumi up failed:\n%s", failed.error)
+                raise _MigrationFailed(f"migration failed: pulumi up: {_short(failed.error)}", undo) from failed
+        verdict = migrations.run(self.image, self.clock, "stage=migrate")
+        if not verdict.ok:
+            raise _MigrationFailed(verdict.reason, undo)
+        self.log(logging.INFO, "stage=migrate passed%s", f" ({verdict.reason})" if verdict.reason else "")
+        self.completed.append("migrate")
+
+    def integration(self, checks: Checks | None) -> None:
+        """The integration checks and the success-rate watch on the candidate, before any weighted traffic."""
+        if checks is None:
+            self.log(logging.WARNING, "stage=checks skipped (--no-checks)")
+            return
+
+        def run_checks() -> Verdict:
+            verdict, results = checks.run(self.clock, "stage=checks")
+            self.checks.extend(results)
+            return verdict
+
+        self.gate("checks", run_checks)
+
+    def judged(
+        self,
+        metrics: MetricSource,
+        watch_check: Callable[[], Verdict],
+        latency: LatencyRule | None,
+        context: str,
+        baseline: Latency | None,
+    ) -> Callable[[], Verdict]:
+        """A stage's gate: its error-ratio watch, then (when it passed) the candidate's p95 against the
+        stable colour's over the stage's window; `baseline` (read before the stage's update) is the
+        stable colour's over the window before, for stages that leave it no traffic (100 %)."""
+
+        def check() -> Verdict:
+            start = self.clock.now()
+            verdict = watch_check()
+            if not verdict.ok or latency is None:
+                return verdict
+            lat = compare_latency(
+                metrics, self.clock, self.candidate, self.active, since=start, rule=latency, baseline=baseline, context=context
+            )
+            return verdict if lat.ok else Verdict(False, lat.reason, verdict.requests)
+
+        return check
+
+    def baseline(self, metrics: MetricSource, latency: LatencyRule | None, window: float, context: str) -> Latency | None:
+        """The stable colour's latency over the last `window` s, read before a stage moves traffic."""
+        return baseline_latency(metrics, self.clock, self.active, window, context) if latency else None
+
     def result(self, outcome: str, reason: str = "", stage: str | None = None) -> Result:
-        res = Result(self.strategy, outcome, self.candidate, self.image, tuple(self.completed), reason, stage, tuple(self.requests))
+        res = Result(
+            self.strategy,
+            outcome,
+            self.candidate,
+            self.image,
+            tuple(self.completed),
+            reason,
+            stage,
+            tuple(self.requests),
+            tuple(self.checks),
+        )
         self.log(logging.INFO if outcome == PROMOTED else logging.ERROR, "result: %s", res.summary())
         return res
 
@@ -266,6 +362,8 @@ class _Release:
         )
         try:
             steps()
+        except _MigrationFailed as failed:
+            return self.rollback("migrate", failed.reason, {**self.snapshot, **failed.undo})
         except _GateFailed as failed:
             # Traffic back to the previous colour; the candidate keeps its image at 0 %.
             target = {**self.applied, ACTIVE: self.active, WEIGHT: "0"}
@@ -370,8 +468,12 @@ def canary(
     health_interval: float = HEALTH_CHECK_INTERVAL,
     window: float = METRIC_WINDOW,
     traffic: TrafficRule = DEFAULT_TRAFFIC,
+    migrations: Migrations | None = None,
+    checks: Checks | None = None,
+    latency: LatencyRule | None = None,
 ) -> Result:
-    """Deploy `image` to the idle colour at 0 %, gate on health, walk the weights, then promote.
+    """Migrate, deploy `image` to the idle colour at 0 %, gate on health and the integration checks,
+    walk the weights (error ratio, then p95 latency against the stable colour), then promote.
 
     Each stage: set the weight, `up()`, watch the candidate for `stage_duration` s (health and
     error ratio every `poll` s). After the 100 % stage the candidate becomes the active colour
@@ -384,28 +486,30 @@ def canary(
     cand, n = run.candidate, len(stages)
 
     def steps() -> None:
+        run.migrate(migrations)
         run.apply("deploy", {IMAGE[cand]: image, STRATEGY: "canary", WEIGHT: "0"}, record=True)
         run.gate(
             "health", lambda: wait_healthy(metrics, clock, cand, timeout=health_timeout, interval=health_interval, context="stage=health")
         )
+        run.integration(checks)
         for i, weight in enumerate(stages, 1):
             stage = f"{weight}%"
+            context = f"stage={weight}% ({i}/{n}) weight={weight}%"
+            before = run.baseline(metrics, latency, stage_duration, context)
             run.apply(stage, {WEIGHT: str(weight)})
-            run.gate(
-                stage,
-                functools.partial(
-                    watch,
-                    metrics,
-                    clock,
-                    cand,
-                    duration=stage_duration,
-                    poll=poll,
-                    threshold=error_threshold,
-                    window=window,
-                    traffic=traffic,
-                    context=f"stage={weight}% ({i}/{n}) weight={weight}%",
-                ),
+            error_watch = functools.partial(
+                watch,
+                metrics,
+                clock,
+                cand,
+                duration=stage_duration,
+                poll=poll,
+                threshold=error_threshold,
+                window=window,
+                traffic=traffic,
+                context=context,
             )
+            run.gate(stage, run.judged(metrics, error_watch, latency, context, before))
         run.apply("promote", {ACTIVE: cand, STRATEGY: "bluegreen", WEIGHT: "0"}, record=True)
 
     return run.run(steps)
@@ -425,6 +529,9 @@ def blue_green(
     window: float = METRIC_WINDOW,
     pre_switch_check: bool = True,
     traffic: TrafficRule = DEFAULT_TRAFFIC,
+    migrations: Migrations | None = None,
+    checks: Checks | None = None,
+    latency: LatencyRule | None = None,
 ) -> Result:
     """Deploy `image` to the idle colour, gate on health, switch all traffic at once, watch, then promote.
 
@@ -456,14 +563,19 @@ def blue_green(
         )
 
     def steps() -> None:
+        run.migrate(migrations)
         run.apply("deploy", {IMAGE[cand]: image, STRATEGY: "canary", WEIGHT: "0"}, record=True)
         run.gate(
             "health", lambda: wait_healthy(metrics, clock, cand, timeout=health_timeout, interval=health_interval, context="stage=health")
         )
+        run.integration(checks)
         if pre_switch_check:
             run.gate("pre-switch", watch_candidate(NO_MINIMUM, "stage=pre-switch (X-Canary-User traffic only) weight=0%"))
+        context = "stage=watch weight=100%"
+        # The stable colour's p95 while it still serves everything: after the switch it serves nothing.
+        before = run.baseline(metrics, latency, watch_duration, "stage=switch")
         run.apply("switch", {WEIGHT: "100"}, record=True)
-        run.gate("watch", watch_candidate(traffic, "stage=watch weight=100%"))
+        run.gate("watch", run.judged(metrics, watch_candidate(traffic, context), latency, context, before))
         run.apply("promote", {ACTIVE: cand, STRATEGY: "bluegreen", WEIGHT: "0"}, record=True)
 
     return run.run(steps)

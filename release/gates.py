@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from .metrics import MetricError, MetricSource, Traffic
+from .metrics import Latency, MetricError, MetricSource, Traffic
 
 log = logging.getLogger("release")
 
@@ -31,6 +31,11 @@ MAX_EXTENSIONS = 2  # an inconclusive stage is watched up to 3 × its duration, 
 # Consecutive polls the metric source may fail (timeout, HTTP 5xx) before the gate fails: one
 # flaky scrape must not roll back a release, a metrics outage must not let it proceed blind.
 MAX_BLIND_POLLS = 3
+# The latency gate (docs/releases.md "Latency"): the candidate fails when its p95 is more than 1.5 ×
+# the stable colour's AND above 200 ms (a 5 ms -> 8 ms change on an idle stack is noise, not a
+# regression); the seed's HighResponseTime alert is p95 > 1 s.
+LATENCY_RATIO = 1.5
+LATENCY_FLOOR = 0.2
 
 
 class Clock(Protocol):
@@ -292,3 +297,114 @@ def watch(
         log.warning("%s %s colour=%s %s; passing (--allow-no-traffic)", stamp(clock), context, colour, thin)
         return Verdict(True, thin, reading.requests)
     return Verdict(False, thin, reading.requests)
+
+
+# --- latency against the stable colour -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LatencyRule:
+    """Fail a stage when the candidate's p95 is above `ratio` × the stable colour's and above
+    `floor` seconds; inconclusive (a logged pass) when either side has fewer than `min_requests`."""
+
+    ratio: float = LATENCY_RATIO
+    floor: float = LATENCY_FLOOR
+    min_requests: int = MIN_REQUESTS
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.ratio) and self.ratio >= 1):
+            raise ValueError(f"latency ratio must be finite and >= 1, got {self.ratio!r}")
+        if not (math.isfinite(self.floor) and self.floor >= 0):
+            raise ValueError(f"latency floor must be finite and >= 0 seconds, got {self.floor!r}")
+        if isinstance(self.min_requests, bool) or not isinstance(self.min_requests, int) or self.min_requests < 0:
+            raise ValueError(f"min_requests must be a whole number >= 0, got {self.min_requests!r}")
+
+    def limit(self, stable_p95: float) -> float:
+        return max(self.ratio * stable_p95, self.floor)
+
+    def enough(self, reading: Latency | None) -> bool:
+        return reading is not None and reading.p95 is not None and reading.requests >= self.min_requests
+
+
+def read_latency(metrics: MetricSource, colour: str, window: float) -> Latency:
+    """A validated latency reading; MetricError when the source's answer is not a usable one."""
+    reading = metrics.latency(colour, window)
+    if not isinstance(reading, Latency):
+        raise MetricError(f"latency answer {reading!r} is not a Latency reading")
+    p95, n = reading.p95, reading.requests
+    if p95 is not None and (isinstance(p95, bool) or not isinstance(p95, (int, float)) or not 0 <= p95 < math.inf):
+        raise MetricError(f"p95 {p95!r} is not a finite number of seconds >= 0")
+    if isinstance(n, bool) or not isinstance(n, (int, float)) or not 0 <= n < math.inf:
+        raise MetricError(f"request count {n!r} is not a finite number >= 0")
+    return reading
+
+
+def baseline_latency(metrics: MetricSource, clock: Clock, colour: str, window: float, context: str) -> Latency | None:
+    """The stable colour's latency over the `window` s before a stage (its reference when the
+    stage leaves it too little traffic, e.g. at 100 %); None when it cannot be read."""
+    try:
+        reading = read_latency(metrics, colour, max(1, math.ceil(window)))
+    except Exception as err:
+        log.warning("%s %s colour=%s baseline latency unavailable: %s", stamp(clock), context, colour, err)
+        return None
+    log.info("%s %s colour=%s baseline %s", stamp(clock), context, colour, _latency_text(reading))
+    return reading
+
+
+def _ms(seconds: float | None) -> str:
+    return "none" if seconds is None else f"{seconds * 1000:.0f}ms"
+
+
+def _latency_text(reading: Latency) -> str:
+    return f"p95={_ms(reading.p95)} requests={reading.requests:.0f}"
+
+
+def compare_latency(
+    metrics: MetricSource,
+    clock: Clock,
+    candidate: str,
+    stable: str,
+    *,
+    since: float,
+    rule: LatencyRule,
+    baseline: Latency | None = None,
+    poll: float = 1.0,
+    context: str = "latency",
+    max_blind: int = MAX_BLIND_POLLS,
+) -> Verdict:
+    """Compare both colours' p95 over the same window (from `since` to now). The stable colour's
+    reference is its own reading on that window, else `baseline` (the window before the stage).
+    A failed read is retried `max_blind` times, then fails the gate (a blind gate never passes)."""
+    window = max(1, math.ceil(clock.now() - since))
+    for attempt in range(1, max_blind + 1):
+        try:
+            cand, live = read_latency(metrics, candidate, window), read_latency(metrics, stable, window)
+            break
+        except Exception as err:
+            log.warning("%s %s latency metrics unavailable (%d/%d): %s", stamp(clock), context, attempt, max_blind, err)
+            if attempt == max_blind:
+                return Verdict(False, f"latency metrics unavailable for {max_blind} consecutive reads: {err}")
+            clock.sleep(poll)
+    reference, which = (live, f"{stable} over the same {window}s") if rule.enough(live) else (baseline, f"{stable} before the stage")
+    log.info(
+        "%s %s latency over %ds: %s %s, %s %s", stamp(clock), context, window, candidate, _latency_text(cand), stable, _latency_text(live)
+    )
+    if not rule.enough(cand) or reference is None or not rule.enough(reference):
+        thin = (
+            f"latency inconclusive: fewer than {rule.min_requests} requests with a p95 "
+            f"({candidate}: {cand.requests:.0f}, {stable}: {live.requests:.0f}"
+            + (f", {stable} before the stage: {baseline.requests:.0f}" if baseline else "")
+            + ")"
+        )
+        log.warning("%s %s %s; the error-ratio gate decides", stamp(clock), context, thin)
+        return Verdict(True, thin)
+    assert cand.p95 is not None and reference.p95 is not None  # rule.enough
+    limit = rule.limit(reference.p95)
+    if cand.p95 > limit:
+        return Verdict(
+            False,
+            f"p95 latency {_ms(cand.p95)} on {candidate} above {rule.ratio:g} x {which} ({_ms(reference.p95)}) "
+            f"and the {_ms(rule.floor)} floor",
+        )
+    log.info("%s %s latency ok: %s %s <= limit %s (%s)", stamp(clock), context, candidate, _ms(cand.p95), _ms(limit), which)
+    return Verdict(True)

@@ -44,6 +44,14 @@ class Traffic:
         return None if self.requests <= 0 else min(self.errors / self.requests, 1.0)
 
 
+@dataclass(frozen=True)
+class Latency:
+    """One colour's 95th-percentile response time (seconds; None: no requests) and its request count over a window."""
+
+    p95: float | None
+    requests: float
+
+
 class MetricSource(Protocol):
     def traffic(self, colour: str, window_s: float) -> Traffic:
         """Requests and 5xx responses of `colour` over the last `window_s` s."""
@@ -51,6 +59,10 @@ class MetricSource(Protocol):
 
     def healthy(self, colour: str) -> bool:
         """True when every target (instance or pod) of `colour` is healthy, and there is at least one."""
+        ...
+
+    def latency(self, colour: str, window_s: float) -> Latency:
+        """The p95 response time of `colour` over the last `window_s` s, and the requests it is computed from."""
         ...
 
 
@@ -73,6 +85,7 @@ def redact_url(url: str) -> str:
 # --- Prometheus --------------------------------------------------------------------------------
 
 REQUESTS_METRIC = "http_requests_total"  # the seed's counter (metrics.js)
+DURATION_METRIC = "http_request_duration_seconds"  # the seed's histogram (metrics.js)
 # The labels the platform's series carry, the same as the alert rules use (docs/prometheus.md):
 # metrics.js labels the status `status_code` (the seed's `status=~"5.."` matched nothing), and the
 # colour is a target label, set by the ServiceMonitor's targetLabels (eks) and the collector's
@@ -102,6 +115,16 @@ def traffic_queries(colour: str, window_s: float, label: str = COLOUR_LABEL, met
     requests = f'sum(increase({metric}{{{label}="{colour}"}}[{w}]))'
     errors = f'sum(increase({metric}{{{STATUS_LABEL}=~"5..",{label}="{colour}"}}[{w}])) or vector(0)'
     return requests, errors
+
+
+def latency_queries(colour: str, window_s: float, label: str = COLOUR_LABEL, metric: str = DURATION_METRIC) -> tuple[str, str]:
+    """PromQL for one colour's (p95 seconds, request count) over the window, from the histogram:
+    the buckets' increases summed over every series of the colour, by `le` only."""
+    _check_colour(colour)
+    w = promql_duration(window_s)
+    p95 = f'histogram_quantile(0.95, sum by (le) (increase({metric}_bucket{{{label}="{colour}"}}[{w}])))'
+    count = f'sum(increase({metric}_count{{{label}="{colour}"}}[{w}]))'
+    return p95, count
 
 
 def health_query(colour: str, template: str = HEALTH_QUERY, label: str = COLOUR_LABEL) -> str:
@@ -205,6 +228,11 @@ class PrometheusSource:
         value = self.query(health_query(colour, self.health_template, self.label))
         return value is not None and value >= 1
 
+    def latency(self, colour: str, window_s: float) -> Latency:
+        p95_query, count_query = latency_queries(colour, window_s, self.label)
+        requests = self.query(count_query) or 0.0
+        return Latency(self.query(p95_query) if requests > 0 else None, requests)
+
 
 # --- CloudWatch (ALB) ----------------------------------------------------------------------------
 
@@ -268,12 +296,11 @@ class CloudWatchSource:
     def connect(self) -> Any:
         if self._client is None:
             try:
-                import boto3  # operator-side dependency, not in requirements.txt
+                import boto3  # requirements-dev.txt (the release driver's), not the program's requirements.txt
             except ImportError:
                 raise MetricSetupError(
-                    "--metrics cloudwatch needs boto3, which nox-infra does not install: "
-                    "pip install boto3 (and AWS credentials that may call "
-                    "cloudwatch:GetMetricData)"
+                    "--metrics cloudwatch needs boto3: make setup installs it (requirements.lock), "
+                    "with AWS credentials that may call cloudwatch:GetMetricData"
                 ) from None
             self._client = boto3.client("cloudwatch", region_name=self.region)
         return self._client
@@ -281,7 +308,10 @@ class CloudWatchSource:
     def _fetch(self, queries: list[dict[str, Any]], lookback: float) -> dict[str, list[float]]:
         """Values per query id, newest first."""
         end = self._now()
-        start = end - timedelta(seconds=max(lookback, self.min_lookback))
+        return self._fetch_between(queries, end - timedelta(seconds=max(lookback, self.min_lookback)), end)
+
+    def _fetch_between(self, queries: list[dict[str, Any]], start: datetime, end: datetime) -> dict[str, list[float]]:
+        """Values per query id between `start` and `end`, newest first."""
         client = self.connect()
         values: dict[str, list[tuple[datetime, float]]] = {q["Id"]: [] for q in queries}
         kwargs: dict[str, Any] = {"MetricDataQueries": queries, "StartTime": start, "EndTime": end, "ScanBy": "TimestampDescending"}
@@ -327,3 +357,22 @@ class CloudWatchSource:
         )
         healthy, unhealthy = data.get("healthy", []), data.get("unhealthy", [])
         return bool(healthy) and healthy[0] >= 1 and (not unhealthy or unhealthy[0] == 0)
+
+    def latency(self, colour: str, window_s: float) -> Latency:
+        """`TargetResponseTime` p95 of the colour's target group in ONE period covering the window
+        (percentiles of several periods cannot be combined), with `RequestCount` of the same period."""
+        tg = self._tg(colour)
+        period = max(PERIOD, math.ceil(window_s / PERIOD) * PERIOD)  # GetMetricData: a multiple of 60 s
+        # Whole minutes, so the one period is one datapoint (CloudWatch buckets on minute boundaries).
+        end = self._now().replace(second=0, microsecond=0)
+        data = self._fetch_between(
+            [
+                metric_query("p95", "TargetResponseTime", "p95", self.load_balancer, tg, period),
+                metric_query("requests", "RequestCount", "Sum", self.load_balancer, tg, period),
+            ],
+            end - timedelta(seconds=period),
+            end,
+        )
+        requests = sum(v for v in data.get("requests", []) if v is not None)
+        p95 = [v for v in data.get("p95", []) if v is not None]
+        return Latency(p95[0] if p95 and requests > 0 else None, requests)

@@ -45,6 +45,9 @@ class ReleaseSettings:
     active: str  # blue | green
     images: tuple[tuple[str, str], ...]  # (colour, image); image "" means not deployed
     canary_weight: int
+    migration_command: str = "npm run migrate"  # argv (shlex); empty: none
+    migration_image: str = ""  # eks: the image of the migration Job ("" none)
+    migration_timeout: int = 600
 
     @property
     def candidate(self) -> str:

@@ -12,6 +12,7 @@ import datetime
 import functools
 import ipaddress
 import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -299,6 +300,19 @@ def digest_problem(ref: str) -> str | None:
 
 def _image(allow_empty: bool) -> Check:
     return lambda v: None if (allow_empty and v == "") else image_problem(v)
+
+
+def _command(v: str) -> str | None:
+    """A migration command: split like a shell would (shlex), run without one (Job command, docker run)."""
+    if not v:
+        return None  # no migrations
+    if len(v) > 512 or not v.isascii() or not v.isprintable() or v != v.strip():
+        return "one line of printable ASCII, at most 512 characters, no surrounding spaces, e.g. npm run migrate"
+    try:
+        shlex.split(v)
+    except ValueError:
+        return "a command with balanced quotes, e.g. npm run migrate"
+    return None
 
 
 def _origin(v: str) -> str | None:
@@ -643,6 +657,30 @@ KEYS: tuple[Key, ...] = (
         default=0,
         check=int_range(0, 100),
         field="release.canary_weight",
+    ),
+    Key(
+        "migrationCommand",
+        str,
+        "Database migration command of the app image (argv, no shell; empty: no migrations), run once per release before any traffic.",
+        default="npm run migrate",
+        check=_command,
+        field="release.migration_command",
+    ),
+    Key(
+        "migrationImage",
+        str,
+        "Image whose migrations have run (set by the release driver; on `eks` a Job named by it runs `migrationCommand`).",
+        default="",
+        check=_image(allow_empty=True),
+        field="release.migration_image",
+    ),
+    Key(
+        "migrationTimeout",
+        int,
+        "Seconds a release waits for the migrations before it fails and rolls back.",
+        default=600,
+        check=int_range(60, 3600),
+        field="release.migration_timeout",
     ),
     # --- EC2 fleet (platform asg) ----------------------------------------------------------
     Key(

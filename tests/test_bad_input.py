@@ -59,7 +59,11 @@ GOOD = {
     "alertHttpsEndpoint": "https://events.example.com/nox",
     "runbookBaseUrl": "https://git.example.com/nox-infra/blob/main/docs/runbooks",
     "prometheusRetention": "15d",
+    "migrationCommand": "npm run migrate",
+    "migrationImage": "registry.example.com/nox-api:v8.0.0",
 }
+# String keys whose empty value is a choice even though their default is not empty.
+EMPTY_MEANS_NONE = {"migrationCommand"}
 GOOD_LIST = {
     "wafGeoBlockCountries": "KP",
     "eksPublicAccessCidrs": "81.2.69.0/24",
@@ -84,7 +88,7 @@ def _cases() -> list[tuple[str, object]]:
         if key.kind is str:
             good = GOOD[n]
             bad = [good + "\n", good + " ", " " + good, good + "\x00", HUGE, "☃", "\u200b" + good, 42, ["a"], None]
-            if key.default != "" or key.required:
+            if (key.default != "" or key.required) and n not in EMPTY_MEANS_NONE:
                 bad.append("")
             cases += [(n, v) for v in bad]
         elif key.kind is int:

@@ -27,6 +27,7 @@ from release.metrics import (
     COLOUR_LABEL,
     STATUS_LABEL,
     CloudWatchSource,
+    Latency,
     MetricError,
     MetricSetupError,
     PrometheusSource,
@@ -123,6 +124,12 @@ class FakeMetrics:
 
     def healthy(self, colour: str) -> bool:
         return self._healthy(colour, self.engine.live)
+
+    def latency(self, colour: str, window_s: float) -> Latency:
+        """Both colours equally fast (50 ms) on their share of the requests (tests/test_release_gates.py varies it)."""
+        weight = weights(self.engine.live)[colour]
+        requests = self._per_minute(colour, weight, self.engine.live) * window_s / 60 if weight else 0.0
+        return Latency(0.05 if requests else None, requests)
 
 
 def rel(active="blue", strategy="bluegreen", weight=0, green="", blue=OLD) -> dict[str, str]:
@@ -898,7 +905,7 @@ def test_cloudwatch_needs_boto3_only_when_used(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "boto3", None)  # import boto3 -> ImportError
     src = CloudWatchSource(LB, TGS, region="us-west-2")  # constructing needs nothing
-    with pytest.raises(MetricSetupError, match="pip install boto3"):
+    with pytest.raises(MetricSetupError, match="needs boto3: make setup installs it"):
         src.connect()
 
 
@@ -1038,7 +1045,14 @@ def test_policy_packs_supported_by_this_pulumi_version():
 
 
 def cli(args: list[str], engine: FakeEngine, metrics_for: Callable[[FakeEngine], object] | None = None):
-    return main(args, engine_factory=lambda a: engine, metrics_factory=lambda a, e: (metrics_for or FakeMetrics)(engine), clock=FakeClock())
+    return main(
+        args,
+        engine_factory=lambda a: engine,
+        metrics_factory=lambda a, e: (metrics_for or FakeMetrics)(engine),
+        migrations_factory=lambda a, e: None,
+        checks_factory=lambda a, e: None,
+        clock=FakeClock(),
+    )
 
 
 def test_cli_canary_promoted_exit_0(capsys):

@@ -22,7 +22,14 @@ TAG = "123456789012.dkr.ecr.us-west-2.amazonaws.com/nox-api:v8.1.0"
 
 
 def cli(args: list[str], engine: FakeEngine) -> int:
-    return main(args, engine_factory=lambda a: engine, metrics_factory=lambda a, e: FakeMetrics(engine), clock=FakeClock())
+    return main(
+        args,
+        engine_factory=lambda a: engine,
+        metrics_factory=lambda a, e: FakeMetrics(engine),
+        migrations_factory=lambda a, e: None,
+        checks_factory=lambda a, e: None,
+        clock=FakeClock(),
+    )
 
 
 BAD_NUMBERS = [
@@ -235,6 +242,8 @@ def test_cli_bluegreen_passes_the_health_timeout(capsys):
         ["bluegreen", "--stack", "staging", "--image", NEW, "--health-timeout", "20", "--health-interval", "5"],
         engine_factory=lambda a: engine,
         metrics_factory=lambda a, e: FakeMetrics(engine, healthy=lambda c, cfg: c != "green"),
+        migrations_factory=lambda a, e: None,
+        checks_factory=lambda a, e: None,
         clock=FakeClock(),
     )
     assert code == 1 and "within 20s" in capsys.readouterr().out
