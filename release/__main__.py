@@ -292,7 +292,8 @@ def make_migrations(args: argparse.Namespace, engine: Engine) -> Migrations | No
     if cfg.get("nox:platform", "asg") == "eks":
         return StackJob()
     active = cfg.get(driver.ACTIVE, "blue")
-    group = (_outputs(engine).get(OUTPUT_GROUPS) or {}).get(active)
+    outputs = _outputs(engine)
+    group = (outputs.get(OUTPUT_GROUPS) or {}).get(active)
     if not group:
         raise UsageError(f"the asg migration runs on the active colour's group: stack output {OUTPUT_GROUPS} has no {active!r}")
     region = args.region or cfg.get("aws:region")
@@ -301,7 +302,10 @@ def make_migrations(args: argparse.Namespace, engine: Engine) -> Migrations | No
     except ImportError:
         raise MetricSetupError("the asg migration needs boto3: make setup installs it (requirements.lock)") from None
     session = boto3.Session(region_name=region)
-    return SsmMigration(group, command, int(cfg.get(MIGRATION_TIMEOUT, DEFAULT_TIMEOUT)), clients=session.client)
+    # The command's output also goes to the stack's system log group (components/logs.py), where
+    # the instance role's CloudWatchAgentServerPolicy lets the SSM agent write it.
+    log_group = (outputs.get("logGroups") or {}).get("system")
+    return SsmMigration(group, command, int(cfg.get(MIGRATION_TIMEOUT, DEFAULT_TIMEOUT)), clients=session.client, log_group=log_group)
 
 
 def make_checks(args: argparse.Namespace, engine: Engine) -> chk.HttpChecks | None:

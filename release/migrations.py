@@ -97,8 +97,9 @@ class SsmMigration:
         *,
         clients: Callable[[str], Any],
         poll: float = SSM_POLL,
+        log_group: str | None = None,
     ):
-        self.group, self.command, self.timeout, self.poll = group, command, timeout, poll
+        self.group, self.command, self.timeout, self.poll, self.log_group = group, command, timeout, poll, log_group
         self._clients = clients  # service name -> boto3 client (tests: moto or a stub)
 
     def changes(self, image: str) -> dict[str, str]:
@@ -126,6 +127,11 @@ class SsmMigration:
                 Comment=f"nox release migration {image}"[:100],  # SendCommand: Comment at most 100 characters
                 Parameters={"commands": [migration_script(image, self.command)], "executionTimeout": [str(self.timeout)]},
                 TimeoutSeconds=max(30, min(self.timeout, 2_592_000)),  # delivery timeout: 30 s to 30 days
+                **(
+                    {"CloudWatchOutputConfig": {"CloudWatchLogGroupName": self.log_group, "CloudWatchOutputEnabled": True}}
+                    if self.log_group
+                    else {}
+                ),
             )
             command_id = sent["Command"]["CommandId"]
         except Exception as err:  # credentials, throttling, no such group: nothing ran

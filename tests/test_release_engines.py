@@ -277,6 +277,7 @@ class ScriptedSsm:
         ]}]}  # fmt: skip
 
     def send_command(self, **kw):
+        self.sent = kw
         return {"Command": {"CommandId": "c-1"}}
 
     def get_command_invocation(self, **kw):
@@ -291,6 +292,21 @@ def test_a_failed_ssm_migration_fails_with_its_stderr():
         False,
         'migration failed: SSM command c-1 Failed (exit 1) on i-0b: error: relation "users" exists',
     )
+
+
+def test_ssm_migration_output_goes_to_the_stacks_system_log_group():
+    import botocore.session
+    from botocore.validate import validate_parameters
+
+    client = ScriptedSsm({"Status": "Success", "ResponseCode": 0})
+    runner = SsmMigration("g", "npm run migrate", 600, clients=lambda name: client, log_group="/nox/nox-prod/system")
+    assert runner.run("r/nox-api:v2", FakeClock(), "stage=migrate").ok
+    assert client.sent["CloudWatchOutputConfig"] == {"CloudWatchLogGroupName": "/nox/nox-prod/system", "CloudWatchOutputEnabled": True}
+    # The real API accepts exactly these arguments (botocore's SendCommand input shape).
+    shape = botocore.session.get_session().get_service_model("ssm").operation_model("SendCommand").input_shape
+    validate_parameters(client.sent, shape)
+    SsmMigration("g", "npm run migrate", 600, clients=lambda name: client).run("r/nox-api:v2", FakeClock(), "stage=migrate")
+    assert "CloudWatchOutputConfig" not in client.sent
 
 
 def test_an_ssm_migration_still_running_after_its_timeout_fails():
