@@ -62,6 +62,10 @@ def _service(token: str) -> str:
     return ARN_SERVICE.get(module, module)
 
 
+# The canonical hosted zone of ALBs in us-west-2 (AWS General Reference, "Elastic Load Balancing endpoints and quotas").
+ALB_ZONE_ID = "Z1H1FL5HABSF5"
+
+
 def _lb(ctx: Ctx, name: str, inp: dict[str, Any]) -> dict[str, Any]:
     lb_name = inp.get("name") or name[:32]
     kind = "net" if inp.get("loadBalancerType") == "network" else "app"
@@ -70,7 +74,7 @@ def _lb(ctx: Ctx, name: str, inp: dict[str, Any]) -> dict[str, Any]:
         "arn": ctx.arn("elasticloadbalancing", f"loadbalancer/{suffix}"),
         "arnSuffix": suffix,
         "dnsName": f"{lb_name}-{_hex(name, 10)}.{ctx.region}.elb.amazonaws.com",
-        "zoneId": "Z1H1FL5HABSF5",
+        "zoneId": ALB_ZONE_ID,
     }
 
 
@@ -558,6 +562,7 @@ def _controller_lb(ctx: Ctx, inp: dict[str, Any]) -> dict[str, Any]:
         "arnSuffix": suffix,
         "name": suffix.split("/")[1],
         "dnsName": f"{suffix.split('/')[1]}-{_hex(seed, 10)}.{ctx.region}.elb.amazonaws.com",
+        "zoneId": ALB_ZONE_ID,
         "tags": tags,
         "id": ctx.arn("elasticloadbalancing", f"loadbalancer/{suffix}"),
     }
