@@ -193,6 +193,8 @@ COMPUTED: dict[str, Computed] = {
         "name": inp.get("name") or name,
     },
     "aws:iam/policy:Policy": lambda ctx, name, inp: {"arn": ctx.arn("iam", f"policy/{inp.get('name') or name}", regional=False)},
+    # The queue URL (also its id in the provider): https://sqs.<region>.amazonaws.com/<account>/<name>.
+    "aws:sqs/queue:Queue": lambda ctx, name, inp: {"url": f"https://sqs.{ctx.region}.amazonaws.com/{ACCOUNT}/{inp.get('name') or name}"},
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": lambda ctx, name, inp: {
         "arn": ctx.arn("iam", "oidc-provider/" + str(inp.get("url", "")).removeprefix("https://"), regional=False)
     },
@@ -335,6 +337,7 @@ ID_FORMAT: dict[str, str | Callable[[dict[str, Any]], str | None]] = {
     "aws:eks/nodeGroup:NodeGroup": "{clusterName}:{nodeGroupName}",
     "aws:eks/addon:Addon": "{clusterName}:{addonName}",
     "aws:eks/accessEntry:AccessEntry": "{clusterName}:{principalArn}",
+    "aws:sqs/queue:Queue": "{url}",
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": "{clusterName}#{principalArn}#{policyArn}",
     "aws:route53/record:Record": "{zoneId}_{name}_{type}",
     "aws:wafv2/webAcl:WebAcl": _arn_tail,

@@ -15,6 +15,7 @@ from .common import (
     REDACTED,
     UNKNOWN,
     Res,
+    as_int,
     blank,
     credentials_in,
     get,
@@ -281,6 +282,31 @@ def check_service_type(r: Res) -> Iterator[str]:
         )
 
 
+# --- Karpenter ----------------------------------------------------------------------------------------
+
+EC2_NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
+
+
+def check_karpenter_node_class(r: Res) -> Iterator[str]:
+    """Karpenter's nodes as hardened as the node group's: IMDSv2 only with hop limit 1 (pods cannot
+    borrow the node role), every EBS volume encrypted. An omitted field takes the CRD's default
+    (metadataOptions: httpTokens required, hop limit 1), which is compliant."""
+    spec = r.get("spec")
+    if spec is UNKNOWN:
+        return
+    tokens, hops = get(spec, "metadataOptions", "httpTokens"), get(spec, "metadataOptions", "httpPutResponseHopLimit")
+    if tokens not in (None, UNKNOWN, "required"):
+        yield f"{r.label} allows IMDSv1 (metadataOptions.httpTokens {tokens}): set it to required."
+    if hops not in (None, UNKNOWN) and as_int(hops) != 1:
+        yield (
+            f"{r.label} lets pods reach IMDS (metadataOptions.httpPutResponseHopLimit {hops}): set it to 1; pods use IRSA or Pod Identity."
+        )
+    for mapping in items(get(spec, "blockDeviceMappings")):
+        encrypted = get(mapping, "ebs", "encrypted")
+        if encrypted is not UNKNOWN and not is_true(encrypted):
+            yield f"{r.label} volume {get(mapping, 'deviceName')} is not encrypted: set ebs.encrypted true (and ebs.kmsKeyID)."
+
+
 POLICIES = [
     resource_policy("kubernetes-pod-run-as-non-root", "Containers run as a non-root user.", WORKLOAD_TYPES, check_run_as_non_root),
     resource_policy(
@@ -348,5 +374,11 @@ POLICIES = [
         "Services are never of type LoadBalancer or NodePort.",
         [SERVICE],
         check_service_type,
+    ),
+    resource_policy(
+        "kubernetes-karpenter-node-class-hardened",
+        "Karpenter EC2NodeClasses keep IMDSv2 with hop limit 1 and encrypt every EBS volume.",
+        [EC2_NODE_CLASS],
+        check_karpenter_node_class,
     ),
 ]
