@@ -14,7 +14,8 @@ import yaml
 from components.eks import karpenter as k
 from components.eks import nodes
 from components.workload import REQUESTS
-from settings.schema import APP_POD_CPU_MILLI, APP_POD_MEMORY_MIB, node_pool_needs
+from settings import COLOURS
+from settings.schema import APP_POD_CPU_MILLI, APP_POD_MEMORY_MIB, KARPENTER_CATEGORY_GIB_PER_VCPU, node_pool_needs
 
 CRDS = Path(__file__).parent / "data" / "karpenter"
 NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool"
@@ -249,16 +250,18 @@ def test_node_pool_requirements_limits_and_disruption(prod):
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_limits_reach_both_colours_hpa_maxima(plan_for, stack):
     plan = plan_for(stack, "nox:platform=eks")
-    hpas = plan.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
-    pods = sum(h["inputs"]["spec"]["maxReplicas"] for h in hpas)
+    (most,) = {h["inputs"]["spec"]["maxReplicas"] for h in plan.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")}
+    pods = len(COLOURS) * most  # both colours at their maximum during a release, serving or not now
     spec = plan.one(NODE_POOL)["inputs"]["spec"]
     cpu, memory_gib = int(spec["limits"]["cpu"]), int(spec["limits"]["memory"].removesuffix("Gi"))
-    # Every pod's requests, with headroom, fit; and so does the memory richer nodes bring along.
+    # Every pod's requests, with the headroom, fit; and so does the memory the richest nodes bring along.
     assert cpu * 1000 >= pods * APP_POD_CPU_MILLI * 1.5
     assert memory_gib * 1024 >= pods * APP_POD_MEMORY_MIB * 1.5
     categories = spec["template"]["spec"]["requirements"][3]["values"]
-    assert (cpu, memory_gib) >= node_pool_needs(hpas[0]["inputs"]["spec"]["maxReplicas"], 2, categories)
-    assert pods == 2 * hpas[0]["inputs"]["spec"]["maxReplicas"] or len(hpas) == 1
+    need_cpu, need_memory = node_pool_needs(most, len(COLOURS), categories)
+    assert cpu >= need_cpu and memory_gib >= need_memory
+    # Memory for the CPU the pods need, on the memory-richest allowed category.
+    assert need_memory >= need_cpu * max(KARPENTER_CATEGORY_GIB_PER_VCPU[c] for c in categories)
 
 
 def test_node_pool_and_node_class_match_the_pinned_crds(prod):
