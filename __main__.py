@@ -51,6 +51,7 @@ if settings.platform == "eks":
             protect=settings.platform_protect,
             vpc_id=network.vpc.id,
             private_subnet_ids=network.private_subnet_ids,
+            tags=settings.tags,
             log_key=network.log_key,
             log_retention_days=settings.network.log_retention_days,
         ),
@@ -260,8 +261,18 @@ if settings.platform == "eks":
         ),
         opts,
     )
-    lb_suffix, tg_suffixes = alarm_catalogue.controller_load_balancer(cluster.eks_cluster.name, workload, provider)
-    targets += alarm_catalogue.alb_targets(lb_suffix, tg_suffixes)
+    from components.alb import EKS_DNS_RECORD, asg_record_urns, domain_record
+
+    controller_lb, tg_suffixes = alarm_catalogue.controller_load_balancer(cluster.eks_cluster.name, workload, provider)
+    targets += alarm_catalogue.alb_targets(controller_lb.arn_suffix, tg_suffixes)
+    # nox:domain -> the Ingress's ALB, as the asg path's record (components/alb.py domain_record).
+    domain_record(
+        EKS_DNS_RECORD,
+        settings.edge,
+        controller_lb.dns_name,
+        controller_lb.zone_id,
+        pulumi.ResourceOptions(parent=workload, aliases=asg_record_urns()),
+    )
     targets += alarm_catalogue.eks_targets(cluster.eks_cluster.name, APP_NAMESPACE, {c: deployment_name(c) for c in workload.deployments})
 else:
     targets += alarm_catalogue.alb_targets(

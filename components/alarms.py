@@ -485,8 +485,10 @@ def eks_targets(cluster_name: pulumi.Input[str], namespace: str, pods: Mapping[s
 
 def controller_load_balancer(
     cluster_name: pulumi.Input[str], workload: Any, provider: pulumi.ProviderResource
-) -> tuple[pulumi.Output[str], dict[str, pulumi.Output[str]]]:
-    """ARN suffixes of the ALB and target groups the LB controller made for the Ingress (platform eks).
+) -> tuple[pulumi.Output[aws.lb.GetLoadBalancerResult], dict[str, pulumi.Output[str]]]:
+    """The ALB the LB controller made for the Ingress (platform eks), and its target groups' ARN
+    suffixes. The one lookup of that ALB: the alarms read its ARN suffix, the `nox:domain` alias
+    record its DNS name and zone.
 
     Found by the tags the controller puts on what it creates (its docs, "Resource Tags"): the
     cluster, the stack `<namespace>/<ingress>`, and the resource id: `LoadBalancer`, and for a
@@ -508,7 +510,7 @@ def controller_load_balancer(
         for kind, service, port in (("app", api_service_name(colour), API_SERVICE_PORT), ("ws", ws_service_name(colour), appspec.WS_PORT)):
             tg = aws.lb.get_target_group_output(tags=tags(f"{stack}-{service}:{port}"), opts=ready)
             groups[f"{colour}-{kind}"] = tg.arn_suffix
-    return lb.arn_suffix, groups
+    return lb, groups
 
 
 # --- alarms -----------------------------------------------------------------------------------------

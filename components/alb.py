@@ -104,15 +104,13 @@ class Alb(pulumi.ComponentResource):
         }
         self.target_group_arns = {c: [tgs["app"].arn, tgs["ws"].arn] for c, tgs in self.target_groups.items()}
         self._listeners(name, args)
-        if args.settings.hosted_zone_id:
-            aws.route53.Record(
-                f"{name}-dns",
-                zone_id=args.settings.hosted_zone_id,
-                name=args.settings.domain,
-                type="A",
-                aliases=[{"name": self.load_balancer.dns_name, "zone_id": self.load_balancer.zone_id, "evaluate_target_health": True}],
-                opts=pulumi.ResourceOptions(parent=self.load_balancer),
-            )
+        domain_record(
+            ASG_DNS_RECORD,
+            args.settings,
+            self.load_balancer.dns_name,
+            self.load_balancer.zone_id,
+            pulumi.ResourceOptions(parent=self.load_balancer, aliases=[eks_record_urn()]),
+        )
         self.register_outputs({"loadBalancerDnsName": self.load_balancer.dns_name, "targetGroupArns": self.target_group_arns})
 
     def _security_group(self, name: str, args: AlbArgs) -> aws.ec2.SecurityGroup:
@@ -239,3 +237,44 @@ class Alb(pulumi.ComponentResource):
 
 
 _TARGET_PORTS = {"app": appspec.APP_PORT, "ws": appspec.WS_PORT}
+
+# `nox:domain`'s alias record, one per platform: asg's under its ALB, eks's under the Workload
+# (the controller's ALB, looked up: alarms.controller_load_balancer).
+ASG_DNS_RECORD = f"{FORMER_STEM}-dns"
+EKS_DNS_RECORD = f"{FORMER_STEM}-dns-eks"
+_RECORD = "aws:route53/record:Record"
+
+
+def _urn(chain: str, name: str) -> str:
+    return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{chain}${_RECORD}::{name}"
+
+
+def asg_record_urns() -> list[str]:
+    """The asg record's URNs: under the Alb's load balancer, and under the Edge's from before the split."""
+    return [_urn(f"{parent}$aws:lb/loadBalancer:LoadBalancer", ASG_DNS_RECORD) for parent in ("nox:alb:Alb", "nox:edge:Edge")]
+
+
+def eks_record_urn() -> str:
+    return _urn("nox:eks:Workload", EKS_DNS_RECORD)
+
+
+def domain_record(
+    resource_name: str, settings: EdgeSettings, dns_name: pulumi.Input[str], zone_id: pulumi.Input[str], opts: pulumi.ResourceOptions
+) -> aws.route53.Record | None:
+    """The A alias record of `nox:domain` to a platform's ALB, when Pulumi manages the zone.
+
+    One owner across a platform switch: each platform's record aliases the other's URN, so Pulumi
+    sees one record whose alias target changes (an in-place UPSERT, DNS moves to the new ALB before
+    the old one is deleted). Two records would collide: the new one is created before the old one
+    is deleted, and Route 53 refuses to CREATE a name and type that exist.
+    """
+    if not settings.hosted_zone_id:
+        return None
+    return aws.route53.Record(
+        resource_name,
+        zone_id=settings.hosted_zone_id,
+        name=settings.domain,
+        type="A",
+        aliases=[{"name": dns_name, "zone_id": zone_id, "evaluate_target_health": True}],
+        opts=opts,
+    )

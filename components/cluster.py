@@ -12,7 +12,7 @@ The parts live in `components/eks/` (IAM, nodes, add-ons, access); this module a
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -24,6 +24,7 @@ from settings import EksSettings
 from .base import InVpc, Logged, Protected
 from .eks import access, addons, nodes
 from .eks.iam import STS_AUDIENCE, irsa_role, managed_policy_arn, service_role
+from .eks.karpenter import DISCOVERY_TAG, Karpenter, karpenter
 from .kms import encryption_key
 
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
@@ -60,6 +61,7 @@ def _kms_use_policy(key_arn: str) -> str:
 class ClusterArgs(Protected, InVpc, Logged):
     settings: EksSettings
     private_subnet_ids: list[pulumi.Output[str]]
+    tags: Mapping[str, str]  # the stack's tags, for what Karpenter launches (the provider's default tags do not reach it)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -88,6 +90,8 @@ class Cluster(pulumi.ComponentResource):
     metrics_server: k8s.helm.v3.Release
     ebs_csi_addon: aws.eks.Addon
     ebs_csi_role: aws.iam.Role
+    volume_key: aws.kms.Key
+    karpenter: Karpenter
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nox:eks:Cluster", name, None, opts)
@@ -133,15 +137,16 @@ class Cluster(pulumi.ComponentResource):
             addon("kube-proxy"),
             addon("eks-pod-identity-agent"),
         ]
+        # Root volumes of both the node group and Karpenter's nodes.
+        self.volume_key = nodes.volume_key(name, self.name, account=account, partition=partition, protect=args.protect, parent=self)
         self.node_group = nodes.node_group(
             name,
             self.name,
             cluster=self.eks_cluster,
             settings=s,
             subnet_ids=args.private_subnet_ids,
-            account=account,
             partition=partition,
-            protect=args.protect,
+            key=self.volume_key,
             parent=self,
             depends_on=[*ready, *cni_grants],
         )
@@ -159,6 +164,27 @@ class Cluster(pulumi.ComponentResource):
             name, cluster_name=cluster_name, region=region, vpc_id=args.vpc_id, irsa=self._irsa, opts=helm_opts
         )
         self.metrics_server = addons.metrics_server(name, helm_opts)
+        # Karpenter finds its nodes' security group by tag: the cluster security group, which EKS
+        # creates (so a Tag resource, not the group's own tags), and which the data tier admits.
+        aws.ec2.Tag(
+            f"{name}-karpenter-sg-discovery",
+            resource_id=self.node_security_group_id,
+            key=DISCOVERY_TAG,
+            value=cluster_name,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.karpenter = karpenter(
+            name,
+            self.name,
+            cluster=self.eks_cluster,
+            settings=s,
+            volume_key=self.volume_key,
+            tags=dict(args.tags),
+            region=region,
+            account=account,
+            partition=partition,
+            helm_opts=helm_opts,
+        )
 
         self.register_outputs(
             {

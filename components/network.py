@@ -87,7 +87,13 @@ class Network(pulumi.ComponentResource):
 
         subnets: dict[str, list[aws.ec2.Subnet]] = {t: [] for t in TIERS}
         # Subnet discovery tags for the AWS Load Balancer Controller (EKS path).
-        role_tags = {"public": {"kubernetes.io/role/elb": "1"}, "private": {"kubernetes.io/role/internal-elb": "1"}, "data": {}}
+        # Private subnets: also where Karpenter launches the app's nodes (EC2NodeClass subnetSelectorTerms;
+        # the value is the cluster's name, components/eks/karpenter.py DISCOVERY_TAG).
+        role_tags = {
+            "public": {"kubernetes.io/role/elb": "1"},
+            "private": {"kubernetes.io/role/internal-elb": "1", "karpenter.sh/discovery": args.name_prefix},
+            "data": {},
+        }
         for tier in TIERS:
             for i, cidr in enumerate(plan[tier]):
                 subnets[tier].append(

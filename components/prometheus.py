@@ -328,8 +328,9 @@ class ClusterMonitoring(pulumi.ComponentResource):
             namespace=self.namespace.metadata.name,
             values=values,
             timeout=900,  # CRDs, webhook certificate job, volumes bound on first schedule
-            # Nodes, DNS and the EBS CSI driver must be up; the role's grants before Alertmanager sends.
-            opts=self._opts(a.cluster.metrics_server, a.cluster.ebs_csi_addon, *depends_on),
+            # Nodes (Karpenter's: it does not tolerate the system taint), DNS and the EBS CSI driver
+            # must be up; the role's grants before Alertmanager sends.
+            opts=self._opts(a.cluster.metrics_server, a.cluster.ebs_csi_addon, *a.cluster.karpenter.capacity, *depends_on),
         )
 
     def _custom(self, suffix: str, kind: str, obj_name: str, spec: dict[str, Any]) -> k8s.apiextensions.CustomResource:

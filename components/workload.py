@@ -23,6 +23,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from settings import StackSettings
+from settings.schema import APP_POD_CPU_MILLI, APP_POD_MEMORY_MIB
 
 from . import appspec
 from .edge import ACCESS_LOG_PREFIX
@@ -56,8 +57,8 @@ WS_ACTION = "nox-websocket-weighted"
 API_CANARY_ACTION = "nox-api-canary"
 WS_CANARY_ACTION = "nox-websocket-canary"
 
-# Seed container resources and probes.
-REQUESTS = {"memory": "256Mi", "cpu": "250m"}
+# Seed container resources and probes (the requests are settings' too: the NodePool capacity rule).
+REQUESTS = {"memory": f"{APP_POD_MEMORY_MIB}Mi", "cpu": f"{APP_POD_CPU_MILLI}m"}
 LIMITS = {"memory": "512Mi", "cpu": "500m"}
 LIVENESS = {"initialDelaySeconds": 30, "periodSeconds": 10}
 READINESS = {"initialDelaySeconds": 5, "periodSeconds": 5}
@@ -450,7 +451,12 @@ class Workload(pulumi.ComponentResource):
             },
             # After the database role exists (the pods log in as it at start).
             opts=self._opts(
-                self.service_account, cluster.lb_controller, *role_grants, *args.access.ready, ignore_changes=["spec.replicas"]
+                self.service_account,
+                cluster.lb_controller,
+                *cluster.karpenter.capacity,  # its pods run on Karpenter's nodes
+                *role_grants,
+                *args.access.ready,
+                ignore_changes=["spec.replicas"],
             ),
         )
 

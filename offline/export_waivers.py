@@ -57,6 +57,11 @@ WAIVERS: tuple[Waiver, ...] = (
         f"the attached WebACL runs AWSManagedRulesKnownBadInputsRuleSet (CKV_AWS_192 passes on edge_waf); {GRAPH}",
     ),
     Waiver("CKV2_AWS_23", "aws_route53_record.edge_dns", f"the record is an alias of the ALB (nested `alias` block); {GRAPH}"),
+    Waiver(
+        "CKV2_AWS_23",
+        "aws_route53_record.edge_dns_eks",
+        "an alias of the ALB the load balancer controller made for the Ingress, looked up (not a resource of this plan)",
+    ),
     Waiver("CKV_AWS_150", "aws_lb.edge_alb", "dev is disposable: deletion protection is on in staging and prod", ("dev",)),
     Waiver(
         "CKV_AWS_145",

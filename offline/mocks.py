@@ -62,6 +62,10 @@ def _service(token: str) -> str:
     return ARN_SERVICE.get(module, module)
 
 
+# The canonical hosted zone of ALBs in us-west-2 (AWS General Reference, "Elastic Load Balancing endpoints and quotas").
+ALB_ZONE_ID = "Z1H1FL5HABSF5"
+
+
 def _lb(ctx: Ctx, name: str, inp: dict[str, Any]) -> dict[str, Any]:
     lb_name = inp.get("name") or name[:32]
     kind = "net" if inp.get("loadBalancerType") == "network" else "app"
@@ -70,7 +74,7 @@ def _lb(ctx: Ctx, name: str, inp: dict[str, Any]) -> dict[str, Any]:
         "arn": ctx.arn("elasticloadbalancing", f"loadbalancer/{suffix}"),
         "arnSuffix": suffix,
         "dnsName": f"{lb_name}-{_hex(name, 10)}.{ctx.region}.elb.amazonaws.com",
-        "zoneId": "Z1H1FL5HABSF5",
+        "zoneId": ALB_ZONE_ID,
     }
 
 
@@ -189,6 +193,8 @@ COMPUTED: dict[str, Computed] = {
         "name": inp.get("name") or name,
     },
     "aws:iam/policy:Policy": lambda ctx, name, inp: {"arn": ctx.arn("iam", f"policy/{inp.get('name') or name}", regional=False)},
+    # The queue URL (also its id in the provider): https://sqs.<region>.amazonaws.com/<account>/<name>.
+    "aws:sqs/queue:Queue": lambda ctx, name, inp: {"url": f"https://sqs.{ctx.region}.amazonaws.com/{ACCOUNT}/{inp.get('name') or name}"},
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": lambda ctx, name, inp: {
         "arn": ctx.arn("iam", "oidc-provider/" + str(inp.get("url", "")).removeprefix("https://"), regional=False)
     },
@@ -331,6 +337,7 @@ ID_FORMAT: dict[str, str | Callable[[dict[str, Any]], str | None]] = {
     "aws:eks/nodeGroup:NodeGroup": "{clusterName}:{nodeGroupName}",
     "aws:eks/addon:Addon": "{clusterName}:{addonName}",
     "aws:eks/accessEntry:AccessEntry": "{clusterName}:{principalArn}",
+    "aws:sqs/queue:Queue": "{url}",
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": "{clusterName}#{principalArn}#{policyArn}",
     "aws:route53/record:Record": "{zoneId}_{name}_{type}",
     "aws:wafv2/webAcl:WebAcl": _arn_tail,
@@ -571,6 +578,7 @@ def _controller_lb(ctx: Ctx, inp: dict[str, Any]) -> dict[str, Any]:
         "arnSuffix": suffix,
         "name": suffix.split("/")[1],
         "dnsName": f"{suffix.split('/')[1]}-{_hex(seed, 10)}.{ctx.region}.elb.amazonaws.com",
+        "zoneId": ALB_ZONE_ID,
         "tags": tags,
         "id": ctx.arn("elasticloadbalancing", f"loadbalancer/{suffix}"),
     }

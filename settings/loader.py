@@ -47,12 +47,14 @@ from .schema import (
     FLEET_AMI_ARCH,
     KEYS,
     KEYS_BY_NAME,
+    KUBERNETES_ARCH,
     Key,
     architecture,
     aws_regions,
     cidr_problem,
     digest_problem,
     is_prod_stack,
+    node_pool_needs,
     stack_name_problem,
 )
 
@@ -176,6 +178,11 @@ def _architecture_problems(v: dict[str, Any]) -> list[str]:
         p.append(
             f"nox:eksNodeInstanceTypes = {_show(v['eksNodeInstanceTypes'])}: must be {EKS_NODE_AMI_ARCH} types like "
             f"the node AMI type (these are {node_arches[0]})"
+        )
+    if v["karpenterArchitecture"] != KUBERNETES_ARCH[EKS_NODE_AMI_ARCH]:
+        p.append(
+            f"nox:karpenterArchitecture = {_show(v['karpenterArchitecture'])}: must be {KUBERNETES_ARCH[EKS_NODE_AMI_ARCH]} "
+            f"like the node AMI ({EKS_NODE_AMI_ARCH}): system and app nodes run the same images"
         )
     return p
 
@@ -343,6 +350,21 @@ def _cidrs(v: dict[str, Any]) -> list[str]:
     ]
 
 
+def _node_pool_capacity(v: dict[str, Any]) -> list[str]:
+    """The NodePool's limits must let both colours reach their HPA maximum (schema.node_pool_needs)."""
+    if v["platform"] != "eks":
+        return []
+    cpu, memory = node_pool_needs(v["hpaMaxReplicas"], len(COLOURS), v["karpenterInstanceCategories"])
+    limits = (("karpenterCpuLimit", cpu, "vCPU"), ("karpenterMemoryLimitGib", memory, "GiB"))
+    return [
+        f"nox:{key} = {v[key]}: must be at least {need} {unit} so that {len(COLOURS)} colours x nox:hpaMaxReplicas "
+        f"({v['hpaMaxReplicas']}) pods fit on nox:karpenterInstanceCategories {_show(v['karpenterInstanceCategories'])} "
+        "(requests x headroom, docs/configuration-rules.md); raise it or lower nox:hpaMaxReplicas"
+        for key, need, unit in limits
+        if v[key] < need
+    ]
+
+
 def _connection_budget(v: dict[str, Any]) -> list[str]:
     """Every app instance that can run at once, with both colours live during a release, must
     fit its pool into max_connections."""
@@ -372,6 +394,7 @@ CROSS_FIELD_RULES: tuple[Callable[[dict[str, Any]], list[str]], ...] = (
     _cidrs,
     _architecture_problems,
     _connection_budget,
+    _node_pool_capacity,
 )
 
 

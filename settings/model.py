@@ -126,6 +126,11 @@ class EksSettings:
     node_desired: int
     hpa_min: int
     hpa_max: int
+    karpenter_architecture: str  # kubernetes.io/arch of Karpenter nodes
+    karpenter_capacity_types: tuple[str, ...]
+    karpenter_instance_categories: tuple[str, ...]
+    karpenter_cpu_limit: int  # NodePool spec.limits.cpu (vCPU)
+    karpenter_memory_limit_gib: int  # NodePool spec.limits.memory (GiB)
 
 
 @dataclass(frozen=True)

@@ -179,6 +179,34 @@ ARM64_FAMILIES = frozenset(
 # components/eks/nodes.py AMI_TYPE (AL2023_x86_64_STANDARD); a test keeps these in step.
 FLEET_AMI_ARCH = "x86_64"
 EKS_NODE_AMI_ARCH = "x86_64"
+# Karpenter nodes boot the same AMI family (al2023) in the node group's architecture, by its
+# Kubernetes name (`kubernetes.io/arch`).
+KUBERNETES_ARCH = {"x86_64": "amd64", "arm64": "arm64"}
+
+# The seed's container requests (components/workload.py REQUESTS is built from them): what the
+# scheduler, and so Karpenter, reserves per app pod.
+APP_POD_CPU_MILLI = 250
+APP_POD_MEMORY_MIB = 256
+# Node-pool headroom over the pods' requests: DaemonSets on every node, kubelet and system reserves,
+# and bin-packing loss (node capacity is counted, not allocatable).
+NODE_POOL_HEADROOM = 1.5
+# GiB of memory per vCPU of the instance categories a NodePool may use (EC2 instance types: c 2,
+# m 4, r 8). A pool that reaches its CPU on the memory-richest category must not hit its memory
+# limit first.
+KARPENTER_CATEGORY_GIB_PER_VCPU = {"c": 2, "m": 4, "r": 8}
+KARPENTER_CAPACITY_TYPES = ("on-demand", "spot")
+
+
+def node_pool_needs(hpa_max: int, colours: int, categories: list[str] | tuple[str, ...]) -> tuple[int, int]:
+    """(vCPU, GiB) a NodePool's limits must allow so that every colour can reach its HPA maximum:
+    the pods' requests times the headroom, and for memory at least what nodes of the memory-richest
+    allowed category bring along with that CPU (Karpenter counts node capacity against the limits)."""
+    pods = hpa_max * colours
+    cpu = -(-pods * APP_POD_CPU_MILLI * NODE_POOL_HEADROOM // 1000)
+    memory = -(-pods * APP_POD_MEMORY_MIB * NODE_POOL_HEADROOM // 1024)
+    richest = max(KARPENTER_CATEGORY_GIB_PER_VCPU[c] for c in categories)
+    return int(cpu), int(max(memory, cpu * richest))
+
 
 # ElastiCache node types we allow, as of 2026-11 (AWS ElastiCache User Guide, "Supported node types",
 # https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html); botocore
@@ -890,6 +918,47 @@ KEYS: tuple[Key, ...] = (
     Key("eksNodeDesired", int, "Node group desired size.", profile=per_env(2, 3, 3), check=int_range(1, 100), field="eks.node_desired"),
     Key("hpaMinReplicas", int, "HPA minimum pods (seed: 3).", profile=per_env(2, 3, 3), check=int_range(1, 100), field="eks.hpa_min"),
     Key("hpaMaxReplicas", int, "HPA maximum pods (seed: 20).", profile=per_env(6, 20, 20), check=int_range(1, 100), field="eks.hpa_max"),
+    # --- Karpenter (platform eks: the app's nodes) ------------------------------------------
+    Key(
+        "karpenterArchitecture",
+        str,
+        "CPU architecture of Karpenter nodes (`kubernetes.io/arch`); must match the node AMI's.",
+        default="amd64",
+        check=one_of(*KUBERNETES_ARCH.values()),
+        field="eks.karpenter_architecture",
+    ),
+    Key(
+        "karpenterCapacityTypes",
+        list,
+        "Purchase options Karpenter may launch (`karpenter.sh/capacity-type`).",
+        profile=per_env(["spot", "on-demand"], ["spot", "on-demand"], ["on-demand"]),
+        check=each(one_of(*KARPENTER_CAPACITY_TYPES), 'capacity types from on-demand, spot, e.g. ["on-demand"]', min_items=1),
+        field="eks.karpenter_capacity_types",
+    ),
+    Key(
+        "karpenterInstanceCategories",
+        list,
+        "EC2 instance categories Karpenter may launch (`karpenter.k8s.aws/instance-category`).",
+        default=["c", "m"],
+        check=each(one_of(*KARPENTER_CATEGORY_GIB_PER_VCPU), 'instance categories from c, m, r, e.g. ["c", "m"]', min_items=1),
+        field="eks.karpenter_instance_categories",
+    ),
+    Key(
+        "karpenterCpuLimit",
+        int,
+        "NodePool limit on the vCPUs of all Karpenter nodes; must hold both colours' HPA maxima (configuration rules).",
+        profile=per_env(8, 16, 16),
+        check=int_range(1, 10000),
+        field="eks.karpenter_cpu_limit",
+    ),
+    Key(
+        "karpenterMemoryLimitGib",
+        int,
+        "NodePool limit on the memory (GiB) of all Karpenter nodes; must hold both colours' HPA maxima (configuration rules).",
+        profile=per_env(32, 64, 64),
+        check=int_range(1, 100000),
+        field="eks.karpenter_memory_limit_gib",
+    ),
     # --- alerting (every stack, dev included: same alarms, its own topic) -----------------------
     Key(
         "alertEmails",

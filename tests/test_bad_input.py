@@ -61,6 +61,7 @@ GOOD = {
     "prometheusRetention": "15d",
     "migrationCommand": "npm run migrate",
     "migrationImage": "registry.example.com/nox-api:v8.0.0",
+    "karpenterArchitecture": "amd64",
 }
 # String keys whose empty value is a choice even though their default is not empty.
 EMPTY_MEANS_NONE = {"migrationCommand"}
@@ -70,6 +71,8 @@ GOOD_LIST = {
     "deployerCidrs": "10.20.0.0/24",
     "eksNodeInstanceTypes": "m6i.large",
     "alertEmails": "oncall@example.com",
+    "karpenterCapacityTypes": "spot",
+    "karpenterInstanceCategories": "m",
 }
 
 
@@ -208,6 +211,15 @@ PROD_CASES = [
     ({"eksNodeInstanceTypes": '["m6i.large", "m7g.large"]'}, "must not mix arm64 and x86_64"),
     ({"eksNodeInstanceTypes": '["m7g.large"]'}, "must be x86_64 types like the node AMI type (these are arm64)"),
     ({"instanceType": "m7g.large"}, "nox:instanceType = 'm7g.large': must be an x86_64 type like the fleet AMI (this one is arm64)"),
+    ({"karpenterArchitecture": "arm64"}, "nox:karpenterArchitecture = 'arm64': must be amd64 like the node AMI (x86_64)"),
+    ({"karpenterCapacityTypes": '["reserved"]'}, "nox:karpenterCapacityTypes"),
+    ({"karpenterInstanceCategories": '["t"]'}, "nox:karpenterInstanceCategories"),
+    # The capacity rule: 2 colours x 20 pods x 250m / 256Mi x 1.5 = 15 vCPU; on m (4 GiB per vCPU) 60 GiB.
+    ({"karpenterCpuLimit": "14"}, "nox:karpenterCpuLimit = 14: must be at least 15 vCPU so that 2 colours x nox:hpaMaxReplicas (20)"),
+    ({"karpenterMemoryLimitGib": "59"}, "nox:karpenterMemoryLimitGib = 59: must be at least 60 GiB"),
+    # r nodes bring 8 GiB per vCPU: 15 vCPU of them is 120 GiB, over the prod default of 64.
+    ({"karpenterInstanceCategories": '["c", "m", "r"]'}, "nox:karpenterMemoryLimitGib = 64: must be at least 120 GiB"),
+    ({"hpaMaxReplicas": "40", "karpenterCpuLimit": "29"}, "nox:karpenterCpuLimit = 29: must be at least 30 vCPU"),
 ]
 
 
@@ -220,6 +232,27 @@ def test_prod_rules(extra, expected):
 @pytest.mark.parametrize("env", ["dev", "staging"])
 def test_prod_stacks_use_the_prod_profile(stack, env):
     assert_clear(refused(prod_raw(environment=env), stack=stack), "nox:environment", f"stack {stack!r} is a prod stack")
+
+
+def test_capacity_rule_accepts_limits_at_the_need_and_ignores_asg():
+    build("nox-infra", "prod", "us-west-2", prod_raw(karpenterCpuLimit="15", karpenterMemoryLimitGib="60"))
+    build(
+        "nox-infra",
+        "prod",
+        "us-west-2",
+        prod_raw(karpenterInstanceCategories='["c"]', karpenterCpuLimit="15", karpenterMemoryLimitGib="30"),
+    )
+    # asg stacks run no Karpenter: its limits are not held against the HPA.
+    build("nox-infra", "dev", "us-west-2", {**BASE, "platform": "asg", "karpenterCpuLimit": "1"})
+
+
+def test_capacity_need_is_requests_times_headroom():
+    from settings.schema import node_pool_needs
+
+    assert node_pool_needs(20, 2, ["c", "m"]) == (15, 60)
+    assert node_pool_needs(20, 2, ["c"]) == (15, 30)
+    assert node_pool_needs(6, 2, ["c", "m"]) == (5, 20)  # 3 vCPU x 1.5 = 4.5, rounded up
+    assert node_pool_needs(3, 1, ["r"]) == (2, 16)
 
 
 def test_other_stacks_choose_any_profile():

@@ -144,7 +144,7 @@ def test_secrets_key_usable_by_cluster_role(prod):
 
 
 def test_admin_access_entry(prod):
-    entry = prod.one("aws:eks/accessEntry:AccessEntry")
+    entry = prod.one("aws:eks/accessEntry:AccessEntry", "cluster-admin")
     assert entry["inputs"]["principalArn"] == "arn:aws:iam::123456789012:role/nox-platform-admin"
     assoc = prod.one("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
     assert assoc["inputs"]["policyArn"] == "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
@@ -339,9 +339,12 @@ def test_helm_releases_pinned_on_the_cluster_provider(prod):
     ng = prod.one(NODE_GROUP)
     cluster = prod.one("nox:eks:Cluster")["urn"]
     releases = {r["inputs"]["chart"]: r for r in prod.of_type(RELEASE) if r["parent"] == cluster}  # the cluster's own charts
-    assert {k: (r["inputs"]["version"], r["inputs"]["repositoryOpts"]["repo"]) for k, r in releases.items()} == {
+    # OCI charts name their registry in `chart` and have no repository options.
+    assert {k: (r["inputs"]["version"], r["inputs"].get("repositoryOpts", {}).get("repo")) for k, r in releases.items()} == {
         "aws-load-balancer-controller": ("1.14.1", "https://aws.github.io/eks-charts"),
         "metrics-server": ("3.13.0", "https://kubernetes-sigs.github.io/metrics-server/"),
+        "oci://public.ecr.aws/karpenter/karpenter-crd": ("1.14.1", None),
+        "oci://public.ecr.aws/karpenter/karpenter": ("1.14.1", None),
     }
     for r in releases.values():
         assert r["inputs"]["namespace"] == "kube-system"
@@ -392,7 +395,7 @@ def test_kubernetes_provider_depends_on_the_admin_access_entry(prod):
     # Every Kubernetes resource is applied only once the admin role may use the API, and a destroy
     # removes them (the Ingress finalizer included) before the access entry goes.
     deps = set(prod.one(K8S_PROVIDER)["dependencies"])
-    assert prod.one("aws:eks/accessEntry:AccessEntry")["urn"] in deps
+    assert prod.one("aws:eks/accessEntry:AccessEntry", "cluster-admin")["urn"] in deps
     assert prod.one("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")["urn"] in deps
 
 

@@ -51,7 +51,8 @@ def test_pool_always_fits_with_headroom(instances):
         ("prod", (), 4),
         ("prod", ("nox:platform=asg",), 4),  # asg 20 x 2
         ("dev", ("nox:asgMax=10", "nox:asgDesired=1"), 9),  # 20 instances -> 180 // 20
-        ("prod", ("nox:hpaMaxReplicas=45",), 2),  # 90 pods: the last size that fits
+        # 90 pods: the last size that fits (the NodePool raised to hold them: the capacity rule).
+        ("prod", ("nox:hpaMaxReplicas=45", "nox:karpenterCpuLimit=40", "nox:karpenterMemoryLimitGib=160"), 2),
     ],
 )
 def test_pool_handed_to_the_app(plan_for, stack, overrides, pool):
@@ -73,8 +74,10 @@ def test_pool_handed_to_the_app(plan_for, stack, overrides, pool):
     ],
 )
 def test_budget_that_cannot_fit_fails_with_the_key_named(stack, override, message):
+    # The NodePool is large enough, so the connection budget is the only problem left.
+    room = ["nox:karpenterCpuLimit=100", "nox:karpenterMemoryLimitGib=400"] if stack == "prod" else []
     with pytest.raises(ConfigError) as err:
-        engine.run(stack, [override])
+        engine.run(stack, [override, *room])
     assert message in str(err.value)
     assert len(err.value.problems) == 1
 

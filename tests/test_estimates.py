@@ -262,10 +262,10 @@ def test_json_estimates_block_and_schema(plan_for):
 def test_tree_and_markdown_have_the_table_by_component(plan_for):
     doc = _doc(plan_for, "prod", "eks")
     tree = report.tree(doc)
-    assert "Estimates:" in tree and "total               $1,871.92 - $2,393.98               29.6" in tree
+    assert "Estimates:" in tree and "total               $1,872.32 - $2,394.38               29.6" in tree
     md = report.markdown(doc, [])
-    assert "| cluster | $302.79 - $821.35 | 18.7 |" in md
-    assert "| **total** | **$1,871.92 - $2,393.98** | **29.6** |" in md
+    assert "| cluster | $303.19 - $821.75 | 20.9 |" in md
+    assert "| **total** | **$1,872.32 - $2,394.38** | **29.6** |" in md
     assert "- Critical path: nox-prod-logs -> database-primary-postgresql-logs -> database-primary -> database-replica" in md
 
 
@@ -308,7 +308,7 @@ def test_bench_prints_prods_estimate_and_critical_path(plan_for):
         {"stack": s, "estimates": bench._estimate_summary(report.with_estimates(_doc(plan_for, s, SHIPPED[s])))} for s in ("dev", "prod")
     ]
     lines = bench.estimate_lines(rows).splitlines()
-    assert lines[0].startswith("prod: estimated `pulumi up` 29.6 min, `pulumi destroy` 19.7 min; critical path: nox-prod-logs -> ")
+    assert lines[0].startswith("prod: estimated `pulumi up` 29.6 min, `pulumi destroy` 20.2 min; critical path: nox-prod-logs -> ")
     assert "database-primary -> database-replica -> workload-app-role-inline" in lines[0] and lines[1].startswith("dev: ")
 
 

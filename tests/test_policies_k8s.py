@@ -152,6 +152,29 @@ BASELINES: list[tuple[str, dict[str, Any]]] = [
     ("kubernetes:core/v1:ConfigMap", {"metadata": {"name": "c", "namespace": "nox"}, "data": {"A": "1"}}),
 ]
 
+# A hardened Karpenter EC2NodeClass (components/eks/karpenter.py node_class_spec), as the engine sends it.
+NC_T = k8s.EC2_NODE_CLASS
+NODE_CLASS = {
+    "apiVersion": "karpenter.k8s.aws/v1",
+    "kind": "EC2NodeClass",
+    "metadata": {"name": "app"},
+    "spec": {
+        "role": "nox-prod-karpenter-node",
+        "amiSelectorTerms": [{"alias": "al2023@v20260714"}],
+        "metadataOptions": {
+            "httpEndpoint": "enabled",
+            "httpProtocolIPv6": "disabled",
+            "httpPutResponseHopLimit": 1.0,
+            "httpTokens": "required",
+        },
+        "blockDeviceMappings": [
+            {"deviceName": "/dev/xvda", "ebs": {"volumeSize": "50Gi", "volumeType": "gp3", "encrypted": True, "kmsKeyID": "arn:aws:kms:k"}}
+        ],
+    },
+}
+BASELINES.append((NC_T, NODE_CLASS))
+BASELINES.append((NC_T, mutate(NODE_CLASS, ("spec", "metadataOptions"), DELETE)))  # the CRD's defaults: IMDSv2, hop limit 1
+
 CASES: list[tuple[str, str, dict[str, Any], tuple[str | int, ...], Any, str]] = [
     ("kubernetes-pod-run-as-non-root", DEP_T, DEPLOYMENT, (*P, "securityContext", "runAsNonRoot"), False, "may run as root"),
     ("kubernetes-pod-run-as-non-root", DEP_T, DEPLOYMENT, (*P, "securityContext", "runAsNonRoot"), DELETE, "may run as root"),
@@ -433,6 +456,31 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str | int, ...], Any, str]] = 
         (*C, "env", 0),
         {"name": "LOG_LEVEL", "value": "info"},
         "sets NODE_ENV=(unset)",
+    ),
+    ("kubernetes-karpenter-node-class-hardened", NC_T, NODE_CLASS, ("spec", "metadataOptions", "httpTokens"), "optional", "allows IMDSv1"),
+    (
+        "kubernetes-karpenter-node-class-hardened",
+        NC_T,
+        NODE_CLASS,
+        ("spec", "metadataOptions", "httpPutResponseHopLimit"),
+        2.0,
+        "lets pods reach IMDS (metadataOptions.httpPutResponseHopLimit 2.0)",
+    ),
+    (
+        "kubernetes-karpenter-node-class-hardened",
+        NC_T,
+        NODE_CLASS,
+        ("spec", "blockDeviceMappings", 0, "ebs", "encrypted"),
+        False,
+        "volume /dev/xvda is not encrypted",
+    ),
+    (
+        "kubernetes-karpenter-node-class-hardened",
+        NC_T,
+        NODE_CLASS,
+        ("spec", "blockDeviceMappings", 0, "ebs", "encrypted"),
+        DELETE,
+        "volume /dev/xvda is not encrypted",
     ),
 ]
 

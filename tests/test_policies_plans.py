@@ -232,6 +232,12 @@ CASES: list[tuple[str, str, Callable[[Doc], None], str]] = [
     ("eks", "kubernetes-network-policy-no-allow-all", edit("workload-default-deny", ("spec", "ingress"), [{}]), "allows all ingress"),
     (
         "eks",
+        "kubernetes-karpenter-node-class-hardened",
+        edit("cluster-karpenter-node-class", ("spec", "metadataOptions", "httpPutResponseHopLimit"), 2),
+        "lets pods reach IMDS",
+    ),
+    (
+        "eks",
         "kubernetes-pod-node-env-production",
         edit("workload-blue", ("spec", "template", "spec", "containers", 0, "env", 0, "value"), "development"),
         "sets NODE_ENV=development",

@@ -266,6 +266,12 @@ BAD_VALUES = [
     ("migrationCommand", "x" * 600, "at most 512 characters"),
     ("migrationImage", "registry.example.com/nox-api:latest", "latest is not allowed"),
     ("migrationTimeout", "30", "from 60 to 3600"),
+    ("karpenterArchitecture", "x86_64", "one of amd64, arm64"),
+    ("karpenterCapacityTypes", '["ondemand"]', "capacity types from on-demand, spot"),
+    ("karpenterCapacityTypes", "[]", "at least 1 item"),
+    ("karpenterInstanceCategories", '["x"]', "instance categories from c, m, r"),
+    ("karpenterCpuLimit", "0", "from 1 to 10000"),
+    ("karpenterMemoryLimitGib", "0", "from 1 to 100000"),
     ("prometheusRetention", "15 days", "Prometheus duration"),
     ("prometheusRetention", "90m", "Prometheus duration"),
     ("prometheusStorageGib", "5", "from 10 to 16384"),
@@ -573,7 +579,8 @@ def test_connection_budget_per_platform():
     # prod eks: 20 pods x 2 colours = 40 -> 180 // 40 = 4
     assert settings_for("prod").database.pool_max == 4
     assert settings_for("prod", platform="asg").database.pool_max == 4
-    assert settings_for("prod", hpaMaxReplicas=45).database.pool_max == 2
+    # (45 pods a colour need 34 vCPU / 136 GiB of nodes: the NodePool capacity rule.)
+    assert settings_for("prod", hpaMaxReplicas=45, karpenterCpuLimit=34, karpenterMemoryLimitGib=136).database.pool_max == 2
 
 
 def test_connection_budget_error_names_the_key():

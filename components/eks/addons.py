@@ -11,6 +11,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from .nodes import SYSTEM_SCHEDULING
+
 SYSTEM_NAMESPACE = "kube-system"
 
 # Pinned Helm charts. 1.14.1 ships controller v2.14.1, the first release whose stringMap
@@ -92,6 +94,7 @@ def lb_controller(
             "region": region,
             "vpcId": vpc_id,
             "serviceAccount": {"create": True, "name": LB_CONTROLLER_SA, "annotations": {"eks.amazonaws.com/role-arn": role.arn}},
+            **SYSTEM_SCHEDULING,  # on the system node group (chart values nodeSelector, tolerations)
         },
         # The controller must keep its policy until the Ingress (finalizer) has deleted the ALB.
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=grants)),
@@ -106,5 +109,6 @@ def metrics_server(name: str, opts: pulumi.ResourceOptions) -> k8s.helm.v3.Relea
         version=METRICS_SERVER_VERSION,
         repository_opts={"repo": METRICS_SERVER_REPO},
         namespace=SYSTEM_NAMESPACE,
+        values=dict(SYSTEM_SCHEDULING),  # on the system node group (chart values nodeSelector, tolerations)
         opts=opts,
     )

@@ -19,6 +19,16 @@ ROOT_VOLUME_GIB = 50
 # Manager is the break-glass shell: nodes have no SSH key and no open port. No AmazonEKS_CNI_Policy:
 # vpc-cni uses its own IRSA role. The EC2_LINUX access entry is created by EKS with the node group.
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore")
+# The node group runs system workloads only (Karpenter, CoreDNS, the controllers); the app runs on
+# Karpenter's nodes. CriticalAddonsOnly is the taint EKS's CoreDNS and the Karpenter chart tolerate
+# by default; the charts of this program that belong here tolerate it and select the label.
+SYSTEM_LABEL = {"nox/node-pool": "system"}
+SYSTEM_TAINT = {"key": "CriticalAddonsOnly", "value": "true", "effect": "NO_SCHEDULE"}
+# The same taint and label as a pod's Kubernetes scheduling values (chart values).
+SYSTEM_SCHEDULING = {
+    "nodeSelector": SYSTEM_LABEL,
+    "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists", "effect": "NoSchedule"}],
+}
 
 
 def volume_key_policy(account: str, partition: str) -> str:
@@ -123,17 +133,15 @@ def node_group(
     cluster: aws.eks.Cluster,
     settings: EksSettings,
     subnet_ids: Sequence[pulumi.Input[str]],
-    account: pulumi.Output[str],
     partition: pulumi.Output[str],
-    protect: bool,
+    key: aws.kms.Key,
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource],
 ) -> aws.eks.NodeGroup:
-    """The managed node group. `depends_on`: the add-ons nodes need to become Ready and the CNI
-    role's grants (pod IPs, ENI cleanup on delete)."""
+    """The managed node group, its root volumes under `key` (`volume_key`). `depends_on`: the
+    add-ons nodes need to become Ready and the CNI role's grants (pod IPs, ENI cleanup on delete)."""
     s = settings
     role, grants = service_role(f"{name}-node-role", "ec2.amazonaws.com", [managed_policy_arn(partition, p) for p in NODE_POLICIES], parent)
-    key = volume_key(name, prefix, account=account, partition=partition, protect=protect, parent=parent)
     template = launch_template(name, prefix, key, parent)
     return aws.eks.NodeGroup(
         f"{name}-nodes",
@@ -147,6 +155,8 @@ def node_group(
         scaling_config={"min_size": s.node_min, "max_size": s.node_max, "desired_size": s.node_desired},
         # One node at a time: during upgrades EKS surges a new node first, so capacity holds.
         update_config={"max_unavailable": 1},
+        labels=SYSTEM_LABEL,
+        taints=[SYSTEM_TAINT],
         launch_template={"id": template.id, "version": template.latest_version.apply(str)},
         opts=pulumi.ResourceOptions(
             # The node role's policies: nodes must join, and on delete EKS must still be able to

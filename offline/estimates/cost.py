@@ -97,6 +97,12 @@ FREE: dict[str, str] = {
     "aws:ec2/subnet:Subnet": _CONFIG,
     "aws:eks/accessEntry:AccessEntry": _CONFIG,
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": _CONFIG,
+    "aws:eks/podIdentityAssociation:PodIdentityAssociation": _CONFIG,
+    "aws:ec2/tag:Tag": _CONFIG,
+    # EventBridge does not bill events AWS services publish (EventBridge pricing); the queue bills its requests.
+    "aws:cloudwatch/eventRule:EventRule": "AWS service events on the default bus are free",
+    "aws:cloudwatch/eventTarget:EventTarget": "billed as requests on the target queue (SQS_REQUESTS_MILLIONS)",
+    "aws:sqs/queuePolicy:QueuePolicy": _CONFIG,
     "aws:elasticache/parameterGroup:ParameterGroup": _CONFIG,
     "aws:elasticache/subnetGroup:SubnetGroup": _CONFIG,
     "aws:iam/instanceProfile:InstanceProfile": "IAM is free",

@@ -346,6 +346,8 @@ MAPPINGS: dict[str, tuple[Field, ...]] = {
         *EC2_TAGS,
     ),
     "aws:ec2/internetGateway:InternetGateway": EC2_TAGS,
+    # One tag on a resource another service made (the EKS cluster security group): CreateTags' limits.
+    "aws:ec2/tag:Tag": (rule("key", "tag-key"), rule("value", "tag-value")),
     "aws:ec2/launchTemplate:LaunchTemplate": (
         # EC2's own LaunchTemplateName carries no pattern in the model; Auto Scaling's reference to the
         # same name does ([a-zA-Z0-9().-/_]+, 3-128), and EC2 documents the same rule.

@@ -16,6 +16,7 @@ from .common import (
     REDACTED,
     UNKNOWN,
     Res,
+    as_int,
     blank,
     credentials_in,
     get,
@@ -406,6 +407,31 @@ def check_node_env_production(r: Res) -> Iterator[str]:
             yield f"{r.label} {label} sets NODE_ENV={env.get('NODE_ENV') or '(unset)'}: the seed's image runs NODE_ENV=production."
 
 
+# --- Karpenter ----------------------------------------------------------------------------------------
+
+EC2_NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
+
+
+def check_karpenter_node_class(r: Res) -> Iterator[str]:
+    """Karpenter's nodes as hardened as the node group's: IMDSv2 only with hop limit 1 (pods cannot
+    borrow the node role), every EBS volume encrypted. An omitted field takes the CRD's default
+    (metadataOptions: httpTokens required, hop limit 1), which is compliant."""
+    spec = r.get("spec")
+    if spec is UNKNOWN:
+        return
+    tokens, hops = get(spec, "metadataOptions", "httpTokens"), get(spec, "metadataOptions", "httpPutResponseHopLimit")
+    if tokens not in (None, UNKNOWN, "required"):
+        yield f"{r.label} allows IMDSv1 (metadataOptions.httpTokens {tokens}): set it to required."
+    if hops not in (None, UNKNOWN) and as_int(hops) != 1:
+        yield (
+            f"{r.label} lets pods reach IMDS (metadataOptions.httpPutResponseHopLimit {hops}): set it to 1; pods use IRSA or Pod Identity."
+        )
+    for mapping in items(get(spec, "blockDeviceMappings")):
+        encrypted = get(mapping, "ebs", "encrypted")
+        if encrypted is not UNKNOWN and not is_true(encrypted):
+            yield f"{r.label} volume {get(mapping, 'deviceName')} is not encrypted: set ebs.encrypted true (and ebs.kmsKeyID)."
+
+
 POLICIES = [
     resource_policy("kubernetes-pod-run-as-non-root", "Containers run as a non-root user.", WORKLOAD_TYPES, check_run_as_non_root),
     resource_policy(
@@ -509,5 +535,11 @@ POLICIES = [
         "The app's containers run with NODE_ENV=production.",
         WORKLOAD_TYPES,
         check_node_env_production,
+    ),
+    resource_policy(
+        "kubernetes-karpenter-node-class-hardened",
+        "Karpenter EC2NodeClasses keep IMDSv2 with hop limit 1 and encrypt every EBS volume.",
+        [EC2_NODE_CLASS],
+        check_karpenter_node_class,
     ),
 ]
