@@ -269,6 +269,7 @@ else:
         {f"{c}-{kind}": tg.arn_suffix for c, tgs in alb.target_groups.items() for kind, tg in tgs.items()},
     )
 # Optional log search (nox:logSearch): the app group's parsed events into an OpenSearch domain.
+log_search = None
 if settings.log_search.enabled:
     from components.logsearch import LogSearch, LogSearchArgs
 
@@ -288,7 +289,6 @@ if settings.log_search.enabled:
         ),
         opts,
     )
-    pulumi.export("logSearchEndpoint", log_search.domain.endpoint)
 targets += app_logs.targets()
 catalogue = alarm_catalogue.checks(
     settings.alerting,
@@ -326,3 +326,4 @@ pulumi.export("redisAppUser", cache.app_user.user_name)
 pulumi.export("dbRolesFunction", db_roles.function.name)  # reusable for migrations (docs/app-contract.md)
 pulumi.export("dbPoolMax", settings.database.pool_max)
 pulumi.export("logGroups", {source: group.name for source, group in logs.groups.items()})
+pulumi.export("logSearchEndpoint", log_search.domain.endpoint if log_search else None)  # docs/logs.md, "Search (optional)"
