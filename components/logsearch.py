@@ -328,9 +328,11 @@ class LogSearch(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         self.key = encryption_key(
-            f"{args.name_prefix}-search", description=f"{args.name_prefix}: log search domain and its failed-document bucket",
-            parent=self, protect=args.protect,
-        )  # fmt: skip
+            f"{args.name_prefix}-search",
+            description=f"{args.name_prefix}: log search domain, its stream and its failed-document bucket",
+            parent=self,
+            protect=args.protect,
+        )
         sgs = self._network(name, args)
         self.setup_role = aws.iam.Role(
             f"{name}-setup-role",
@@ -414,8 +416,7 @@ class LogSearch(pulumi.ComponentResource):
             lambda a: f"arn:{a[0]}:es:{a[1]}:{a[2]}:domain/{self._domain_name}"
         )
         masters = {"dedicated_master_enabled": True, "dedicated_master_type": p.master_type, "dedicated_master_count": MASTER_COUNT}
-        # Scanner findings waived here, with the reasons:
-        # checkov:skip=CKV2_AWS_59: dedicated masters in prod only (dev/staging: 2 burstable nodes, AWS recommends masters for production)
+        # Dedicated masters in prod only: AWS recommends them for production domains; dev/staging run 2 burstable nodes.
         return aws.opensearch.Domain(
             f"{name}-domain",
             domain_name=self._domain_name,

@@ -550,3 +550,28 @@ def test_a_prod_plan_whose_domain_is_weakened_fails(plan_for, path, value, expec
     _edit_domain(doc, path, value)
     found = [v.message for v in evaluate(doc, policies=[policy(name)]) if v.level == "mandatory"]
     assert len(found) == 1 and expected in found[0], found
+
+
+# --- estimates ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stack", "platform", "domain_lines", "vpc_hours"),
+    [
+        ("prod", "eks", {"opensearch.r6g.large.search": 3 * 730, "opensearch.m6g.large.search": 3 * 730, "opensearch.gp3": 300.0}, 3 * 730),
+        ("dev", "asg", {"opensearch.t3.medium.search": 2 * 730, "opensearch.gp3": 40.0}, 2 * 730),
+    ],
+)
+def test_every_new_type_is_priced_or_free(plan_for, stack, platform, domain_lines, vpc_hours):
+    from offline.estimates import cost
+
+    money = cost.monthly_cost(doc_of(search_plan(plan_for, stack, platform)))
+    assert money["unpriced"] == []
+    by_name = {r["name"]: {line["priceKey"]: line["quantity"]["min"] for line in r["lines"]} for r in money["resources"]}
+    assert by_name["log-search-domain"] == domain_lines
+    assert by_name["log-search-stream"] == {
+        "firehose.ingest": cost.APP_LOG_GB,
+        "firehose.vpc-hour": vpc_hours,
+        "firehose.vpc-gb": cost.APP_LOG_GB,
+    }
+    assert by_name["log-search-failed"] == {"s3.standard": cost.SEARCH_FAILED_GB}  # not priced as the ALB log bucket
