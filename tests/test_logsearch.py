@@ -526,28 +526,33 @@ def test_the_plans_with_the_domain_pass_the_pack_and_the_preflight(plan_for, sta
     assert [f"{v.type} {v.name} {v.path}" for v in result.violations] == [] and result.unmapped_types == []
 
 
-def _edit_domain(doc: dict[str, Any], path: tuple[str | int, ...], value: Any) -> None:
-    [r] = [r for r in doc["resources"] if r["type"] == DOMAIN]
+def _edit(doc: dict[str, Any], token: str, path: tuple[str | int, ...], value: Any) -> None:
+    [r] = [r for r in doc["resources"] if r["type"] == token]
     r["inputs"] = mutate(r["inputs"], path, value)
 
 
+D, F = ("aws-opensearch-domain-hardened", DOMAIN), ("aws-firehose-stream-encrypted", STREAM)
+
+
 @pytest.mark.parametrize(
-    ("path", "value", "expected"),
+    ("target", "path", "value", "expected"),
     [
-        (("encryptAtRest", "enabled"), False, "is not encrypted at rest"),
-        (("domainEndpointOptions", "tlsSecurityPolicy"), "Policy-Min-TLS-1-0-2019-07", "has TLS policy"),
-        (("advancedSecurityOptions", "internalUserDatabaseEnabled"), True, "internal user database"),
-        (("vpcOptions",), DELETE, "has a public endpoint"),
-        (("logPublishingOptions",), [], "publishes no audit log"),
-        (("clusterConfig", "zoneAwarenessConfig", "availabilityZoneCount"), 2.0, "is not zone-aware across 3 AZs in prod"),
-        (("clusterConfig", "dedicatedMasterEnabled"), False, "has no 3 dedicated masters in prod"),
+        (D, ("encryptAtRest", "enabled"), False, "is not encrypted at rest"),
+        (D, ("domainEndpointOptions", "tlsSecurityPolicy"), "Policy-Min-TLS-1-0-2019-07", "has TLS policy"),
+        (D, ("advancedSecurityOptions", "internalUserDatabaseEnabled"), True, "internal user database"),
+        (D, ("vpcOptions",), DELETE, "has a public endpoint"),
+        (D, ("logPublishingOptions",), [], "publishes no audit log"),
+        (D, ("clusterConfig", "zoneAwarenessConfig", "availabilityZoneCount"), 2.0, "is not zone-aware across 3 AZs in prod"),
+        (D, ("clusterConfig", "dedicatedMasterEnabled"), False, "has no 3 dedicated masters in prod"),
+        (F, ("serverSideEncryption", "keyType"), "AWS_OWNED_CMK", "AWS-owned key"),
+        (F, ("serverSideEncryption", "enabled"), False, "is not encrypted at rest"),
     ],
 )
-def test_a_prod_plan_whose_domain_is_weakened_fails(plan_for, path, value, expected):
+def test_a_prod_plan_whose_domain_or_stream_is_weakened_fails(plan_for, target, path, value, expected):
     doc = doc_of(search_plan(plan_for, "prod", "eks"))
-    name = "aws-opensearch-domain-hardened"
+    name, token = target
     assert evaluate(doc, policies=[policy(name)]) == []
-    _edit_domain(doc, path, value)
+    _edit(doc, token, path, value)
     found = [v.message for v in evaluate(doc, policies=[policy(name)]) if v.level == "mandatory"]
     assert len(found) == 1 and expected in found[0], found
 

@@ -264,6 +264,12 @@ DOMAIN = {
     ],
 }
 DOMAIN_T = "aws:opensearch/domain:Domain"
+STREAM_T = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+STREAM = {
+    "name": "nox-prod-logs-to-search",
+    "destination": "opensearch",
+    "serverSideEncryption": {"enabled": True, "keyType": "CUSTOMER_MANAGED_CMK", "keyArn": KEY},
+}
 ALARM = {
     "name": "NOX-API-High-CPU",
     "comparisonOperator": "GreaterThanThreshold",
@@ -440,6 +446,7 @@ BASELINES: list[tuple[str, dict[str, Any]]] = [
     (ACCOUNT_PAB_T, ACCOUNT_PAB),
     (tokens.KMS_KEY, KMS),
     (DOMAIN_T, DOMAIN),
+    (STREAM_T, STREAM),
     (tokens.KMS_KEY, KMS | {"policy": KEY_POLICY}),
     (tokens.WEB_ACL, WEB_ACL),
     (tokens.TARGET_GROUP_TYPES[0], TARGET_GROUP),
@@ -1171,6 +1178,10 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str | int, ...], Any, str]] = 
             (("clusterConfig", "dedicatedMasterCount"), 2.0, "has no 3 dedicated masters in prod"),
         ]
     ),
+    ("aws-firehose-stream-encrypted", STREAM_T, STREAM, ("serverSideEncryption",), DELETE, "is not encrypted at rest"),
+    ("aws-firehose-stream-encrypted", STREAM_T, STREAM, ("serverSideEncryption", "enabled"), False, "is not encrypted at rest"),
+    ("aws-firehose-stream-encrypted", STREAM_T, STREAM, ("serverSideEncryption", "keyType"), "AWS_OWNED_CMK", "AWS-owned key"),
+    ("aws-firehose-stream-encrypted", STREAM_T, STREAM, ("serverSideEncryption", "keyArn"), DELETE, "AWS-owned key"),
 ]
 
 

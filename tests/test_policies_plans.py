@@ -433,6 +433,7 @@ SYNTHETIC_ONLY = {
     # Only with nox:logSearch=true (off on every shipped stack): its real-plan mutations are in
     # tests/test_logsearch.py, on the prod plans with the domain.
     "aws-opensearch-domain-hardened",
+    "aws-firehose-stream-encrypted",
 }
 
 

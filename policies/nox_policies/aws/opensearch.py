@@ -1,11 +1,11 @@
-"""OpenSearch Service domains (the optional log search, nox:logSearch)."""
+"""OpenSearch Service domains and the Firehose streams that feed them (the optional log search, nox:logSearch)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from ..common import UNKNOWN, Res, as_int, blank, env_note, get, is_false, is_prod, is_true, items, resource_environment, resource_policy
-from .tokens import OPENSEARCH_DOMAIN
+from .tokens import FIREHOSE_STREAM, OPENSEARCH_DOMAIN
 
 # OpenSearch Service TLSSecurityPolicy values whose ciphers are all forward-secret (ECDHE).
 PFS_TLS_POLICIES = ("Policy-Min-TLS-1-2-PFS-2023-10",)
@@ -94,6 +94,20 @@ def check_domain_hardened(r: Res) -> Iterator[str]:
         yield from check(r)
 
 
+def check_stream_encrypted(r: Res) -> Iterator[str]:
+    """FSBP DataFirehose.1; with a customer key (a Direct PUT stream, as a subscription filter's, accepts one)."""
+    sse = r.get("serverSideEncryption")
+    if sse is UNKNOWN or get(sse, "enabled") is UNKNOWN or get(sse, "keyType") is UNKNOWN:
+        return
+    if not is_true(get(sse, "enabled")):
+        yield f"Firehose stream '{r.name}' is not encrypted at rest: set server_side_encryption enabled=True."
+    elif get(sse, "keyType") != "CUSTOMER_MANAGED_CMK" or blank(get(sse, "keyArn")):
+        yield (
+            f"Firehose stream '{r.name}' is encrypted with an AWS-owned key: set server_side_encryption key_type="
+            "'CUSTOMER_MANAGED_CMK' with key_arn."
+        )
+
+
 POLICIES = [
     resource_policy(
         "aws-opensearch-domain-hardened",
@@ -101,5 +115,11 @@ POLICIES = [
         "fine-grained access control without internal users, in a VPC, audit logs published; prod: 3 AZs, 3 dedicated masters.",
         [OPENSEARCH_DOMAIN],
         check_domain_hardened,
+    ),
+    resource_policy(
+        "aws-firehose-stream-encrypted",
+        "FSBP DataFirehose.1: Firehose delivery streams are encrypted at rest with a customer KMS key.",
+        [FIREHOSE_STREAM],
+        check_stream_encrypted,
     ),
 ]
