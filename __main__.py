@@ -279,6 +279,27 @@ else:
         alb.load_balancer.arn_suffix,
         {f"{c}-{kind}": tg.arn_suffix for c, tgs in alb.target_groups.items() for kind, tg in tgs.items()},
     )
+# Optional log search (nox:logSearch): the app group's parsed events into an OpenSearch domain.
+log_search = None
+if settings.log_search.enabled:
+    from components.logsearch import LogSearch, LogSearchArgs
+
+    log_search = LogSearch(
+        "log-search",
+        LogSearchArgs(
+            settings=settings.log_search,
+            production=settings.is_prod,
+            name_prefix=prefix,
+            protect=protect,
+            vpc_id=network.vpc.id,
+            private_subnet_ids=network.private_subnet_ids,
+            source=logs.groups[app_logs.EKS_APP if settings.platform == "eks" else app_logs.APP],
+            source_ready=logs,
+            log_key=network.log_key,
+            log_retention_days=settings.network.log_retention_days,
+        ),
+        opts,
+    )
 targets += app_logs.targets()
 catalogue = alarm_catalogue.checks(
     settings.alerting,
@@ -316,3 +337,4 @@ pulumi.export("redisAppUser", cache.app_user.user_name)
 pulumi.export("dbRolesFunction", db_roles.function.name)  # reusable for migrations (docs/app-contract.md)
 pulumi.export("dbPoolMax", settings.database.pool_max)
 pulumi.export("logGroups", {source: group.name for source, group in logs.groups.items()})
+pulumi.export("logSearchEndpoint", log_search.domain.endpoint if log_search else None)  # docs/logs.md, "Search (optional)"

@@ -245,6 +245,15 @@ COMPUTED: dict[str, Computed] = {
     "aws:elasticache/userGroup:UserGroup": lambda ctx, name, inp: {
         "arn": ctx.arn("elasticache", f"usergroup:{inp.get('userGroupId') or name}")
     },
+    # OpenSearch Service: the `es` ARN Firehose's DomainARN pattern requires; a VPC domain's endpoint.
+    "aws:opensearch/domain:Domain": lambda ctx, name, inp: {
+        "arn": ctx.arn("es", f"domain/{inp.get('domainName') or name}"),
+        "domainId": f"{ACCOUNT}/{inp.get('domainName') or name}",
+        "endpoint": f"vpc-{inp.get('domainName') or name}-{_hex(name, 26)}.{ctx.region}.es.amazonaws.com",
+    },
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": lambda ctx, name, inp: {
+        "arn": ctx.arn("firehose", f"deliverystream/{inp.get('name') or name}")
+    },
 }
 
 

@@ -28,6 +28,7 @@ from .model import (
     EdgeSettings,
     EksSettings,
     FleetSettings,
+    LogSearchSettings,
     NetworkSettings,
     PrometheusSettings,
     ReleaseSettings,
@@ -499,6 +500,7 @@ def build(project: str, stack: str, region: str | None, raw: Mapping[str, Any], 
         eks=EksSettings(**m["eks"]),
         alerting=AlertingSettings(**m["alerting"]),
         prometheus=PrometheusSettings(**m["prometheus"]),
+        log_search=LogSearchSettings(**m["log_search"]),
         warnings=tuple(eks_warnings(v)),
     )
 

@@ -158,6 +158,12 @@ class PrometheusSettings:
 
 
 @dataclass(frozen=True)
+class LogSearchSettings:
+    enabled: bool  # the optional OpenSearch domain (components/logsearch.py)
+    retention_days: int  # ISM: delete a daily nox-api-* index this many days after it was created
+
+
+@dataclass(frozen=True)
 class StackSettings:
     project: str
     stack: str
@@ -177,6 +183,7 @@ class StackSettings:
     eks: EksSettings
     alerting: AlertingSettings
     prometheus: PrometheusSettings
+    log_search: LogSearchSettings
     warnings: tuple[str, ...] = ()  # reported by the plan and by `pulumi up` (pulumi.log.warn)
 
     @property

@@ -39,6 +39,7 @@ OUTPUTS: tuple[StackOutput, ...] = (
     StackOutput("dbRolesFunction", BOTH, "Lambda function that creates the app's database role (reusable for migrations)."),
     StackOutput("dbPoolMax", BOTH, "Connection pool size per app instance or pod (the connection budget)."),
     StackOutput("logGroups", BOTH, "Log group per source: app and system (asg), application, dataplane and host (eks); docs/logs.md."),
+    StackOutput("logSearchEndpoint", BOTH, "VPC endpoint of the log search domain (`nox:logSearch`); null when off; docs/logs.md."),
     StackOutput("albDnsName", ("asg",), "DNS name of the ALB (the alias record's target)."),
     StackOutput("albArnSuffix", ("asg",), "ALB ARN suffix, the `LoadBalancer` dimension of the release driver's CloudWatch gates."),
     StackOutput(

@@ -1033,6 +1033,22 @@ KEYS: tuple[Key, ...] = (
         check=int_range(1, 100),
         field="alerting.redis_memory_percent",
     ),
+    # --- log search (docs/logs.md, "Search (optional)") -------------------------------------
+    Key(
+        "logSearch",
+        bool,
+        "An OpenSearch Service domain fed the app's parsed logs (GeoIP, the seed's index template); off on every stack.",
+        default=False,
+        field="log_search.enabled",
+    ),
+    Key(
+        "logSearchRetentionDays",
+        int,
+        "With logSearch: days the domain keeps a daily nox-api-* index (its ISM policy deletes older ones).",
+        default=30,
+        check=int_range(1, 3650),
+        field="log_search.retention_days",
+    ),
     # --- Prometheus (the seed's alert rules) ------------------------------------------------
     Key(
         "prometheusRetention",

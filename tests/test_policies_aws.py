@@ -234,6 +234,42 @@ LT = {
 }
 KMS = {"description": "db", "enableKeyRotation": True, "deletionWindowInDays": 30.0}
 LOGS = {"name": "/nox/prod/app", "retentionInDays": 365.0, "kmsKeyId": KEY}
+# The prod plan's log search domain (nox:logSearch=true), as components/logsearch.py builds it.
+AUDIT_GROUP = "arn:aws:logs:us-west-2:123456789012:log-group:/aws/opensearch/nox-prod-logs/audit"
+DOMAIN = {
+    "domainName": "nox-prod-logs",
+    "engineVersion": "OpenSearch_2.19",
+    "clusterConfig": {
+        "instanceType": "r6g.large.search",
+        "instanceCount": 3.0,
+        "zoneAwarenessEnabled": True,
+        "zoneAwarenessConfig": {"availabilityZoneCount": 3.0},
+        "dedicatedMasterEnabled": True,
+        "dedicatedMasterType": "m6g.large.search",
+        "dedicatedMasterCount": 3.0,
+    },
+    "vpcOptions": {"subnetIds": ["subnet-a", "subnet-b", "subnet-c"], "securityGroupIds": ["sg-0search"]},
+    "encryptAtRest": {"enabled": True, "kmsKeyId": KEY},
+    "nodeToNodeEncryption": {"enabled": True},
+    "domainEndpointOptions": {"enforceHttps": True, "tlsSecurityPolicy": "Policy-Min-TLS-1-2-PFS-2023-10"},
+    "advancedSecurityOptions": {
+        "enabled": True,
+        "internalUserDatabaseEnabled": False,
+        "anonymousAuthEnabled": False,
+        "masterUserOptions": {"masterUserArn": "arn:aws:iam::123456789012:role/search-setup"},
+    },
+    "logPublishingOptions": [
+        {"logType": "AUDIT_LOGS", "cloudwatchLogGroupArn": AUDIT_GROUP, "enabled": True},
+        {"logType": "ES_APPLICATION_LOGS", "cloudwatchLogGroupArn": AUDIT_GROUP.replace("audit", "application"), "enabled": True},
+    ],
+}
+DOMAIN_T = "aws:opensearch/domain:Domain"
+STREAM_T = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+STREAM = {
+    "name": "nox-prod-logs-to-search",
+    "destination": "opensearch",
+    "serverSideEncryption": {"enabled": True, "keyType": "CUSTOMER_MANAGED_CMK", "keyArn": KEY},
+}
 ALARM = {
     "name": "NOX-API-High-CPU",
     "comparisonOperator": "GreaterThanThreshold",
@@ -409,6 +445,8 @@ BASELINES: list[tuple[str, dict[str, Any]]] = [
     (PAB_T, PAB),
     (ACCOUNT_PAB_T, ACCOUNT_PAB),
     (tokens.KMS_KEY, KMS),
+    (DOMAIN_T, DOMAIN),
+    (STREAM_T, STREAM),
     (tokens.KMS_KEY, KMS | {"policy": KEY_POLICY}),
     (tokens.WEB_ACL, WEB_ACL),
     (tokens.TARGET_GROUP_TYPES[0], TARGET_GROUP),
@@ -1120,6 +1158,30 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str | int, ...], Any, str]] = 
     ),
     ("aws-cloudwatch-log-group-retention-prod", tokens.LOG_GROUP, LOGS, ("retentionInDays",), 90.0, "keeps logs 90 days in prod"),
     ("aws-cloudwatch-log-group-encrypted", tokens.LOG_GROUP, LOGS, ("kmsKeyId",), DELETE, "is not encrypted with a customer KMS key"),
+    *(
+        ("aws-opensearch-domain-hardened", DOMAIN_T, DOMAIN, path, value, expected)
+        for path, value, expected in [
+            (("encryptAtRest", "enabled"), False, "is not encrypted at rest"),
+            (("encryptAtRest", "kmsKeyId"), DELETE, "AWS-managed key"),
+            (("nodeToNodeEncryption",), DELETE, "plaintext between nodes"),
+            (("domainEndpointOptions", "enforceHttps"), False, "accepts plain HTTP"),
+            (("domainEndpointOptions", "tlsSecurityPolicy"), "Policy-Min-TLS-1-2-2019-07", "has TLS policy 'Policy-Min-TLS-1-2-2019-07'"),
+            (("advancedSecurityOptions", "enabled"), False, "no fine-grained access control"),
+            (("advancedSecurityOptions", "internalUserDatabaseEnabled"), True, "internal user database"),
+            (("advancedSecurityOptions", "anonymousAuthEnabled"), True, "allows anonymous requests"),
+            (("vpcOptions",), DELETE, "has a public endpoint"),
+            (("logPublishingOptions", 0, "enabled"), False, "publishes no audit log"),
+            (("logPublishingOptions", 0, "logType"), "INDEX_SLOW_LOGS", "publishes no audit log"),
+            (("clusterConfig", "zoneAwarenessEnabled"), False, "is not zone-aware across 3 AZs in prod"),
+            (("clusterConfig", "zoneAwarenessConfig", "availabilityZoneCount"), 2.0, "is not zone-aware across 3 AZs in prod"),
+            (("clusterConfig", "dedicatedMasterEnabled"), False, "has no 3 dedicated masters in prod"),
+            (("clusterConfig", "dedicatedMasterCount"), 2.0, "has no 3 dedicated masters in prod"),
+        ]
+    ),
+    ("aws-firehose-stream-encrypted", STREAM_T, STREAM, ("serverSideEncryption",), DELETE, "is not encrypted at rest"),
+    ("aws-firehose-stream-encrypted", STREAM_T, STREAM, ("serverSideEncryption", "enabled"), False, "is not encrypted at rest"),
+    ("aws-firehose-stream-encrypted", STREAM_T, STREAM, ("serverSideEncryption", "keyType"), "AWS_OWNED_CMK", "AWS-owned key"),
+    ("aws-firehose-stream-encrypted", STREAM_T, STREAM, ("serverSideEncryption", "keyArn"), DELETE, "AWS-owned key"),
 ]
 
 
@@ -1157,6 +1219,14 @@ EXPECTED_OVERLAPS: dict[tuple[str, tuple[str | int, ...]], list[list[str]]] = {
 
 def test_every_aws_policy_has_cases() -> None:
     assert {c[0] for c in CASES} == {p.name for p in aws.POLICIES}
+
+
+def test_opensearch_prod_rules_follow_the_provider_environment() -> None:
+    small = record(DOMAIN_T, "search", mutate(DOMAIN, ("clusterConfig",), {"instanceType": "t3.medium.search", "instanceCount": 2.0}))
+    assert messages("aws-opensearch-domain-hardened", small, environment="dev") == []
+    assert messages("aws-opensearch-domain-hardened", small, environment="staging") == []
+    [found] = messages("aws-opensearch-domain-hardened", small, environment="prod")
+    assert "is not zone-aware across 3 AZs in prod" in found
 
 
 @pytest.mark.parametrize(

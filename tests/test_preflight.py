@@ -60,6 +60,21 @@ def test_every_planned_type_has_a_mapping_or_an_explicit_nothing_to_check(plan_f
     )
 
 
+# The optional log search domain (nox:logSearch, off on every shipped stack): its types too.
+SEARCH_CASES = [("dev", "nox:platform=asg"), ("prod", "nox:platform=eks")]
+
+
+@pytest.mark.parametrize(("stack", "platform"), SEARCH_CASES)
+def test_the_log_search_plans_pass_the_preflight_and_every_type_is_mapped(plan_for, stack, platform):
+    doc = json.loads(json.dumps(plan_for(stack, platform, "nox:logSearch=true").to_json()))
+    types = {r["type"] for r in doc["resources"]}
+    assert "aws:opensearch/domain:Domain" in types
+    assert sorted(t for t in types if t not in MAPPINGS and not nothing_to_check(t)) == []
+    result = preflight.run(doc)
+    assert [f"{v.type} {v.name} {v.path}: {v.constraint}" for v in result.violations] == []
+    assert result.unmapped_types == []
+
+
 def test_the_waf_description_is_inside_entity_description(plan_for):
     """The known deploy blocker: parentheses in the web ACL description, rejected by CreateWebACL."""
     acl = next(r for r in plan_doc(plan_for, "prod", "eks")["resources"] if r["type"] == WAF)

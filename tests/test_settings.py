@@ -289,6 +289,8 @@ BAD_VALUES = [
     ("alarmErrorRatePercent", "0", "from 1 to 100"),
     ("alarmDbConnectionsPercent", "101", "from 1 to 100"),
     ("alarmRedisMemoryPercent", "0", "from 1 to 100"),
+    ("logSearch", "yes", "true or false"),
+    ("logSearchRetentionDays", "0", "from 1 to 3650"),
 ]
 
 

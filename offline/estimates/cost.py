@@ -45,6 +45,9 @@ CROSS_AZ_GB = 100.0
 INTERFACE_ENDPOINT_GB = 5.0
 # ALB access logs kept in S3: about 1 GB per month of the expiry window (~10 M requests).
 ACCESS_LOG_GB_PER_MONTH = 1.0
+# Log search (nox:logSearch): documents Firehose fails to index and keeps in S3 (a mapping
+# conflict, a full domain); normally none.
+SEARCH_FAILED_GB = 0.1
 # Amazon Managed Prometheus: active series and scrape interval of a small cluster and its app.
 AMP_ACTIVE_SERIES = 10_000
 AMP_SCRAPE_INTERVAL_S = 30
@@ -89,6 +92,9 @@ FREE: dict[str, str] = {
     "aws:cloudwatch/logMetricFilter:LogMetricFilter": "free; its metric is a custom metric (10 free per account), not counted",
     "aws:cloudwatch/logTransformer:LogTransformer": "log transformation has no charge of its own (the group's ingestion is billed)",
     "aws:cloudwatch/queryDefinition:QueryDefinition": "saved queries are free (running a query is billed per GB scanned)",
+    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": _CONFIG,
+    "aws:cloudwatch/logStream:LogStream": "billed as ingestion of its log group",
+    "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter": "free; what it delivers is billed on the Firehose stream",
     "aws:ec2/internetGateway:InternetGateway": "internet gateways are free (egress is billed as data transfer)",
     "aws:ec2/launchTemplate:LaunchTemplate": "billed as the instances of the group or node group using it",
     "aws:ec2/routeTable:RouteTable": _CONFIG,
@@ -336,6 +342,8 @@ def _vault(res: dict[str, Any], view: PlanView) -> list[Usage]:
 
 @prices_type("aws:s3/bucket:Bucket")
 def _bucket(res: dict[str, Any], view: PlanView) -> list[Usage]:
+    if "-search-failed-" in (res["inputs"].get("bucketPrefix") or ""):  # components/logsearch.py
+        return [Usage("s3.standard", SEARCH_FAILED_GB, SEARCH_FAILED_GB, f"SEARCH_FAILED_GB {SEARCH_FAILED_GB:g} of failed documents")]
     rules = [r for r in view.resources if r["type"] == "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"]
     days = [_num(rule.get("expiration", {}).get("days")) for lc in rules for rule in lc["inputs"].get("rules", [])]
     months = max(days, default=30.0) / 30
@@ -355,6 +363,20 @@ def _opensearch(res: dict[str, Any], view: PlanView) -> list[Usage]:
     if ebs.get("ebsEnabled", True) and ebs.get("volumeSize"):
         gb = _num(ebs["volumeSize"]) * count
         usages.append(Usage("opensearch.gp3", gb, gb, f"{_num(ebs['volumeSize']):g} GiB per data node"))
+    return usages
+
+
+@prices_type("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")
+def _firehose(res: dict[str, Any], view: PlanView) -> list[Usage]:
+    # The app group's events (the subscription filter sends all of them), and VPC delivery.
+    usages = [Usage("firehose.ingest", APP_LOG_GB, APP_LOG_GB, f"APP_LOG_GB {APP_LOG_GB:g} from the subscription filter")]
+    vpc = res["inputs"].get("opensearchConfiguration", {}).get("vpcConfig")
+    if vpc:
+        azs = len(vpc.get("subnetIds") or [])
+        usages += [
+            Usage("firehose.vpc-hour", *hours(azs), f"VPC delivery in {azs} AZ(s)"),
+            Usage("firehose.vpc-gb", APP_LOG_GB, APP_LOG_GB, "VPC delivery: APP_LOG_GB processed"),
+        ]
     return usages
 
 

@@ -59,6 +59,7 @@ def _property(name: str) -> str:
         "Alnum": "[a-zA-Z0-9]",
         "Alpha": "[a-zA-Z]",
         "Digit": "[0-9]",
+        "XDigit": "[0-9a-fA-F]",  # POSIX hex digit (java.util.regex.Pattern)
         "Punct": "[!-/:-@\\[-`{-~]",
     }
     if name in simple:

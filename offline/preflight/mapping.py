@@ -102,6 +102,9 @@ WAF_LOG = on("wafv2", "PutLoggingConfiguration")
 EVENTS_RULE = on("events", "PutRule")
 EVENTS_TARGET = on("events", "PutTargets")
 LAMBDA = on("lambda", "CreateFunction")
+OPENSEARCH = on("opensearch", "CreateDomain")
+FIREHOSE = on("firehose", "CreateDeliveryStream")
+OS_DEST = "AmazonopensearchserviceDestinationConfiguration"
 
 
 def _actions(api: ApiMember, root: str, member: str) -> tuple[Field, ...]:
@@ -265,6 +268,17 @@ MAPPINGS: dict[str, tuple[Field, ...]] = {
         Field("metricTransformation.dimensions{v}", ("logs", "PutMetricFilter", "metricTransformations[].dimensions{v}")),
     ),
     # One processor a block in the provider (`parseJsons[]` ...), one member of `Processor` in the API.
+    "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter": (
+        Field("name", ("logs", "PutSubscriptionFilter", "filterName")),
+        Field("logGroup", ("logs", "PutSubscriptionFilter", "logGroupName")),
+        Field("filterPattern", ("logs", "PutSubscriptionFilter", "filterPattern")),
+        Field("distribution", ("logs", "PutSubscriptionFilter", "distribution")),
+    ),
+    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": (Field("policyDocument", ("logs", "PutResourcePolicy", "policyDocument")),),
+    "aws:cloudwatch/logStream:LogStream": (
+        Field("name", ("logs", "CreateLogStream", "logStreamName")),
+        Field("logGroupName", ("logs", "CreateLogStream", "logGroupName")),
+    ),
     "aws:cloudwatch/logTransformer:LogTransformer": (
         Field("transformerConfigs[].parseJsons[].source", ("logs", "PutTransformer", "transformerConfig[].parseJSON.source")),
         Field("transformerConfigs[].grok.source", ("logs", "PutTransformer", "transformerConfig[].grok.source")),
@@ -501,6 +515,43 @@ MAPPINGS: dict[str, tuple[Field, ...]] = {
         Field("customSuffix", ("iam", "CreateServiceLinkedRole", "CustomSuffix")),
         Field("description", ("iam", "CreateServiceLinkedRole", "Description")),
     ),
+    # --- Firehose ------------------------------------------------------------------------------
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": (
+        FIREHOSE("name", "DeliveryStreamName"),
+        FIREHOSE("serverSideEncryption.keyType", "DeliveryStreamEncryptionConfigurationInput.KeyType"),
+        FIREHOSE("opensearchConfiguration.indexName", f"{OS_DEST}.IndexName"),
+        FIREHOSE("opensearchConfiguration.indexRotationPeriod", f"{OS_DEST}.IndexRotationPeriod"),
+        FIREHOSE("opensearchConfiguration.bufferingInterval", f"{OS_DEST}.BufferingHints.IntervalInSeconds"),
+        FIREHOSE("opensearchConfiguration.bufferingSize", f"{OS_DEST}.BufferingHints.SizeInMBs"),
+        FIREHOSE("opensearchConfiguration.retryDuration", f"{OS_DEST}.RetryOptions.DurationInSeconds"),
+        FIREHOSE("opensearchConfiguration.s3BackupMode", f"{OS_DEST}.S3BackupMode"),
+        FIREHOSE("opensearchConfiguration.s3Configuration.prefix", f"{OS_DEST}.S3Configuration.Prefix"),
+        FIREHOSE("opensearchConfiguration.s3Configuration.errorOutputPrefix", f"{OS_DEST}.S3Configuration.ErrorOutputPrefix"),
+        FIREHOSE("opensearchConfiguration.s3Configuration.compressionFormat", f"{OS_DEST}.S3Configuration.CompressionFormat"),
+        FIREHOSE(
+            "opensearchConfiguration.s3Configuration.cloudwatchLoggingOptions.logGroupName",
+            f"{OS_DEST}.S3Configuration.CloudWatchLoggingOptions.LogGroupName",
+        ),
+        FIREHOSE(
+            "opensearchConfiguration.s3Configuration.cloudwatchLoggingOptions.logStreamName",
+            f"{OS_DEST}.S3Configuration.CloudWatchLoggingOptions.LogStreamName",
+        ),
+        FIREHOSE("opensearchConfiguration.cloudwatchLoggingOptions.logGroupName", f"{OS_DEST}.CloudWatchLoggingOptions.LogGroupName"),
+        FIREHOSE("opensearchConfiguration.cloudwatchLoggingOptions.logStreamName", f"{OS_DEST}.CloudWatchLoggingOptions.LogStreamName"),
+        FIREHOSE(
+            "opensearchConfiguration.processingConfiguration.processors[].type", f"{OS_DEST}.ProcessingConfiguration.Processors[].Type"
+        ),
+        FIREHOSE(
+            "opensearchConfiguration.processingConfiguration.processors[].parameters[].parameterName",
+            f"{OS_DEST}.ProcessingConfiguration.Processors[].Parameters[].ParameterName",
+        ),
+        FIREHOSE(
+            "opensearchConfiguration.processingConfiguration.processors[].parameters[].parameterValue",
+            f"{OS_DEST}.ProcessingConfiguration.Processors[].Parameters[].ParameterValue",
+        ),
+        FIREHOSE("opensearchConfiguration.vpcConfig.subnetIds", f"{OS_DEST}.VpcConfiguration.SubnetIds"),
+        FIREHOSE("opensearchConfiguration.vpcConfig.securityGroupIds", f"{OS_DEST}.VpcConfiguration.SecurityGroupIds"),
+    ),
     # --- KMS -----------------------------------------------------------------------------------
     "aws:kms/key:Key": (
         KMS("description", "Description"),
@@ -585,6 +636,18 @@ MAPPINGS: dict[str, tuple[Field, ...]] = {
         ELBV2_RULE("conditions[].pathPattern.values[]", "Conditions[].PathPatternConfig.Values[]", rule="elb-path-pattern"),
         ELBV2_RULE("conditions[].hostHeader.values[]", "Conditions[].HostHeaderConfig.Values[]", rule="elb-host-header"),
         *tags(ELBV2_RULE),
+    ),
+    # --- OpenSearch Service --------------------------------------------------------------------
+    "aws:opensearch/domain:Domain": (
+        OPENSEARCH("domainName", "DomainName"),
+        OPENSEARCH("engineVersion", "EngineVersion"),
+        OPENSEARCH("clusterConfig.instanceType", "ClusterConfig.InstanceType"),
+        OPENSEARCH("clusterConfig.dedicatedMasterType", "ClusterConfig.DedicatedMasterType"),
+        OPENSEARCH("ebsOptions.volumeType", "EBSOptions.VolumeType"),
+        OPENSEARCH("accessPolicies", "AccessPolicies"),
+        OPENSEARCH("domainEndpointOptions.tlsSecurityPolicy", "DomainEndpointOptions.TLSSecurityPolicy"),
+        # Pulumi's list of {logType, ...} is the API's map keyed by LogType.
+        OPENSEARCH("logPublishingOptions[].logType", "LogPublishingOptions{k}"),
     ),
     # --- RDS -----------------------------------------------------------------------------------
     "aws:rds/instance:Instance": (

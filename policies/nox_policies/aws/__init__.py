@@ -4,7 +4,7 @@ whole-stack ones are in `stack.py`. Each check is a plain function `Res -> messa
 
 from __future__ import annotations
 
-from . import autoscaling, cloudwatch, ec2, eks, elasticache, elb, iam, kms, rds, s3, sns, wafv2
+from . import autoscaling, cloudwatch, ec2, eks, elasticache, elb, iam, kms, opensearch, rds, s3, sns, wafv2
 
 POLICIES = [
     *elb.POLICIES,
@@ -13,6 +13,7 @@ POLICIES = [
     *ec2.POLICIES,
     *rds.POLICIES,
     *elasticache.POLICIES,
+    *opensearch.POLICIES,
     *eks.POLICIES,
     *s3.POLICIES,
     *kms.POLICIES,

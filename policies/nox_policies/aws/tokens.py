@@ -55,5 +55,7 @@ SECRET = "aws:secretsmanager/secret:Secret"
 SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
 BACKUP_PLAN = "aws:backup/plan:Plan"
 BACKUP_SELECTION = "aws:backup/selection:Selection"
+OPENSEARCH_DOMAIN = "aws:opensearch/domain:Domain"
+FIREHOSE_STREAM = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
 SG_RULE_TYPES = (*SG_TYPES, SG_RULE_TYPE, SG_INGRESS_RULE_TYPE, SG_EGRESS_RULE_TYPE)
 ALB_RESOURCE_TYPES = (*LB_TYPES, *INGRESS_TYPES)
