@@ -83,6 +83,7 @@ FREE: dict[str, str] = {
     "aws:sns/topicSubscription:TopicSubscription": "email and HTTPS deliveries are billed on the topic (SNS_PUBLISHES_MILLIONS)",
     "aws:backup/plan:Plan": "billed as the vault's stored backups",
     "aws:backup/selection:Selection": _CONFIG,
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration": _CONFIG,
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": _CONFIG,
     "aws:ec2/flowLog:FlowLog": "billed as ingestion of its CloudWatch log group",
     "aws:ec2/internetGateway:InternetGateway": "internet gateways are free (egress is billed as data transfer)",

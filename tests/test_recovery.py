@@ -1,0 +1,82 @@
+"""Restore paths, replica promotion and the DR stack under the policy pack (issue 20 §1-2)."""
+
+from __future__ import annotations
+
+import pytest
+
+from offline.config import read_stack_config
+from offline.engine import ROOT
+from offline.policycheck import evaluate, format_violations
+
+ACCOUNT = "123456789012"
+INSTANCE = "aws:rds/instance:Instance"
+GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
+KEY = f"arn:aws:kms:us-west-2:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+SNAPSHOT = "rds:nox-prod-db-2026-12-01-03-05"
+
+RESTORES = {
+    "snapshot": ("nox:restoreConfirm=staging", f"nox:dbRestoreKmsKeyArn={KEY}", f"nox:dbRestoreSnapshot={SNAPSHOT}"),
+    "point-in-time": (
+        "nox:restoreConfirm=staging",
+        f"nox:dbRestoreKmsKeyArn={KEY}",
+        "nox:dbRestoreSourceInstance=nox-prod-db",
+        "nox:dbRestoreTime=2026-12-01T03:04:05Z",
+    ),
+    "cache-snapshot": ("nox:restoreConfirm=staging", "nox:cacheRestoreSnapshot=automatic.nox-prod-cache-2026-12-01-05-00"),
+}
+
+
+def _clean(plan) -> None:
+    found = evaluate(plan.to_json())
+    assert found == [], format_violations(found)  # no mandatory and no advisory violation either
+
+
+@pytest.mark.parametrize("platform", ["asg", "eks"])
+@pytest.mark.parametrize("kind", sorted(RESTORES))
+def test_restored_stacks_plan_clean_under_the_pack(plan_for, kind, platform):
+    _clean(plan_for("staging", f"nox:platform={platform}", *RESTORES[kind]))
+
+
+def test_promoted_stack_plans_clean_under_the_pack(plan_for):
+    _clean(plan_for("prod", "nox:dbPromoteReplica=true"))
+
+
+def test_cache_restores_from_a_snapshot(plan_for):
+    group = plan_for("staging", *RESTORES["cache-snapshot"]).one(GROUP)["inputs"]
+    assert group["snapshotName"] == "automatic.nox-prod-cache-2026-12-01-05-00"
+    empty = plan_for("staging").one(GROUP)["inputs"]
+    assert "snapshotName" not in empty
+    # everything else (encryption, TLS, RBAC, snapshots) as on an empty stack
+    assert {k: v for k, v in group.items() if k != "snapshotName"} == empty
+
+
+# --- the DR stack ----------------------------------------------------------------------------------
+
+
+def test_dr_stack_is_prod_rebuilt_in_the_second_region_from_the_copy(plan_for):
+    cfg = read_stack_config(ROOT, "dr").values
+    prod = read_stack_config(ROOT, "prod").values
+    assert (cfg["aws:region"], cfg["nox:environment"]) == ("us-east-1", "prod")
+    # prod copies to a vault in the DR stack's region; the DR stack restores from that vault's recovery point and key
+    plan = plan_for("dr")
+    primary = plan.one(INSTANCE, "database-primary")["inputs"]
+    assert primary["snapshotIdentifier"].startswith(f"arn:aws:rds:us-east-1:{ACCOUNT}:snapshot:awsbackup:copyjob-")
+    assert primary["kmsKeyId"].startswith(f"arn:aws:kms:us-east-1:{ACCOUNT}:key/")
+    prod_vault = plan_for("prod").one("aws:backup/vault:Vault", "database-copy-vault")["inputs"]
+    assert prod_vault["region"] == cfg["aws:region"]
+    # the app and its edge are prod's; the network does not overlap prod's (peering back)
+    for key in ("nox:domain", "nox:corsAllowOrigin", "nox:hostedZoneId", "nox:platform"):
+        assert cfg[key] == prod[key], key
+    assert cfg["nox:vpcCidr"] == "10.1.0.0/16" and prod.get("nox:vpcCidr", "10.0.0.0/16") == "10.0.0.0/16"
+    # its own backups copy back to prod's region, locked (prod profile)
+    vault = plan.one("aws:backup/vault:Vault", "database-copy-vault")["inputs"]
+    assert (vault["region"], vault["name"]) == ("us-west-2", "nox-dr-db-copy")
+    assert plan.one("aws:backup/vaultLockConfiguration:VaultLockConfiguration")["inputs"]["region"] == "us-west-2"
+    # every ARN the stack's own resources get is in us-east-1 (the mocks follow the provider's region)
+    arn = plan.outputs["alertTopicArn"]
+    assert arn.startswith(f"arn:aws:sns:us-east-1:{ACCOUNT}:")
+
+
+def test_dr_stack_plans_clean_under_the_pack(plan_for):
+    _clean(plan_for("dr"))
+    assert plan_for("dr").warnings == []
