@@ -80,3 +80,60 @@ def test_dr_stack_is_prod_rebuilt_in_the_second_region_from_the_copy(plan_for):
 def test_dr_stack_plans_clean_under_the_pack(plan_for):
     _clean(plan_for("dr"))
     assert plan_for("dr").warnings == []
+
+
+def test_the_drill_stack_the_workflow_configures_plans_clean():
+    """restore-drill.yml: Pulumi.staging.yaml plus its `pulumi config set` lines, as stack staging-drill."""
+    import dataclasses
+
+    from offline import engine
+
+    drill = (
+        "aws:region=us-east-1",
+        "nox:platform=asg",
+        "nox:domain=api-drill.staging.nox.example.com",
+        "nox:vpcCidr=10.2.0.0/16",
+        "nox:teardown=stack",
+        f"nox:dbRestoreSnapshot=arn:aws:rds:us-east-1:{ACCOUNT}:snapshot:awsbackup:copyjob-1b2c3d4e-0000-4000-8000-000000000000",
+        f"nox:dbRestoreKmsKeyArn=arn:aws:kms:us-east-1:{ACCOUNT}:key/00000000-0000-4000-8000-000000000000",
+        "nox:restoreConfirm=staging-drill",
+    )
+    config = dataclasses.replace(read_stack_config(ROOT, "staging", drill), stack="staging-drill")
+    plan = engine.run("staging-drill", config=config)
+    _clean(plan)
+    primary = plan.one(INSTANCE, "database-primary")
+    assert primary["protect"] is False and primary["inputs"]["skipFinalSnapshot"] is True  # teardown: stack
+    assert primary["inputs"]["snapshotIdentifier"].startswith("arn:aws:rds:us-east-1:")
+
+
+# --- RPO and RTO -----------------------------------------------------------------------------------
+
+
+def test_objectives_follow_the_configuration():
+    import dataclasses
+
+    from settings import recovery
+
+    db = recovery._settings("prod").database
+    rows = {o.failure: o for o in recovery.objectives(db, 29.6, 31.2)}
+    assert (rows["instance or AZ"].path, rows["instance or AZ"].rpo, rows["instance or AZ"].rto) == ("Multi-AZ failover", "0", "~2 min")
+    assert rows["primary unrecoverable"].rto == "~10 min"
+    assert (rows["bad data"].rpo, rows["bad data"].rto) == ("5 min", "~30 min")
+    # a day between backups + 2 h start + 8 h completion windows (components/database.py)
+    assert (rows["region"].rpo, rows["region"].rto) == ("34 h (worst case)", "~31 min")
+    # without Multi-AZ, a replica or a second region, those paths are gone
+    bare = dataclasses.replace(db, multi_az=False, read_replica=False, dr_region="")
+    rows = {o.failure: o for o in recovery.objectives(bare, 15.0, 31.2)}
+    assert rows["instance or AZ"].path == "restore stack at the latest restorable time" and rows["instance or AZ"].rto == "~15 min"
+    assert "primary unrecoverable" not in rows
+    assert (rows["region"].rpo, rows["region"].rto) == ("everything", "none")
+
+
+def test_the_operations_page_states_the_current_objectives():
+    from settings import recovery
+
+    text = recovery.OPERATIONS.read_text()
+    start, end = text.index(recovery.BEGIN), text.index(recovery.END) + len(recovery.END)
+    assert text[start:end] == recovery.table(), "run: venv/bin/python -m settings.recovery --write"
+    for stack in ("dev", "staging", "prod"):
+        assert f"| {stack} | region |" in text
