@@ -844,6 +844,9 @@ KEYS: tuple[Key, ...] = (
         "The stack's own name, to confirm a restore key: on an existing stack any restore key replaces the "
         "database or cache with the restored one.",
         default="",
+        check=lambda v: (
+            None if v == "" or _STACK.fullmatch(v) else "a stack name (1-20 lower-case letters, digits, inner hyphens) or empty"
+        ),
     ),
     Key(
         "dbPromoteReplica",

@@ -287,6 +287,7 @@ BAD_VALUES = [
     ("dbRestoreTime", "yesterday", "latest (the newest restorable time)"),
     ("dbRestoreKmsKeyArn", "arn:aws:kms:us-west-2:123456789012:alias/nox", "a KMS key ARN"),
     ("cacheRestoreSnapshot", "-nox", "an ElastiCache snapshot name"),
+    ("restoreConfirm", "Staging", "a stack name"),
 ]
 
 
