@@ -50,6 +50,47 @@ def test_cache_restores_from_a_snapshot(plan_for):
     assert {k: v for k, v in group.items() if k != "snapshotName"} == empty
 
 
+def _actions(base, head):
+    from offline.diff import resource_changes
+
+    return {c["name"]: (c["action"], sorted(c["replaceReasons"])) for c in resource_changes(base.to_json(), head.to_json())}
+
+
+def test_a_restore_key_on_a_live_stack_shows_as_a_replacement_in_the_diff(plan_for):
+    """Create-time only: what `offline diff` (the PR comment) shows if the keys were confirmed on an existing stack."""
+    got = _actions(plan_for("staging"), plan_for("staging", *RESTORES["snapshot"]))
+    assert got["database-primary"] == ("replace", ["dbName", "kmsKeyId", "snapshotIdentifier", "username"])
+    assert got["database-replica"] == ("replace", ["kmsKeyId"])
+    cache = _actions(plan_for("staging"), plan_for("staging", *RESTORES["cache-snapshot"]))
+    assert cache == {"cache-redis": ("replace", ["snapshotName"])}
+
+
+def test_promotion_is_an_update_not_a_replacement(plan_for):
+    got = _actions(plan_for("prod"), plan_for("prod", "nox:dbPromoteReplica=true"))
+    assert got["database-replica"] == ("update", [])  # PromoteReadReplica, in place
+    assert "database-primary" not in got  # the old primary is left as it was
+    assert got["database-backup-selection"] == ("replace", ["resources"])  # now selects the promoted instance
+    # the primary alarms watch the promoted instance; the replica's alarms go with the replica
+    assert {n for n, (a, _) in got.items() if a == "delete"} == {
+        f"alarms-{check}-replica"
+        for check in (
+            "DatabaseConnectionHigh",
+            "db-cpu",
+            "db-free-storage",
+            "db-freeable-memory",
+            "db-read-latency",
+            "db-replica-lag",
+            "db-write-latency",
+        )
+    }
+    assert got["alarms-db-cpu-primary"] == ("update", []) and got["workload-blue"] == ("update", [])
+    assert not [
+        n
+        for n, (a, _) in got.items()
+        if a in ("replace", "delete") and n not in ("database-backup-selection",) and not n.endswith("-replica")
+    ]
+
+
 # --- the DR stack ----------------------------------------------------------------------------------
 
 
