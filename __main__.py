@@ -101,7 +101,10 @@ database = Database(
         app_security_group_ids=app_security_group_ids,
         log_key=network.log_key,
         log_retention_days=settings.network.log_retention_days,
-        final_snapshot=protect or settings.teardown == "stack",  # a protected stack's teardown keeps its data
+        # A prod teardown keeps the data (policy aws-rds-instance-final-snapshot-prod); a drill or dev
+        # stack's does not leave a snapshot behind (its name would block the next teardown).
+        final_snapshot=protect or (settings.teardown == "stack" and settings.is_prod),
+        lock_copy_vault=settings.is_prod,
     ),
     opts,
 )
@@ -230,7 +233,7 @@ else:
 
 # --- alarms and dashboard: the same on every stack (dev included) ------------------------------------
 targets = [
-    *alarm_catalogue.database_targets(database.primary.identifier, database.replica.identifier if database.replica else None),
+    *alarm_catalogue.database_targets(database.writer.identifier, database.reader_replica.identifier if database.reader_replica else None),
     *alarm_catalogue.cache_targets(cache.replication_group.replication_group_id, settings.cache.shards, settings.cache.replicas_per_shard),
     alarm_catalogue.waf_target(edge.web_acl.name, settings.region),
 ]
@@ -328,8 +331,8 @@ pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("certificateArn", edge.certificate_arn)
 pulumi.export("webAclArn", edge.web_acl.arn)
 pulumi.export("trafficWeights", settings.release.weights)
-pulumi.export("databaseEndpoint", database.primary.address)
-pulumi.export("databaseReaderEndpoint", database.replica.address if database.replica else None)
+pulumi.export("databaseEndpoint", database.writer.address)
+pulumi.export("databaseReaderEndpoint", database.reader_replica.address if database.reader_replica else None)
 pulumi.export("redisConfigurationEndpoint", cache.replication_group.configuration_endpoint_address)
 pulumi.export("databaseMasterSecretArn", database.master_secret_arn)  # RDS-managed; administrators only
 pulumi.export("databaseAppUser", database_app_user)

@@ -72,10 +72,10 @@ class AppAccess:
 
     def env(self) -> pulumi.Output[dict[str, str]]:
         db, cache = self.database, self.cache
-        reader = db.replica.address if db.replica else None
+        reader = db.reader_replica.address if db.reader_replica else None
         rg = cache.replication_group
         return pulumi.Output.all(
-            db.primary.address, reader, rg.configuration_endpoint_address, rg.replication_group_id, cache.app_user.user_name
+            db.writer.address, reader, rg.configuration_endpoint_address, rg.replication_group_id, cache.app_user.user_name
         ).apply(lambda a: connection_env(self.region, *a))
 
     def policy_json(self) -> pulumi.Output[str]:

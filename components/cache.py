@@ -161,6 +161,9 @@ class Cache(pulumi.ComponentResource):
             kms_key_id=self.key.arn,
             subnet_group_name=subnet_group.name,
             security_group_ids=[self.security_group.id],
+            # Create-time only (nox:cacheRestoreSnapshot, confirmed by nox:restoreConfirm): on an
+            # existing group it forces a replacement (Terraform elasticache_replication_group docs).
+            snapshot_name=s.restore_snapshot or None,
             snapshot_retention_limit=s.snapshot_retention_days,
             snapshot_window=SNAPSHOT_WINDOW,
             maintenance_window=MAINTENANCE_WINDOW,

@@ -41,6 +41,13 @@ MAINTENANCE_WINDOW = "sun:04:30-sun:05:30"
 BACKUP_SCHEDULE = "cron(0 5 * * ? *)"
 BACKUP_START_WINDOW_MINUTES = 120
 BACKUP_COMPLETION_WINDOW_MINUTES = 480
+# The second-region copy vault's lock (AWS Backup PutBackupVaultLockConfiguration): recovery points
+# are kept at least the prod retention floor and at most the longest retention the schema allows;
+# with ChangeableForDays the lock is in compliance mode: after those days (3, the minimum) nobody,
+# root included, can lift it or delete a recovery point early.
+COPY_LOCK_MIN_RETENTION_DAYS = 7
+COPY_LOCK_MAX_RETENTION_DAYS = 35
+COPY_LOCK_CHANGEABLE_FOR_DAYS = 3
 MONITORING_INTERVAL = 60
 PERFORMANCE_INSIGHTS_RETENTION_DAYS = 7  # the free tier
 STATIC, DYNAMIC = "pending-reboot", "immediate"
@@ -144,9 +151,17 @@ class DatabaseArgs:
     # Take a final snapshot when the primary is deleted (None: when protected). A protected
     # stack's teardown lifts `protect` but keeps its data (policy aws-rds-instance-final-snapshot-prod).
     final_snapshot: bool | None = None
+    # Vault lock on the second-region copy vault (prod): set by the environment, not per key.
+    lock_copy_vault: bool = False
 
     def __post_init__(self) -> None:
         s = self.settings
+        if s.restore_snapshot and s.restore_source:
+            raise ValueError("restore from a snapshot or from a point in time, not both")
+        if s.restoring and not s.restore_kms_key_arn:
+            raise ValueError("a restore needs restore_kms_key_arn: RDS restores keep the source's key")
+        if s.promote_replica and not s.read_replica:
+            raise ValueError("promote_replica without a read replica")
         major = s.engine_version.split(".")[0]
         if s.family != f"postgres{major}":
             raise ValueError(f"parameter-group family {s.family!r} does not match PostgreSQL {s.engine_version} (expected postgres{major})")
@@ -173,7 +188,8 @@ class Database(pulumi.ComponentResource):
     """PostgreSQL for the API: encrypted, private, tuned as the seed, backed up twice (RDS + AWS Backup)."""
 
     primary: aws.rds.Instance
-    replica: aws.rds.Instance | None
+    replica: aws.rds.Instance | None  # after a promotion: a standalone primary (still this resource)
+    copy_vault: aws.backup.Vault | None  # the second-region copy of every recovery point
     security_group: aws.ec2.SecurityGroup
     key: aws.kms.Key
     parameter_group: aws.rds.ParameterGroup
@@ -185,6 +201,7 @@ class Database(pulumi.ComponentResource):
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nox:data:Database", name, None, opts)
         prefix = args.name_prefix
+        self._promote = args.settings.promote_replica
         partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
 
         self.key = encryption_key(
@@ -207,16 +224,30 @@ class Database(pulumi.ComponentResource):
         self.replica = self._replica(name, args, common, monitoring) if args.settings.read_replica else None
         self._backups(name, args, partition)
 
-        self.master_secret_arn = self.primary.master_user_secrets.apply(lambda secrets: secrets[0].secret_arn)
+        self.master_secret_arn = self.writer.master_user_secrets.apply(lambda secrets: secrets[0].secret_arn)
         self.connect_arns = self._connect_arns(partition)
         self.register_outputs(
             {
-                "primaryAddress": self.primary.address,
-                "replicaAddress": self.replica.address if self.replica else None,
+                "primaryAddress": self.writer.address,
+                "replicaAddress": self.reader_replica.address if self.reader_replica else None,
                 "securityGroupId": self.security_group.id,
                 "masterSecretArn": self.master_secret_arn,
             }
         )
+
+    @property
+    def promoted(self) -> bool:
+        return self.replica is not None and self._promote
+
+    @property
+    def writer(self) -> aws.rds.Instance:
+        """The instance the app writes to: the primary, or the replica once promoted."""
+        return self.replica if self.promoted and self.replica is not None else self.primary
+
+    @property
+    def reader_replica(self) -> aws.rds.Instance | None:
+        """The read replica while it replicates (none after a promotion)."""
+        return None if self.promoted else self.replica
 
     def _network(self, name: str, args: DatabaseArgs) -> aws.rds.SubnetGroup:
         """The data subnets' group, and the security group that admits only the app's groups."""
@@ -259,7 +290,9 @@ class Database(pulumi.ComponentResource):
             storage_type="gp3",
             max_allocated_storage=s.max_allocated_storage,
             storage_encrypted=True,
-            kms_key_id=self.key.arn,
+            # A restored instance keeps its source's key (neither restore API takes one), and a
+            # same-region replica its primary's: declared, so the state matches and no diff replaces it.
+            kms_key_id=s.restore_kms_key_arn or self.key.arn,
             parameter_group_name=self.parameter_group.name,
             vpc_security_group_ids=[self.security_group.id],
             port=PORT,
@@ -309,8 +342,7 @@ class Database(pulumi.ComponentResource):
             allocated_storage=s.allocated_storage,
             db_subnet_group_name=subnet_group.name,
             multi_az=s.multi_az,
-            db_name=DB_NAME,
-            username=USERNAME,
+            **restore_source(s),
             # RDS generates, stores and rotates the password; this program never sees it.
             manage_master_user_password=True,
             master_user_secret_kms_key_id=self.master_secret_key.arn,
@@ -338,14 +370,24 @@ class Database(pulumi.ComponentResource):
         # then has point-in-time restore from its first minute, instead of none until someone
         # turns backups on (RDS for PostgreSQL supports automated backups on read replicas;
         # AWS RDS User Guide, "Working with DB instance read replicas").
+        # Promotion (nox:dbPromoteReplica): without replicate_source_db the provider calls
+        # PromoteReadReplica and the instance becomes a standalone primary in place, same URN, no
+        # replacement (Terraform aws_db_instance docs, replicate_source_db). It then takes a final
+        # snapshot like any protected primary.
+        promoted = s.promote_replica
         return aws.rds.Instance(
             f"{name}-replica",
             identifier=replica_id,
-            replicate_source_db=self.primary.identifier,
+            replicate_source_db=None if promoted else self.primary.identifier,
             multi_az=s.multi_az,
             backup_retention_period=s.backup_retention_days,
             backup_window=BACKUP_WINDOW,
-            skip_final_snapshot=True,
+            skip_final_snapshot=not (promoted and args.protect),
+            final_snapshot_identifier=f"{replica_id}-final" if promoted and args.protect else None,
+            # The master secret is the old primary's; once promoted RDS manages one of its own
+            # (ModifyDBInstance ManageMasterUserPassword: a new password, rotated as the primary's).
+            manage_master_user_password=True if promoted else None,
+            master_user_secret_kms_key_id=self.master_secret_key.arn if promoted else None,
             **common,
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=depends_on),
         )
@@ -355,7 +397,7 @@ class Database(pulumi.ComponentResource):
         invoke = pulumi.InvokeOutputOptions(parent=self)
         region = aws.get_region_output(opts=invoke).region
         account = aws.get_caller_identity_output(opts=invoke).account_id
-        instances = [self.primary, *([self.replica] if self.replica else [])]
+        instances = [self.primary, *([self.replica] if self.replica else [])]  # a promoted replica too
         return pulumi.Output.all(partition, region, account, *[i.resource_id for i in instances]).apply(
             lambda a: [connect_arn(a[0], a[1], a[2], rid) for rid in a[3:]]
         )
@@ -420,8 +462,10 @@ class Database(pulumi.ComponentResource):
             "completion_window": BACKUP_COMPLETION_WINDOW_MINUTES,
             "lifecycle": lifecycle,
         }
-        if s.backup_copy_vault_arn:
-            rule["copy_actions"] = [{"destination_vault_arn": s.backup_copy_vault_arn, "lifecycle": lifecycle}]
+        self.copy_vault = self._copy_vault(name, args) if s.dr_region else None
+        destinations = [v for v in (self.copy_vault.arn if self.copy_vault else None, s.backup_copy_vault_arn) if v]
+        if destinations:
+            rule["copy_actions"] = [{"destination_vault_arn": d, "lifecycle": lifecycle} for d in destinations]
         plan = aws.backup.Plan(f"{name}-backup-plan", name=f"{args.name_prefix}-db-daily", rules=[rule], opts=child)
         role = aws.iam.Role(
             f"{name}-backup-role",
@@ -454,6 +498,62 @@ class Database(pulumi.ComponentResource):
             name=f"{args.name_prefix}-db-primary",
             plan_id=plan.id,
             iam_role_arn=role.arn,
-            resources=[self.primary.arn],
+            # After a promotion both: the promoted replica is the writer, and the old primary keeps
+            # whatever it still holds until it is retired (policy aws-backup-plan-covers-database-prod).
+            resources=[self.primary.arn, *([self.writer.arn] if self.promoted else [])],
             opts=pulumi.ResourceOptions(parent=plan, depends_on=attachments),
         )
+
+    def _copy_vault(self, name: str, args: DatabaseArgs) -> aws.backup.Vault:
+        """A key and a vault in the second region (pulumi-aws 7's per-resource `region`: one provider,
+        no new provider URN) that receive a copy of every recovery point; locked in prod.
+
+        AWS Backup encrypts a cross-region copy of an RDS snapshot with the destination vault's key
+        (a KMS key serves one region only): that key is what a DR stack's nox:dbRestoreKmsKeyArn names.
+        """
+        region = args.settings.dr_region
+        key = encryption_key(
+            f"{args.name_prefix}-db-copy",
+            description=f"{args.name_prefix} PostgreSQL backup copies in {region}",
+            parent=self,
+            protect=args.protect,
+            region=region,
+        )
+        vault = aws.backup.Vault(
+            f"{name}-copy-vault",
+            name=f"{args.name_prefix}-db-copy",
+            kms_key_arn=key.arn,
+            region=region,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+        if args.lock_copy_vault:
+            aws.backup.VaultLockConfiguration(
+                f"{name}-copy-vault-lock",
+                backup_vault_name=vault.name,
+                min_retention_days=COPY_LOCK_MIN_RETENTION_DAYS,
+                max_retention_days=COPY_LOCK_MAX_RETENTION_DAYS,
+                changeable_for_days=COPY_LOCK_CHANGEABLE_FOR_DAYS,
+                region=region,
+                opts=pulumi.ResourceOptions(parent=vault, protect=args.protect),
+            )
+        return vault
+
+
+def restore_source(s: DatabaseSettings) -> dict[str, Any]:
+    """The primary's create-time source: empty (database name and master user), a snapshot, or a point in time.
+
+    A restore takes the database, its name and its master user from the backup (RDS
+    RestoreDBInstanceFromDBSnapshot / RestoreDBInstanceToPointInTime take neither for PostgreSQL).
+    Both arguments replace an existing instance (Terraform aws_db_instance: "Forces new
+    resource"), hence nox:restoreConfirm (settings/loader.py) and the replace the offline diff shows.
+    """
+    if s.restore_snapshot:
+        return {"snapshot_identifier": s.restore_snapshot}
+    if s.restore_source:
+        point: dict[str, Any] = {"source_db_instance_identifier": s.restore_source}
+        if s.restore_time == "latest":
+            point["use_latest_restorable_time"] = True
+        else:
+            point["restore_time"] = s.restore_time
+        return {"restore_to_point_in_time": point}
+    return {"db_name": DB_NAME, "username": USERNAME}

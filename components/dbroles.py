@@ -166,7 +166,7 @@ class DatabaseRoles(pulumi.ComponentResource):
         self.invocation = aws.lambda_.Invocation(
             f"{name}-app-role",
             function_name=self.function.name,
-            input=pulumi.Output.all(db.master_secret_arn, db.primary.address).apply(lambda a: invocation_input(a[0], a[1], statements)),
+            input=pulumi.Output.all(db.master_secret_arn, db.writer.address).apply(lambda a: invocation_input(a[0], a[1], statements)),
             triggers={"code": code_hash()},
             # The replica (if any) copies the role from the primary; it must exist first to be read from.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[db.primary]),

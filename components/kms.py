@@ -31,6 +31,7 @@ def encryption_key(
     service_roles: Sequence[pulumi.Input[str]] = (),
     service_publishers: Sequence[str] = (),
     protect: bool = False,
+    region: str | None = None,
 ) -> aws.kms.Key:
     """A symmetric key with yearly rotation.
 
@@ -40,11 +41,12 @@ def encryption_key(
     `service_roles` (ARNs of service-linked roles, e.g. EC2 Auto Scaling's) may use it and create
     grants for AWS resources: a service-linked role's own policy cannot be edited to add a key.
     `service_publishers` (service principals) may publish to SNS topics the key encrypts, on
-    behalf of this account (see PUBLISHER_ACTIONS).
+    behalf of this account (see PUBLISHER_ACTIONS). `region`: another region than the provider's
+    (pulumi-aws 7's per-resource `region` input), e.g. the backup copy vault's.
     """
     opts = pulumi.ResourceOptions(parent=parent)
     identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent))
-    region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent))
+    region_name = region or aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent)).region
     partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=parent))
 
     key = aws.kms.Key(
@@ -53,7 +55,7 @@ def encryption_key(
         enable_key_rotation=True,
         rotation_period_in_days=365,
         deletion_window_in_days=30,
-        policy=pulumi.Output.all(identity.account_id, region.region, partition.partition, *service_roles).apply(
+        policy=pulumi.Output.all(identity.account_id, region_name, partition.partition, *service_roles).apply(
             lambda a: key_policy(
                 a[0],
                 a[1],
@@ -65,8 +67,9 @@ def encryption_key(
             )
         ),
         opts=pulumi.ResourceOptions(parent=parent, protect=protect),
+        region=region,
     )
-    aws.kms.Alias(f"{name}-alias", name=f"alias/{name}", target_key_id=key.key_id, opts=opts)
+    aws.kms.Alias(f"{name}-alias", name=f"alias/{name}", target_key_id=key.key_id, opts=opts, region=region)
     return key
 
 

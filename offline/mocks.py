@@ -396,6 +396,7 @@ ARN_RESOURCE = {
     "aws:ssm/parameter:Parameter": "parameter/{name}",
     "aws:route53/zone:Zone": "hostedzone/{id}",
     "aws:kms/alias:Alias": "{name}",
+    "aws:backup/vault:Vault": "backup-vault:{name}",  # AWS Backup: arn:aws:backup:<region>:<account>:backup-vault:<name>
 }
 # Physical-name property Pulumi auto-names when the program leaves it out (default: `name`).
 AUTONAME_FIELD = {
@@ -526,12 +527,14 @@ class NoxMocks(pulumi.runtime.Mocks):
             if isinstance(meta, dict):
                 meta = state["metadata"] = {"name": f"{name}-{_hex(token + name, 8)}", **meta}
                 meta.setdefault("uid", _uuid(token + name))
+        # pulumi-aws 7: a resource's own `region` input overrides the provider's (its ARN says so).
+        ctx = Ctx(state["region"]) if isinstance(state.get("region"), str) and state["region"] else self.ctx
         if token in COMPUTED:
-            state.update(COMPUTED[token](self.ctx, name, state))
+            state.update(COMPUTED[token](ctx, name, state))
         if token.startswith("aws:"):
             props = type_properties(token)
             if "arn" not in state and (props is None or "arn" in props):
-                state["arn"] = _generic_arn(self.ctx, token, name, _fallback_id(token, name, state), state)
+                state["arn"] = _generic_arn(ctx, token, name, _fallback_id(token, name, state), state)
             if props is None or "tags_all" in props:
                 provider_id = (args.provider or "").rsplit("::", 1)[-1]
                 tags = state.get("tags")

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from components.appspec import OAUTH_PROVIDERS
 from settings.model import COLOURS
 from settings.schema import digest_problem, image_problem, is_prod_stack
 
@@ -202,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     k = common.add_argument_group("integration checks and latency (on the candidate, through X-Canary-User: true)")
     k.add_argument("--candidate-url", help="base URL the checks call (default: https://<nox:domain> of the stack)")
     k.add_argument("--no-checks", action="store_true", help="skip the integration checks and the success-rate watch")
-    k.add_argument("--oauth-providers", default=",".join(chk.OAUTH_PROVIDERS), help="comma-separated (default: %(default)s)")
+    k.add_argument("--oauth-providers", default=",".join(OAUTH_PROVIDERS), help="comma-separated (default: %(default)s)")
     k.add_argument("--oauth-path", default=chk.OAUTH_PATH, help="{provider} is replaced (default: %(default)s)")
     k.add_argument("--ws-path", default=chk.WS_PATH, help="WebSocket path answering ping with pong (default: %(default)s)")
     k.add_argument("--ws-timeout", type=_positive_seconds, default=chk.WS_TIMEOUT, help="seconds for the pong (default 10)")

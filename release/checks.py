@@ -16,10 +16,12 @@ Each check is one `CheckResult`, logged and in the release summary. HTTP is urll
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import logging
 import math
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -27,14 +29,13 @@ import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from components.appspec import CANARY_HEADER, CANARY_HEADER_VALUE, HEALTH_PATH
+from components.appspec import CANARY_HEADER, CANARY_HEADER_VALUE, HEALTH_PATH, OAUTH_PROVIDERS
 
-from .gates import Clock, Verdict, stamp
+from .gates import Clock, SystemClock, Verdict, stamp
 
 log = logging.getLogger("release")
 
 # The seed's values (deploy-blue-green.sh run_integration_tests, monitor_performance).
-OAUTH_PROVIDERS = ("google", "github", "microsoft")
 OAUTH_PATH = "/api/auth/{provider}/url"
 WS_PATH = "/ws"
 WS_PING = {"type": "ping"}
@@ -208,3 +209,27 @@ class HttpChecks:
         if failed:
             return Verdict(False, "integration checks failed: " + "; ".join(r.line() for r in failed)), results
         return Verdict(True), results
+
+
+def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
+    """`python -m release.checks --url https://<domain>`: the checks against a running stack (the
+    restore drill, a smoke test). Exit 0 all passed, 1 a check failed, 2 bad arguments."""
+    parser = argparse.ArgumentParser(prog="python -m release.checks", description=main.__doc__)
+    parser.add_argument("--url", required=True, help="the stack's base URL, e.g. https://<nox:domain>")
+    parser.add_argument("--ws-url", default="", help="another origin for the WebSocket (default: --url)")
+    parser.add_argument("--ai-security", action="store_true", help="also check the AI security endpoint (401 or 200)")
+    args = parser.parse_args(argv)
+    try:
+        cfg = CheckConfig(args.url, ws_base_url=args.ws_url, ai_security=args.ai_security)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    verdict, results = HttpChecks(cfg).run(clock or SystemClock(), "checks")
+    for result in results:
+        print(result.line())
+    print("all checks passed" if verdict.ok else verdict.reason)
+    return 0 if verdict.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -55,7 +55,9 @@ from .schema import (
     cidr_problem,
     digest_problem,
     is_prod_stack,
+    kms_key_region,
     node_pool_needs,
+    snapshot_region,
     stack_name_problem,
 )
 
@@ -316,6 +318,73 @@ def _database_memory(v: dict[str, Any]) -> list[str]:
     ]
 
 
+RESTORE_KEYS = ("dbRestoreSnapshot", "dbRestoreSourceInstance", "dbRestoreTime", "dbRestoreKmsKeyArn", "cacheRestoreSnapshot")
+
+
+def _restore_source(v: dict[str, Any]) -> list[str]:
+    """One restore source at most, complete: a snapshot, or a source instance with a time, with its key."""
+    snapshot, source, time, key = (v[k] for k in RESTORE_KEYS[:4])
+    if snapshot and (source or time):
+        return [
+            f"nox:dbRestoreSnapshot ({snapshot!r}) and nox:dbRestoreSourceInstance / nox:dbRestoreTime "
+            f"({source!r}, {time!r}): set one restore source, a snapshot or a point in time, not both"
+        ]
+    if bool(source) != bool(time):
+        return [
+            f"nox:dbRestoreSourceInstance ({source!r}) and nox:dbRestoreTime ({time!r}): a point-in-time restore "
+            "needs both (the source instance and `latest` or a UTC time)"
+        ]
+    if (snapshot or source) and not key:
+        return [
+            "nox:dbRestoreKmsKeyArn is empty but a restore is set: name the KMS key the backup is encrypted with "
+            "(RDS restores keep the source's key; the restore APIs take none)"
+        ]
+    if key and not (snapshot or source):
+        return [f"nox:dbRestoreKmsKeyArn ({key!r}) is set but no restore is: set nox:dbRestoreSnapshot or nox:dbRestoreSourceInstance"]
+    return []
+
+
+def _restore_region(v: dict[str, Any], stack: str, region: str) -> list[str]:
+    """RDS restores only a snapshot, and a key, of the stack's own region."""
+    p = []
+    for name, found in (
+        ("dbRestoreSnapshot", snapshot_region(v["dbRestoreSnapshot"])),
+        ("dbRestoreKmsKeyArn", kms_key_region(v["dbRestoreKmsKeyArn"])),
+    ):
+        if found and found != region:
+            p.append(
+                f"nox:{name} = {_show(v[name])}: is in {found}, the stack in aws:region {region}; RDS restores only "
+                "from its own region (restore the copy in the DR vault of this region, docs/operations.md)"
+            )
+    return p
+
+
+def _restore_confirm(v: dict[str, Any], stack: str, region: str) -> list[str]:
+    """A restore key replaces a live database: it must be confirmed with the stack's own name."""
+    set_keys = [k for k in RESTORE_KEYS if v[k]]
+    if not set_keys or v["restoreConfirm"] == stack:
+        return []
+    return [
+        f"{', '.join('nox:' + k for k in set_keys)} set but nox:restoreConfirm = {_show(v['restoreConfirm'])}: "
+        f"a restore key is create-time only (on an existing stack it replaces the database or cache with the "
+        f"restored one); set nox:restoreConfirm = {stack!r} to confirm this stack is new"
+    ]
+
+
+def _promotion(v: dict[str, Any]) -> list[str]:
+    if v["dbPromoteReplica"] and not v["dbReadReplica"]:
+        return ["nox:dbPromoteReplica = true but nox:dbReadReplica = false: there is no replica to promote"]
+    return []
+
+
+def _dr_region(v: dict[str, Any], stack: str, region: str) -> list[str]:
+    if v["drRegion"] and v["drRegion"] == region:
+        return [
+            f"nox:drRegion = {v['drRegion']!r}: must differ from aws:region ({region}); a copy in the same region survives no region loss"
+        ]
+    return []
+
+
 def _prod_floors(v: dict[str, Any]) -> list[str]:
     """Prod is never weaker than the profiles below it on protections."""
     if v["environment"] != "prod":
@@ -334,6 +403,7 @@ def _prod_floors(v: dict[str, Any]) -> list[str]:
         "interfaceEndpoints": (lambda x: x, "true (AWS API traffic stays in the VPC)"),
         "azCount": (lambda x: x >= 3, "at least 3"),
         "dbReadReplica": (lambda x: x, "true"),
+        "drRegion": (lambda x: x != "", "a second region (prod copies its backups there)"),
     }
     for key, (ok, allowed) in floors.items():
         if not ok(v[key]):
@@ -396,11 +466,17 @@ CROSS_FIELD_RULES: tuple[Callable[[dict[str, Any]], list[str]], ...] = (
     _architecture_problems,
     _connection_budget,
     _node_pool_capacity,
+    _restore_source,
+    _promotion,
 )
+# Rules that also need the stack's name and region: (values, stack, region) -> problems.
+STACK_RULES: tuple[Callable[[dict[str, Any], str, str], list[str]], ...] = (_restore_region, _restore_confirm, _dr_region)
 
 
-def _cross_field(v: dict[str, Any]) -> list[str]:
-    return [problem for rule in CROSS_FIELD_RULES for problem in rule(v)]
+def _cross_field(v: dict[str, Any], stack: str, region: str) -> list[str]:
+    return [problem for rule in CROSS_FIELD_RULES for problem in rule(v)] + [
+        problem for stack_rule in STACK_RULES for problem in stack_rule(v, stack, region)
+    ]
 
 
 def _eks_support(v: dict[str, Any]) -> list[str]:
@@ -470,7 +546,7 @@ def build(project: str, stack: str, region: str | None, raw: Mapping[str, Any], 
         )
     problems += _stack_problems(stack, region, v.get("environment", raw.get("environment")))
     if not problems:
-        problems = _cross_field(v)
+        problems = _cross_field(v, stack, region or "")
     if problems:
         raise ConfigError(problems)
 

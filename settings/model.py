@@ -97,8 +97,18 @@ class DatabaseSettings:
     read_replica: bool
     backup_retention_days: int
     backup_copy_vault_arn: str
+    dr_region: str  # "": no second-region copy
+    restore_snapshot: str  # create from a snapshot / recovery point ("": no)
+    restore_source: str  # point-in-time restore of this instance ("": no)
+    restore_time: str  # "latest" or UTC RFC 3339, with restore_source
+    restore_kms_key_arn: str  # the key the restore source is encrypted with
+    promote_replica: bool
     max_connections: int
     pool_max: int  # DB_POOL_MAX handed to every app instance
+
+    @property
+    def restoring(self) -> bool:
+        return bool(self.restore_snapshot or self.restore_source)
 
 
 @dataclass(frozen=True)
@@ -110,6 +120,7 @@ class CacheSettings:
     shards: int
     replicas_per_shard: int
     snapshot_retention_days: int
+    restore_snapshot: str  # create from this ElastiCache snapshot ("": empty)
 
 
 @dataclass(frozen=True)

@@ -244,6 +244,20 @@ _ACM_ARN = re.compile(
     r"arn:aws(?:-cn|-us-gov)?:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 )
 _VAULT_ARN = re.compile(r"arn:aws(?:-cn|-us-gov)?:backup:[a-z0-9-]+:[0-9]{12}:backup-vault:[A-Za-z0-9_.-]{2,50}")
+# Restore sources (botocore rds RestoreDBInstanceFromDBSnapshot / RestoreDBInstanceToPointInTime).
+# A snapshot identifier: manual (`nox-prod-db-pre-upgrade`), automated (`rds:nox-prod-db-2026-12-01-03-05`)
+# or an AWS Backup recovery point (`awsbackup:job-<uuid>`, its cross-region copy `awsbackup:copyjob-<uuid>`);
+# or the snapshot's ARN (required for a snapshot shared from another account). RDS restores only a
+# snapshot in the stack's own region (a cross-region recovery point is first copied there).
+_SNAPSHOT_ID = r"(?:rds:|awsbackup:)?[A-Za-z](?:[A-Za-z0-9]|-(?!-)){0,254}(?<!-)"
+_RDS_SNAPSHOT = re.compile(rf"{_SNAPSHOT_ID}|arn:aws(?:-cn|-us-gov)?:rds:(?P<region>[a-z0-9-]+):[0-9]{{12}}:snapshot:{_SNAPSHOT_ID}")
+# DB instance identifiers: 1-63 letters, digits or hyphens, a letter first, no `--`, no trailing hyphen.
+_DB_IDENTIFIER = re.compile(r"[a-z](?:[a-z0-9]|-(?!-)){0,62}(?<!-)")
+# RestoreTime: "a time in Universal Coordinated Time (UTC) format", e.g. 2009-09-07T23:45:00Z.
+_UTC_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+_KMS_KEY_ARN = re.compile(r"arn:aws(?:-cn|-us-gov)?:kms:(?P<region>[a-z0-9-]+):[0-9]{12}:key/(?:mrk-[0-9a-f]{32}|[0-9a-f-]{36})")
+# ElastiCache snapshot names (CreateReplicationGroup SnapshotName): manual, or `automatic.<group>-<date>`.
+_CACHE_SNAPSHOT = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.]|-(?!-)){0,254}")
 _DOMAIN = re.compile(r"(?=.{1,253}\Z)(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)+[a-z]{2,63}")
 _ORIGIN = re.compile(r"https://(?P<host>(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)+[a-z]{2,63})(?::(?P<port>[0-9]{1,5}))?")
 # Route 53 hosted zone ids: Z plus 9-31 upper-case letters or digits (botocore ResourceId max 32;
@@ -431,6 +445,34 @@ def cidr_problem(v: str, *, prod: bool, public: bool = True) -> str | None:
     if prod and net.prefixlen < PROD_MIN_PREFIX[net.version]:
         return f"no wider than /{PROD_MIN_PREFIX[4]} (IPv4) or /{PROD_MIN_PREFIX[6]} (IPv6) in prod"
     return None
+
+
+def _restore_time(v: str) -> str | None:
+    allowed = "latest (the newest restorable time) or a UTC time YYYY-MM-DDTHH:MM:SSZ, e.g. 2026-12-01T03:04:05Z"
+    if v in ("", "latest"):
+        return None
+    if not _UTC_TIME.fullmatch(v):
+        return allowed
+    try:
+        datetime.datetime.fromisoformat(v.replace("Z", "+00:00"))
+    except ValueError:
+        return allowed
+    return None
+
+
+def snapshot_region(snapshot: str) -> str:
+    """The region in a snapshot ARN ("" for a bare identifier: the stack's own region)."""
+    m = _RDS_SNAPSHOT.fullmatch(snapshot)
+    return (m["region"] or "") if m else ""
+
+
+def kms_key_region(arn: str) -> str:
+    m = _KMS_KEY_ARN.fullmatch(arn)
+    return m["region"] if m else ""
+
+
+def _region(v: str) -> str | None:
+    return None if v == "" or v in aws_regions() else "a region the pinned botocore knows (e.g. us-east-1), or empty"
 
 
 def _date(v: str) -> str | None:
@@ -794,6 +836,80 @@ KEYS: tuple[Key, ...] = (
         default="",
         check=matches(_VAULT_ARN, "an AWS Backup vault ARN", True),
         field="database.backup_copy_vault_arn",
+    ),
+    Key(
+        "drRegion",
+        str,
+        "Second region: a KMS key and a backup vault there (vault lock in prod) receive a copy of every "
+        "daily recovery point (docs/operations.md, Disaster recovery); empty: none. Must differ from aws:region.",
+        profile=per_env("", "", "us-east-1"),
+        check=_region,
+        field="database.dr_region",
+    ),
+    # --- restore (create-time only: on an existing stack a restore key replaces the database) --------
+    Key(
+        "dbRestoreSnapshot",
+        str,
+        "Create the database from this RDS snapshot or AWS Backup recovery point (identifier or ARN, in the "
+        "stack's region) instead of empty. Create-time only; needs nox:restoreConfirm and nox:dbRestoreKmsKeyArn.",
+        default="",
+        check=matches(
+            _RDS_SNAPSHOT,
+            "an RDS snapshot identifier (name, rds:<name>, awsbackup:job-<id>, awsbackup:copyjob-<id>) or its ARN",
+            True,
+        ),
+        field="database.restore_snapshot",
+    ),
+    Key(
+        "dbRestoreSourceInstance",
+        str,
+        "Create the database as a point-in-time restore of this DB instance (identifier, same region); with "
+        "nox:dbRestoreTime. Create-time only; needs nox:restoreConfirm and nox:dbRestoreKmsKeyArn.",
+        default="",
+        check=matches(_DB_IDENTIFIER, "a DB instance identifier: 1-63 lower-case letters, digits, single hyphens, a letter first", True),
+        field="database.restore_source",
+    ),
+    Key(
+        "dbRestoreTime",
+        str,
+        "Point in time of the restore from nox:dbRestoreSourceInstance: `latest` or a UTC time "
+        "(YYYY-MM-DDTHH:MM:SSZ) inside the source's backup retention window.",
+        default="",
+        check=_restore_time,
+        field="database.restore_time",
+    ),
+    Key(
+        "dbRestoreKmsKeyArn",
+        str,
+        "KMS key the restore source is encrypted with (RDS restores keep it: the restore APIs take no key). Required with a restore.",
+        default="",
+        check=matches(_KMS_KEY_ARN, "a KMS key ARN such as arn:aws:kms:us-east-1:123456789012:key/<uuid>", True),
+        field="database.restore_kms_key_arn",
+    ),
+    Key(
+        "cacheRestoreSnapshot",
+        str,
+        "Create the cache from this ElastiCache snapshot (name, same region) instead of empty. Create-time only; needs nox:restoreConfirm.",
+        default="",
+        check=matches(_CACHE_SNAPSHOT, "an ElastiCache snapshot name: letters, digits, dots and single hyphens", True),
+        field="cache.restore_snapshot",
+    ),
+    Key(
+        "restoreConfirm",
+        str,
+        "The stack's own name, to confirm a restore key: on an existing stack any restore key replaces the "
+        "database or cache with the restored one.",
+        default="",
+        check=lambda v: (
+            None if v == "" or _STACK.fullmatch(v) else "a stack name (1-20 lower-case letters, digits, inner hyphens) or empty"
+        ),
+    ),
+    Key(
+        "dbPromoteReplica",
+        bool,
+        "Promote the read replica to a standalone primary; the app's endpoints move to it (docs/operations.md, Promote the replica).",
+        default=False,
+        field="database.promote_replica",
     ),
     Key(
         "deletionProtection",

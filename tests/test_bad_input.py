@@ -62,6 +62,13 @@ GOOD = {
     "migrationCommand": "npm run migrate",
     "migrationImage": "registry.example.com/nox-api:v8.0.0",
     "karpenterArchitecture": "amd64",
+    "drRegion": "us-east-1",
+    "dbRestoreSnapshot": "rds:nox-prod-db-2026-12-01-03-05",
+    "dbRestoreSourceInstance": "nox-prod-db",
+    "dbRestoreTime": "latest",
+    "dbRestoreKmsKeyArn": "arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    "cacheRestoreSnapshot": "nox-prod-cache-1",
+    "restoreConfirm": "dev",
 }
 # String keys whose empty value is a choice even though their default is not empty.
 EMPTY_MEANS_NONE = {"migrationCommand"}
@@ -91,7 +98,7 @@ def _cases() -> list[tuple[str, object]]:
         if key.kind is str:
             good = GOOD[n]
             bad = [good + "\n", good + " ", " " + good, good + "\x00", HUGE, "☃", "\u200b" + good, 42, ["a"], None]
-            if (key.default != "" or key.required) and n not in EMPTY_MEANS_NONE:
+            if (key.default_for("dev") != "" or key.required) and n not in EMPTY_MEANS_NONE:  # the cases run on dev
                 bad.append("")
             cases += [(n, v) for v in bad]
         elif key.kind is int:

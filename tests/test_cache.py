@@ -99,6 +99,7 @@ def _cache_settings(**changes):
         shards=1,
         replicas_per_shard=2,
         snapshot_retention_days=7,
+        restore_snapshot="",
     )
     return dataclasses.replace(base, **changes)
 

@@ -152,6 +152,12 @@ def _db_settings(**changes):
         read_replica=True,
         backup_retention_days=7,
         backup_copy_vault_arn="",
+        dr_region="",
+        restore_snapshot="",
+        restore_source="",
+        restore_time="",
+        restore_kms_key_arn="",
+        promote_replica=False,
         max_connections=200,
         pool_max=4,
     )
@@ -421,7 +427,7 @@ def test_environment_shape(plan_for, stack, multi_az, replica, retention, protec
     assert p["inputs"]["skipFinalSnapshot"] is not protect
     assert ("finalSnapshotIdentifier" in p["inputs"]) is protect
     assert db_key(plan)["protect"] is protect
-    assert plan.one("aws:backup/vault:Vault")["protect"] is protect
+    assert plan.one("aws:backup/vault:Vault", "database-vault")["protect"] is protect
     assert plan.one("aws:backup/plan:Plan")["inputs"]["rules"][0]["lifecycle"]["deleteAfter"] == retention
 
 
@@ -444,12 +450,12 @@ def test_key_rotates_and_encrypts_everything_stateful(plan_for):
     assert (key["inputs"]["enableKeyRotation"], key["inputs"]["deletionWindowInDays"]) == (True, 30)
     arn = instances(plan)["database-primary"]["inputs"]["kmsKeyId"]
     assert key["urn"] in instances(plan)["database-primary"]["dependencies"]
-    assert plan.one("aws:backup/vault:Vault")["inputs"]["kmsKeyArn"] == arn
+    assert plan.one("aws:backup/vault:Vault", "database-vault")["inputs"]["kmsKeyArn"] == arn
 
 
 def test_backup_plan_daily_for_the_primary(plan_for):
     plan = plan_for("prod")
-    vault = plan.one("aws:backup/vault:Vault")
+    vault = plan.one("aws:backup/vault:Vault", "database-vault")
     rule = plan.one("aws:backup/plan:Plan")["inputs"]["rules"]
     assert rule == [
         {
@@ -459,6 +465,13 @@ def test_backup_plan_daily_for_the_primary(plan_for):
             "startWindow": 120,
             "completionWindow": 480,
             "lifecycle": {"deleteAfter": 30},
+            # prod: a copy of every recovery point to the vault in the second region (below)
+            "copyActions": [
+                {
+                    "destinationVaultArn": f"arn:aws:backup:us-east-1:{ACCOUNT}:backup-vault:nox-prod-db-copy",
+                    "lifecycle": {"deleteAfter": 30},
+                }
+            ],
         }
     ]
     selection = plan.one("aws:backup/selection:Selection")["inputs"]
@@ -473,11 +486,232 @@ def test_backup_plan_daily_for_the_primary(plan_for):
     }
 
 
-def test_backup_copies_to_another_region_when_configured(plan_for):
-    dest = f"arn:aws:backup:us-east-1:{ACCOUNT}:backup-vault:nox-dr"
+def test_backup_copies_also_to_an_external_vault_when_configured(plan_for):
+    dest = f"arn:aws:backup:eu-west-1:{ACCOUNT}:backup-vault:nox-dr"
     rule = plan_for("prod", f"nox:backupCopyVaultArn={dest}").one("aws:backup/plan:Plan")["inputs"]["rules"][0]
-    assert rule["copyActions"] == [{"destinationVaultArn": dest, "lifecycle": {"deleteAfter": 30}}]
-    assert "copyActions" not in plan_for("prod").one("aws:backup/plan:Plan")["inputs"]["rules"][0]
+    ours = f"arn:aws:backup:us-east-1:{ACCOUNT}:backup-vault:nox-prod-db-copy"
+    assert rule["copyActions"] == [{"destinationVaultArn": d, "lifecycle": {"deleteAfter": 30}} for d in (ours, dest)]
+    # no second region (dev, staging by default): no copy at all
+    assert "copyActions" not in plan_for("staging").one("aws:backup/plan:Plan")["inputs"]["rules"][0]
+
+
+COPY_VAULT = "aws:backup/vault:Vault"
+LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
+
+
+def test_prod_copies_to_a_locked_vault_in_the_second_region(plan_for):
+    plan = plan_for("prod")
+    vault = plan.one(COPY_VAULT, "database-copy-vault")
+    key = plan.one(KEY, "nox-prod-db-copy")
+    assert vault["inputs"]["region"] == key["inputs"]["region"] == "us-east-1"
+    assert plan.one("aws:kms/alias:Alias", "nox-prod-db-copy-alias")["inputs"]["region"] == "us-east-1"
+    assert vault["inputs"]["kmsKeyArn"].startswith(f"arn:aws:kms:us-east-1:{ACCOUNT}:key/")
+    assert (key["inputs"]["enableKeyRotation"], key["protect"], vault["protect"]) == (True, True, True)
+    assert vault["inputs"]["name"] == "nox-prod-db-copy"
+    from components.kms import key_policy
+
+    assert key["inputs"]["policy"] == key_policy(ACCOUNT, "us-east-1", "aws")  # the account administers; no service statement
+    lock = plan.one(LOCK)
+    assert lock["parent"] == vault["urn"] and lock["protect"] is True
+    assert {k: v for k, v in lock["inputs"].items()} == {
+        "backupVaultName": "nox-prod-db-copy",
+        "region": "us-east-1",
+        "minRetentionDays": 7,
+        "maxRetentionDays": 35,
+        "changeableForDays": 3,  # compliance mode after 3 days
+    }
+    # the copy lives as long as the original (30 days), inside the lock's bounds
+    assert 7 <= plan.one("aws:backup/plan:Plan")["inputs"]["rules"][0]["copyActions"][0]["lifecycle"]["deleteAfter"] <= 35
+
+
+def test_second_region_outside_prod_has_no_lock(plan_for):
+    plan = plan_for("staging", "nox:drRegion=us-east-2")
+    assert plan.one(COPY_VAULT, "database-copy-vault")["inputs"]["region"] == "us-east-2"
+    assert not plan.of_type(LOCK)
+    rule = plan.one("aws:backup/plan:Plan")["inputs"]["rules"][0]
+    assert rule["copyActions"] == [
+        {"destinationVaultArn": f"arn:aws:backup:us-east-2:{ACCOUNT}:backup-vault:nox-staging-db-copy", "lifecycle": {"deleteAfter": 7}}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["nox:drRegion=us-west-2"], "nox:drRegion = 'us-west-2': must differ from aws:region (us-west-2)"),
+        (["nox:drRegion="], "nox:drRegion = '': must be a second region (prod copies its backups there) in prod"),
+        (["nox:drRegion=mars-1"], "nox:drRegion = 'mars-1': must be a region the pinned botocore knows"),
+    ],
+)
+def test_second_region_is_validated(overrides, message):
+    with pytest.raises(ConfigError) as err:
+        engine.run("prod", overrides)
+    assert message in str(err.value)
+
+
+# --- restore -------------------------------------------------------------------------------------
+
+SNAPSHOT_ARN = f"arn:aws:rds:us-west-2:{ACCOUNT}:snapshot:awsbackup:job-8f0e5c1a-6d2b-4c59-9a71-0c4b1e2d3f40"
+RESTORE_KEY = f"arn:aws:kms:us-west-2:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def restore(stack, *keys):
+    return [f"nox:restoreConfirm={stack}", f"nox:dbRestoreKmsKeyArn={RESTORE_KEY}", *keys]
+
+
+def test_restore_from_a_snapshot(plan_for):
+    plan = plan_for("staging", *restore("staging", f"nox:dbRestoreSnapshot={SNAPSHOT_ARN}"))
+    p, r = instances(plan)["database-primary"]["inputs"], instances(plan)["database-replica"]["inputs"]
+    assert p["snapshotIdentifier"] == SNAPSHOT_ARN and "restoreToPointInTime" not in p
+    # name and master user come from the snapshot; the key is the snapshot's (restores take none), the replica's too
+    assert "dbName" not in p and "username" not in p
+    assert p["kmsKeyId"] == r["kmsKeyId"] == RESTORE_KEY
+    # every other hardening input as on an empty stack
+    empty = instances(plan_for("staging"))["database-primary"]["inputs"]
+    same = {k for k in empty if k not in ("dbName", "username", "kmsKeyId")}
+    assert {k: p[k] for k in same} == {k: empty[k] for k in same}
+    assert p["manageMasterUserPassword"] is True and p["storageEncrypted"] is True
+    # the database's own key still encrypts Performance Insights and the vault
+    assert p["performanceInsightsKmsKeyId"] == empty["performanceInsightsKmsKeyId"]
+
+
+@pytest.mark.parametrize(
+    ("time", "point"),
+    [
+        ("latest", {"sourceDbInstanceIdentifier": "nox-prod-db", "useLatestRestorableTime": True}),
+        ("2026-12-01T03:04:05Z", {"sourceDbInstanceIdentifier": "nox-prod-db", "restoreTime": "2026-12-01T03:04:05Z"}),
+    ],
+)
+def test_restore_to_a_point_in_time(plan_for, time, point):
+    plan = plan_for("staging", *restore("staging", "nox:dbRestoreSourceInstance=nox-prod-db", f"nox:dbRestoreTime={time}"))
+    p = instances(plan)["database-primary"]["inputs"]
+    assert p["restoreToPointInTime"] == point
+    assert "snapshotIdentifier" not in p and "dbName" not in p and "username" not in p
+    assert p["kmsKeyId"] == RESTORE_KEY
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            restore(
+                "staging", f"nox:dbRestoreSnapshot={SNAPSHOT_ARN}", "nox:dbRestoreSourceInstance=nox-prod-db", "nox:dbRestoreTime=latest"
+            ),
+            "nox:dbRestoreSnapshot ('" + SNAPSHOT_ARN + "') and nox:dbRestoreSourceInstance / nox:dbRestoreTime "
+            "('nox-prod-db', 'latest'): set one restore source, a snapshot or a point in time, not both",
+        ),
+        (restore("staging", "nox:dbRestoreSourceInstance=nox-prod-db"), "a point-in-time restore needs both"),
+        (restore("staging", "nox:dbRestoreTime=latest"), "nox:dbRestoreSourceInstance ('') and nox:dbRestoreTime ('latest')"),
+        (
+            ["nox:restoreConfirm=staging", f"nox:dbRestoreSnapshot={SNAPSHOT_ARN}"],
+            "nox:dbRestoreKmsKeyArn is empty but a restore is set",
+        ),
+        (["nox:restoreConfirm=staging", f"nox:dbRestoreKmsKeyArn={RESTORE_KEY}"], "is set but no restore is"),
+        # create-time only: without the stack's own name as confirmation, a restore key is refused
+        (
+            [f"nox:dbRestoreKmsKeyArn={RESTORE_KEY}", f"nox:dbRestoreSnapshot={SNAPSHOT_ARN}"],
+            "nox:dbRestoreSnapshot, nox:dbRestoreKmsKeyArn set but nox:restoreConfirm = '': a restore key is create-time only",
+        ),
+        (
+            ["nox:restoreConfirm=prod", f"nox:dbRestoreKmsKeyArn={RESTORE_KEY}", f"nox:dbRestoreSnapshot={SNAPSHOT_ARN}"],
+            "set nox:restoreConfirm = 'staging' to confirm this stack is new",
+        ),
+        (["nox:restoreConfirm=staging", "nox:cacheRestoreSnapshot=nox-prod-cache-1"], None),  # a cache restore alone is fine
+        # formats (botocore: RestoreDBInstance* constraints)
+        (
+            restore("staging", "nox:dbRestoreSnapshot=1-starts-with-digit"),
+            "nox:dbRestoreSnapshot = '1-starts-with-digit': must be an RDS snapshot identifier",
+        ),
+        (restore("staging", "nox:dbRestoreSnapshot=two--hyphens"), "nox:dbRestoreSnapshot = 'two--hyphens': must be"),
+        (
+            restore("staging", "nox:dbRestoreSourceInstance=Nox_Prod", "nox:dbRestoreTime=latest"),
+            "nox:dbRestoreSourceInstance = 'Nox_Prod': must be a DB instance identifier",
+        ),
+        (
+            restore("staging", "nox:dbRestoreSourceInstance=nox-prod-db", "nox:dbRestoreTime=2026-12-01 03:04:05"),
+            "nox:dbRestoreTime = '2026-12-01 03:04:05': must be latest",
+        ),
+        (
+            restore("staging", "nox:dbRestoreSourceInstance=nox-prod-db", "nox:dbRestoreTime=2026-02-30T03:04:05Z"),
+            "nox:dbRestoreTime = '2026-02-30T03:04:05Z': must be latest",
+        ),
+        (
+            ["nox:restoreConfirm=staging", "nox:dbRestoreKmsKeyArn=alias/nox-prod-db", f"nox:dbRestoreSnapshot={SNAPSHOT_ARN}"],
+            "nox:dbRestoreKmsKeyArn = 'alias/nox-prod-db': must be a KMS key ARN",
+        ),
+    ],
+)
+def test_bad_restore_config_fails_before_any_resource(overrides, message):
+    if message is None:
+        engine.run("staging", overrides)
+        return
+    with pytest.raises(ConfigError) as err:
+        engine.run("staging", overrides)
+    assert message in str(err.value)
+
+
+def test_restore_source_in_another_region_is_named():
+    other = SNAPSHOT_ARN.replace("us-west-2", "us-east-1")
+    with pytest.raises(ConfigError) as err:
+        engine.run("staging", restore("staging", f"nox:dbRestoreSnapshot={other}"))
+    (line,) = err.value.problems
+    assert line.startswith("nox:dbRestoreSnapshot = 'arn:aws:rds:us-east-1:")
+    assert line.endswith(
+        ": is in us-east-1, the stack in aws:region us-west-2; RDS restores only from its own region "
+        "(restore the copy in the DR vault of this region, docs/operations.md)"
+    )
+
+
+def test_a_restore_key_on_an_existing_stack_shows_as_a_replacement(plan_for):
+    """The offline diff models the provider's ForceNew: a restore key on a live stack replaces the primary."""
+    from offline.replacements import FORCE_NEW
+
+    assert {"snapshotIdentifier", "restoreToPointInTime", "kmsKeyId"} <= set(FORCE_NEW[INSTANCE][1])
+    assert "snapshotName" in FORCE_NEW["aws:elasticache/replicationGroup:ReplicationGroup"][1]
+
+
+# --- replica promotion ---------------------------------------------------------------------------
+
+
+def test_replica_promotion_in_place(plan_for):
+    before, after = plan_for("prod"), plan_for("prod", "nox:dbPromoteReplica=true")
+    old, new = instances(before)["database-replica"], instances(after)["database-replica"]
+    assert old["urn"] == new["urn"]  # same resource: promoted in place (PromoteReadReplica), not replaced
+    assert old["inputs"]["replicateSourceDb"] == "nox-prod-db" and "replicateSourceDb" not in new["inputs"]
+    # now a primary: a final snapshot on delete, as the primary
+    assert (new["inputs"]["skipFinalSnapshot"], new["inputs"]["finalSnapshotIdentifier"]) == (False, "nox-prod-db-replica-final")
+    changed = {k for k in set(old["inputs"]) | set(new["inputs"]) if old["inputs"].get(k) != new["inputs"].get(k)}
+    assert changed == {
+        "replicateSourceDb",
+        "skipFinalSnapshot",
+        "finalSnapshotIdentifier",
+        "manageMasterUserPassword",
+        "masterUserSecretKmsKeyId",
+    }
+    # RDS manages the promoted primary's master secret too, under the master-secret key
+    assert new["inputs"]["masterUserSecretKmsKeyId"] == instances(after)["database-primary"]["inputs"]["masterUserSecretKmsKeyId"]
+    from offline.replacements import FORCE_NEW
+
+    assert not changed & set(FORCE_NEW[INSTANCE][1])
+    # the app's endpoints move to it; no reader is left
+    assert before.outputs["databaseReaderEndpoint"] == after.outputs["databaseEndpoint"]
+    assert after.outputs["databaseReaderEndpoint"] is None
+    # AWS Backup now backs up the promoted instance too (the old primary until it is retired)
+    selection = after.one("aws:backup/selection:Selection")["inputs"]["resources"]
+    assert selection == [f"arn:aws:rds:us-west-2:{ACCOUNT}:db:nox-prod-db", f"arn:aws:rds:us-west-2:{ACCOUNT}:db:nox-prod-db-replica"]
+    # the old primary stays (protected), untouched
+    assert instances(after)["database-primary"]["inputs"] == instances(before)["database-primary"]["inputs"]
+
+
+def test_promotion_moves_the_app_and_the_alarms(tmp_path):
+    _, values = run_data_tier(tmp_path, "prod", "nox:dbPromoteReplica=true")
+    env = values["env"]
+    assert env["DATABASE_HOST"].startswith("nox-prod-db-replica.") and "DATABASE_READONLY_HOST" not in env
+
+
+def test_promotion_needs_a_replica():
+    with pytest.raises(ConfigError) as err:
+        engine.run("dev", ["nox:dbPromoteReplica=true"])
+    assert "nox:dbPromoteReplica = true but nox:dbReadReplica = false: there is no replica to promote" in str(err.value)
 
 
 def test_component_children_are_parented(plan_for):

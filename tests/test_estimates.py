@@ -262,10 +262,10 @@ def test_json_estimates_block_and_schema(plan_for):
 def test_tree_and_markdown_have_the_table_by_component(plan_for):
     doc = _doc(plan_for, "prod", "eks")
     tree = report.tree(doc)
-    assert "Estimates:" in tree and "total               $1,872.32 - $2,394.38               29.6" in tree
+    assert "Estimates:" in tree and "total               $1,875.22 - $2,397.28               29.6" in tree
     md = report.markdown(doc, [])
     assert "| cluster | $303.19 - $821.75 | 20.9 |" in md
-    assert "| **total** | **$1,872.32 - $2,394.38** | **29.6** |" in md
+    assert "| **total** | **$1,875.22 - $2,397.28** | **29.6** |" in md
     assert "- Critical path: nox-prod-logs -> database-primary-postgresql-logs -> database-primary -> database-replica" in md
 
 
@@ -275,7 +275,7 @@ def test_diagrams_draw_components_and_highlight_the_critical_path(plan_for):
     text = diagram.mermaid(doc, est)
     assert text.startswith("flowchart LR\n")
     assert "  c_network --> c_database\n" in text and "  c_database --> c_workload\n" in text
-    assert 'c_database["database<br/>nox:data:Database<br/>$713/mo<br/>ready after 27.4 min"]:::critical' in text
+    assert 'c_database["database<br/>nox:data:Database<br/>$716/mo<br/>ready after 27.4 min"]:::critical' in text
     edges = [line.strip() for line in text.splitlines() if "-->" in line]
     styled = text.split("linkStyle ")[1].split(" ")[0].split(",")
     assert {edges[int(i)] for i in styled} == {"c_network --> c_database", "c_database --> c_workload"}

@@ -125,7 +125,8 @@ def test_every_planned_aws_type_gets_a_plausible_id_and_arn(plan_for, platform):
         arn = ARN.match(state["arn"])
         assert arn, f"{rec['type']}: {state['arn']}"
         service = arn["service"]
-        assert arn["region"] == ("" if service in GLOBAL_SERVICES else REGION), state["arn"]
+        # a resource's own `region` input (pulumi-aws 7) wins over the provider's
+        assert arn["region"] == ("" if service in GLOBAL_SERVICES else rec["inputs"].get("region", REGION)), state["arn"]
         assert arn["account"] == ("" if service in NO_ACCOUNT_SERVICES else ACCOUNT), state["arn"]
         assert "None" not in state["arn"], state["arn"]
     assert {"aws:ec2/vpc:Vpc", "aws:iam/role:Role", "aws:rds/instance:Instance", "aws:kms/key:Key"} <= seen
@@ -142,6 +143,9 @@ def test_every_planned_aws_type_gets_a_plausible_id_and_arn(plan_for, platform):
         ("aws:cloudwatch/metricAlarm:MetricAlarm", {"name": "cpu-high"}, r"arn:aws:cloudwatch:us-west-2:123456789012:alarm:cpu-high"),
         ("aws:cloudwatch/logGroup:LogGroup", {"name": "/nox/app"}, r"arn:aws:logs:us-west-2:123456789012:log-group:/nox/app"),
         ("aws:sns/topic:Topic", {"name": "alerts"}, r"arn:aws:sns:us-west-2:123456789012:alerts"),
+        ("aws:backup/vault:Vault", {"name": "v"}, r"arn:aws:backup:us-west-2:123456789012:backup-vault:v"),
+        ("aws:backup/vault:Vault", {"name": "v", "region": "us-east-1"}, r"arn:aws:backup:us-east-1:123456789012:backup-vault:v"),
+        ("aws:kms/key:Key", {"region": "eu-west-1"}, r"arn:aws:kms:eu-west-1:123456789012:key/[0-9a-f-]{36}"),
         ("aws:ecr/repository:Repository", {"name": "nox-api"}, r"arn:aws:ecr:us-west-2:123456789012:repository/nox-api"),
         (
             "aws:lb/targetGroup:TargetGroup",

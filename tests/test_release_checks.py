@@ -177,6 +177,22 @@ def test_success_rate_needs_95_percent_of_60_polls(app, failures, ok):
     assert clock.elapsed == 60 and clock.sleeps == [1.0] * 60
 
 
+def test_the_checks_cli_runs_them_against_a_url(app, capsys):
+    from release.checks import main
+
+    state, cfg = app
+    assert main(["--url", cfg.base_url, "--ws-url", cfg.ws_base_url], clock=FakeClock()) == 0
+    out = capsys.readouterr().out
+    assert "oauth:google" in out and "websocket" in out and "success-rate" in out and out.endswith("all checks passed\n")
+    state.status["/api/auth/github/url"] = 503
+    assert main(["--url", cfg.base_url, "--ws-url", cfg.ws_base_url], clock=FakeClock()) == 1
+    assert "integration checks failed: oauth:github" in capsys.readouterr().out
+    assert main(["--url", "ftp://x"]) == 2
+    with pytest.raises(SystemExit) as exit_:
+        main([])
+    assert exit_.value.code == 2
+
+
 # --- in a release ----------------------------------------------------------------------------------
 
 

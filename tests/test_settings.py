@@ -291,6 +291,15 @@ BAD_VALUES = [
     ("alarmRedisMemoryPercent", "0", "from 1 to 100"),
     ("logSearch", "yes", "true or false"),
     ("logSearchRetentionDays", "0", "from 1 to 3650"),
+    ("drRegion", "us-west", "a region the pinned botocore knows"),
+    ("dbRestoreSnapshot", "rds:-bad", "an RDS snapshot identifier"),
+    ("dbRestoreSnapshot", "arn:aws:rds:us-west-2:123:snapshot:x", "an RDS snapshot identifier"),
+    ("dbRestoreSourceInstance", "nox-prod-db-", "a DB instance identifier"),
+    ("dbRestoreTime", "2026-12-01T03:04:05+01:00", "a UTC time YYYY-MM-DDTHH:MM:SSZ"),
+    ("dbRestoreTime", "yesterday", "latest (the newest restorable time)"),
+    ("dbRestoreKmsKeyArn", "arn:aws:kms:us-west-2:123456789012:alias/nox", "a KMS key ARN"),
+    ("cacheRestoreSnapshot", "-nox", "an ElastiCache snapshot name"),
+    ("restoreConfirm", "Staging", "a stack name"),
 ]
 
 

@@ -131,3 +131,20 @@ def test_preview_uses_oidc_and_is_skipped_with_a_notice_when_unconfigured():
     assert (
         pulumi["with"]["command"] == "preview" and pulumi["with"]["comment-on-pr"] is True and pulumi["with"]["policyPacks"] == "policies"
     )
+
+
+def test_restore_drill_is_scheduled_restores_the_copy_and_always_tears_down():
+    wf = _load("restore-drill.yml")
+    assert set(wf[True]) == {"schedule", "workflow_dispatch"}  # `on:` is YAML's True
+    job = wf["jobs"]["drill"]
+    assert job["concurrency"] == {"group": "nox-stack-staging-drill", "cancel-in-progress": False}
+    assert job["permissions"] == {"contents": "read", "id-token": "write"} and wf["permissions"] == {"contents": "read"}
+    steps = {s.get("name"): s for s in job["steps"]}
+    configure = steps["Configure the drill stack (staging profile, restored from the copy)"]["run"]
+    assert "cp Pulumi.staging.yaml" in configure
+    for key in ("nox:dbRestoreSnapshot", "nox:dbRestoreKmsKeyArn", 'nox:restoreConfirm "$STACK"', "nox:teardown stack", "nox:domain"):
+        assert key in configure, key
+    assert "--policy-pack policies" in steps["Bring it up (the measured RTO)"]["run"]
+    teardown = steps["Tear it down"]
+    assert teardown["if"] == "always()" and "pulumi destroy" in teardown["run"] and "pulumi stack rm" in teardown["run"]
+    assert job["env"]["SOURCE_VAULT"] == "nox-prod-db-copy"  # components/database.py: <prefix>-db-copy of prod

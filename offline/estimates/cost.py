@@ -87,6 +87,7 @@ FREE: dict[str, str] = {
     "aws:sns/topicSubscription:TopicSubscription": "email and HTTPS deliveries are billed on the topic (SNS_PUBLISHES_MILLIONS)",
     "aws:backup/plan:Plan": "billed as the vault's stored backups",
     "aws:backup/selection:Selection": _CONFIG,
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration": _CONFIG,
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": _CONFIG,
     "aws:ec2/flowLog:FlowLog": "billed as ingestion of its CloudWatch log group",
     "aws:cloudwatch/logMetricFilter:LogMetricFilter": "free; its metric is a custom metric (10 free per account), not counted",

@@ -215,6 +215,9 @@ MAPPINGS: dict[str, tuple[Field, ...]] = {
     ),
     "aws:backup/selection:Selection": (BACKUP_SELECTION("name", "BackupSelection.SelectionName"),),
     "aws:backup/vault:Vault": (Field("name", ("backup", "CreateBackupVault", "BackupVaultName")),),
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration": (
+        Field("backupVaultName", ("backup", "PutBackupVaultLockConfiguration", "BackupVaultName")),
+    ),
     # --- CloudWatch and logs -------------------------------------------------------------------
     "aws:cloudwatch/logGroup:LogGroup": (
         *named(LOGS, "logGroupName"),
