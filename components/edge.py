@@ -21,6 +21,7 @@ import pulumi_aws as aws
 from settings import EdgeSettings
 
 from .base import Logged, Protected
+from .buckets import private_bucket
 
 # --- WAF: the seed's nginx-waf.conf ------------------------------------------------------------
 # nginx `limit_req ... rate=5r/s` (auth) and `rate=10r/s` (api), per client address. WAF counts
@@ -325,34 +326,17 @@ class Edge(pulumi.ComponentResource):
 
     # --- access logs ---------------------------------------------------------------------------
     def _access_log_bucket(self, name: str, args: EdgeArgs) -> tuple[aws.s3.Bucket, list[pulumi.Resource]]:
-        bucket = aws.s3.Bucket(
-            f"{name}-access-logs",
-            bucket_prefix=f"{args.name_prefix}-alb-logs-",
-            force_destroy=not args.protect,
-            tags={"Name": f"{args.name_prefix}-alb-access-logs"},
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
-        )
-        child = pulumi.ResourceOptions(parent=bucket)
-        ownership = aws.s3.BucketOwnershipControls(
-            f"{name}-access-logs-ownership", bucket=bucket.bucket, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child
-        )
-        public_block = aws.s3.BucketPublicAccessBlock(
-            f"{name}-access-logs-public-access",
-            bucket=bucket.bucket,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
         # SSE-S3: ALB access-log delivery supports no other server-side encryption (no SSE-KMS with a
         # customer key), so the network's log key cannot be used here.
-        encryption = aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-access-logs-encryption",
-            bucket=bucket.bucket,
-            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
-            opts=child,
+        logs = private_bucket(
+            f"{name}-access-logs",
+            bucket_prefix=f"{args.name_prefix}-alb-logs-",
+            name_tag=f"{args.name_prefix}-alb-access-logs",
+            protect=args.protect,
+            parent=self,
+            encryption={"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}},
         )
+        bucket, child = logs.bucket, pulumi.ResourceOptions(parent=logs.bucket)
         # Versioning keeps a deleted or overwritten log recoverable (scanner finding: no versioning).
         versioning = aws.s3.BucketVersioning(
             f"{name}-access-logs-versioning", bucket=bucket.bucket, versioning_configuration={"status": "Enabled"}, opts=child
@@ -382,17 +366,11 @@ class Edge(pulumi.ComponentResource):
             # Provider docs: a lifecycle configuration on a versioned bucket depends on its versioning.
             opts=pulumi.ResourceOptions(parent=bucket, depends_on=[versioning]),
         )
-        policy = aws.s3.BucketPolicy(
-            f"{name}-access-logs-policy",
-            bucket=bucket.bucket,
-            policy=pulumi.Output.all(bucket.arn, self._account, self._region, self._partition).apply(
-                lambda a: access_log_bucket_policy(*a)
-            ),
-            # After the public access block: S3 rejects concurrent bucket-configuration changes.
-            opts=pulumi.ResourceOptions(parent=bucket, depends_on=[public_block]),
+        policy = logs.policy(
+            pulumi.Output.all(bucket.arn, self._account, self._region, self._partition).apply(lambda a: access_log_bucket_policy(*a))
         )
         # The ALB checks it can write when access logging is switched on: everything above first.
-        return bucket, [ownership, public_block, encryption, policy]
+        return bucket, [*logs.ready, policy]
 
     # --- WAF -----------------------------------------------------------------------------------
     def _waf(self, name: str, args: EdgeArgs) -> tuple[aws.wafv2.WebAcl, aws.cloudwatch.LogGroup]:

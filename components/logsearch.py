@@ -40,6 +40,7 @@ import pulumi_aws as aws
 from settings.model import LogSearchSettings
 
 from .base import InVpc, Logged, Protected
+from .buckets import private_bucket
 from .kms import encryption_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -499,33 +500,18 @@ class LogSearch(pulumi.ComponentResource):
     # --- delivery: Firehose -------------------------------------------------------------------
     def _bucket(self, name: str, args: LogSearchArgs) -> tuple[aws.s3.Bucket, list[pulumi.Resource]]:
         """Failed documents: KMS-encrypted, private, TLS-only, expiring (built like the edge's log bucket)."""
-        bucket = aws.s3.Bucket(
+        failed = private_bucket(
             f"{name}-failed",
             bucket_prefix=f"{args.name_prefix}-search-failed-",
-            force_destroy=not args.protect,
-            tags={"Name": f"{args.name_prefix}-search-failed-documents"},
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            name_tag=f"{args.name_prefix}-search-failed-documents",
+            protect=args.protect,
+            parent=self,
+            encryption={
+                "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": self.key.arn},
+                "bucket_key_enabled": True,
+            },
         )
-        child = pulumi.ResourceOptions(parent=bucket)
-        ownership = aws.s3.BucketOwnershipControls(
-            f"{name}-failed-ownership", bucket=bucket.bucket, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child
-        )
-        public_block = aws.s3.BucketPublicAccessBlock(
-            f"{name}-failed-public-access",
-            bucket=bucket.bucket,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        encryption = aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-failed-encryption",
-            bucket=bucket.bucket,
-            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": self.key.arn},
-                    "bucket_key_enabled": True}],
-            opts=child,
-        )  # fmt: skip
+        bucket, child = failed.bucket, pulumi.ResourceOptions(parent=failed.bucket)
         # Failed documents are for a look and a replay, then they go: as long as the indices are kept.
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-failed-lifecycle",
@@ -541,14 +527,7 @@ class LogSearch(pulumi.ComponentResource):
             ],
             opts=child,
         )
-        policy = aws.s3.BucketPolicy(
-            f"{name}-failed-policy",
-            bucket=bucket.bucket,
-            policy=bucket.arn.apply(bucket_policy),
-            # After the public access block: S3 rejects concurrent bucket-configuration changes.
-            opts=pulumi.ResourceOptions(parent=bucket, depends_on=[public_block]),
-        )
-        return bucket, [ownership, public_block, encryption, policy]
+        return bucket, [*failed.ready, failed.policy(bucket.arn.apply(bucket_policy))]
 
     def _stream(self, name: str, args: LogSearchArgs, sg: aws.ec2.SecurityGroup) -> aws.kinesis.FirehoseDeliveryStream:
         child = pulumi.ResourceOptions(parent=self)
