@@ -61,10 +61,6 @@ def grok_regex(match: str) -> re.Pattern[str]:
     return re.compile(re.sub(r"%\{(\w+)(?::(\w+))?\}", name, match))
 
 
-def _java_regex(pattern: str) -> str:
-    return pattern  # the patterns used are in the syntax Java and Python share ((?i), \s, classes, groups)
-
-
 def _convert(value: Any, kind: str) -> Any:
     try:
         return {"integer": int, "double": float, "string": str, "boolean": lambda v: str(v).lower() == "true"}[kind](value)
@@ -114,7 +110,8 @@ def transform(raw: str, processors: tuple[dict[str, Any], ...]) -> dict[str, Any
             for entry in body["entries"]:
                 text = _get(event, entry["source"])
                 if isinstance(text, str):
-                    _set(event, entry["source"], re.sub(_java_regex(entry["from"]), entry["to"].replace("$", "\\"), text))
+                    # The patterns used are in the syntax Java and Python share ((?i), \s, classes, groups).
+                    _set(event, entry["source"], re.sub(entry["from"], entry["to"].replace("$", "\\"), text))
         elif kind == "typeConverter":
             for entry in body["entries"]:
                 if _get(event, entry["key"]) is not None:
@@ -130,8 +127,9 @@ _COMPARE = {
     ">": lambda a, b: a > b,
     "<": lambda a, b: a < b,
 }
-_TERM = re.compile(r'\$\.([\w.]+)\s*(=|!=|>=|<=|>|<)\s*("(?:[^"\\]|\\.)*"|[-+]?\d+(?:\.\d+)?|\*)')
-_TOKEN = re.compile(r'\s*(\(|\)|&&|\|\||\$\.[\w.]+\s*(?:=|!=|>=|<=|>|<)\s*(?:"(?:[^"\\]|\\.)*"|[-+]?\d+(?:\.\d+)?|\*))')
+_TERM_SYNTAX = r'\$\.([\w.]+)\s*(=|!=|>=|<=|>|<)\s*("(?:[^"\\]|\\.)*"|[-+]?\d+(?:\.\d+)?|\*)'  # key, operator, literal
+_TERM = re.compile(_TERM_SYNTAX)
+_TOKEN = re.compile(r"\s*(\(|\)|&&|\|\||" + _TERM_SYNTAX + ")")  # group 1: the whole token
 
 
 def _term(term: str, event: dict[str, Any]) -> bool:
